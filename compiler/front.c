@@ -1,0 +1,142 @@
+/* front.c - the front-end driver: reads the main .flow file, resolves
+ * `use` items (a stdlib module by name, or a file by path relative to the
+ * file that uses it), parses each module once, puts the modules' items
+ * before the items of the file that uses them, and runs sema. */
+#define _GNU_SOURCE
+#include "front.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "parse.h"
+#include "sema.h"
+
+typedef struct Loader {
+    Front *f;
+    PtrVec items;
+    PtrVec loaded;      /* real paths of the modules read so far */
+    int depth;
+} Loader;
+
+void front_init(Front *f, FILE *diag_out)
+{
+    memset(f, 0, sizeof *f);
+    arena_init(&f->arena);
+    diag_init(&f->diag, diag_out);
+    f->main_file = -1;
+}
+
+void front_fini(Front *f)
+{
+    diag_fini(&f->diag);
+    arena_fini(&f->arena);
+}
+
+const char *front_stdlib_dir(void)
+{
+    static char dir[PATH_MAX];
+    const char *env = getenv("FLOWC_STDLIB");
+    if (env && *env)
+        return env;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return "stdlib";
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    static const char *rel[] = {"/../stdlib", "/../../stdlib", "/../share/flowc/stdlib"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(dir, sizeof dir, "%s%s", exe, rel[i]);
+        if (access(dir, R_OK) == 0)
+            return dir;
+    }
+    return "stdlib";
+}
+
+static int loader_seen(Loader *l, const char *path)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        return 0;
+    for (int i = 0; i < l->loaded.len; i++)
+        if (!strcmp(l->loaded.items[i], real))
+            return 1;
+    ptrvec_push(&l->f->arena, &l->loaded, arena_strdup(&l->f->arena, real));
+    return 0;
+}
+
+static void loader_file(Loader *l, int file);
+
+static const char *loader_module_path(Loader *l, Item *use, int from_file)
+{
+    Arena *a = &l->f->arena;
+    const char *from = diag_source(&l->f->diag, from_file)->path;
+    const char *slash = strrchr(from, '/');
+    const char *dir = slash ? arena_strndup(a, from, (size_t)(slash - from)) : ".";
+    if (use->u.use.is_path)
+        return use->u.use.module[0] == '/' ? use->u.use.module
+                                           : arena_printf(a, "%s/%s", dir, use->u.use.module);
+    const char *local = arena_printf(a, "%s/%s.flow", dir, use->u.use.module);
+    if (access(local, R_OK) == 0)
+        return local;
+    const char *std = arena_printf(a, "%s/%s.flow", front_stdlib_dir(), use->u.use.module);
+    if (access(std, R_OK) == 0)
+        return std;
+    diag_error(&l->f->diag, use->u.use.name_loc, "no module `%s` (looked for %s.flow beside this file and in %s)",
+               use->u.use.module, use->u.use.module, front_stdlib_dir());
+    return NULL;
+}
+
+static void loader_use(Loader *l, Item *use, int from_file)
+{
+    const char *path = loader_module_path(l, use, from_file);
+    if (!path || loader_seen(l, path))
+        return;
+    if (l->depth > 32) {
+        diag_error(&l->f->diag, use->u.use.name_loc, "modules are nested too deeply");
+        return;
+    }
+    int file = diag_load_file(&l->f->diag, path, use->u.use.name_loc);
+    if (file < 0)
+        return;
+    l->depth++;
+    loader_file(l, file);
+    l->depth--;
+}
+
+static void loader_file(Loader *l, int file)
+{
+    Program *p = parse_program(&l->f->arena, &l->f->diag, file);
+    for (int i = 0; i < p->nitems; i++)
+        if (p->items[i]->kind == IT_USE)
+            loader_use(l, p->items[i], file);
+    for (int i = 0; i < p->nitems; i++)
+        ptrvec_push(&l->f->arena, &l->items, p->items[i]);
+}
+
+int front_parse(Front *f, const char *path, const char *text, int32_t len)
+{
+    Loader l = {.f = f};
+    Loc none = {-1, 0, 0};
+    f->main_file = text ? diag_add_source(&f->diag, path, text, len) : diag_load_file(&f->diag, path, none);
+    if (f->main_file >= 0) {
+        loader_seen(&l, path);
+        loader_file(&l, f->main_file);
+    }
+    f->prog = arena_alloc(&f->arena, sizeof *f->prog);
+    f->prog->items = (Item **)l.items.items;
+    f->prog->nitems = l.items.len;
+    return f->diag.errors;
+}
+
+int front_check(Front *f)
+{
+    if (f->main_file < 0)
+        return f->diag.errors;
+    sema_check(f->prog, &f->arena, &f->diag, f->main_file);
+    return f->diag.errors;
+}

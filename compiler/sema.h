@@ -1,0 +1,20 @@
+/* sema.h - semantic analysis: names resolved, types inferred and checked,
+ * streams told from values, before anything runs. */
+#ifndef FLOWC_SEMA_H
+#define FLOWC_SEMA_H
+
+#include <stdio.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "diag.h"
+
+/* Checks the whole program (items of `use`d modules included), annotating
+ * every expression with its type. `main_file` is the file whose items get
+ * the unused-name warnings. Returns the number of errors reported. */
+int sema_check(Program *p, Arena *a, Diag *d, int main_file);
+
+/* The typed program: every top-level name with its type (--dump-types). */
+void sema_dump(FILE *out, const Program *p);
+
+#endif

@@ -1,0 +1,393 @@
+/* parser.y - the grammar of the flow language (GNU Bison, pure, LALR(1)
+ * with LAC). It builds the AST of compiler/ast.h; every node carries the
+ * byte range it came from. On a syntax error it reports Bison's detailed
+ * message, asks the scanner to skip to the next item (a token that starts
+ * a line), and goes on, so one run reports the errors of several items.
+ *
+ * Top-level items need no separator (an optional `;` is allowed). A line
+ * that starts with `(` or `-` continues the expression before it. */
+%define api.pure full
+%define api.prefix {parse_}
+%define api.location.type {Loc}
+%define parse.error detailed
+%define parse.lac full
+%locations
+%expect 0
+%parse-param {ParseCtx *ctx}
+%lex-param {ParseCtx *ctx}
+
+%code requires {
+#include "ast.h"
+typedef struct ParseCtx ParseCtx;
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                   \
+    do {                                                              \
+        if (N) {                                                      \
+            (Cur) = YYRHSLOC(Rhs, 1);                                 \
+            (Cur).end = YYRHSLOC(Rhs, N).end;                         \
+        } else {                                                      \
+            (Cur) = YYRHSLOC(Rhs, 0);                                 \
+            (Cur).start = (Cur).end;                                  \
+        }                                                             \
+    } while (0)
+}
+
+%code {
+#include <string.h>
+#include "lex.h"
+#include "parse.h"
+
+#define YYMAXDEPTH 2000
+#define A (ctx->arena)
+
+static void parse_error(Loc *loc, ParseCtx *ctx, const char *msg);
+static void *parse_list(PtrVec *v, int *n) { *n = v->len; return v->items; }
+static Expr *parse_call(ParseCtx *ctx, Loc loc, Expr *recv, const char *name, Loc name_loc, PtrVec *args);
+}
+
+%union {
+    int64_t ival;
+    double fval;
+    struct { const char *ptr; int64_t len; } str;
+    const char *name;
+    Expr *expr;
+    Item *item;
+    Pattern *pat;
+    TypeExpr *texpr;
+    Arg *arg;
+    Param *param;
+    FnDecl *fn;
+    FieldInit *finit;
+    Stmt *stmt;
+    PtrVec list;
+}
+
+%token END 0 "end of file"
+%token <name> IDENT "identifier" UIDENT "type name"
+%token <ival> INT "integer" DURATION "duration" TRUE "true" FALSE "false"
+%token <fval> FLOAT "float"
+%token <str> STRING "string"
+%token PARAM "param" TYPE "type" FN "fn" EXTERN "extern" USE "use" LET "let"
+%token IF "if" ELSE "else" AS "as" UNDERSCORE "_"
+%token ARROW "->" EQ "==" NE "!=" LE "<=" GE ">=" ANDAND "&&" OROR "||"
+
+%type <item> item
+%type <expr> expr postfix primary lambda ifexpr block fnbody
+%type <pat> pattern lparam
+%type <texpr> type opt_annot
+%type <arg> arg
+%type <param> param
+%type <fn> fnsig
+%type <finit> finit
+%type <stmt> stmt
+%type <list> args arglist exprs exprlist params paramlist types patterns lparams
+%type <list> finits finitlist stmts externs
+
+%precedence ITEM
+%precedence LAMBDA
+%left OROR
+%left ANDAND
+%nonassoc EQ NE '<' LE '>' GE
+%left '+' '-'
+%left '*' '/' '%'
+%precedence AS
+%precedence UNARY
+%precedence NAME
+%precedence '(' '{'
+
+%%
+
+program: %empty
+       | program item        { if ($2) ptrvec_push(A, &ctx->items, $2); }
+       | program ';'
+       ;
+
+/* item: param | type | fn | extern | use | let | pipeline */
+item: PARAM IDENT ':' type '=' expr %prec ITEM {
+          $$ = ast_item(A, IT_PARAM, @$);
+          $$->u.param.name = $2; $$->u.param.name_loc = @2;
+          $$->u.param.type = $4; $$->u.param.value = $6;
+      }
+    | TYPE UIDENT '=' '{' params '}' {
+          $$ = ast_item(A, IT_TYPE, @$);
+          $$->u.type.name = $2; $$->u.type.name_loc = @2;
+          $$->u.type.fields = parse_list(&$5, &$$->u.type.n);
+      }
+    | fnsig fnbody {
+          $$ = ast_item(A, IT_FN, @$);
+          $$->u.fn = *$1; $$->u.fn.body = $2;
+      }
+    | EXTERN STRING '{' externs '}' {
+          $$ = ast_item(A, IT_EXTERN, @$);
+          $$->u.ext.header = $2.ptr; $$->u.ext.header_loc = @2;
+          $$->u.ext.fns = parse_list(&$4, &$$->u.ext.n);
+          for (int i = 0; i < $$->u.ext.n; i++) {
+              $$->u.ext.fns[i]->is_extern = 1;
+              $$->u.ext.fns[i]->header = $2.ptr;
+          }
+      }
+    | USE IDENT   { $$ = ast_item(A, IT_USE, @$); $$->u.use.module = $2; $$->u.use.name_loc = @2; }
+    | USE STRING  {
+          $$ = ast_item(A, IT_USE, @$); $$->u.use.module = $2.ptr;
+          $$->u.use.is_path = 1; $$->u.use.name_loc = @2;
+      }
+    | LET pattern opt_annot '=' expr %prec ITEM {
+          $$ = ast_item(A, IT_LET, @$);
+          $$->u.let.pat = $2; $$->u.let.annot = $3; $$->u.let.value = $5;
+      }
+    | expr %prec ITEM  { $$ = ast_item(A, IT_EXPR, @$); $$->u.expr.expr = $1; }
+    | error            { $$ = NULL; }
+    ;
+
+/* fnsig: fn NAME ( params ) -> type */
+fnsig: FN IDENT '(' params ')' ARROW type {
+          $$ = arena_alloc(A, sizeof *$$);
+          $$->name = $2; $$->name_loc = @2; $$->ret = $7;
+          $$->params = parse_list(&$4, &$$->nparams);
+      }
+    ;
+
+fnbody: '=' expr %prec ITEM  { $$ = $2; }
+      | block
+      ;
+
+externs: %empty          { $$ = (PtrVec){0}; }
+       | externs fnsig   { $$ = $1; ptrvec_push(A, &$$, $2); }
+       | externs ';'     { $$ = $1; }
+       ;
+
+params: %empty                { $$ = (PtrVec){0}; }
+      | paramlist
+      | paramlist ','
+      ;
+paramlist: param              { $$ = (PtrVec){0}; ptrvec_push(A, &$$, $1); }
+         | paramlist ',' param { $$ = $1; ptrvec_push(A, &$$, $3); }
+         ;
+param: IDENT ':' type {
+          $$ = arena_alloc(A, sizeof *$$);
+          $$->name = $1; $$->loc = @1; $$->type = $3;
+      }
+    ;
+
+/* type: NAME | NAME<types> | (types) */
+type: IDENT                 { $$ = ast_typeexpr(A, TX_NAME, @$, $1); }
+    | UIDENT                { $$ = ast_typeexpr(A, TX_NAME, @$, $1); }
+    | IDENT '<' types '>'   {
+          $$ = ast_typeexpr(A, TX_GENERIC, @$, $1);
+          $$->args = parse_list(&$3, &$$->nargs);
+      }
+    | '(' types ')'  {
+          if ($2.len == 1) { $$ = $2.items[0]; }
+          else {
+              $$ = ast_typeexpr(A, TX_TUPLE, @$, NULL);
+              $$->args = parse_list(&$2, &$$->nargs);
+          }
+      }
+    ;
+types: type            { $$ = (PtrVec){0}; ptrvec_push(A, &$$, $1); }
+     | types ',' type  { $$ = $1; ptrvec_push(A, &$$, $3); }
+     ;
+
+opt_annot: %empty    { $$ = NULL; }
+         | ':' type  { $$ = $2; }
+         ;
+
+/* pattern: NAME | _ | (patterns) */
+pattern: IDENT             { $$ = ast_pattern(A, PAT_NAME, @$); $$->name = $1; }
+       | UNDERSCORE        { $$ = ast_pattern(A, PAT_WILD, @$); }
+       | '(' patterns ')'  {
+             if ($2.len == 1) { $$ = $2.items[0]; }
+             else {
+                 $$ = ast_pattern(A, PAT_TUPLE, @$);
+                 $$->elems = parse_list(&$2, &$$->nelems);
+             }
+         }
+       ;
+patterns: pattern               { $$ = (PtrVec){0}; ptrvec_push(A, &$$, $1); }
+        | patterns ',' pattern  { $$ = $1; ptrvec_push(A, &$$, $3); }
+        ;
+
+/* expr: binary and unary operators, casts, lambdas */
+expr: expr OROR expr    { $$ = ast_binary(A, @$, OP_OR, @2, $1, $3); }
+    | expr ANDAND expr  { $$ = ast_binary(A, @$, OP_AND, @2, $1, $3); }
+    | expr EQ expr      { $$ = ast_binary(A, @$, OP_EQ, @2, $1, $3); }
+    | expr NE expr      { $$ = ast_binary(A, @$, OP_NE, @2, $1, $3); }
+    | expr '<' expr     { $$ = ast_binary(A, @$, OP_LT, @2, $1, $3); }
+    | expr LE expr      { $$ = ast_binary(A, @$, OP_LE, @2, $1, $3); }
+    | expr '>' expr     { $$ = ast_binary(A, @$, OP_GT, @2, $1, $3); }
+    | expr GE expr      { $$ = ast_binary(A, @$, OP_GE, @2, $1, $3); }
+    | expr '+' expr     { $$ = ast_binary(A, @$, OP_ADD, @2, $1, $3); }
+    | expr '-' expr     { $$ = ast_binary(A, @$, OP_SUB, @2, $1, $3); }
+    | expr '*' expr     { $$ = ast_binary(A, @$, OP_MUL, @2, $1, $3); }
+    | expr '/' expr     { $$ = ast_binary(A, @$, OP_DIV, @2, $1, $3); }
+    | expr '%' expr     { $$ = ast_binary(A, @$, OP_MOD, @2, $1, $3); }
+    | expr AS IDENT     {
+          $$ = ast_expr(A, EX_CAST, @$);
+          $$->u.cast.value = $1; $$->u.cast.to = $3; $$->u.cast.to_loc = @3;
+      }
+    | '-' expr %prec UNARY  { $$ = ast_unary(A, @$, OP_NEG, $2); }
+    | '!' expr %prec UNARY  { $$ = ast_unary(A, @$, OP_NOT, $2); }
+    | lambda
+    | postfix
+    ;
+
+/* lambda: | lparams | expr */
+lambda: '|' lparams '|' expr %prec LAMBDA {
+          $$ = ast_expr(A, EX_LAMBDA, @$);
+          $$->u.lambda.params = parse_list(&$2, &$$->u.lambda.n);
+          $$->u.lambda.body = $4;
+      }
+    ;
+lparams: lparam              { $$ = (PtrVec){0}; ptrvec_push(A, &$$, $1); }
+       | lparams ',' lparam  { $$ = $1; ptrvec_push(A, &$$, $3); }
+       ;
+lparam: pattern opt_annot    { $$ = $1; $$->annot = $2; }
+      ;
+
+/* postfix: primary | postfix.NAME(args) | postfix.NAME | postfix.INT */
+postfix: primary
+       | postfix '.' IDENT '(' args ')' { $$ = parse_call(ctx, @$, $1, $3, @3, &$5); }
+       | postfix '.' IDENT %prec NAME {
+             $$ = ast_expr(A, EX_FIELD, @$);
+             $$->u.field.recv = $1; $$->u.field.name = $3; $$->u.field.name_loc = @3;
+         }
+       | postfix '.' INT {
+             $$ = ast_expr(A, EX_TINDEX, @$);
+             $$->u.field.recv = $1; $$->u.field.name_loc = @3;
+             $$->u.field.index = $3 > 1000000 ? 1000000 : (int)$3;
+         }
+       ;
+
+primary: INT        { $$ = ast_expr(A, EX_INT, @$); $$->u.ival = $1; }
+       | DURATION   { $$ = ast_expr(A, EX_DURATION, @$); $$->u.ival = $1; }
+       | FLOAT      { $$ = ast_expr(A, EX_FLOAT, @$); $$->u.fval = $1; }
+       | TRUE       { $$ = ast_expr(A, EX_BOOL, @$); $$->u.ival = 1; }
+       | FALSE      { $$ = ast_expr(A, EX_BOOL, @$); $$->u.ival = 0; }
+       | STRING     {
+             $$ = ast_expr(A, EX_STR, @$);
+             $$->u.str.ptr = $1.ptr; $$->u.str.len = $1.len;
+         }
+       | IDENT %prec NAME   { $$ = ast_name(A, @$, $1, 0); }
+       | UIDENT %prec NAME  { $$ = ast_name(A, @$, $1, 1); }
+       | IDENT '(' args ')' { $$ = parse_call(ctx, @$, NULL, $1, @1, &$3); }
+       | UIDENT '{' finits '}' {
+             $$ = ast_expr(A, EX_RECORD, @$);
+             $$->u.rec.name = $1; $$->u.rec.name_loc = @1;
+             $$->u.rec.fields = parse_list(&$3, &$$->u.rec.n);
+         }
+       | '(' expr ')'   { $$ = $2; }
+       | '(' expr ',' exprs ')' {
+            
+             $$ = ast_expr(A, EX_TUPLE, @$);
+             PtrVec v = {0};
+             ptrvec_push(A, &v, $2);
+             for (int i = 0; i < $4.len; i++)
+                 ptrvec_push(A, &v, $4.items[i]);
+             $$->u.list.elems = parse_list(&v, &$$->u.list.n);
+         }
+       | '[' exprs ']'  {
+             $$ = ast_expr(A, EX_VEC, @$);
+             $$->u.list.elems = parse_list(&$2, &$$->u.list.n);
+         }
+       | ifexpr
+       | block
+       ;
+
+/* ifexpr: if expr block else (block | ifexpr) */
+ifexpr: IF expr block ELSE block {
+            $$ = ast_expr(A, EX_IF, @$);
+            $$->u.ifx.cond = $2; $$->u.ifx.then = $3; $$->u.ifx.els = $5;
+        }
+      | IF expr block ELSE ifexpr {
+            $$ = ast_expr(A, EX_IF, @$);
+            $$->u.ifx.cond = $2; $$->u.ifx.then = $3; $$->u.ifx.els = $5;
+        }
+      ;
+
+/* block: { (let pattern = expr ;)* expr } */
+block: '{' stmts expr '}' {
+          
+           if ($2.len == 0) { $$ = $3; }
+           else {
+               $$ = ast_expr(A, EX_BLOCK, @$);
+               $$->u.block.stmts = parse_list(&$2, &$$->u.block.n);
+               $$->u.block.result = $3;
+           }
+       }
+     ;
+stmts: %empty      { $$ = (PtrVec){0}; }
+     | stmts stmt  { $$ = $1; ptrvec_push(A, &$$, $2); }
+     ;
+stmt: LET pattern opt_annot '=' expr ';' { $$ = ast_stmt(A, @$, $2, $3, $5); }
+    ;
+
+finits: %empty           { $$ = (PtrVec){0}; }
+      | finitlist
+      | finitlist ','
+      ;
+finitlist: finit                { $$ = (PtrVec){0}; ptrvec_push(A, &$$, $1); }
+         | finitlist ',' finit  { $$ = $1; ptrvec_push(A, &$$, $3); }
+         ;
+finit: IDENT ':' expr {
+           $$ = arena_alloc(A, sizeof *$$);
+           $$->name = $1; $$->name_loc = @1; $$->value = $3;
+       }
+     ;
+
+exprs: %empty         { $$ = (PtrVec){0}; }
+     | exprlist
+     | exprlist ','
+     ;
+exprlist: expr               { $$ = (PtrVec){0}; ptrvec_push(A, &$$, $1); }
+        | exprlist ',' expr  { $$ = $1; ptrvec_push(A, &$$, $3); }
+        ;
+
+args: %empty        { $$ = (PtrVec){0}; }
+    | arglist
+    | arglist ','
+    ;
+arglist: arg              { $$ = (PtrVec){0}; ptrvec_push(A, &$$, $1); }
+       | arglist ',' arg  { $$ = $1; ptrvec_push(A, &$$, $3); }
+       ;
+arg: expr             { $$ = arena_alloc(A, sizeof *$$); $$->value = $1; }
+   | IDENT ':' expr   {
+         $$ = arena_alloc(A, sizeof *$$);
+         $$->name = $1; $$->name_loc = @1; $$->value = $3;
+     }
+   ;
+
+%%
+
+static Expr *parse_call(ParseCtx *ctx, Loc loc, Expr *recv, const char *name, Loc name_loc, PtrVec *args)
+{
+    Expr *e = ast_expr(A, recv ? EX_METHOD : EX_CALL, loc);
+    e->u.call.recv = recv;
+    e->u.call.name = name;
+    e->u.call.name_loc = name_loc;
+    e->u.call.args = parse_list(args, &e->u.call.nargs);
+    return e;
+}
+
+static void parse_error(Loc *loc, ParseCtx *ctx, const char *msg)
+{
+    const char *prefix = "syntax error, ";
+    if (!strncmp(msg, prefix, strlen(prefix)))
+        diag_error(ctx->diag, *loc, "syntax error: %s", msg + strlen(prefix));
+    else if (!strcmp(msg, "memory exhausted"))
+        diag_error(ctx->diag, *loc, "expression is nested too deeply");
+    else
+        diag_error(ctx->diag, *loc, "%s", msg);
+    lex_recover(&ctx->lx, *loc);
+}
+
+Program *parse_program(Arena *a, Diag *d, int file)
+{
+    ParseCtx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.arena = a;
+    ctx.diag = d;
+    lex_init(&ctx.lx, a, d, file);
+    parse_parse(&ctx);
+    Program *p = arena_alloc(a, sizeof *p);
+    p->items = parse_list(&ctx.items, &p->nitems);
+    return p;
+}

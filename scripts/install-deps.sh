@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# install-deps.sh: make sure the tools and libraries flowc builds with are present.
+#
+# Checks for re2c, bison, tcc, pkg-config, python3, a C compiler (cc/gcc), clang (for the
+# fuzzer), make, and the headers of libtcc, xxHash and Criterion. When everything is there it
+# exits 0 and prints nothing (make calls it before every build). When something is missing it
+# installs just the missing Debian packages if run as root, or prints the apt-get line to run
+# and exits 1 otherwise.
+#
+# FLOWC_DEPS_DRY_RUN=1 prints what it would run instead of running it (for testing).
+set -euo pipefail
+
+missing=()
+need() { missing+=("$1"); }            # need PACKAGE: add a Debian package to install
+have() { command -v "$1" >/dev/null 2>&1; }
+
+have re2c       || need re2c
+have bison      || need bison
+have tcc        || need tcc
+have pkg-config || need pkg-config
+have python3    || need python3
+{ have cc || have gcc; } || need gcc
+have clang      || need clang
+have make       || need make
+[[ -f /usr/include/stdio.h ]]   || need libc6-dev   # gcc only recommends it
+[[ -f /usr/include/libtcc.h ]]  || need libtcc-dev
+[[ -f /usr/include/xxhash.h ]]  || need libxxhash-dev
+{ have pkg-config && pkg-config --exists criterion; } || need libcriterion-dev
+
+(( ${#missing[@]} == 0 )) && exit 0
+
+run() { if [[ -n "${FLOWC_DEPS_DRY_RUN:-}" ]]; then echo "would run: $*"; else "$@"; fi; }
+install=(apt-get install -y --no-install-recommends "${missing[@]}")
+
+if [[ "$(id -u)" -ne 0 ]]; then
+    echo "install-deps: missing packages; run:" >&2
+    echo "    sudo ${install[*]}" >&2
+    exit 1
+fi
+if ! have apt-get; then
+    echo "install-deps: missing packages (${missing[*]}) and no apt-get to install them" >&2
+    exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+run apt-get update -qq
+run "${install[@]}"
