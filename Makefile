@@ -2,7 +2,7 @@
 #
 #   make               build build/flowc
 #   make run           JIT-run the word count example (for now: type-check it)
-#   make test          build and run every test (unit, golden, examples, fuzz regressions)
+#   make test          build and run every test (unit, golden, examples, docs, fuzz regressions)
 #   make test SAN=1    the same under AddressSanitizer and UBSan (in build-san/)
 #   make fuzz          fuzz the front end with libFuzzer for FUZZ_SECONDS (default 600)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -37,7 +37,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all deps run test unit golden examples regress fuzz install clean
+.PHONY: all deps run test unit golden examples docs regress fuzz install clean
 
 all: deps $(B)/flowc
 
@@ -83,10 +83,13 @@ golden: all
 examples: all
 	tests/examples.sh $(B)/flowc
 
+docs: all
+	tests/docs.sh $(B)/flowc
+
 regress: all
 	tests/fuzz/regress.sh $(B)/flowc
 
-test: all unit golden examples regress
+test: all unit golden examples docs regress
 
 run: all
 	@echo "flowc run arrives with the back end (issue 3); until then 'make run' type-checks the example:"

@@ -75,6 +75,7 @@ static const OpDef ops_table[] = {
     {"keys", "stream<T>.group_by_avg(key: (T) -> K, value: (T) -> N) -> keyed<K, f64>", 0, HK_NONE, "group_by(key).avg(value), pre-aggregated"},
     {"keys", "stream<T>.group_by_reduce(key: (T) -> K, f: (T, T) -> T) -> keyed<K, T>", 0, HK_NONE, "group_by(key).reduce_assoc(f), pre-aggregated"},
     {"keys", "stream<T>.group_by_fold(key: (T) -> K, init: A, f: (A, T) -> A, merge: (A, A) -> A) -> keyed<K, A>", 0, HK_NONE, "group_by(key).fold_assoc(init, f, merge), pre-aggregated"},
+    {"keys", "stream<K>.distinct() -> stream<K>", KT, HK_NONE, "each distinct element once (repartitions by hash)"},
     {"partition", "stream<T>.shuffle() -> stream<T>", KT, HK_NONE, "spreads the elements evenly over the tasks"},
     {"partition", "stream<T>.broadcast() -> stream<T>", KT, HK_NONE, "sends every element to every task"},
     {"partition", "stream<T>.parallelism(n: i64) -> stream<T>", KT, HK_NONE, "runs the operators before it with n tasks"},
@@ -160,6 +161,12 @@ static const OpDef ops_table[] = {
     {"math", "pow(x: f64, y: f64) -> f64", 0, HK_NONE, "x to the power y"},
     {"math", "exp(x: f64) -> f64", 0, HK_NONE, "e to the power x"},
     {"math", "ln(x: f64) -> f64", 0, HK_NONE, "natural logarithm"},
+    {"math", "bit_and(a: i64, b: i64) -> i64", 0, HK_NONE, "bitwise and"},
+    {"math", "bit_or(a: i64, b: i64) -> i64", 0, HK_NONE, "bitwise or"},
+    {"math", "bit_xor(a: i64, b: i64) -> i64", 0, HK_NONE, "bitwise exclusive or"},
+    {"math", "shl(a: i64, n: i64) -> i64", 0, HK_NONE, "a shifted left by n bits (n taken mod 64)"},
+    {"math", "shr(a: i64, n: i64) -> i64", 0, HK_NONE, "a shifted right by n bits, filling with zeros (n taken mod 64)"},
+    {"math", "hash(x: K) -> i64", 0, HK_NONE, "the 64-bit XXH3 hash of x, the one used to partition keys"},
     /* ---- vectors ---- */
     {"vector", "len(v: vec<T>) -> i64", 0, HK_NONE, "the number of elements"},
     {"vector", "get(v: vec<T>, i: i64) -> T", 0, HK_NONE, "the element at i (0-based; out of range is a run-time error)"},
@@ -177,6 +184,8 @@ static const OpDef ops_table[] = {
     {"vector", "fill(n: i64, x: T) -> vec<T>", 0, HK_NONE, "n copies of x"},
     {"vector", "update(v: vec<T>, i: i64, f: (T) -> T) -> vec<T>", 0, HK_NONE, "v with element i replaced by f of it (in place on a fold accumulator)"},
     {"vector", "set(v: vec<T>, i: i64, x: T) -> vec<T>", 0, HK_NONE, "v with element i replaced by x (in place on a fold accumulator)"},
+    {"vector", "seq(lo: i64, hi: i64) -> vec<i64>", 0, HK_NONE, "the vector [lo, lo+1, ..., hi-1]"},
+    {"vector", "slice(v: vec<T>, start: i64, n: i64) -> vec<T>", 0, HK_NONE, "n elements from start (clamped to the vector)"},
     {"vector", "zip_with(a: vec<A>, b: vec<B>, f: (A, B) -> C) -> vec<C>", 0, HK_NONE, "f of the i-th elements of a and b (as long as the shorter)"},
     /* ---- options ---- */
     {"option", "some(x: T) -> opt<T>", 0, HK_NONE, "an option holding x"},
@@ -185,8 +194,9 @@ static const OpDef ops_table[] = {
     {"option", "is_none(o: opt<T>) -> bool", 0, HK_NONE, "whether o is empty"},
     {"option", "unwrap_or(o: opt<T>, default: T) -> T", 0, HK_NONE, "the value of o, or default"},
     /* ---- time ---- */
-    {"time", "parse_date(s: str) -> i64", 0, HK_NONE, "\"YYYY-MM-DD\" or \"YYYY-MM-DD HH:MM:SS\" (UTC) as ms since 1970"},
-    {"time", "date_parts(t: i64) -> Date", 0, HK_NONE, "the UTC calendar fields of t (ms since 1970)"},
+    {"time", "parse_date(s: str, format: str = \"%Y-%m-%d %H:%M:%S\") -> opt<i64>", 0, HK_NONE, "a UTC date and time as ms since 1970, or none if s does not match; format takes %Y %m %d %H %M %S (a date alone matches a format whose time part is missing from s)"},
+    {"time", "format_date(t: i64, format: str = \"%Y-%m-%d %H:%M:%S\") -> str", 0, HK_NONE, "t (ms since 1970) as UTC text, with %Y %m %d %H %M %S"},
+    {"time", "date_parts(t: i64) -> Date", 0, HK_NONE, "the UTC calendar fields of t (ms since 1970); weekday 0 is Monday"},
 };
 
 /* ---- the signature parser ---- */

@@ -515,6 +515,14 @@ static void hook_iterate(Sema *s, Call *c)
         diag_error(s->d, c->slots[mx]->loc, "`max` must be at least 1");
 }
 
+static int csv_column_ok(Type *t)
+{
+    t = type_prune(t);
+    if (t->kind == TY_OPT)
+        t = type_prune(t->u.elem);
+    return type_is_scalar(t) || t->kind == TY_ERROR;
+}
+
 static void hook_read_csv(Sema *s, Call *c)
 {
     int ri = param_index(c->op, "row");
@@ -524,15 +532,15 @@ static void hook_read_csv(Sema *s, Call *c)
     Type *row = type_prune(t->u.elem);
     if (row->kind == TY_RECORD) {
         for (int i = 0; i < row->u.rec.n; i++)
-            if (!type_is_scalar(row->u.rec.fields[i].type) && !type_is(row->u.rec.fields[i].type, TY_ERROR))
-                diag_error(s->d, c->slots[ri]->loc, "read_csv reads fields of type i64, f64, bool or str, "
-                           "but field `%s` of `%s` has type %s", row->u.rec.fields[i].name, row->u.rec.name,
+            if (!csv_column_ok(row->u.rec.fields[i].type))
+                diag_error(s->d, c->slots[ri]->loc, "read_csv reads fields of type i64, f64, bool or str "
+                           "(or opt<..> of them, none for an empty cell), but field `%s` of `%s` has type %s", row->u.rec.fields[i].name, row->u.rec.name,
                            sema_tstr(s, row->u.rec.fields[i].type));
     } else if (row->kind == TY_TUPLE) {
         for (int i = 0; i < row->u.tuple.n; i++)
-            if (!type_is_scalar(row->u.tuple.elems[i]) && !type_is(row->u.tuple.elems[i], TY_ERROR))
-                diag_error(s->d, c->slots[ri]->loc, "read_csv reads columns of type i64, f64, bool or str, "
-                           "but column %d has type %s", i, sema_tstr(s, row->u.tuple.elems[i]));
+            if (!csv_column_ok(row->u.tuple.elems[i]))
+                diag_error(s->d, c->slots[ri]->loc, "read_csv reads columns of type i64, f64, bool or str "
+                           "(or opt<..> of them), but column %d has type %s", i, sema_tstr(s, row->u.tuple.elems[i]));
     } else if (row->kind != TY_ERROR) {
         diag_error(s->d, c->slots[ri]->loc, "read_csv reads rows into a record or a tuple, not %s",
                    sema_tstr(s, row));

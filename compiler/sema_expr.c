@@ -73,7 +73,7 @@ static void sema_unknown_name(Sema *s, Expr *e)
         diag_error(s->d, e->loc, "unknown name `%s`", name);
 }
 
-static Type *sema_builtin_name(Sema *s, Expr *e)
+static Type *sema_builtin_name(Sema *s, Expr *e, Type *expected)
 {
     int first, n = ops_find(s->ops, e->u.name.name, &first);
     for (int i = 0; i < n; i++) {
@@ -84,6 +84,11 @@ static Type *sema_builtin_name(Sema *s, Expr *e)
             return type_instantiate(s->a, op->ret, vars);
         }
     }
+    if (n && expected && type_is(expected, TY_FN)) {
+        diag_error(s->d, e->loc, "a builtin cannot be passed by name; write a lambda, as in |x| %s(x)",
+                   e->u.name.name);
+        return TYPE_ERROR;
+    }
     if (n) {
         diag_error(s->d, e->loc, "`%s` is a builtin function; call it, as in %s(..)", e->u.name.name,
                    e->u.name.name);
@@ -93,25 +98,38 @@ static Type *sema_builtin_name(Sema *s, Expr *e)
     return TYPE_ERROR;
 }
 
-static Type *sema_name(Sema *s, Expr *e)
+/* A function named where a lambda is expected: `.map(square)`. */
+static Type *sema_fn_value(Sema *s, Expr *e, Binding *b, Type *want)
+{
+    if (type_unify(want, b->type))
+        return want;
+    diag_error(s->d, e->loc, "`%s` has type %s, but a lambda %s is expected here", b->name,
+               sema_tstr(s, b->type), sema_tstr(s, want));
+    return TYPE_ERROR;
+}
+
+static Type *sema_name(Sema *s, Expr *e, Type *expected)
 {
     Binding *b = sema_lookup(s, e->u.name.name);
     if (!b)
-        return sema_builtin_name(s, e);
+        return sema_builtin_name(s, e, expected);
     e->u.name.sym = b;
     b->uses++;
+    Type *want = expected ? type_prune(expected) : NULL;
+    if (b->kind == B_FN && want && want->kind == TY_FN)
+        return sema_fn_value(s, e, b, want);
     if (b->kind == B_FN) {
         diag_error(s->d, e->loc, "`%s` is a function; call it, as in %s(..)", b->name, b->name);
-        return TYPE_ERROR;
-    }
-    if (!b->defined) {
-        diag_error(s->d, e->loc, "`%s` is used before its definition", b->name);
-        diag_note(s->d, b->loc, "`%s` is defined here", b->name);
         return TYPE_ERROR;
     }
     if (s->in_fn && b->kind == B_LET) {
         diag_error(s->d, e->loc, "a function body sees params, functions and its own arguments, "
                                  "not the top-level `let` `%s`; pass it as an argument", b->name);
+        return TYPE_ERROR;
+    }
+    if (!b->defined) {
+        diag_error(s->d, e->loc, "`%s` is used before its definition", b->name);
+        diag_note(s->d, b->loc, "`%s` is defined here", b->name);
         return TYPE_ERROR;
     }
     if (!s->stream_ok && type_has_stream(b->type)) {
@@ -456,7 +474,7 @@ static Type *sema_expr_kind(Sema *s, Expr *e, Type *expected)
     case EX_FLOAT: return TYPE_F64;
     case EX_BOOL: return TYPE_BOOL;
     case EX_STR: return TYPE_STR;
-    case EX_NAME: return sema_name(s, e);
+    case EX_NAME: return sema_name(s, e, expected);
     case EX_TYPENAME:
         if (!sema_find_record(s, e->u.name.name))
             sema_unknown_type(s, e->u.name.name, e->loc);

@@ -110,9 +110,9 @@ Type *type_window(Arena *a, Type *value)
 
 Type *type_date(Arena *a)
 {
-    static const char *names[] = {"year", "month", "day", "hour", "minute", "second"};
-    Type *types[] = {TYPE_I64, TYPE_I64, TYPE_I64, TYPE_I64, TYPE_I64, TYPE_I64};
-    return type_builtin_record(a, "Date", names, types, 6);
+    static const char *names[] = {"year", "month", "day", "hour", "minute", "second", "weekday", "yday"};
+    Type *types[] = {TYPE_I64, TYPE_I64, TYPE_I64, TYPE_I64, TYPE_I64, TYPE_I64, TYPE_I64, TYPE_I64};
+    return type_builtin_record(a, "Date", names, types, 8);
 }
 
 Type *type_prune(Type *t)

@@ -77,7 +77,8 @@ Type *type_stream(Arena *a, StreamShape shape, Type *key, Type *elem);
 Type *type_winspec(Arena *a, WinKind wk, Type *elem);
 /* The built-in record Window<V> { start: i64, end: i64, value: V }. */
 Type *type_window(Arena *a, Type *value);
-/* The built-in record Date { year, month, day, hour, minute, second: i64 }. */
+/* The built-in record Date { year, month, day, hour, minute, second, weekday
+ * (0 = Monday), yday (0 = January 1st): i64 }. */
 Type *type_date(Arena *a);
 
 Type *type_prune(Type *t);           /* follows bound variables */
