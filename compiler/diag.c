@@ -150,6 +150,8 @@ static const char *diag_color(Diag *d, int kind)
     return kind == DIAG_ERROR ? "\033[1;31m" : kind == DIAG_WARNING ? "\033[1;35m" : "\033[1;36m";
 }
 
+enum { DIAG_WIDTH = 150 };  /* longer source lines are shown cut around the range */
+
 /* "    3 | text" then "      |   ^~~~" for the first line of the range. */
 static void diag_show_line(Diag *d, Source *s, Loc loc, int kind)
 {
@@ -161,12 +163,21 @@ static void diag_show_line(Diag *d, Source *s, Loc loc, int kind)
     int32_t end = loc.end > eol ? eol : loc.end;
     if (end < start)
         end = start;
-    fprintf(d->out, "%5d | ", l + 1);
-    for (int32_t i = bol; i < eol; i++) {
+    int32_t from = bol, to = eol;
+    if (eol - bol > DIAG_WIDTH) {
+        from = start - DIAG_WIDTH / 3 > bol ? start - DIAG_WIDTH / 3 : bol;
+        to = from + DIAG_WIDTH < eol ? from + DIAG_WIDTH : eol;
+        if (end > to)
+            end = to;
+    }
+    const char *pre = from > bol ? "..." : "";
+    fprintf(d->out, "%5d | %s", l + 1, pre);
+    for (int32_t i = from; i < to; i++) {
         unsigned char c = (unsigned char)s->text[i];
         fputc(c == '\t' || c < 32 || c == 127 ? ' ' : c, d->out);
     }
-    fprintf(d->out, "\n      | %*s%s^", (int)(start - bol), "", diag_color(d, kind));
+    fprintf(d->out, "%s\n      | %*s%s^", to < eol ? "..." : "", (int)(start - from + (int)strlen(pre)), "",
+            diag_color(d, kind));
     for (int32_t i = start + 1; i < end; i++)
         fputc('~', d->out);
     fprintf(d->out, "%s\n", d->color ? "\033[0m" : "");

@@ -1,7 +1,9 @@
 /* front.c - the front-end driver: reads the main .flow file, resolves
  * `use` items (a stdlib module by name, or a file by path relative to the
  * file that uses it), parses each module once, puts the modules' items
- * before the items of the file that uses them, and runs sema. */
+ * before the items of the file that uses them, and runs sema. Sema runs
+ * only when everything parsed: on a program with missing items, names and
+ * types would mostly produce follow-on errors. */
 #define _GNU_SOURCE
 #include "front.h"
 
@@ -86,8 +88,8 @@ static const char *loader_module_path(Loader *l, Item *use, int from_file)
     const char *std = arena_printf(a, "%s/%s.flow", front_stdlib_dir(), use->u.use.module);
     if (access(std, R_OK) == 0)
         return std;
-    diag_error(&l->f->diag, use->u.use.name_loc, "no module `%s` (looked for %s.flow beside this file and in %s)",
-               use->u.use.module, use->u.use.module, front_stdlib_dir());
+    diag_error(&l->f->diag, use->u.use.name_loc, "no module `%s` (looked for %s.flow beside this file "
+               "and in the standard library)", use->u.use.module, use->u.use.module);
     return NULL;
 }
 
@@ -135,7 +137,7 @@ int front_parse(Front *f, const char *path, const char *text, int32_t len)
 
 int front_check(Front *f)
 {
-    if (f->main_file < 0)
+    if (f->main_file < 0 || f->diag.errors)  /* types are checked once every file parses */
         return f->diag.errors;
     sema_check(f->prog, &f->arena, &f->diag, f->main_file);
     return f->diag.errors;

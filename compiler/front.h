@@ -19,7 +19,8 @@ void front_fini(Front *f);
 /* Parses `path` (or `text` when not NULL, named `path`) and its modules.
  * Returns the number of errors so far. */
 int front_parse(Front *f, const char *path, const char *text, int32_t len);
-/* Runs semantic analysis on what front_parse read; returns the errors. */
+/* Runs semantic analysis on what front_parse read, if it parsed without
+ * errors; returns the errors. */
 int front_check(Front *f);
 /* The folder of the standard library's .flow modules. */
 const char *front_stdlib_dir(void);

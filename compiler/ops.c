@@ -130,7 +130,7 @@ static const OpDef ops_table[] = {
     {"value", "elems<T>.one() -> T", OPF_PHASE, HK_NONE, "the only element (an error at run time unless there is exactly one)"},
 
     /* ---- sinks ---- */
-    {"sink", "elems<T>.write_csv(path: str) -> sink", 0, HK_NONE, "CSV with a header from the field names; \"-\" is standard output"},
+    {"sink", "elems<T>.write_csv(path: str) -> sink", 0, HK_WRITE_CSV, "CSV with a header from the field names (nested tuples and records flattened); \"-\" is standard output"},
     {"sink", "elems<T>.write_lines(path: str) -> sink", 0, HK_NONE, "one element per line (strings as they are, others as to_str)"},
     {"sink", "elems<T>.print() -> sink", 0, HK_NONE, "one element per line on standard output"},
     {"sink", "elems<T>.for_each(f: (T) -> any) -> sink", 0, HK_NONE, "calls f on each element"},

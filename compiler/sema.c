@@ -66,11 +66,23 @@ void sema_unknown_type(Sema *s, const char *name, Loc loc)
         diag_error(s->d, loc, "unknown type `%s`", name);
 }
 
+static int sema_is_stream_type_name(const char *n)
+{
+    return !strcmp(n, "stream") || !strcmp(n, "keyed") || !strcmp(n, "windowed") || !strcmp(n, "kwindowed");
+}
+
 static Type *sema_generic_type(Sema *s, TypeExpr *t)
 {
     int is_vec = !strcmp(t->name, "vec"), is_opt = !strcmp(t->name, "opt");
-    if (!is_vec && !is_opt) {
-        diag_error(s->d, t->loc, "unknown generic type `%s` (there are vec<T> and opt<T>)", t->name);
+    int is_win = !strcmp(t->name, "Window");
+    if (sema_is_stream_type_name(t->name)) {
+        diag_error(s->d, t->loc, "a stream type cannot be written here: streams are compile-time "
+                                 "pipelines, not values; a function cannot take or return one (use a "
+                                 "top-level `let`)");
+        return TYPE_ERROR;
+    }
+    if (!is_vec && !is_opt && !is_win) {
+        diag_error(s->d, t->loc, "unknown generic type `%s` (there are vec<T>, opt<T> and Window<T>)", t->name);
         return TYPE_ERROR;
     }
     if (t->nargs != 1) {
@@ -78,7 +90,7 @@ static Type *sema_generic_type(Sema *s, TypeExpr *t)
         return TYPE_ERROR;
     }
     Type *e = sema_resolve_type(s, t->args[0]);
-    return is_vec ? type_vec(s->a, e) : type_opt(s->a, e);
+    return is_vec ? type_vec(s->a, e) : is_opt ? type_opt(s->a, e) : type_window(s->a, e);
 }
 
 /* type: i64 | f64 | bool | str | Record | vec<T> | opt<T> | (T, ...) */
@@ -100,8 +112,11 @@ Type *sema_resolve_type(Sema *s, TypeExpr *t)
     Type *r = sema_find_record(s, t->name);
     if (r)
         return r;
-    if (!strcmp(t->name, "vec") || !strcmp(t->name, "opt"))
+    if (!strcmp(t->name, "vec") || !strcmp(t->name, "opt") || !strcmp(t->name, "Window"))
         diag_error(s->d, t->loc, "`%s` needs a type argument, as in %s<i64>", t->name, t->name);
+    else if (sema_is_stream_type_name(t->name))
+        diag_error(s->d, t->loc, "a stream type cannot be written here: streams are compile-time "
+                                 "pipelines, not values");
     else
         sema_unknown_type(s, t->name, t->loc);
     return TYPE_ERROR;
@@ -137,7 +152,7 @@ static void sema_bind_pat(Sema *s, Pattern *root, Pattern *p, Type *t, const cha
     if (p->kind == PAT_WILD)
         return;
     if (p->kind == PAT_NAME) {
-        if (sema_pattern_has(root, p->name, p) > 0)
+        if (!s->toplevel_pattern && sema_pattern_has(root, p->name, p) > 0)
             diag_error(s->d, p->loc, "`%s` is bound twice in this pattern", p->name);
         Binding *b = sema_bind(s, list, p->name, B_LOCAL, t, p->loc);
         b->why = why;
@@ -176,14 +191,17 @@ static void sema_redefinition(Sema *s, const char *name, Loc loc, Loc prev)
         diag_note(s->d, prev, "`%s` was first defined here", name);
 }
 
-/* A new top-level name: not a builtin, not defined before. */
+/* A new top-level name: not a builtin or type name (reported, but bound all
+ * the same so that its uses resolve), not defined before. */
 static int sema_global_ok(Sema *s, const char *name, Loc loc)
 {
+    static const char *types[] = {"i64", "f64", "bool", "str", "vec", "opt"};
     int first;
-    if (ops_find(s->ops, name, &first)) {
+    if (ops_find(s->ops, name, &first))
         diag_error(s->d, loc, "`%s` is a builtin; choose another name", name);
-        return 0;
-    }
+    for (int i = 0; i < 6; i++)
+        if (!strcmp(name, types[i]))
+            diag_error(s->d, loc, "`%s` is a type name; choose another name", name);
     Binding *b = sema_find(s->globals, name);
     if (b) {
         sema_redefinition(s, name, loc, b->loc);
@@ -194,7 +212,11 @@ static int sema_global_ok(Sema *s, const char *name, Loc loc)
 
 static void sema_declare_record(Sema *s, Item *it)
 {
-    if (sema_find_record(s, it->u.type.name) || !strcmp(it->u.type.name, "Window")) {
+    if (!strcmp(it->u.type.name, "Window") || !strcmp(it->u.type.name, "Date")) {
+        diag_error(s->d, it->u.type.name_loc, "`%s` is a builtin type; choose another name", it->u.type.name);
+        return;
+    }
+    if (sema_find_record(s, it->u.type.name)) {
         Type *prev = sema_find_record(s, it->u.type.name);
         sema_redefinition(s, it->u.type.name, it->u.type.name_loc,
                           prev && !prev->u.rec.builtin ? prev->u.rec.loc : (Loc){-1, 0, 0});
@@ -254,8 +276,10 @@ static void sema_declare_fn(Sema *s, FnDecl *f, Loc loc)
     for (int i = 0; i < f->nparams; i++) {
         ps[i] = sema_resolve_type(s, f->params[i]->type);
         for (int j = 0; j < i; j++)
-            if (!strcmp(f->params[i]->name, f->params[j]->name))
+            if (!strcmp(f->params[i]->name, f->params[j]->name)) {
                 diag_error(s->d, f->params[i]->loc, "parameter `%s` is declared twice", f->params[i]->name);
+                diag_note(s->d, f->params[j]->loc, "first declared here");
+            }
         if (f->is_extern && !type_is_scalar(ps[i]) && ps[i] != TYPE_ERROR)
             diag_error(s->d, f->params[i]->type->loc,
                        "extern functions take and return i64, f64, bool or str, not %s", sema_tstr(s, ps[i]));
@@ -308,11 +332,18 @@ static void sema_declare(Sema *s, Program *p)
     for (int i = 0; i < p->nitems; i++)
         if (p->items[i]->kind == IT_TYPE && p->items[i]->u.type.type)
             sema_record_fields(s, p->items[i]);
+    PtrVec cyclic = {0};
     for (int i = 0; i < p->nitems; i++) {
         Item *it = p->items[i];
-        if (it->kind == IT_TYPE && it->u.type.type && sema_contains(it->u.type.type, it->u.type.type, 0))
-            diag_error(s->d, it->u.type.name_loc, "record `%s` contains itself (use vec<%s> to refer to others)",
-                       it->u.type.name, it->u.type.name);
+        if (it->kind == IT_TYPE && it->u.type.type && sema_contains(it->u.type.type, it->u.type.type, 0)) {
+            int seen = 0;  /* one error per cycle: skip records inside a reported one */
+            for (int j = 0; j < cyclic.len; j++)
+                seen |= sema_contains(cyclic.items[j], it->u.type.type, 1);
+            if (!seen)
+                diag_error(s->d, it->u.type.name_loc, "record `%s` contains itself, so it would be infinite "
+                           "(a vec<..> of it is fine)", it->u.type.name);
+            ptrvec_push(s->a, &cyclic, it->u.type.type);
+        }
         if (it->kind == IT_PARAM)
             sema_declare_param(s, it);
         else if (it->kind == IT_FN)
@@ -375,7 +406,9 @@ static Expr *sema_unresolved_in(Expr *e)
     }
     if (r)
         return r;
-    return e->type && e->kind != EX_LAMBDA && type_has_vars(e->type) ? e : NULL;
+    if (!e->type || e->kind == EX_LAMBDA || type_is(e->type, TY_WINSPEC))  /* a window fits any element */
+        return NULL;
+    return type_has_vars(e->type) ? e : NULL;
 }
 
 /* Binds every variable left in t to the error type, so it is reported once. */
@@ -433,9 +466,11 @@ static void sema_param(Sema *s, Item *it)
 {
     Binding *b = sema_find(s->globals, it->u.param.name);
     s->stream_ok = 0;
+    s->in_param = 1;
     int before = s->d->errors;
     Type *t = b && b->kind == B_PARAM ? b->type : TYPE_ERROR;
     sema_expect(s, it->u.param.value, t, "param default");
+    s->in_param = 0;
     sema_check_inferred(s, it->u.param.value, before);
     if (b && b->kind == B_PARAM)
         b->defined = 1;
@@ -495,7 +530,9 @@ static void sema_let(Sema *s, Item *it)
     }
     sema_check_inferred(s, it->u.let.value, before);
     Binding *tmp = NULL;
+    s->toplevel_pattern = 1;  /* duplicates were reported as redefinitions */
     sema_bind_pattern(s, it->u.let.pat, t, "from its definition", &tmp);
+    s->toplevel_pattern = 0;
     sema_mark_defined(s, it->u.let.pat, t, it->u.let.value);
 }
 
@@ -507,7 +544,7 @@ static void sema_pipeline(Sema *s, Item *it)
     int before = s->d->errors;
     Type *t = type_prune(sema_expr(s, e, NULL));
     sema_check_inferred(s, e, before);
-    if (t->kind == TY_STREAM || (t->kind == TY_TUPLE && type_has_stream(t)))
+    if ((t->kind == TY_STREAM || (t->kind == TY_TUPLE && type_has_stream(t))) && e->loc.file == s->main_file)
         diag_warning(s->d, e->loc, "this pipeline has no sink, so it computes nothing; end it with "
                                    "print(), write_csv(..) or another sink");
     else if (t->kind != TY_SINK && t->kind != TY_ERROR)

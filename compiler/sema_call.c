@@ -84,7 +84,13 @@ static void call_no_cand_stream(Sema *s, Call *c)
     Loc at = c->e->u.call.name_loc;
     if (!first->recv) {
         diag_error(s->d, at, "`%s` works on values, but this is %s; apply it to each element, "
-                             "as in .map(|x| %s(x, ..))", c->name, ts, c->name);
+                             "as in .map(|x| %s(x%s))", c->name, ts, c->name, first->nparams > 1 ? ", .." : "");
+        return;
+    }
+    if (got == SH_WINDOWED || got == SH_KWINDOWED) {
+        diag_error(s->d, at, "`%s` does not apply to %s (%s): a window is followed by an aggregation: "
+                             "count, sum, min, max, avg, fold, reduce, first, last or collect",
+                   c->name, shape_name(got), ts);
         return;
     }
     StreamShape want = first->recv->u.stream.shape;
@@ -104,14 +110,16 @@ static void call_no_cand_stream(Sema *s, Call *c)
                              "use .unkey() first", c->name, ts);
     } else {
         diag_error(s->d, at, "`%s` does not apply to %s (%s)", c->name, shape_name(got), ts);
-        if (got == SH_WINDOWED || got == SH_KWINDOWED)
-            diag_note(s->d, at, "a window is followed by an aggregation: count, sum, min, max, avg, "
-                                "fold, reduce, first, last or collect");
     }
 }
 
 static void call_no_cand(Sema *s, Call *c)
 {
+    if (!c->rt) {
+        diag_error(s->d, c->e->u.call.name_loc, "`%s` is a stream operator; call it on a stream, as in "
+                   "s.%s(..)", c->name, c->name);
+        return;
+    }
     if (c->rt->kind == TY_STREAM) {
         call_no_cand_stream(s, c);
         return;
@@ -294,7 +302,10 @@ static Type *call_sym(Sema *s, Call *c, int idx, Expr *x, Type *t)
         if (i + 1 < t->u.sym.n)
             strncat(buf, i + 2 == t->u.sym.n ? " or " : ", ", sizeof buf - strlen(buf) - 5);
     }
-    diag_error(s->d, x->loc, "`%s` of `%s` is one of %s", pname, c->name, buf);
+    if (x->kind == EX_NAME)
+        diag_error(s->d, x->loc, "`%s` of `%s` must be one of %s, not `%s`", pname, c->name, buf, x->u.name.name);
+    else
+        diag_error(s->d, x->loc, "`%s` of `%s` must be one of %s", pname, c->name, buf);
     return x->type = TYPE_ERROR;
 }
 
@@ -359,19 +370,23 @@ static void call_arg(Sema *s, Call *c, int idx)
         return;
     }
     s->lambda_op = c->name;
+    s->lambda_param = c->op->params[idx].name;
     sema_expect(s, x, want, call_ctx(s, c, idx, want));
-    s->lambda_op = NULL;
+    s->lambda_op = s->lambda_param = NULL;
 }
 
 /* iterate/replay without local/merge: the delta is the round's output as a vector. */
 static void call_iterate_default(Sema *s, Call *c, int idx)
 {
-    int local = param_index(c->op, "local");
+    int local = param_index(c->op, "local"), merge = param_index(c->op, "merge");
     if (strcmp(c->op->params[idx].name, "body") || local < 0 || c->slots[local])
         return;
     Type *body = call_param_type(s, c, idx);
     Type *d = call_param_type(s, c, local)->u.tuple.elems[0];
-    type_unify(d, type_vec(s->a, type_prune(body->u.fn.ret)->u.stream.elem));
+    if (c->slots[merge])  /* reported by hook_iterate; the delta's type is unknown */
+        type_unify(d, TYPE_ERROR);
+    else
+        type_unify(d, type_vec(s->a, type_prune(body->u.fn.ret)->u.stream.elem));
 }
 
 static void call_args(Sema *s, Call *c)
@@ -459,9 +474,8 @@ static void hook_window(Sema *s, Call *c, Type *ret)
     if (spec->kind != TY_WINSPEC)
         return;
     WinKind wk = spec->u.win.wk;
-    if ((wk == WK_COUNT || wk == WK_TXN) && time > 0) {
-        diag_error(s->d, c->slots[ti]->loc, "a %s window does not use time; remove `time:`",
-                   wk == WK_COUNT ? "count" : "transaction");
+    if (wk == WK_COUNT && time > 0) {
+        diag_error(s->d, c->slots[ti]->loc, "a count window does not use time; remove `time:`");
         return;
     }
     if (time == 1 && !evtime) {
@@ -469,7 +483,7 @@ static void hook_window(Sema *s, Call *c, Type *ret)
         diag_note(s->d, c->rexpr->loc, "stamp the elements first with .event_time(|x| x.ts) before "
                                        "keying or windowing");
     }
-    ret->u.stream.win_event = time == 1 || (time == 0 && evtime && wk != WK_COUNT && wk != WK_TXN);
+    ret->u.stream.win_event = time == 1 || (time == 0 && evtime && wk != WK_COUNT);
 }
 
 static void hook_window_join(Sema *s, Call *c)
@@ -523,6 +537,36 @@ static int csv_column_ok(Type *t)
     return type_is_scalar(t) || t->kind == TY_ERROR;
 }
 
+/* A CSV column: a scalar or an option of one; tuples and records nest. */
+static Type *csv_bad_column(Type *t)
+{
+    t = type_prune(t);
+    if (t->kind == TY_TUPLE) {
+        for (int i = 0; i < t->u.tuple.n; i++)
+            if (csv_bad_column(t->u.tuple.elems[i]))
+                return csv_bad_column(t->u.tuple.elems[i]);
+        return NULL;
+    }
+    if (t->kind == TY_RECORD) {
+        for (int i = 0; i < t->u.rec.n; i++)
+            if (csv_bad_column(t->u.rec.fields[i].type))
+                return csv_bad_column(t->u.rec.fields[i].type);
+        return NULL;
+    }
+    return csv_column_ok(t) ? NULL : t;
+}
+
+static void hook_write_csv(Sema *s, Call *c)
+{
+    Type *elem = c->rt->u.stream.shape == SH_KEYED ? type_pair(s->a, c->rt->u.stream.key, c->rt->u.stream.elem)
+                                                    : c->rt->u.stream.elem;
+    Type *bad = csv_bad_column(elem);
+    if (bad)
+        diag_error(s->d, c->e->u.call.name_loc, "write_csv writes columns of scalars (i64, f64, bool, str, "
+                   "or opt<..> of them), but %s has a column of type %s; use write_lines, or map it to a "
+                   "string with to_str", sema_tstr(s, elem), sema_tstr(s, bad));
+}
+
 static void hook_read_csv(Sema *s, Call *c)
 {
     int ri = param_index(c->op, "row");
@@ -547,18 +591,22 @@ static void hook_read_csv(Sema *s, Call *c)
     }
 }
 
-static void call_positive_args(Sema *s, Call *c)
+/* Literal arguments that can never work: a window of size 0, limit(-1). */
+static void call_literal_args(Sema *s, Call *c)
 {
-    static const char *names[] = {"n", "size", "slide", "gap"};
-    if (!c->op->def || strcmp(c->op->def->group, "window") || c->op->recv)
-        return;
-    for (int i = 0; i < c->op->nparams; i++)
-        for (int j = 0; j < 4; j++) {
-            int lit;
-            int64_t v = lit_value(c->slots[i], &lit);
-            if (!strcmp(c->op->params[i].name, names[j]) && lit && v <= 0)
-                diag_error(s->d, c->slots[i]->loc, "`%s` of `%s` must be positive", names[j], c->name);
-        }
+    static const struct { const char *op, *param; int64_t min; } rules[] = {
+        {"count", "n", 1}, {"count", "slide", 1}, {"tumbling", "size", 1}, {"sliding", "size", 1},
+        {"sliding", "slide", 1}, {"session", "gap", 1}, {"parallelism", "n", 1}, {"limit", "n", 0},
+        {"commit_after", "t", 0}};
+    for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+        if (strcmp(c->name, rules[r].op) || !c->op->def)
+            continue;
+        int i = param_index(c->op, rules[r].param), lit;
+        int64_t v = i >= 0 ? lit_value(c->slots[i], &lit) : 0;
+        if (i >= 0 && lit && v < rules[r].min)
+            diag_error(s->d, c->slots[i]->loc, "`%s` of `%s` must be %s", rules[r].param, c->name,
+                       rules[r].min ? "positive" : "zero or more");
+    }
 }
 
 static Type *call_result(Sema *s, Call *c)
@@ -589,22 +637,27 @@ static Type *call_result(Sema *s, Call *c)
     case HK_INTERVAL_JOIN: hook_interval_join(s, c); break;
     case HK_ITERATE: hook_iterate(s, c); break;
     case HK_READ_CSV: hook_read_csv(s, c); break;
+    case HK_WRITE_CSV: hook_write_csv(s, c); break;
     default: break;
     }
-    call_positive_args(s, c);
+    call_literal_args(s, c);
     return ret;
 }
 
-static void call_context_checks(Sema *s, Call *c, Type *ret)
+static Type *call_context_checks(Sema *s, Call *c, Type *ret)
 {
     if ((op_flags(c->op) & OPF_PHASE) && s->in_loop_body) {
         diag_error(s->d, c->e->u.call.name_loc, "`%s` cannot be used inside the body of an iteration; "
                    "use the round's state instead", c->name);
         diag_note(s->d, s->loop_loc, "the iteration starts here");
     }
-    if (type_is_stream(ret) && !c->op->recv && !s->stream_ok)
+    if (type_is_stream(ret) && !c->op->recv && !s->stream_ok) {
         diag_error(s->d, c->e->u.call.name_loc, "a stream cannot be made inside a %s; `%s` belongs in a "
-                   "top-level pipeline", s->in_fn ? "function" : "lambda", c->name);
+                   "top-level pipeline", s->in_param ? "param default" : s->in_fn ? "function" : "lambda",
+                   c->name);
+        return TYPE_ERROR;
+    }
+    return ret;
 }
 
 static int call_lookup(Sema *s, Call *c)
@@ -622,7 +675,19 @@ static int call_lookup(Sema *s, Call *c)
     return c->ncand > 0;
 }
 
-Type *sema_call(Sema *s, Expr *e)
+/* A function without receiver whose result type is known from the context
+ * (`window(transaction(|x| ..))`): its generic parameters are bound from
+ * there before the lambdas are checked. */
+static void call_expected(Sema *s, Call *c, Type *expected)
+{
+    if (!expected || c->op->recv || !c->op->def || type_has_stream(expected))
+        return;
+    Type *ret = type_instantiate(s->a, c->op->ret, c->vars);
+    if (ret->kind == TY_WINSPEC && type_prune(expected)->kind == TY_WINSPEC)
+        type_unify(ret->u.win.elem, type_prune(expected)->u.win.elem);
+}
+
+Type *sema_call(Sema *s, Expr *e, Type *expected)
 {
     Call c = {.e = e, .name = e->u.call.name};
     if (!call_lookup(s, &c)) {
@@ -641,8 +706,8 @@ Type *sema_call(Sema *s, Expr *e)
     }
     if (c.op->recv)
         call_receiver(s, &c);
+    call_expected(s, &c, expected);
     call_args(s, &c);
     Type *ret = call_result(s, &c);
-    call_context_checks(s, &c, ret);
-    return ret;
+    return call_context_checks(s, &c, ret);
 }

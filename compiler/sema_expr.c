@@ -27,6 +27,37 @@ static void sema_why(Sema *s, Expr *e)
         diag_note(s->d, b->loc, "`%s` has type %s %s", b->name, sema_tstr(s, b->type), b->why);
 }
 
+/* Where `got` breaks a class that `want` asks for (a key, a number, an
+ * ordered type): the concrete type found at the spot, or NULL. */
+static Type *sema_class_culprit(Type *want, Type *got, TypeClass *tc)
+{
+    want = type_prune(want);
+    got = type_prune(got);
+    if (want->kind == TY_VAR && want->u.var.tc != TC_NONE && got->kind != TY_VAR && !type_in_class(got, want->u.var.tc)) {
+        *tc = want->u.var.tc;
+        return got;
+    }
+    if (want->kind != got->kind)
+        return NULL;
+    Type *r = NULL;
+    switch (want->kind) {
+    case TY_TUPLE:
+        for (int i = 0; !r && i < want->u.tuple.n && i < got->u.tuple.n; i++)
+            r = sema_class_culprit(want->u.tuple.elems[i], got->u.tuple.elems[i], tc);
+        return r;
+    case TY_VEC: case TY_OPT: return sema_class_culprit(want->u.elem, got->u.elem, tc);
+    case TY_STREAM:
+        if (want->u.stream.key && got->u.stream.key)
+            r = sema_class_culprit(want->u.stream.key, got->u.stream.key, tc);
+        return r ? r : sema_class_culprit(want->u.stream.elem, got->u.stream.elem, tc);
+    case TY_FN:
+        for (int i = 0; !r && i < want->u.fn.n && i < got->u.fn.n; i++)
+            r = sema_class_culprit(want->u.fn.params[i], got->u.fn.params[i], tc);
+        return r ? r : sema_class_culprit(want->u.fn.ret, got->u.fn.ret, tc);
+    default: return NULL;
+    }
+}
+
 void sema_mismatch(Sema *s, Expr *e, Type *want, Type *got, const char *ctx)
 {
     want = type_prune(want);
@@ -36,6 +67,18 @@ void sema_mismatch(Sema *s, Expr *e, Type *want, Type *got, const char *ctx)
     const char *w = sema_tstr(s, want), *g = sema_tstr(s, got);
     if (!ctx)
         ctx = "mismatched types";
+    TypeClass tc;
+    Type *culprit = sema_class_culprit(want, got, &tc);
+    if (culprit) {
+        diag_error(s->d, e->loc, "%s: %s is not %s", ctx, sema_tstr(s, culprit), type_class_name(tc));
+        if (tc == TC_KEY && type_is(culprit, TY_F64))
+            diag_note(s->d, e->loc, "f64 keys are not allowed (NaN and -0.0 make equality unreliable); "
+                                    "round to an i64 or use to_str");
+        else if (tc == TC_ORD && type_is(culprit, TY_RECORD))
+            diag_note(s->d, e->loc, "records are not ordered; order by a field, as in sort_by(|p| p.x)");
+        sema_why(s, e);
+        return;
+    }
     if (got->kind == TY_STREAM && want->kind != TY_STREAM && want->kind != TY_VAR)
         diag_error(s->d, e->loc, "%s: expected a value of type %s, found %s; a stream becomes a value "
                                  "with .collect() or .one()", ctx, w, g);
@@ -122,6 +165,11 @@ static Type *sema_name(Sema *s, Expr *e, Type *expected)
         diag_error(s->d, e->loc, "`%s` is a function; call it, as in %s(..)", b->name, b->name);
         return TYPE_ERROR;
     }
+    if (s->in_param && b->kind == B_LET) {
+        diag_error(s->d, e->loc, "a param default may use literals, builtins and earlier params, not the "
+                                 "`let` `%s`", b->name);
+        return TYPE_ERROR;
+    }
     if (s->in_fn && b->kind == B_LET) {
         diag_error(s->d, e->loc, "a function body sees params, functions and its own arguments, "
                                  "not the top-level `let` `%s`; pass it as an argument", b->name);
@@ -152,7 +200,10 @@ static Type *sema_numeric_operands(Sema *s, Expr *e, Type *l, Type *r, int allow
     if (!type_unify(l, r)) {
         diag_error(s->d, e->u.bin.op_loc, "`%s` needs operands of the same type, found %s and %s", op,
                    sema_tstr(s, pl), sema_tstr(s, pr));
-        if ((pl->kind == TY_I64 && pr->kind == TY_F64) || (pl->kind == TY_F64 && pr->kind == TY_I64))
+        if (pl->kind == TY_OPT || pr->kind == TY_OPT)
+            diag_note(s->d, pl->kind == TY_OPT ? e->u.bin.lhs->loc : e->u.bin.rhs->loc,
+                      "take the value out of an option with unwrap_or(x, default)");
+        else if ((pl->kind == TY_I64 && pr->kind == TY_F64) || (pl->kind == TY_F64 && pr->kind == TY_I64))
             diag_note(s->d, pl->kind == TY_I64 ? e->u.bin.lhs->loc : e->u.bin.rhs->loc,
                       "convert the i64 with `as f64`");
         else {
@@ -169,6 +220,8 @@ static Type *sema_numeric_operands(Sema *s, Expr *e, Type *l, Type *r, int allow
         return t;
     diag_error(s->d, e->u.bin.op_loc, "`%s` needs numbers%s, found %s", op,
                allow_str ? " or strings" : "", sema_tstr(s, t));
+    if (t->kind == TY_OPT)
+        diag_note(s->d, e->u.bin.lhs->loc, "take the value out of an option with unwrap_or(x, default)");
     sema_why(s, e->u.bin.lhs);
     return TYPE_ERROR;
 }
@@ -285,9 +338,12 @@ static Type *sema_field(Sema *s, Expr *e)
             diag_note(s->d, t->u.rec.loc, "`%s` is defined here", t->u.rec.name);
         return TYPE_ERROR;
     }
-    if (t->kind == TY_VAR)
-        diag_error(s->d, e->u.field.recv->loc, "the type of this expression must be known before `.%s`; "
-                                               "annotate it, as in |x: Point|", name);
+    if (t->kind == TY_VAR && e->u.field.recv->kind == EX_NAME)
+        diag_error(s->d, e->u.field.recv->loc, "the type of `%s` must be known before `.%s`; annotate it "
+                   "where it is bound, as in |%s: Type|", e->u.field.recv->u.name.name, name,
+                   e->u.field.recv->u.name.name);
+    else if (t->kind == TY_VAR)
+        diag_error(s->d, e->u.field.recv->loc, "the type of this expression must be known before `.%s`", name);
     else if (t->kind == TY_STREAM)
         diag_error(s->d, e->u.field.name_loc, "a stream has no fields; to get `%s` of each element, "
                                               "use .map(|x| x.%s)", name, name);
@@ -305,8 +361,8 @@ static Type *sema_tindex(Sema *s, Expr *e)
     if (t->kind == TY_TUPLE) {
         if (i < t->u.tuple.n)
             return t->u.tuple.elems[i];
-        diag_error(s->d, e->u.field.name_loc, "no element %d in a tuple of %d elements (%s)", i,
-                   t->u.tuple.n, sema_tstr(s, t));
+        diag_error(s->d, e->u.field.name_loc, "no element %d in %s, a tuple of %d elements", i,
+                   sema_tstr(s, t), t->u.tuple.n);
         return TYPE_ERROR;
     }
     if (t->kind == TY_VAR)
@@ -374,15 +430,19 @@ static Type *sema_record(Sema *s, Expr *e)
         return TYPE_ERROR;
     }
     const char **names = arena_alloc(s->a, sizeof(char *) * (size_t)(r->u.rec.n + 1));
+    int unknown = 0;
     for (int i = 0; i < r->u.rec.n; i++)
         names[i] = r->u.rec.fields[i].name;
     for (int i = 0; i < e->u.rec.n; i++) {
         FieldInit *fi = e->u.rec.fields[i];
         const Field *f = type_field(r, fi->name);
         for (int j = 0; j < i; j++)
-            if (!strcmp(e->u.rec.fields[j]->name, fi->name))
+            if (!strcmp(e->u.rec.fields[j]->name, fi->name)) {
                 diag_error(s->d, fi->name_loc, "field `%s` is given twice", fi->name);
+                diag_note(s->d, e->u.rec.fields[j]->name_loc, "first given here");
+            }
         if (!f) {
+            unknown++;
             const char *near = diag_closest(fi->name, names, r->u.rec.n);
             if (near)
                 diag_error(s->d, fi->name_loc, "no field `%s` in record `%s`; did you mean `%s`?", fi->name,
@@ -395,7 +455,8 @@ static Type *sema_record(Sema *s, Expr *e)
         const char *ctx = arena_printf(s->a, "field `%s` of `%s`", fi->name, r->u.rec.name);
         sema_expect(s, fi->value, f->type, ctx);
     }
-    sema_record_missing(s, e, r);
+    if (!unknown)  /* a misspelt field would be reported twice */
+        sema_record_missing(s, e, r);
     return r;
 }
 
@@ -406,6 +467,11 @@ static Type *sema_if(Sema *s, Expr *e, Type *expected)
     sema_expect(s, e->u.ifx.cond, TYPE_BOOL, "the condition of `if`");
     Type *a = sema_expr(s, e->u.ifx.then, expected);
     Type *b = sema_expr(s, e->u.ifx.els, expected ? expected : a);
+    if (type_has_stream(a) || type_has_stream(b)) {
+        diag_error(s->d, e->loc, "`if` chooses between values at run time; it cannot choose a stream, "
+                                 "which is fixed when the job is compiled");
+        return TYPE_ERROR;
+    }
     if (type_unify(a, b))
         return a;
     diag_error(s->d, e->u.ifx.els->loc, "the branches of `if` have different types: %s and %s",
@@ -438,15 +504,15 @@ static Type *sema_lambda(Sema *s, Expr *e, Type *expected)
         return TYPE_ERROR;
     }
     if (want->u.fn.n != n) {
-        diag_error(s->d, e->loc, "this lambda takes %d parameter%s, but %s passes it %d (%s)", n,
+        diag_error(s->d, e->loc, "this lambda takes %d parameter%s, but %s passes it %d: %s", n,
                    n == 1 ? "" : "s", s->lambda_op ? arena_printf(s->a, "`%s`", s->lambda_op) : "its caller",
                    want->u.fn.n, sema_tstr(s, want));
         return TYPE_ERROR;
     }
     Binding *saved = s->locals;
     int saved_ok = s->stream_ok;
-    const char *op = s->lambda_op;
-    s->lambda_op = NULL;
+    const char *op = s->lambda_op, *param = s->lambda_param;
+    s->lambda_op = s->lambda_param = NULL;
     s->stream_ok = 0;
     for (int i = 0; i < n; i++) {
         Type *pt = want->u.fn.params[i];
@@ -457,9 +523,14 @@ static Type *sema_lambda(Sema *s, Expr *e, Type *expected)
         sema_bind_pattern(s, e->u.lambda.params[i], pt, why, &s->locals);
     }
     Type *body = sema_expr(s, e->u.lambda.body, want->u.fn.ret);
-    if (!type_unify(want->u.fn.ret, body))
+    if (!type_unify(want->u.fn.ret, body)) {
         sema_mismatch(s, e->u.lambda.body, want->u.fn.ret, body,
-                      op ? arena_printf(s->a, "the result of the lambda of `%s`", op) : "the lambda's result");
+                      op ? arena_printf(s->a, "the lambda `%s` of `%s` returns the wrong type", param, op)
+                         : "the lambda returns the wrong type");
+        if (op && !strcmp(op, "iterate") && !strcmp(param, "body"))
+            diag_note(s->d, e->loc, "iterate feeds the body's output back as the next round's input, so "
+                                    "it keeps the element type; replay(..) re-reads the input and may change it");
+    }
     if (type_is(body, TY_SINK))
         diag_error(s->d, e->u.lambda.body->loc, "a lambda cannot end in a sink");
     s->locals = saved;
@@ -485,7 +556,7 @@ static Type *sema_expr_kind(Sema *s, Expr *e, Type *expected)
     case EX_UNARY: return sema_unary(s, e);
     case EX_BINARY: return sema_binary(s, e);
     case EX_CAST: return sema_cast(s, e);
-    case EX_CALL: case EX_METHOD: return sema_call(s, e);
+    case EX_CALL: case EX_METHOD: return sema_call(s, e, expected);
     case EX_FIELD: return sema_field(s, e);
     case EX_TINDEX: return sema_tindex(s, e);
     case EX_TUPLE: return sema_tuple(s, e, expected);

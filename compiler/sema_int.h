@@ -38,6 +38,9 @@ typedef struct Sema {
     int in_loop_body;     /* checking an iterate/replay body */
     Loc loop_loc;
     const char *lambda_op;  /* the operator a lambda being checked is passed to */
+    const char *lambda_param;  /* ... and the parameter it is passed as */
+    int in_param;         /* checking a param default */
+    int toplevel_pattern; /* binding a top-level let's pattern (names checked already) */
 } Sema;
 
 /* sema.c */
@@ -58,7 +61,7 @@ void sema_mismatch(Sema *s, Expr *e, Type *want, Type *got, const char *ctx);
 int sema_has_lambda(Expr *e);
 
 /* sema_call.c */
-Type *sema_call(Sema *s, Expr *e);
+Type *sema_call(Sema *s, Expr *e, Type *expected);
 Op *sema_fn_op(Sema *s, FnDecl *f);
 
 #endif

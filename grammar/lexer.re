@@ -192,7 +192,7 @@ static int lex_bad_char(Lexer *lx)
         diag_error(lx->diag, lex_loc(lx, lx->tok, e), "unexpected control character 0x%02x", c);
     else
         diag_error(lx->diag, lex_loc(lx, lx->tok, e), "unexpected character `%c`", c);
-    return 0;
+    return -1;
 }
 
 static int lex_ident(Lexer *lx, PARSE_STYPE *val, int tok)
@@ -201,7 +201,8 @@ static int lex_ident(Lexer *lx, PARSE_STYPE *val, int tok)
     return tok;
 }
 
-/* Scans one token; returns -1 for "nothing, scan again" (comments, errors). */
+/* Scans one token; returns -1 for "nothing, scan again" (white space,
+ * comments, a bad character) and 0 at the end of the input. */
 static int lex_scan(Lexer *lx, PARSE_STYPE *val)
 {
     lx->tok = lx->cur;
@@ -254,6 +255,18 @@ static int lex_scan(Lexer *lx, PARSE_STYPE *val)
             return lex_float(lx, val);
         }
         dec [a-zA-Z_] id* { return lex_suffixed(lx, val); }
+        dec "." [0-9] [0-9_]* [a-zA-Z_] id* {
+            if (after_dot) {
+                lx->cur = lx->tok;
+                while (lx->cur < lx->lim && *lx->cur >= '0' && *lx->cur <= '9')
+                    lx->cur++;
+                return lex_int(lx, val, 10);
+            }
+            diag_error(lx->diag, lex_loc(lx, lx->tok, lx->cur),
+                       "a duration is a whole number of a unit: write 1500ms, not 1.5s");
+            val->ival = 0;
+            return DURATION;
+        }
 
         "->" { return ARROW; }
         "==" { return EQ; }
@@ -274,34 +287,82 @@ static int lex_at_line_start(Lexer *lx, const char *p)
     return p == lx->src || p[-1] == '\n';
 }
 
+int lex_starts_line(Lexer *lx, Loc at) { return lex_at_line_start(lx, lx->src + at.start); }
+
+static void lex_error(Lexer *lx)
+{
+    lx->item_errors++;
+}
+
+/* Keeps the stack of open brackets; drops (and reports) a closing bracket
+ * that closes nothing. Returns 0 when the token is to be dropped. */
+static int lex_brackets(Lexer *lx, int t, Loc loc)
+{
+    if (t == '(' || t == '[' || t == '{') {
+        if (lx->depth < LEX_MAX_OPEN) {
+            lx->open[lx->depth] = loc;
+            lx->open_ch[lx->depth] = (char)t;
+        }
+        lx->depth++;
+    } else if (t == ')' || t == ']' || t == '}') {
+        if (lx->depth == 0) {
+            diag_error(lx->diag, loc, "unmatched `%c`", t);
+            lex_error(lx);
+            return 0;
+        }
+        lx->depth--;
+    }
+    return 1;
+}
+
+static int lex_item_start(Lexer *lx, int t)
+{
+    return t == 0 || (lex_at_line_start(lx, lx->tok) && t != '.' && t != ')' && t != ']' && t != '}');
+}
+
 int lex_next(Lexer *lx, PARSE_STYPE *val, Loc *loc)
 {
     for (;;) {
+        int errors = lx->diag->errors;
         int t = lex_scan(lx, val);
+        if (lx->diag->errors != errors)
+            lex_error(lx);
         if (t < 0)
             continue;
         *loc = lex_loc(lx, lx->tok, lx->cur);
         if (t == 0)
             loc->start = loc->end = (int32_t)(lx->lim - lx->src);
         if (lx->recovering) {
-            if (t != 0 && !(lex_at_line_start(lx, lx->tok) && t != '.' && t != ')' &&
-                            t != ']' && t != '}'))
+            if (!lex_item_start(lx, t))
                 continue;
             lx->recovering = 0;
+            lx->depth = 0;
         }
+        if (t != 0 && lex_item_start(lx, t) && lx->depth == 0)
+            lx->item_errors = 0;
+        if (!lex_brackets(lx, t, *loc))
+            continue;
+        lx->prev = lx->last;
+        lx->last = *loc;
+        lx->last_tok = t;
         return t;
     }
 }
 
 void lex_recover(Lexer *lx, Loc at)
 {
-    /* The offending token itself may already start the next item. */
-    const char *p = lx->src + at.start;
-    if (at.start < at.end && lex_at_line_start(lx, p))
-        return;
+    lx->discard = 0;
     if (at.start == at.end)  /* end of file */
         return;
+    if (lex_starts_line(lx, at)) {  /* the offending token starts the next item */
+        int opener = lx->last_tok == '(' || lx->last_tok == '[' || lx->last_tok == '{';
+        lx->depth = opener ? 1 : 0;
+        lx->open[0] = at;
+        lx->open_ch[0] = (char)lx->last_tok;
+        return;
+    }
     lx->recovering = 1;
+    lx->discard = 1;
 }
 
 int parse_lex(PARSE_STYPE *val, Loc *loc, ParseCtx *ctx)

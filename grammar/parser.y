@@ -1,15 +1,18 @@
 /* parser.y - the grammar of the flow language (GNU Bison, pure, LALR(1)
  * with LAC). It builds the AST of compiler/ast.h; every node carries the
  * byte range it came from. On a syntax error it reports Bison's detailed
- * message, asks the scanner to skip to the next item (a token that starts
- * a line), and goes on, so one run reports the errors of several items.
+ * message (naming the expected tokens, or what is missing after the last
+ * token of an unfinished line, and where an unclosed bracket opened), asks
+ * the scanner to skip to the next item (a token that starts a line), and
+ * goes on, so one run reports the errors of several items. A syntax error in
+ * an item where the scanner already reported an error is not reported.
  *
  * Top-level items need no separator (an optional `;` is allowed). A line
  * that starts with `(` or `-` continues the expression before it. */
 %define api.pure full
 %define api.prefix {parse_}
 %define api.location.type {Loc}
-%define parse.error detailed
+%define parse.error custom
 %define parse.lac full
 %locations
 %expect 0
@@ -135,7 +138,7 @@ item: PARAM IDENT ':' type '=' expr %prec ITEM {
           $$->u.let.pat = $2; $$->u.let.annot = $3; $$->u.let.value = $5;
       }
     | expr %prec ITEM  { $$ = ast_item(A, IT_EXPR, @$); $$->u.expr.expr = $1; }
-    | error            { $$ = NULL; }
+    | error            { $$ = NULL; if (ctx->lx.discard) { yyclearin; ctx->lx.discard = 0; } }
     ;
 
 /* fnsig: fn NAME ( params ) -> type */
@@ -276,7 +279,8 @@ primary: INT        { $$ = ast_expr(A, EX_INT, @$); $$->u.ival = $1; }
          }
        | '(' expr ')'   { $$ = $2; }
        | '(' expr ',' exprs ')' {
-            
+             if ($4.len == 0)
+                 diag_error(ctx->diag, @$, "a tuple has at least two elements; drop the comma");
              $$ = ast_expr(A, EX_TUPLE, @$);
              PtrVec v = {0};
              ptrvec_push(A, &v, $2);
@@ -369,14 +373,115 @@ static Expr *parse_call(ParseCtx *ctx, Loc loc, Expr *recv, const char *name, Lo
 
 static void parse_error(Loc *loc, ParseCtx *ctx, const char *msg)
 {
-    const char *prefix = "syntax error, ";
-    if (!strncmp(msg, prefix, strlen(prefix)))
-        diag_error(ctx->diag, *loc, "syntax error: %s", msg + strlen(prefix));
-    else if (!strcmp(msg, "memory exhausted"))
+    if (!strcmp(msg, "memory exhausted"))
         diag_error(ctx->diag, *loc, "expression is nested too deeply");
     else
         diag_error(ctx->diag, *loc, "%s", msg);
     lex_recover(&ctx->lx, *loc);
+}
+
+/* A token's name for messages: `)`, `param`, or a word like "identifier". */
+static const char *parse_token_name(ParseCtx *ctx, yysymbol_kind_t k)
+{
+    const char *n = yysymbol_name(k);
+    size_t len = strlen(n);
+    if (len == 3 && n[0] == '\'' && n[2] == '\'')
+        return arena_printf(A, "`%c`", n[1]);
+    if (k == YYSYMBOL_IDENT || k == YYSYMBOL_UIDENT || k == YYSYMBOL_INT || k == YYSYMBOL_FLOAT ||
+        k == YYSYMBOL_STRING || k == YYSYMBOL_DURATION || k == YYSYMBOL_YYEOF)
+        return n;
+    return arena_printf(A, "`%s`", n);
+}
+
+static int parse_has(const yysymbol_kind_t *exp, int n, yysymbol_kind_t k)
+{
+    for (int i = 0; i < n; i++)
+        if (exp[i] == k)
+            return 1;
+    return 0;
+}
+
+static int parse_has_char(const yysymbol_kind_t *exp, int n, char c)
+{
+    char name[4] = {'\'', c, '\'', 0};
+    for (int i = 0; i < n; i++)
+        if (!strcmp(yysymbol_name(exp[i]), name))
+            return 1;
+    return 0;
+}
+
+/* "an expression", "`)` or `,`", or NULL when there are too many. */
+static const char *parse_expected(ParseCtx *ctx, const yysymbol_kind_t *exp, int n)
+{
+    if (parse_has(exp, n, YYSYMBOL_INT))
+        return "an expression";
+    if (n > 5 || n == 0)
+        return NULL;
+    const char *r = "";
+    for (int i = 0; i < n; i++)
+        r = arena_printf(A, "%s%s%s", r, i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                         parse_token_name(ctx, exp[i]));
+    return r;
+}
+
+/* The bracket that closes the innermost open one, or 0. */
+static char parse_closer(Lexer *lx)
+{
+    if (lx->depth <= 0 || lx->depth > LEX_MAX_OPEN)
+        return 0;
+    char c = lx->open_ch[lx->depth - 1];
+    return c == '(' ? ')' : c == '[' ? ']' : c == '{' ? '}' : 0;
+}
+
+static void parse_unclosed_note(ParseCtx *ctx)
+{
+    Lexer *lx = &ctx->lx;
+    if (lx->depth > 0 && lx->depth <= LEX_MAX_OPEN)
+        diag_note(ctx->diag, lx->open[lx->depth - 1], "this `%c` is not closed", lx->open_ch[lx->depth - 1]);
+}
+
+static int yyreport_syntax_error(const yypcontext_t *pc, ParseCtx *ctx)
+{
+    Lexer *lx = &ctx->lx;
+    Loc at = *yypcontext_location(pc);
+    yysymbol_kind_t tok = yypcontext_token(pc), exp[YYNTOKENS];
+    int n = yypcontext_expected_tokens(pc, exp, YYNTOKENS);
+    if (n < 0)
+        n = 0;
+    const char *want = parse_expected(ctx, exp, n);
+    char closer = parse_closer(lx);
+    int at_eol = (tok == YYSYMBOL_YYEOF || lex_starts_line(lx, at)) && lx->prev.file >= 0 &&
+                 lx->prev.end <= at.start && !(lx->prev.start == 0 && lx->prev.end == 0);
+    if (lx->item_errors) {   /* the scanner reported this item's trouble already */
+        lex_recover(lx, at);
+        return 0;
+    }
+    if (n == 1 && exp[0] == YYSYMBOL_ELSE) {
+        Loc p = at_eol ? lx->prev : at;
+        diag_error(ctx->diag, p, "expected `else`: an `if` is an expression and needs both branches, "
+                                 "as in if c { a } else { b }");
+    } else if (tok == YYSYMBOL_OROR && want && !strcmp(want, "an expression")) {
+        diag_error(ctx->diag, at, "a lambda needs at least one parameter: write |_| e");
+    } else if (tok == YYSYMBOL_IDENT && n == 1 && exp[0] == YYSYMBOL_UIDENT) {
+        diag_error(ctx->diag, at, "a type name starts with an uppercase letter");
+    } else if (at_eol && (want || (closer && parse_has_char(exp, n, closer)))) {
+        const char *last = arena_strndup(A, diag_source(ctx->diag, lx->prev.file)->text + lx->prev.start,
+                                         (size_t)(lx->prev.end - lx->prev.start));
+        Loc p = {lx->prev.file, lx->prev.end, lx->prev.end};
+        if (want)
+            diag_error(ctx->diag, p, "expected %s after `%.40s`", want, last);
+        else
+            diag_error(ctx->diag, p, "missing `%c` at the end of this line", closer);
+        parse_unclosed_note(ctx);
+    } else if (want) {
+        diag_error(ctx->diag, at, "unexpected %s; expected %s", parse_token_name(ctx, tok), want);
+    } else {
+        diag_error(ctx->diag, at, "unexpected %s", parse_token_name(ctx, tok));
+        if (at_eol)
+            parse_unclosed_note(ctx);
+    }
+    lex_recover(lx, at);
+    return 0;
 }
 
 Program *parse_program(Arena *a, Diag *d, int file)
