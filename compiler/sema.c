@@ -544,10 +544,11 @@ static void sema_pipeline(Sema *s, Item *it)
     int before = s->d->errors;
     Type *t = type_prune(sema_expr(s, e, NULL));
     sema_check_inferred(s, e, before);
-    if ((t->kind == TY_STREAM || (t->kind == TY_TUPLE && type_has_stream(t))) && e->loc.file == s->main_file)
-        diag_warning(s->d, e->loc, "this pipeline has no sink, so it computes nothing; end it with "
-                                   "print(), write_csv(..) or another sink");
-    else if (t->kind != TY_SINK && t->kind != TY_ERROR)
+    if (t->kind == TY_STREAM || (t->kind == TY_TUPLE && type_has_stream(t))) {
+        if (e->loc.file == s->main_file)
+            diag_warning(s->d, e->loc, "this pipeline has no sink, so it computes nothing; end it with "
+                                       "print(), write_csv(..) or another sink");
+    } else if (t->kind != TY_SINK && t->kind != TY_ERROR)
         diag_error(s->d, e->loc, "a top-level expression must be a pipeline ending in a sink, "
                                  "but this one is a value of type %s", sema_tstr(s, t));
 }

@@ -560,7 +560,7 @@ static void hook_write_csv(Sema *s, Call *c)
 {
     Type *elem = c->rt->u.stream.shape == SH_KEYED ? type_pair(s->a, c->rt->u.stream.key, c->rt->u.stream.elem)
                                                     : c->rt->u.stream.elem;
-    Type *bad = csv_bad_column(elem);
+    Type *bad = type_has_error(elem) ? NULL : csv_bad_column(elem);
     if (bad)
         diag_error(s->d, c->e->u.call.name_loc, "write_csv writes columns of scalars (i64, f64, bool, str, "
                    "or opt<..> of them), but %s has a column of type %s; use write_lines, or map it to a "

@@ -180,6 +180,9 @@ static Type *sema_name(Sema *s, Expr *e, Type *expected)
         diag_note(s->d, b->loc, "`%s` is defined here", b->name);
         return TYPE_ERROR;
     }
+    Type *bt = type_prune(b->type);
+    if (bt->kind == TY_WINSPEC && bt->u.win.wk != WK_TXN)  /* a bound window spec fits any stream */
+        return type_winspec(s->a, bt->u.win.wk, type_var(s->a, TC_NONE));
     if (!s->stream_ok && type_has_stream(b->type)) {
         diag_error(s->d, e->loc, "`%s` is a stream, which cannot be used inside a %s; "
                    "turn it into a value first with `let v = %s.collect()`",

@@ -171,10 +171,14 @@ param: IDENT ':' type {
       }
     ;
 
-/* type: NAME | NAME<types> | (types) */
+/* type: NAME | NAME<types> | (types)   (generic: vec<T>, opt<T>, Window<T>) */
 type: IDENT                 { $$ = ast_typeexpr(A, TX_NAME, @$, $1); }
     | UIDENT                { $$ = ast_typeexpr(A, TX_NAME, @$, $1); }
     | IDENT '<' types '>'   {
+          $$ = ast_typeexpr(A, TX_GENERIC, @$, $1);
+          $$->args = parse_list(&$3, &$$->nargs);
+      }
+    | UIDENT '<' types '>'  {
           $$ = ast_typeexpr(A, TX_GENERIC, @$, $1);
           $$->args = parse_list(&$3, &$$->nargs);
       }
