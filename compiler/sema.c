@@ -471,7 +471,8 @@ static void sema_param(Sema *s, Item *it)
     Type *t = b && b->kind == B_PARAM ? b->type : TYPE_ERROR;
     sema_expect(s, it->u.param.value, t, "param default");
     s->in_param = 0;
-    sema_check_inferred(s, it->u.param.value, before);
+    if (t != TYPE_ERROR)  /* a bad param type was reported; its default can't be inferred */
+        sema_check_inferred(s, it->u.param.value, before);
     if (b && b->kind == B_PARAM)
         b->defined = 1;
 }

@@ -29,7 +29,7 @@ static void sema_why(Sema *s, Expr *e)
 
 /* Where `got` breaks a class that `want` asks for (a key, a number, an
  * ordered type): the concrete type found at the spot, or NULL. */
-static Type *sema_class_culprit(Type *want, Type *got, TypeClass *tc)
+static Type *sema_class_culprit(Type *want, Type *got, int *tc)
 {
     want = type_prune(want);
     got = type_prune(got);
@@ -67,14 +67,14 @@ void sema_mismatch(Sema *s, Expr *e, Type *want, Type *got, const char *ctx)
     const char *w = sema_tstr(s, want), *g = sema_tstr(s, got);
     if (!ctx)
         ctx = "mismatched types";
-    TypeClass tc;
+    int tc;
     Type *culprit = sema_class_culprit(want, got, &tc);
     if (culprit) {
         diag_error(s->d, e->loc, "%s: %s is not %s", ctx, sema_tstr(s, culprit), type_class_name(tc));
-        if (tc == TC_KEY && type_is(culprit, TY_F64))
+        if ((tc & TC_KEY) && type_is(culprit, TY_F64))
             diag_note(s->d, e->loc, "f64 keys are not allowed (NaN and -0.0 make equality unreliable); "
                                     "round to an i64 or use to_str");
-        else if (tc == TC_ORD && type_is(culprit, TY_RECORD))
+        else if ((tc & TC_ORD) && type_is(culprit, TY_RECORD))
             diag_note(s->d, e->loc, "records are not ordered; order by a field, as in sort_by(|p| p.x)");
         sema_why(s, e);
         return;

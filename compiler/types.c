@@ -196,36 +196,42 @@ const Field *type_field(Type *rec, const char *name)
     return NULL;
 }
 
-const char *type_class_name(TypeClass tc)
+const char *type_class_name(int tc)
 {
-    static const char *names[] = {"any type", "a number (i64 or f64)",
-                                  "an ordered type (i64, f64, str, bool, or tuples of them)",
-                                  "a key type (anything but f64, lambdas and streams)"};
-    return names[tc];
+    if ((tc & TC_NUM) && (tc & TC_KEY))
+        return "an i64 (a number that is also a key)";
+    if (tc & TC_NUM)
+        return "a number (i64 or f64)";
+    if ((tc & TC_ORD) && (tc & TC_KEY))
+        return "an ordered key type (i64, str, bool, or tuples of them)";
+    if (tc & TC_ORD)
+        return "an ordered type (i64, f64, str, bool, or tuples of them)";
+    if (tc & TC_KEY)
+        return "a key type (anything but f64, lambdas and streams)";
+    return "any type";
 }
 
-static TypeClass type_class_cur;
+static int type_class_cur;
 
 static int type_child_not_in_class(Type *t) { return !type_in_class(t, type_class_cur); }
 
-int type_in_class(Type *t, TypeClass tc)
+/* Whether every type directly inside t is in class tc. */
+static int type_children_in(Type *t, int tc)
 {
-    t = type_prune(t);
-    if (tc == TC_NONE || t->kind == TY_ERROR)
-        return 1;
-    if (t->kind == TY_VAR)
-        return t->u.var.tc == tc || t->u.var.tc == TC_NONE || tc == TC_KEY ||
-               (tc == TC_ORD && t->u.var.tc == TC_NUM);
+    int saved = type_class_cur;
+    type_class_cur = tc;
+    int bad = type_any_child(t, type_child_not_in_class);
+    type_class_cur = saved;
+    return !bad;
+}
+
+static int type_in_one_class(Type *t, int tc)
+{
     switch (tc) {
     case TC_NUM: return t->kind == TY_I64 || t->kind == TY_F64;
     case TC_ORD:
-        if (t->kind == TY_TUPLE) {
-            TypeClass saved = type_class_cur;
-            type_class_cur = TC_ORD;
-            int bad = type_any_child(t, type_child_not_in_class);
-            type_class_cur = saved;
-            return !bad;
-        }
+        if (t->kind == TY_TUPLE)
+            return type_children_in(t, TC_ORD);
         return t->kind == TY_I64 || t->kind == TY_F64 || t->kind == TY_STR || t->kind == TY_BOOL;
     default: /* TC_KEY */
         if (t->kind == TY_F64 || t->kind == TY_FN || t->kind == TY_STREAM ||
@@ -237,14 +243,21 @@ int type_in_class(Type *t, TypeClass tc)
                     return 0;
             return 1;
         }
-        {
-            TypeClass saved = type_class_cur;
-            type_class_cur = TC_KEY;
-            int bad = type_any_child(t, type_child_not_in_class);
-            type_class_cur = saved;
-            return !bad;
-        }
+        return type_children_in(t, TC_KEY);
     }
+}
+
+int type_in_class(Type *t, int tc)
+{
+    t = type_prune(t);
+    if (tc == TC_NONE || t->kind == TY_ERROR)
+        return 1;
+    if (t->kind == TY_VAR)  /* every combination of classes has members */
+        return 1;
+    for (int c = TC_NUM; c <= TC_KEY; c <<= 1)
+        if ((tc & c) && !type_in_one_class(t, c))
+            return 0;
+    return 1;
 }
 
 static Type *type_occurs_var;
@@ -258,14 +271,14 @@ static int type_bind(Type *v, Type *t)
 {
     if (v == t)
         return 1;
-    if (t->kind == TY_VAR) {
-        /* merge classes: keep the stricter one */
-        TypeClass a = v->u.var.tc, b = t->u.var.tc;
-        if (a != TC_NONE && b != TC_NONE && a != b && !(a == TC_KEY || b == TC_KEY) &&
-            !((a == TC_NUM && b == TC_ORD) || (a == TC_ORD && b == TC_NUM)))
-            return 0;
-        if (a == TC_NUM || (a != TC_NONE && b == TC_NONE) || (a == TC_ORD && b == TC_KEY))
-            t->u.var.tc = a;
+    if (t->kind == TY_VAR) {  /* both classes hold for the merged variable */
+        int tc = v->u.var.tc | t->u.var.tc;
+        if ((tc & TC_NUM) && (tc & TC_KEY)) {  /* the only number that is a key */
+            v->u.var.ref = TYPE_I64;
+            t->u.var.ref = TYPE_I64;
+            return 1;
+        }
+        t->u.var.tc = tc;
         v->u.var.ref = t;
         return 1;
     }

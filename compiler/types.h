@@ -26,7 +26,9 @@ typedef enum {
 
 typedef enum { SH_PLAIN, SH_KEYED, SH_WINDOWED, SH_KWINDOWED, SH_ELEMS } StreamShape;
 typedef enum { WK_ANY, WK_COUNT, WK_TUMBLING, WK_SLIDING, WK_SESSION, WK_TXN } WinKind;
-typedef enum { TC_NONE, TC_NUM, TC_ORD, TC_KEY } TypeClass;
+/* Classes a type variable may be restricted to; a variable may carry several
+ * (a set of bits): a number usable as a key is an i64. */
+typedef enum { TC_NONE = 0, TC_NUM = 1, TC_ORD = 2, TC_KEY = 4 } TypeClass;
 
 typedef struct Type Type;
 
@@ -43,7 +45,7 @@ struct Type {
         struct { const char *name; Field *fields; int n; Loc loc; int builtin; } rec;
         Type *elem;   /* TY_VEC, TY_OPT, TY_TYPEARG */
         struct { Type **params; int n; Type *ret; } fn;
-        struct { Type *ref; int id; TypeClass tc; } var;     /* TY_VAR, TY_GEN */
+        struct { Type *ref; int id; int tc; } var;     /* TY_VAR, TY_GEN */
         struct {
             Type *elem, *key;        /* key: keyed shapes only */
             StreamShape shape;
@@ -93,9 +95,9 @@ const Field *type_field(Type *rec, const char *name);
 /* Makes a and b equal by binding variables; 1 on success. On failure
  * nothing useful is left bound, so callers report and use TYPE_ERROR. */
 int type_unify(Type *a, Type *b);
-/* Whether t belongs to class tc (numbers, ordered, usable as a key). */
-int type_in_class(Type *t, TypeClass tc);
-const char *type_class_name(TypeClass tc);
+/* Whether t belongs to every class in tc (numbers, ordered, usable as a key). */
+int type_in_class(Type *t, int tc);
+const char *type_class_name(int tc);
 
 /* Copies a template, replacing TY_GEN i with vars[i] (made on demand). */
 Type *type_instantiate(Arena *a, Type *t, Type **vars);

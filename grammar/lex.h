@@ -20,6 +20,7 @@ typedef struct Lexer {
     Loc last, prev;   /* the last token returned and the one before it */
     int last_tok;
     int item_errors;  /* errors reported by the scanner in the current item */
+    int prev_item_errors;  /* ... and in the item before it */
     int depth;        /* open brackets, and where the innermost ones opened */
     Loc open[LEX_MAX_OPEN];
     char open_ch[LEX_MAX_OPEN];

@@ -338,8 +338,10 @@ int lex_next(Lexer *lx, PARSE_STYPE *val, Loc *loc)
             lx->recovering = 0;
             lx->depth = 0;
         }
-        if (t != 0 && lex_item_start(lx, t) && lx->depth == 0)
+        if (t != 0 && lex_item_start(lx, t) && lx->depth == 0) {
+            lx->prev_item_errors = lx->item_errors;
             lx->item_errors = 0;
+        }
         if (!lex_brackets(lx, t, *loc))
             continue;
         lx->prev = lx->last;

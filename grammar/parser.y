@@ -456,7 +456,7 @@ static int yyreport_syntax_error(const yypcontext_t *pc, ParseCtx *ctx)
     char closer = parse_closer(lx);
     int at_eol = (tok == YYSYMBOL_YYEOF || lex_starts_line(lx, at)) && lx->prev.file >= 0 &&
                  lx->prev.end <= at.start && !(lx->prev.start == 0 && lx->prev.end == 0);
-    if (lx->item_errors) {   /* the scanner reported this item's trouble already */
+    if (lx->item_errors || (at_eol && lx->prev_item_errors)) {  /* the scanner reported it already */
         lex_recover(lx, at);
         return 0;
     }
