@@ -2,6 +2,8 @@
  * behind `flowc check --dump-ast` / `--dump-types`. */
 #include "ast.h"
 
+#include <string.h>
+
 #include "types.h"
 
 Expr *ast_expr(Arena *a, ExprKind kind, Loc loc)
@@ -78,6 +80,83 @@ const char *ast_op_name(OpKind op)
     static const char *names[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=",
                                   ">", ">=", "&&", "||", "-", "!"};
     return names[op];
+}
+
+/* ---- walking ---- */
+
+static int ast_push(Expr **out, int n, int max, Expr *e)
+{
+    if (e && n < max)
+        out[n] = e;
+    return e ? n + 1 : n;
+}
+
+int ast_children(const Expr *e, Expr **out, int max)
+{
+    int n = 0;
+    switch (e->kind) {
+    case EX_UNARY: n = ast_push(out, n, max, e->u.bin.lhs); break;
+    case EX_BINARY:
+        n = ast_push(out, n, max, e->u.bin.lhs);
+        n = ast_push(out, n, max, e->u.bin.rhs);
+        break;
+    case EX_CAST: n = ast_push(out, n, max, e->u.cast.value); break;
+    case EX_CALL:
+    case EX_METHOD:
+        n = ast_push(out, n, max, e->u.call.recv);
+        for (int i = 0; i < e->u.call.nargs; i++)
+            n = ast_push(out, n, max, e->u.call.args[i]->value);
+        break;
+    case EX_FIELD:
+    case EX_TINDEX: n = ast_push(out, n, max, e->u.field.recv); break;
+    case EX_TUPLE:
+    case EX_VEC:
+        for (int i = 0; i < e->u.list.n; i++)
+            n = ast_push(out, n, max, e->u.list.elems[i]);
+        break;
+    case EX_RECORD:
+        for (int i = 0; i < e->u.rec.n; i++)
+            n = ast_push(out, n, max, e->u.rec.fields[i]->value);
+        break;
+    case EX_IF:
+        n = ast_push(out, n, max, e->u.ifx.cond);
+        n = ast_push(out, n, max, e->u.ifx.then);
+        n = ast_push(out, n, max, e->u.ifx.els);
+        break;
+    case EX_BLOCK:
+        for (int i = 0; i < e->u.block.n; i++)
+            n = ast_push(out, n, max, e->u.block.stmts[i]->value);
+        n = ast_push(out, n, max, e->u.block.result);
+        break;
+    case EX_LAMBDA: n = ast_push(out, n, max, e->u.lambda.body); break;
+    default: break;
+    }
+    return n;
+}
+
+Expr *ast_too_deep(Arena *a, Expr *root, int limit)
+{
+    typedef struct { Expr *e; int depth; } Frame;
+    int cap = 256, top = 0;
+    Frame *stack = arena_alloc(a, sizeof(Frame) * (size_t)cap);
+    stack[top++] = (Frame){root, 1};
+    while (top > 0) {
+        Frame f = stack[--top];
+        if (f.depth > limit)
+            return f.e;
+        int n = ast_children(f.e, NULL, 0);
+        if (top + n > cap) {
+            Frame *bigger = arena_alloc(a, sizeof(Frame) * (size_t)(cap * 2 + n));
+            memcpy(bigger, stack, sizeof(Frame) * (size_t)top);
+            stack = bigger;
+            cap = cap * 2 + n;
+        }
+        Expr **kids = arena_alloc(a, sizeof(Expr *) * (size_t)(n ? n : 1));
+        ast_children(f.e, kids, n);
+        for (int i = 0; i < n; i++)
+            stack[top++] = (Frame){kids[i], f.depth + 1};
+    }
+    return NULL;
 }
 
 /* ---- dump ---- */

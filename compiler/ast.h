@@ -158,6 +158,12 @@ Item *ast_item(Arena *a, ItemKind kind, Loc loc);
 Stmt *ast_stmt(Arena *a, Loc loc, Pattern *pat, TypeExpr *annot, Expr *value);
 
 const char *ast_op_name(OpKind op);
+/* The direct subexpressions of e, in source order, into out (at most max);
+ * returns how many there are. */
+int ast_children(const Expr *e, Expr **out, int max);
+/* The first expression more than `limit` levels deep inside e, or NULL.
+ * Iterative, so it is safe on any tree the parser can build. */
+Expr *ast_too_deep(Arena *a, Expr *e, int limit);
 /* S-expression dump of the tree (flowc check --dump-ast). */
 /* with_types: annotate each expression with the type sema gave it. */
 void ast_dump(FILE *out, const Program *p, int with_types);

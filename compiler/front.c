@@ -110,9 +110,34 @@ static void loader_use(Loader *l, Item *use, int from_file)
     l->depth--;
 }
 
+enum { FRONT_MAX_DEPTH = 400 };  /* deeper expressions are refused: passes recurse */
+
+static Expr *front_item_expr(Item *it)
+{
+    switch (it->kind) {
+    case IT_PARAM: return it->u.param.value;
+    case IT_FN: return it->u.fn.body;
+    case IT_LET: return it->u.let.value;
+    case IT_EXPR: return it->u.expr.expr;
+    default: return NULL;
+    }
+}
+
+static void loader_check_depth(Loader *l, Program *p)
+{
+    for (int i = 0; i < p->nitems; i++) {
+        Expr *e = front_item_expr(p->items[i]);
+        Expr *deep = e ? ast_too_deep(&l->f->arena, e, FRONT_MAX_DEPTH) : NULL;
+        if (deep)
+            diag_error(&l->f->diag, deep->loc, "expression is nested too deeply (more than %d levels)",
+                       FRONT_MAX_DEPTH);
+    }
+}
+
 static void loader_file(Loader *l, int file)
 {
     Program *p = parse_program(&l->f->arena, &l->f->diag, file);
+    loader_check_depth(l, p);
     for (int i = 0; i < p->nitems; i++)
         if (p->items[i]->kind == IT_USE)
             loader_use(l, p->items[i], file);

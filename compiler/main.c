@@ -53,10 +53,10 @@ static int check_file(const char *path, CheckOpts *o)
     Front f;
     front_init(&f, stderr);
     front_parse(&f, path, NULL, 0);
-    if (o->dump_ast && f.main_file >= 0)
+    if (o->dump_ast && !f.diag.errors)  /* a tree with errors may be too deep to print */
         ast_dump(stdout, f.prog, 0);
     front_check(&f);
-    if (o->dump_types && f.main_file >= 0) {
+    if (o->dump_types && !f.diag.errors) {
         sema_dump(stdout, f.prog);
         ast_dump(stdout, f.prog, 1);
     }
