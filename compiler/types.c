@@ -173,6 +173,25 @@ int type_has_vars(Type *t)
     return t->kind == TY_VAR || type_any_child(t, type_has_vars);
 }
 
+static int type_size_left;
+
+static int type_size_walk(Type *t)
+{
+    if (--type_size_left < 0)
+        return 1;  /* stop: over the cap */
+    return type_any_child(type_prune(t), type_size_walk);
+}
+
+int type_size(Type *t, int cap)
+{
+    int saved = type_size_left;
+    type_size_left = cap + 1;
+    type_size_walk(t);
+    int used = cap + 1 - (type_size_left < 0 ? 0 : type_size_left);
+    type_size_left = saved;
+    return type_size_left < 0 ? cap + 1 : used;
+}
+
 int type_has_error(Type *t)
 {
     t = type_prune(t);
