@@ -12,16 +12,8 @@
 # Exit status: 0 when every block passes, 1 otherwise, 2 on bad usage.
 set -u
 
-if [ $# -ne 1 ]; then
-    echo "usage: tests/docs.sh FLOWC" >&2
-    exit 2
-fi
-flowc=$1
-case $flowc in
-    /*) ;;
-    */*) flowc=$PWD/$flowc ;;
-esac
-cd "$(dirname "$0")/.." || exit 2
+. "$(dirname "$0")/lib.sh"
+test_flowc_arg "tests/docs.sh FLOWC" "$@"
 doc=docs/language.md
 if [ ! -r "$doc" ]; then
     echo "tests/docs.sh: cannot read $doc" >&2

@@ -8,16 +8,8 @@
 # exits non-zero when any example failed.
 set -u
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 FLOWC" >&2
-    exit 2
-fi
-flowc=$1
-case $flowc in
-    /*) ;;
-    *) flowc=$PWD/$flowc ;;
-esac
-cd "$(dirname "$0")/.." || exit 2
+. "$(dirname "$0")/lib.sh"
+test_flowc_arg "tests/examples.sh FLOWC" "$@"
 
 passed=0
 failed=0

@@ -16,20 +16,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86:halt_on_error=1:print_stacktrace=1"
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 FLOWC" >&2
-    exit 2
-fi
-flowc=$1
-case $flowc in
-    /*) ;;
-    *) flowc=$PWD/$flowc ;;
-esac
-cd "$(dirname "$0")/../.." || exit 2
-if [ ! -x "$flowc" ]; then
-    echo "regress.sh: $flowc is not an executable" >&2
-    exit 2
-fi
+. "$(dirname "$0")/../lib.sh"
+test_flowc_arg "tests/fuzz/regress.sh FLOWC" "$@"
 
 passed=0
 failed=0

@@ -17,24 +17,8 @@ if [ "${1:-}" = "--update" ]; then
     update=1
     shift
 fi
-if [ $# -ne 1 ]; then
-    echo "usage: $0 [--update] FLOWC" >&2
-    exit 2
-fi
-
-flowc=$1
-# Resolve FLOWC before changing directory: a relative path is relative to the caller.
-case "$flowc" in
-    */*) flowc="$(cd "$(dirname "$flowc")" && pwd)/$(basename "$flowc")" ;;
-    *) flowc="$(command -v "$flowc" || echo "$flowc")" ;;
-esac
-if [ ! -x "$flowc" ]; then
-    echo "$0: $1: not an executable" >&2
-    exit 2
-fi
-
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$root" || exit 2
+. "$(dirname "$0")/../lib.sh"
+test_flowc_arg "tests/golden/run.sh [--update] FLOWC" "$@"
 
 export NO_COLOR=1
 passed=0

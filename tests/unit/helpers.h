@@ -133,4 +133,24 @@ static inline const char *expr_type(Checked *c, Expr *e)
     return e && e->type ? type_str(&c->f.arena, e->type) : "(untyped)";
 }
 
+/* ---- the fixture of the lexer and parser tests: an arena A and a Diag D
+ * printing into the capture `cap`, fresh for each test of SUITE ---- */
+#define FRONT_FIXTURE(suite)                                                  \
+    static Arena A;                                                           \
+    static Diag D;                                                            \
+    static Capture cap;                                                       \
+    static void setup(void)                                                   \
+    {                                                                         \
+        arena_init(&A);                                                       \
+        cap_open(&cap);                                                       \
+        diag_init(&D, cap.f);                                                 \
+    }                                                                         \
+    static void teardown(void)                                                \
+    {                                                                         \
+        diag_fini(&D);                                                        \
+        arena_fini(&A);                                                       \
+        cap_close(&cap);                                                      \
+    }                                                                         \
+    TestSuite(suite, .init = setup, .fini = teardown)
+
 #endif

@@ -22,28 +22,11 @@ typedef struct Tok {
 
 enum { MAXTOK = 512 };
 
-static Arena A;
-static Diag D;
-static Capture cap;
 static Tok toks[MAXTOK];
 static int ntok;   /* tokens before the end, which is toks[ntok] */
 static int file;
 
-static void setup(void)
-{
-    arena_init(&A);
-    cap_open(&cap);
-    diag_init(&D, cap.f);
-}
-
-static void teardown(void)
-{
-    diag_fini(&D);
-    arena_fini(&A);
-    cap_close(&cap);
-}
-
-TestSuite(lexer, .init = setup, .fini = teardown);
+FRONT_FIXTURE(lexer);
 
 /* Scans src (len bytes) to the end; returns the number of tokens before it. */
 static int lex_n(const char *src, int32_t len)

@@ -14,26 +14,9 @@
 #include "helpers.h"
 #include "parse.h"
 
-static Arena A;
-static Diag D;
-static Capture cap;
 static int file;
 
-static void setup(void)
-{
-    arena_init(&A);
-    cap_open(&cap);
-    diag_init(&D, cap.f);
-}
-
-static void teardown(void)
-{
-    diag_fini(&D);
-    arena_fini(&A);
-    cap_close(&cap);
-}
-
-TestSuite(parser, .init = setup, .fini = teardown);
+FRONT_FIXTURE(parser);
 
 static Program *parse(const char *src)
 {
