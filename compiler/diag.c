@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE };
@@ -75,11 +76,19 @@ int diag_add_source(Diag *d, const char *path, const char *text, int32_t len)
     return d->nfiles++;
 }
 
+enum { DIAG_MAX_SOURCE = 64 << 20 };  /* bytes; larger .flow files are refused */
+
 int diag_load_file(Diag *d, const char *path, Loc from)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         diag_error(d, from, "cannot open `%s`: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+        diag_error(d, from, "cannot read `%s`: not a regular file", path);
+        fclose(f);
         return -1;
     }
     char *buf = NULL;
@@ -91,11 +100,11 @@ int diag_load_file(Diag *d, const char *path, Loc from)
         }
         n = fread(buf + len, 1, cap - len, f);
         len += n;
-    } while (n > 0);
+    } while (n > 0 && len <= DIAG_MAX_SOURCE);
     int bad = ferror(f);
     fclose(f);
-    if (bad || len > INT32_MAX / 2) {
-        diag_error(d, from, "cannot read `%s`%s", path, bad ? "" : ": file too large");
+    if (bad || len > DIAG_MAX_SOURCE) {
+        diag_error(d, from, "cannot read `%s`%s", path, bad ? "" : ": larger than 64 MiB");
         free(buf);
         return -1;
     }

@@ -5,6 +5,7 @@
  * Expressions are in sema_expr.c, calls of operators in sema_call.c. */
 #include "sema_int.h"
 
+#include <stdint.h>
 #include <string.h>
 
 const char *sema_tstr(Sema *s, Type *t) { return type_str(s->a, t); }
@@ -30,10 +31,60 @@ static Binding *sema_find(Binding *b, const char *name)
     return NULL;
 }
 
+/* ---- the table of top-level names (open addressing, so that programs
+ * with many items are checked in linear time) ---- */
+
+static uint64_t sema_hash(const char *name)
+{
+    uint64_t h = 1469598103934665603ull;  /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
+static Binding *sema_global(Sema *s, const char *name)
+{
+    if (!s->gcap)
+        return NULL;
+    for (uint64_t i = sema_hash(name) & (uint64_t)(s->gcap - 1);; i = (i + 1) & (uint64_t)(s->gcap - 1)) {
+        Binding *b = s->gtab[i];
+        if (!b || !strcmp(b->name, name))
+            return b;
+    }
+}
+
+static void sema_global_insert(Sema *s, Binding *b)
+{
+    if (2 * (s->gcount + 1) > s->gcap) {
+        int cap = s->gcap ? s->gcap * 2 : 64;
+        Binding **old = s->gtab;
+        int oldcap = s->gcap;
+        s->gtab = arena_alloc(s->a, sizeof(Binding *) * (size_t)cap);
+        s->gcap = cap;
+        s->gcount = 0;
+        for (int i = 0; i < oldcap; i++)
+            if (old[i])
+                sema_global_insert(s, old[i]);
+    }
+    uint64_t i = sema_hash(b->name) & (uint64_t)(s->gcap - 1);
+    while (s->gtab[i])
+        i = (i + 1) & (uint64_t)(s->gcap - 1);
+    s->gtab[i] = b;
+    s->gcount++;
+}
+
+/* A new top-level name (the caller checked that it is new). */
+static Binding *sema_bind_global(Sema *s, const char *name, BindKind kind, Type *t, Loc loc)
+{
+    Binding *b = sema_bind(s, &s->globals, name, kind, t, loc);
+    sema_global_insert(s, b);
+    return b;
+}
+
 Binding *sema_lookup(Sema *s, const char *name)
 {
     Binding *b = sema_find(s->locals, name);
-    return b ? b : sema_find(s->globals, name);
+    return b ? b : sema_global(s, name);
 }
 
 /* ---- type expressions ---- */
@@ -202,7 +253,7 @@ static int sema_global_ok(Sema *s, const char *name, Loc loc)
     for (int i = 0; i < 6; i++)
         if (!strcmp(name, types[i]))
             diag_error(s->d, loc, "`%s` is a type name; choose another name", name);
-    Binding *b = sema_find(s->globals, name);
+    Binding *b = sema_global(s, name);
     if (b) {
         sema_redefinition(s, name, loc, b->loc);
         return 0;
@@ -291,7 +342,7 @@ static void sema_declare_fn(Sema *s, FnDecl *f, Loc loc)
     f->type = type_fn(s->a, ps, f->nparams, ret);
     if (!sema_global_ok(s, f->name, f->name_loc))
         return;
-    Binding *b = sema_bind(s, &s->globals, f->name, B_FN, f->type, f->name_loc);
+    Binding *b = sema_bind_global(s, f->name, B_FN, f->type, f->name_loc);
     b->decl = f;
     b->fn = sema_fn_op(s, f);
 }
@@ -306,7 +357,7 @@ static void sema_declare_param(Sema *s, Item *it)
     }
     if (!sema_global_ok(s, it->u.param.name, it->u.param.name_loc))
         return;
-    Binding *b = sema_bind(s, &s->globals, it->u.param.name, B_PARAM, t, it->u.param.name_loc);
+    Binding *b = sema_bind_global(s, it->u.param.name, B_PARAM, t, it->u.param.name_loc);
     b->why = "declared here";
     b->defined = 0;
 }
@@ -320,7 +371,7 @@ static void sema_declare_let_names(Sema *s, Pattern *p)
     }
     if (p->kind != PAT_NAME || !sema_global_ok(s, p->name, p->loc))
         return;
-    Binding *b = sema_bind(s, &s->globals, p->name, B_LET, TYPE_ERROR, p->loc);
+    Binding *b = sema_bind_global(s, p->name, B_LET, TYPE_ERROR, p->loc);
     b->defined = 0;
 }
 
@@ -464,7 +515,7 @@ static void sema_check_inferred(Sema *s, Expr *root, int errors_before)
 
 static void sema_param(Sema *s, Item *it)
 {
-    Binding *b = sema_find(s->globals, it->u.param.name);
+    Binding *b = sema_global(s, it->u.param.name);
     s->stream_ok = 0;
     s->in_param = 1;
     int before = s->d->errors;
@@ -508,7 +559,7 @@ static void sema_mark_defined(Sema *s, Pattern *p, Type *t, Expr *value)
     }
     if (p->kind != PAT_NAME)
         return;
-    Binding *g = sema_find(s->globals, p->name);
+    Binding *g = sema_global(s, p->name);
     if (!g || g->kind != B_LET || g->defined)
         return;
     g->type = t;

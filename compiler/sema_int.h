@@ -30,7 +30,9 @@ typedef struct Sema {
     Diag *d;
     OpTable *ops;
     int main_file;
-    Binding *globals;     /* params, lets, functions */
+    Binding *globals;     /* params, lets, functions, newest first */
+    Binding **gtab;       /* ... and a hash table of them by name */
+    int gcap, gcount;
     Binding *locals;      /* innermost first */
     PtrVec records;       /* Type* of every record */
     int stream_ok;        /* a stream may be named here */
