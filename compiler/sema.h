@@ -14,6 +14,12 @@
  * the unused-name warnings. Returns the number of errors reported. */
 int sema_check(Program *p, Arena *a, Diag *d, int main_file);
 
+/* The argument given for parameter `param` (an index into op's params) of
+ * a checked call, or NULL when it was left to its default. For an operator
+ * with a receiver, the receiver is not a parameter. */
+struct Op;
+Expr *sema_call_arg(const Expr *call, const struct Op *op, int param);
+
 /* The typed program: every top-level name with its type (--dump-types). */
 void sema_dump(FILE *out, const Program *p);
 

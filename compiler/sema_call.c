@@ -26,6 +26,27 @@ typedef struct Call {
     Type *recv_t;       /* instantiated receiver type */
 } Call;
 
+Expr *sema_call_arg(const Expr *call, const Op *op, int param)
+{
+    int pos = 0;
+    int first = call->kind == EX_CALL && op->recv ? 1 : 0;  /* free form: args[0] is the receiver */
+    if (call->kind == EX_METHOD && !op->recv) {             /* method form of a value function */
+        if (param == 0)
+            return call->u.call.recv;
+        pos = 1;
+    }
+    for (int i = first; i < call->u.call.nargs; i++) {
+        Arg *a = call->u.call.args[i];
+        if (a->name) {
+            if (!strcmp(a->name, op->params[param].name))
+                return a->value;
+        } else if (pos++ == param) {
+            return a->value;
+        }
+    }
+    return NULL;
+}
+
 Op *sema_fn_op(Sema *s, FnDecl *f)
 {
     Op *op = arena_alloc(s->a, sizeof *op);
