@@ -28,18 +28,21 @@ endif
 
 GEN := build/gen
 WARN := -Wall -Wextra -Werror
-ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -I$(GEN) -Icompiler -Igrammar -MMD -MP
-LDLIBS :=
+ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -I$(GEN) -Icompiler -Igrammar -Iruntime -MMD -MP
 
 FRONT_SRC := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
-FRONT_OBJ := $(patsubst compiler/%.c,$(B)/obj/%.o,$(FRONT_SRC)) $(B)/obj/lexer.o $(B)/obj/parser.o
+FRONT_OBJ := $(patsubst compiler/%.c,$(B)/obj/%.o,$(FRONT_SRC)) $(B)/obj/lexer.o $(B)/obj/parser.o \
+             $(B)/obj/rt_headers.o
+RT_SRC := $(wildcard runtime/*.c)
+RT_OBJ := $(patsubst runtime/%.c,$(B)/rt/%.o,$(RT_SRC))
+RT_LIBS := -lxxhash -lpthread -lm
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
 .PHONY: all deps run test unit golden examples docs regress fuzz install clean
 
-all: deps $(B)/flowc
+all: deps $(B)/flowc $(B)/libflowrt.a
 
 deps:
 	@scripts/install-deps.sh
@@ -48,6 +51,10 @@ deps:
 $(GEN)/parser.c $(GEN)/parser.h: grammar/parser.y
 	@mkdir -p $(GEN)
 	bison -Wall -Werror --defines=$(GEN)/parser.h -o $(GEN)/parser.c $<
+
+$(GEN)/rt_headers.c: runtime/flowrt.h runtime/flowgen.h scripts/embed.py
+	@mkdir -p $(GEN)
+	python3 scripts/embed.py $@ jit_flowrt_h=runtime/flowrt.h jit_flowgen_h=runtime/flowgen.h
 
 $(GEN)/lexer.c: grammar/lexer.re
 	@mkdir -p $(GEN)
@@ -62,17 +69,27 @@ $(B)/obj/%.o: $(GEN)/%.c | $(GEN)/parser.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# ---- the runtime library (C11, gcc); runtime/flowrt.h is what generated code sees ----
+$(B)/rt/%.o: runtime/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -Iruntime -MMD -MP -c $< -o $@
+
+$(B)/libflowrt.a: $(RT_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
 $(B)/libflowfront.a: $(FRONT_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(B)/flowc: $(B)/obj/main.o $(B)/libflowfront.a
-	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/flowc: $(B)/obj/main.o $(B)/libflowfront.a $(B)/libflowrt.a
+	$(CC) $(SANFLAGS) -rdynamic -o $@ $(B)/obj/main.o $(B)/libflowfront.a -Wl,--whole-archive $(B)/libflowrt.a \
+	    -Wl,--no-whole-archive -ltcc -ldl $(RT_LIBS)
 
 # ---- tests ----
-$(B)/tests/%: tests/unit/%.c $(B)/libflowfront.a | $(GEN)/parser.h
+$(B)/tests/%: tests/unit/%.c $(B)/libflowfront.a $(B)/libflowrt.a | $(GEN)/parser.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libflowfront.a $(CRITERION_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libflowfront.a $(B)/libflowrt.a $(CRITERION_LIBS) -ltcc -ldl $(RT_LIBS)
 
 unit: deps $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 || exit 1; done
@@ -97,10 +114,11 @@ run: all
 
 # ---- fuzzing (libFuzzer, clang) ----
 FUZZ_B := build-fuzz
-$(FUZZ_B)/fuzz_front: tests/fuzz/fuzz_front.c $(FRONT_SRC) $(GEN)/lexer.c $(GEN)/parser.c
+FUZZ_SRC := $(filter-out compiler/jit.c compiler/cc.c,$(FRONT_SRC))
+$(FUZZ_B)/fuzz_front: tests/fuzz/fuzz_front.c $(FUZZ_SRC) $(GEN)/lexer.c $(GEN)/parser.c $(GEN)/rt_headers.c
 	@mkdir -p $(FUZZ_B)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -I$(GEN) -Icompiler -Igrammar -o $@ $^
+	    -I$(GEN) -Icompiler -Igrammar -Iruntime -o $@ $^
 
 fuzz: deps $(FUZZ_B)/fuzz_front
 	@mkdir -p $(FUZZ_B)/corpus
@@ -112,10 +130,12 @@ fuzz: deps $(FUZZ_B)/fuzz_front
 # ---- install ----
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/flowc/stdlib
+	install -d $(DESTDIR)$(PREFIX)/lib/flowc
 	install -m 755 $(B)/flowc $(DESTDIR)$(PREFIX)/bin/flowc
+	install -m 644 $(B)/libflowrt.a $(DESTDIR)$(PREFIX)/lib/flowc/libflowrt.a
 	install -m 644 stdlib/* $(DESTDIR)$(PREFIX)/share/flowc/stdlib/
 
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(wildcard $(B)/obj/*.d $(B)/tests/*.d)
+-include $(wildcard $(B)/obj/*.d $(B)/rt/*.d $(B)/tests/*.d)

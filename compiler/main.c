@@ -1,14 +1,22 @@
 /* main.c - the flowc command line: a flat list of passes per command.
- * `flowc check` parses and type-checks .flow files and reports every error
- * it can find in GCC's format; --dump-ast and --dump-types show what the
- * parser and the type checker made of the program. */
+ * check: parse and type-check (--dump-ast, --dump-types show the passes);
+ * plan: the logical plan and its stages (--dot for Graphviz); emit: the
+ * generated C; run: compile in memory with libtcc and run; build: compile
+ * with cc into a native binary. */
+#define _GNU_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ast.h"
+#include "cc.h"
+#include "emit.h"
 #include "front.h"
+#include "jit.h"
 #include "ops.h"
+#include "plan.h"
 #include "sema.h"
+#include "stage.h"
 
 #define FLOWC_VERSION "0.1.0"
 
@@ -20,13 +28,20 @@ static void usage(FILE *out)
           "  check FILE...       parse and type-check .flow files; report every error found\n"
           "      --dump-ast      print the syntax tree of each file\n"
           "      --dump-types    print the typed program (every expression with its type)\n"
+          "  run FILE [--PARAM VALUE] [--threads N]\n"
+          "                      compile in memory with libtcc and run the job\n"
+          "  build FILE -o OUT [-O3]\n"
+          "                      compile with cc (-O2; -O3 -march=native) into a native binary\n"
+          "  plan [--dot] FILE   print the logical plan and the stages (or a Graphviz graph)\n"
+          "  emit FILE [-o OUT]  print the generated C\n"
           "\n"
           "options:\n"
           "  --help              this text\n"
           "  --version           the version of flowc\n"
           "  --list-builtins     every builtin operator and function with its signature\n"
           "\n"
-          "exit status: 0 when no error was found (warnings allowed), 1 on errors, 2 on bad usage\n"
+          "exit status: 0 when no error was found (warnings allowed), 1 on errors, 2 on bad usage;\n"
+          "run: the job's status (0, 1 when it failed, 2 for a bad command line); 3: a flowc bug\n"
           "environment: FLOWC_STDLIB overrides the folder of the standard modules; NO_COLOR\n"
           "turns colours off\n",
           out);
@@ -92,6 +107,147 @@ static int cmd_check(int argc, char **argv)
     return errors ? 1 : 0;
 }
 
+/* ---- the back end ---- */
+
+typedef struct Job {
+    Front f;
+    Plan *plan;
+    Stages *st;
+    char *c;
+    size_t clen;
+} Job;
+
+static const char *job_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+/* Front end, plan, stages and (when want_c) C; 0 on success, else the
+ * diagnostics are printed and 1 is returned. */
+static int job_compile(Job *j, const char *path, int want_c)
+{
+    memset(j, 0, sizeof *j);
+    front_init(&j->f, stderr);
+    front_parse(&j->f, path, NULL, 0);
+    front_check(&j->f);
+    if (!j->f.diag.errors)
+        j->plan = plan_build(j->f.prog, &j->f.arena, &j->f.diag);
+    if (j->plan)
+        j->st = stage_build(j->plan, &j->f.arena);
+    if (j->st && want_c) {
+        FILE *out = open_memstream(&j->c, &j->clen);
+        emit_program(out, j->f.prog, j->plan, j->st, &j->f.arena, &j->f.diag, job_name(path));
+        fclose(out);
+    }
+    if (j->f.diag.errors || j->f.diag.warnings)
+        diag_summary(&j->f.diag);
+    return j->f.diag.errors ? 1 : 0;
+}
+
+static void job_free(Job *j)
+{
+    free(j->c);
+    front_fini(&j->f);
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+    int dot = argc > 0 && !strcmp(argv[0], "--dot");
+    if (argc != 1 + dot) {
+        fputs("usage: flowc plan [--dot] FILE\n", stderr);
+        return 2;
+    }
+    Job j;
+    int rc = job_compile(&j, argv[dot], 0);
+    if (!rc && dot)
+        stage_print_dot(stdout, j.plan, j.st);
+    else if (!rc)
+        stage_print(stdout, j.plan, j.st);
+    job_free(&j);
+    return rc;
+}
+
+static int cmd_emit(int argc, char **argv)
+{
+    const char *out = NULL, *file = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
+        else if (!file)
+            file = argv[i];
+        else {
+            fputs("usage: flowc emit FILE [-o OUT.c]\n", stderr);
+            return 2;
+        }
+    }
+    if (!file) {
+        fputs("usage: flowc emit FILE [-o OUT.c]\n", stderr);
+        return 2;
+    }
+    Job j;
+    int rc = job_compile(&j, file, 1);
+    if (!rc) {
+        FILE *f = out ? fopen(out, "w") : stdout;
+        if (!f) {
+            perror(out);
+            rc = 1;
+        } else {
+            fwrite(j.c, 1, j.clen, f);
+            if (out)
+                fclose(f);
+        }
+    }
+    job_free(&j);
+    return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    if (argc < 1) {
+        fputs("usage: flowc run FILE [--PARAM VALUE...] [--threads N]\n", stderr);
+        return 2;
+    }
+    Job j;
+    int rc = job_compile(&j, argv[0], 1);
+    if (!rc) {
+        argv[0] = (char *)job_name(argv[0]);
+        rc = jit_run(j.c, argc, argv);
+        if (rc < 0)
+            rc = 3;
+    }
+    job_free(&j);
+    return rc;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+    CcOpts o = {0};
+    const char *file = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            o.out = argv[++i];
+        else if (!strcmp(argv[i], "-O3"))
+            o.opt3 = 1;
+        else if (!strcmp(argv[i], "-O2"))
+            o.opt3 = 0;
+        else if (!file && argv[i][0] != '-')
+            file = argv[i];
+        else
+            file = NULL, i = argc;
+    }
+    if (!file || !o.out) {
+        fputs("usage: flowc build FILE -o OUT [-O3]\n", stderr);
+        return 2;
+    }
+    Job j;
+    int rc = job_compile(&j, file, 1);
+    if (!rc && cc_build(j.c, &o) != 0)
+        rc = 3;
+    job_free(&j);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -113,6 +269,14 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "check"))
         return cmd_check(argc - 2, argv + 2);
+    if (!strcmp(cmd, "plan"))
+        return cmd_plan(argc - 2, argv + 2);
+    if (!strcmp(cmd, "emit"))
+        return cmd_emit(argc - 2, argv + 2);
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "build"))
+        return cmd_build(argc - 2, argv + 2);
     fprintf(stderr, "flowc: unknown command `%s` (see flowc --help)\n", cmd);
     return 2;
 }

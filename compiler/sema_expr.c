@@ -577,7 +577,7 @@ enum { SEMA_MAX_TYPE = 2000 };  /* nodes; doubling tuples would grow types expon
 Type *sema_expr(Sema *s, Expr *e, Type *expected)
 {
     e->type = sema_expr_kind(s, e, expected);
-    if (type_size(e->type, SEMA_MAX_TYPE) > SEMA_MAX_TYPE) {
+    if (type_node_count(e->type, SEMA_MAX_TYPE) > SEMA_MAX_TYPE) {
         diag_error(s->d, e->loc, "the type of this expression is too large (more than %d parts)",
                    SEMA_MAX_TYPE);
         e->type = TYPE_ERROR;

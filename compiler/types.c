@@ -182,7 +182,7 @@ static int type_size_walk(Type *t)
     return type_any_child(type_prune(t), type_size_walk);
 }
 
-int type_size(Type *t, int cap)
+int type_node_count(Type *t, int cap)
 {
     int saved = type_size_left;
     type_size_left = cap + 1;

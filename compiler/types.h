@@ -90,7 +90,7 @@ int type_has_stream(Type *t);        /* a stream anywhere inside (tuples) */
 int type_has_vars(Type *t);          /* an unbound variable anywhere inside */
 int type_has_error(Type *t);
 /* The number of nodes of t as a tree, counting no further than cap + 1. */
-int type_size(Type *t, int cap);        /* an error type anywhere inside */
+int type_node_count(Type *t, int cap);        /* an error type anywhere inside */
 int type_is_scalar(Type *t);         /* i64 f64 bool str */
 const Field *type_field(Type *rec, const char *name);
 

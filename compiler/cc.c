@@ -1,0 +1,105 @@
+/* cc.c - `flowc build`: writes the generated C and the runtime headers
+ * into a temporary folder, runs `cc -O2` (or -O3 -march=native) on it with
+ * libflowrt.a, and removes the folder. A compiler error on generated code
+ * is a flowc bug: the folder is kept and named in the report. */
+#define _GNU_SOURCE
+#include "cc.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jit.h"
+
+const char *cc_lib_dir(void)
+{
+    static char dir[PATH_MAX], exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return ".";
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    static const char *rel[] = {"", "/../lib/flowc"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(dir, sizeof dir, "%.3900s%s", exe, rel[i]);
+        char lib[PATH_MAX + 16];
+        snprintf(lib, sizeof lib, "%s/libflowrt.a", dir);
+        if (access(lib, R_OK) == 0)
+            return dir;
+    }
+    return exe;
+}
+
+static int cc_write(const char *dir, const char *name, const char *text)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+static int cc_run(char **argv)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        perror("flowc: cannot run cc");
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        ;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void cc_cleanup(const char *dir)
+{
+    static const char *files[] = {"job.c", "flowrt.h", "flowgen.h"};
+    char path[PATH_MAX];
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+int cc_build(const char *csrc, const CcOpts *o)
+{
+    char dir[] = "/tmp/flowc-build-XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("flowc: cannot make a temporary folder");
+        return -1;
+    }
+    if (cc_write(dir, "job.c", csrc) || cc_write(dir, "flowrt.h", jit_flowrt_h) ||
+        cc_write(dir, "flowgen.h", jit_flowgen_h)) {
+        fprintf(stderr, "flowc: cannot write into %s\n", dir);
+        cc_cleanup(dir);
+        return -1;
+    }
+    if (o->keep_c)
+        cc_write(".", o->keep_c, csrc);
+    char src[PATH_MAX], lib[PATH_MAX + 32];
+    snprintf(src, sizeof src, "%s/job.c", dir);
+    snprintf(lib, sizeof lib, "%s/libflowrt.a", cc_lib_dir());
+    const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
+    char *argv[] = {(char *)cc, "-std=c99", (char *)(o->opt3 ? "-O3" : "-O2"), (char *)(o->opt3 ? "-march=native" : "-g0"),
+                    "-w", "-o", (char *)o->out, src, lib, "-lxxhash", "-lpthread", "-lm", NULL};
+    int rc = cc_run(argv);
+    if (rc != 0) {
+        fprintf(stderr, "flowc: internal error: %s failed on the generated code (a flowc bug; please report "
+                        "it with %s)\n", cc, src);
+        return -1;
+    }
+    cc_cleanup(dir);
+    return 0;
+}

@@ -1,0 +1,258 @@
+/* emit.c - the C of a job: prelude, types (emit_type.c), params and
+ * constants, user functions (a self tail call becomes a jump), one function
+ * per stage, and the job table for the runtime. A stage function is one
+ * loop over its driver (a source, or the batches of its input edges) in
+ * which every operator of the stage is inlined: a map is an assignment, a
+ * filter an `if`, a flat_map an inner loop, a local aggregation an update
+ * of a hash table that is emptied into the output edge at the end. */
+#define _GNU_SOURCE
+#include "emit_int.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- output helpers ---- */
+
+void em_line(Emit *e, const char *fmt, ...)
+{
+    fprintf(e->f, "%*s", e->indent * 4, "");
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(e->f, fmt, ap);
+    va_end(ap);
+    fputc('\n', e->f);
+}
+
+void em_sect(Emit *e, int sect, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(e->sect[sect].f, fmt, ap);
+    va_end(ap);
+}
+
+const char *em_temp(Emit *e) { return arena_printf(e->a, "_t%d", e->ntemp++); }
+
+void em_unsupported(Emit *e, Loc at, const char *what)
+{
+    diag_error(e->d, at, "%s is not supported by the back end yet", what);
+    e->errors++;
+}
+
+void em_bind(Emit *e, const char *name, const char *c)
+{
+    EScope *s = arena_alloc(e->a, sizeof *s);
+    s->name = name;
+    s->c = c;
+    s->next = e->scope;
+    e->scope = s;
+}
+
+const char *em_lookup(Emit *e, const char *name)
+{
+    for (EScope *s = e->scope; s; s = s->next)
+        if (!strcmp(s->name, name))
+            return s->c;
+    return NULL;
+}
+
+static void em_line_dir(Emit *e, Loc loc)
+{
+    int line, col;
+    Source *src = diag_source(e->d, loc.file);
+    if (!src)
+        return;
+    diag_linecol(e->d, loc, &line, &col);
+    fprintf(e->f, "#line %d \"%s\"\n", line, src->path);
+}
+
+/* ---- params, constants, functions ---- */
+
+/* text as a C string literal */
+static const char *ex_c_string(Emit *e, const char *text)
+{
+    char *out = arena_alloc(e->a, strlen(text) * 4 + 3), *o = out;
+    *o++ = '"';
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        o += (*p == '"' || *p == '\\' || *p < 32 || *p >= 127 || *p == '?') ? sprintf(o, "\\%03o", *p)
+                                                                          : sprintf(o, "%c", *p);
+    *o++ = '"';
+    *o = 0;
+    return out;
+}
+
+static void em_params(Emit *e, Program *p, EScope **globals)
+{
+    static const char *kinds[] = {"FL_T_I64", "FL_T_F64", "FL_T_BOOL", "FL_T_STR"};
+    int n = 0;
+    for (int i = 0; i < p->nitems; i++) {
+        Item *it = p->items[i];
+        if (it->kind != IT_PARAM)
+            continue;
+        Type *t = type_prune(it->u.param.value->type);
+        int k = t->kind == TY_I64 ? 0 : t->kind == TY_F64 ? 1 : t->kind == TY_BOOL ? 2 : 3;
+        em_sect(e, S_GLOBALS, "static %s p_%s;\nstatic int p_%s_set;\n", et_name(e, t), it->u.param.name, it->u.param.name);
+        Source *src = diag_source(e->d, it->u.param.value->loc.file);
+        Loc v = it->u.param.value->loc;
+        const char *def = src ? arena_strndup(e->a, src->text + v.start, (size_t)(v.end - v.start)) : "";
+        em_sect(e, S_JOB, "    {\"%s\", %s, &p_%s, &p_%s_set, %s},\n", it->u.param.name, kinds[k],
+                it->u.param.name, it->u.param.name, ex_c_string(e, def));
+        em_bind(e, it->u.param.name, arena_printf(e->a, "p_%s", it->u.param.name));
+        n++;
+    }
+    *globals = e->scope;
+    (void)n;
+}
+
+/* The body of the job's init function: defaults of params not given, and
+ * top-level value lets, in order. */
+static void em_init(Emit *e, Program *p)
+{
+    e->f = e->sect[S_FNS].f;
+    fputs("static fl_arena g_arena;\n\nstatic void job_init(void)\n{\n", e->f);
+    e->indent = 1;
+    e->arena = "(&g_arena)";
+    for (int i = 0; i < p->nitems; i++) {
+        Item *it = p->items[i];
+        if (it->kind == IT_PARAM) {
+            em_line(e, "if (!p_%s_set) {", it->u.param.name);
+            e->indent++;
+            em_line(e, "p_%s = %s;", it->u.param.name, ex_expr(e, it->u.param.value));
+            e->indent--;
+            em_line(e, "}");
+        } else if (it->kind == IT_LET && !type_has_stream(it->u.let.value->type) && it->u.let.pat->kind == PAT_NAME) {
+            const char *g = arena_printf(e->a, "g_%s", it->u.let.pat->name);
+            em_sect(e, S_GLOBALS, "static %s %s;\n", et_name(e, it->u.let.value->type), g);
+            em_line(e, "%s = %s;", g, ex_expr(e, it->u.let.value));
+            em_bind(e, it->u.let.pat->name, g);
+        } else if (it->kind == IT_LET && !type_has_stream(it->u.let.value->type)) {
+            em_unsupported(e, it->u.let.pat->loc, "a tuple pattern in a top-level let");
+        }
+    }
+    fputs("}\n\n", e->f);
+    e->indent = 0;
+}
+
+static const char *em_fn_sig(Emit *e, FnDecl *f)
+{
+    const char *sig = arena_printf(e->a, "static %s %s(fl_arena *_A", et_name(e, f->type->u.fn.ret), ex_fn_name(f->name));
+    for (int i = 0; i < f->nparams; i++)
+        sig = arena_printf(e->a, "%s, %s a_%s", sig, et_name(e, f->type->u.fn.params[i]), f->params[i]->name);
+    return arena_printf(e->a, "%s)", sig);
+}
+
+/* Emits x in tail position of function e->fn: a self call becomes a jump. */
+static void em_tail(Emit *e, Expr *x)
+{
+    if (x->kind == EX_IF) {
+        em_line(e, "if (%s) {", ex_expr(e, x->u.ifx.cond));
+        e->indent++;
+        em_tail(e, x->u.ifx.then);
+        e->indent--;
+        em_line(e, "} else {");
+        e->indent++;
+        em_tail(e, x->u.ifx.els);
+        e->indent--;
+        em_line(e, "}");
+        return;
+    }
+    if (x->kind == EX_BLOCK) {
+        EScope *saved = e->scope;
+        for (int i = 0; i < x->u.block.n; i++)
+            ex_bind_pattern(e, x->u.block.stmts[i]->pat, ex_expr(e, x->u.block.stmts[i]->value),
+                            x->u.block.stmts[i]->value->type);
+        em_tail(e, x->u.block.result);
+        e->scope = saved;
+        return;
+    }
+    const Op *op = x->kind == EX_CALL ? x->u.call.op : NULL;
+    if (op && !op->def && !strcmp(op->name, e->fn->name)) {
+        const char **v = arena_alloc(e->a, sizeof(char *) * (size_t)(op->nparams + 1));
+        for (int i = 0; i < op->nparams; i++)
+            v[i] = arena_printf(e->a, "%s", ex_expr(e, sema_call_arg(x, op, i)));
+        const char **tmp = arena_alloc(e->a, sizeof(char *) * (size_t)(op->nparams + 1));
+        for (int i = 0; i < op->nparams; i++) {
+            tmp[i] = em_temp(e);
+            em_line(e, "%s %s = %s;", et_name(e, e->fn->type->u.fn.params[i]), tmp[i], v[i]);
+        }
+        for (int i = 0; i < op->nparams; i++)
+            em_line(e, "a_%s = %s;", e->fn->params[i]->name, tmp[i]);
+        em_line(e, "goto top;");
+        return;
+    }
+    em_line(e, "return %s;", ex_expr(e, x));
+}
+
+static void em_fn(Emit *e, FnDecl *f, EScope *globals)
+{
+    const char *sig = em_fn_sig(e, f);
+    em_sect(e, S_PROTOS, "%s;\n", sig);
+    e->f = e->sect[S_FNS].f;
+    e->scope = globals;
+    e->fn = f;
+    e->arena = "_A";
+    for (int i = 0; i < f->nparams; i++)
+        em_bind(e, f->params[i]->name, arena_printf(e->a, "a_%s", f->params[i]->name));
+    em_line_dir(e, f->name_loc);
+    fprintf(e->f, "%s\n{\ntop:;\n", sig);
+    e->indent = 1;
+    em_tail(e, f->body);
+    e->indent = 0;
+    fputs("}\n\n", e->f);
+    e->fn = NULL;
+}
+
+static void em_externs(Emit *e, Item *it)
+{
+    em_sect(e, S_PROTOS, "#include \"%s\"\n", it->u.ext.header);
+    for (int i = 0; i < it->u.ext.n; i++)
+        em_unsupported(e, it->u.ext.fns[i]->name_loc, "calling an extern function");
+}
+
+/* ---- the program ---- */
+
+int emit_stages(Emit *e, const Plan *plan, const Stages *st, EScope *globals);
+
+static const char *em_prelude =
+    "/* generated by flowc: plain C99 for tcc and cc; do not edit */\n"
+    "#include \"flowgen.h\"\n\n";
+
+int emit_program(FILE *out, Program *p, const Plan *plan, const Stages *st, Arena *a, Diag *d,
+                 const char *job_name)
+{
+    Emit e = {.a = a, .d = d};
+    for (int i = 0; i < S_COUNT; i++)
+        e.sect[i].f = open_memstream(&e.sect[i].buf, &e.sect[i].len);
+    e.helpers_out = e.sect[S_HELPERS].f;
+    EScope *globals = NULL;
+    em_params(&e, p, &globals);
+    for (int i = 0; i < p->nitems; i++)
+        if (p->items[i]->kind == IT_FN)
+            em_fn(&e, &p->items[i]->u.fn, globals);
+        else if (p->items[i]->kind == IT_EXTERN)
+            em_externs(&e, p->items[i]);
+    e.scope = globals;
+    em_init(&e, p);
+    globals = e.scope;
+    emit_stages(&e, plan, st, globals);
+    fputs(em_prelude, out);
+    for (int i = 0; i < S_COUNT; i++) {
+        fclose(e.sect[i].f);
+        if (i == S_JOB)
+            continue;
+        fwrite(e.sect[i].buf, 1, e.sect[i].len, out);
+        fputc('\n', out);
+    }
+    fprintf(out, "static const fl_param_def job_params[] = {\n%.*s    {0, 0, 0, 0, 0}\n};\n\n",
+            (int)e.sect[S_JOB].len, e.sect[S_JOB].buf ? e.sect[S_JOB].buf : "");
+    int nparams = 0;
+    for (int i = 0; i < p->nitems; i++)
+        nparams += p->items[i]->kind == IT_PARAM;
+    fprintf(out, "static const fl_job_def job = {\"%s\", %d, job_stages, %d, job_params, job_init};\n\n"
+                 "int main(int argc, char **argv) { return fl_main(&job, argc, argv); }\n",
+            job_name, st->n, nparams);
+    for (int i = 0; i < S_COUNT; i++)
+        free(e.sect[i].buf);
+    return e.errors;
+}

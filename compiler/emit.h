@@ -1,0 +1,20 @@
+/* emit.h - C emission: the checked program, its plan and stages become one
+ * C99 translation unit (a prelude, a struct per record/tuple/vector type,
+ * one function per `fn`, one function per stage with its operators inlined
+ * into one loop, and the job table handed to the runtime). */
+#ifndef FLOWC_EMIT_H
+#define FLOWC_EMIT_H
+
+#include <stdio.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "diag.h"
+#include "stage.h"
+
+/* Writes the C of the job to out; `file` names the .flow for #line
+ * directives. Returns the number of errors (constructs not supported). */
+int emit_program(FILE *out, Program *p, const Plan *plan, const Stages *st, Arena *a, Diag *d,
+                 const char *job_name);
+
+#endif

@@ -1,0 +1,254 @@
+/* emit_expr.c - expressions to C. Every expression is emitted as
+ * statements (to the current section) that leave its value in a C
+ * expression, usually a fresh temporary: so `if`, blocks, short-circuit
+ * operators and the loops of vector builtins with their inlined lambdas
+ * all fit anywhere. i64 arithmetic wraps (two's complement) as documented;
+ * division by zero and out-of-range indices stop the job with a message. */
+#include "emit_int.h"
+
+#include <string.h>
+
+static Type *ty(Expr *x) { return type_prune(x->type); }
+
+const char *ex_fn_name(const char *name) { return name; }
+
+/* A temporary of type t initialised with value. */
+static const char *ex_let(Emit *e, Type *t, const char *value)
+{
+    const char *v = em_temp(e);
+    em_line(e, "%s %s = %s;", et_name(e, t), v, value);
+    return v;
+}
+
+static const char *ex_str_lit(Emit *e, const char *p, int64_t n)
+{
+    char *out = arena_alloc(e->a, (size_t)n * 4 + 1);
+    char *o = out;
+    for (int64_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '"' || c == '\\' || c < 32 || c >= 127 || c == '?')
+            o += sprintf(o, "\\%03o", c);
+        else
+            *o++ = (char)c;
+    }
+    *o = 0;
+    return arena_printf(e->a, "fl_lit(\"%s\", %lld)", out, (long long)n);
+}
+
+/* ---- names and patterns ---- */
+
+void ex_bind_pattern(Emit *e, Pattern *p, const char *value, Type *t)
+{
+    t = type_prune(p->type ? p->type : t);
+    if (p->kind == PAT_WILD)
+        return;
+    if (p->kind == PAT_NAME) {
+        const char *v = arena_printf(e->a, "v_%s_%d", p->name, e->ntemp++);
+        em_line(e, "%s %s = %s;", et_name(e, t), v, value);
+        em_line(e, "(void)%s;", v);
+        em_bind(e, p->name, v);
+        return;
+    }
+    const char *tmp = ex_let(e, t, value);
+    for (int i = 0; i < p->nelems; i++)
+        ex_bind_pattern(e, p->elems[i], arena_printf(e->a, "%s._%d", tmp, i), t->u.tuple.elems[i]);
+}
+
+const char *ex_lambda(Emit *e, Expr *lambda, const char **args, int nargs)
+{
+    if (lambda->kind == EX_NAME) {  /* a function passed by name */
+        const char *call = arena_printf(e->a, "%s(%s", ex_fn_name(lambda->u.name.name), e->arena);
+        for (int i = 0; i < nargs; i++)
+            call = arena_printf(e->a, "%s, %s", call, args[i]);
+        return ex_let(e, type_prune(lambda->type)->u.fn.ret, arena_printf(e->a, "%s)", call));
+    }
+    Type *ft = type_prune(lambda->type);
+    for (int i = 0; i < nargs && i < lambda->u.lambda.n; i++)
+        ex_bind_pattern(e, lambda->u.lambda.params[i], args[i], ft->u.fn.params[i]);
+    return ex_expr(e, lambda->u.lambda.body);
+}
+
+/* ---- operators ---- */
+
+static const char *ex_arith(Emit *e, Expr *x, const char *l, const char *r)
+{
+    Type *t = ty(x->u.bin.lhs);
+    static const char ops[] = "+-*/%";
+    char op = ops[x->u.bin.op];
+    if (t->kind == TY_STR)
+        return ex_let(e, t, arena_printf(e->a, "fl_concat(%s, %s, %s)", e->arena, l, r));
+    if (t->kind == TY_F64) {
+        if (op == '%')
+            return arena_printf(e->a, "fl_fmod(%s, %s)", l, r);
+        return arena_printf(e->a, "(%s %c %s)", l, op, r);
+    }
+    if (op == '/')
+        return arena_printf(e->a, "fl_div(%s, %s)", l, r);
+    if (op == '%')
+        return arena_printf(e->a, "fl_mod(%s, %s)", l, r);
+    return arena_printf(e->a, "((fl_i64)((fl_u64)%s %c (fl_u64)%s))", l, op, r);
+}
+
+static const char *ex_compare(Emit *e, Expr *x, const char *l, const char *r)
+{
+    static const char *ops[] = {"==", "!=", "<", "<=", ">", ">="};
+    Type *t = ty(x->u.bin.lhs);
+    const char *op = ops[x->u.bin.op - OP_EQ];
+    if (t->kind == TY_I64 || t->kind == TY_F64 || t->kind == TY_BOOL)
+        return arena_printf(e->a, "(%s %s %s)", l, op, r);
+    if (x->u.bin.op == OP_EQ || x->u.bin.op == OP_NE)
+        return arena_printf(e->a, "(%s%s(%s, %s))", x->u.bin.op == OP_NE ? "!" : "", et_helper(e, "eq", t), l, r);
+    return arena_printf(e->a, "(%s(%s, %s) %s 0)", et_helper(e, "cmp", t), l, r, op);
+}
+
+static const char *ex_logic(Emit *e, Expr *x)
+{
+    const char *v = ex_let(e, TYPE_BOOL, ex_expr(e, x->u.bin.lhs));
+    em_line(e, "if (%s%s) {", x->u.bin.op == OP_AND ? "" : "!", v);
+    e->indent++;
+    em_line(e, "%s = %s;", v, ex_expr(e, x->u.bin.rhs));
+    e->indent--;
+    em_line(e, "}");
+    return v;
+}
+
+static const char *ex_binary(Emit *e, Expr *x)
+{
+    if (x->u.bin.op == OP_AND || x->u.bin.op == OP_OR)
+        return ex_logic(e, x);
+    const char *l = ex_expr(e, x->u.bin.lhs);
+    const char *r = ex_expr(e, x->u.bin.rhs);
+    if (x->u.bin.op <= OP_MOD)
+        return ex_let(e, ty(x), ex_arith(e, x, l, r));
+    return ex_let(e, TYPE_BOOL, ex_compare(e, x, l, r));
+}
+
+static const char *ex_unary(Emit *e, Expr *x)
+{
+    const char *v = ex_expr(e, x->u.bin.lhs);
+    if (x->u.bin.op == OP_NOT)
+        return arena_printf(e->a, "(!%s)", v);
+    if (ty(x)->kind == TY_F64)
+        return arena_printf(e->a, "(-%s)", v);
+    return arena_printf(e->a, "((fl_i64)(0ULL - (fl_u64)%s))", v);
+}
+
+static const char *ex_cast(Emit *e, Expr *x)
+{
+    const char *v = ex_expr(e, x->u.cast.value);
+    Type *from = ty(x->u.cast.value), *to = ty(x);
+    if (from->kind == to->kind)
+        return v;
+    return to->kind == TY_F64 ? arena_printf(e->a, "((double)%s)", v) : arena_printf(e->a, "fl_f2i(%s)", v);
+}
+
+/* ---- compound values ---- */
+
+static const char *ex_tuple(Emit *e, Expr *x)
+{
+    const char **vals = arena_alloc(e->a, sizeof(char *) * (size_t)x->u.list.n);
+    for (int i = 0; i < x->u.list.n; i++)
+        vals[i] = ex_expr(e, x->u.list.elems[i]);
+    const char *v = em_temp(e);
+    em_line(e, "%s %s;", et_name(e, ty(x)), v);
+    for (int i = 0; i < x->u.list.n; i++)
+        em_line(e, "%s._%d = %s;", v, i, vals[i]);
+    return v;
+}
+
+static const char *ex_vector(Emit *e, Expr *x)
+{
+    Type *t = ty(x);
+    const char *el = et_name(e, t->u.elem);
+    const char **vals = arena_alloc(e->a, sizeof(char *) * (size_t)(x->u.list.n + 1));
+    for (int i = 0; i < x->u.list.n; i++)
+        vals[i] = ex_expr(e, x->u.list.elems[i]);
+    const char *v = em_temp(e);
+    em_line(e, "%s %s;", et_name(e, t), v);
+    em_line(e, "%s.len = %d;", v, x->u.list.n);
+    em_line(e, "%s.data = (%s *)fl_alloc(%s, %d * (fl_i64)sizeof(%s));", v, el, e->arena,
+            x->u.list.n ? x->u.list.n : 1, el);
+    for (int i = 0; i < x->u.list.n; i++)
+        em_line(e, "%s.data[%d] = %s;", v, i, vals[i]);
+    return v;
+}
+
+static const char *ex_record(Emit *e, Expr *x)
+{
+    Type *t = ty(x);
+    const char *v = em_temp(e);
+    const char **vals = arena_alloc(e->a, sizeof(char *) * (size_t)(x->u.rec.n + 1));
+    for (int i = 0; i < x->u.rec.n; i++)
+        vals[i] = ex_expr(e, x->u.rec.fields[i]->value);
+    em_line(e, "%s %s;", et_name(e, t), v);
+    for (int i = 0; i < x->u.rec.n; i++)
+        em_line(e, "%s.%s = %s;", v, et_field(x->u.rec.fields[i]->name), vals[i]);
+    return v;
+}
+
+static const char *ex_if(Emit *e, Expr *x)
+{
+    const char *c = ex_expr(e, x->u.ifx.cond);
+    const char *v = em_temp(e);
+    em_line(e, "%s %s;", et_name(e, ty(x)), v);
+    em_line(e, "if (%s) {", c);
+    e->indent++;
+    em_line(e, "%s = %s;", v, ex_expr(e, x->u.ifx.then));
+    e->indent--;
+    em_line(e, "} else {");
+    e->indent++;
+    em_line(e, "%s = %s;", v, ex_expr(e, x->u.ifx.els));
+    e->indent--;
+    em_line(e, "}");
+    return v;
+}
+
+static const char *ex_block(Emit *e, Expr *x)
+{
+    EScope *saved = e->scope;
+    for (int i = 0; i < x->u.block.n; i++) {
+        Stmt *st = x->u.block.stmts[i];
+        ex_bind_pattern(e, st->pat, ex_expr(e, st->value), ty(st->value));
+    }
+    const char *r = ex_let(e, ty(x), ex_expr(e, x->u.block.result));
+    e->scope = saved;
+    return r;
+}
+
+static const char *ex_name(Emit *e, Expr *x)
+{
+    const char *c = em_lookup(e, x->u.name.name);
+    if (c)
+        return c;
+    if (!strcmp(x->u.name.name, "none"))
+        return arena_printf(e->a, "((%s){0})", et_name(e, ty(x)));
+    em_unsupported(e, x->loc, arena_printf(e->a, "the name `%s` here", x->u.name.name));
+    return "0";
+}
+
+const char *ex_call_value(Emit *e, Expr *x);
+
+const char *ex_expr(Emit *e, Expr *x)
+{
+    switch (x->kind) {
+    case EX_INT: case EX_DURATION: return arena_printf(e->a, "((fl_i64)%lldLL)", (long long)x->u.ival);
+    case EX_FLOAT: return arena_printf(e->a, "%.17g%s", x->u.fval, strpbrk(arena_printf(e->a, "%.17g", x->u.fval), ".en") ? "" : ".0");
+    case EX_BOOL: return x->u.ival ? "((fl_bool)1)" : "((fl_bool)0)";
+    case EX_STR: return ex_str_lit(e, x->u.str.ptr, x->u.str.len);
+    case EX_NAME: return ex_name(e, x);
+    case EX_UNARY: return ex_unary(e, x);
+    case EX_BINARY: return ex_binary(e, x);
+    case EX_CAST: return ex_cast(e, x);
+    case EX_CALL: case EX_METHOD: return ex_call_value(e, x);
+    case EX_FIELD: return arena_printf(e->a, "%s.%s", ex_expr(e, x->u.field.recv), et_field(x->u.field.name));
+    case EX_TINDEX: return arena_printf(e->a, "%s._%d", ex_expr(e, x->u.field.recv), x->u.field.index);
+    case EX_TUPLE: return ex_tuple(e, x);
+    case EX_VEC: return ex_vector(e, x);
+    case EX_RECORD: return ex_record(e, x);
+    case EX_IF: return ex_if(e, x);
+    case EX_BLOCK: return ex_block(e, x);
+    default:
+        em_unsupported(e, x->loc, "this expression");
+        return "0";
+    }
+}

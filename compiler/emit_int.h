@@ -1,0 +1,65 @@
+/* emit_int.h - what the files of the C emitter share (emit.c: program,
+ * functions, stages and the job table; emit_type.c: C types and their
+ * helper functions; emit_expr.c: expressions). Used only by emit*.c. */
+#ifndef FLOWC_EMIT_INT_H
+#define FLOWC_EMIT_INT_H
+
+#include "emit.h"
+#include "ops.h"
+#include "sema.h"
+#include "types.h"
+
+typedef struct EScope EScope;
+struct EScope {
+    const char *name;        /* the flow name */
+    const char *c;           /* the C expression holding its value */
+    EScope *next;
+};
+
+typedef struct Sect {         /* an output section, written in order */
+    char *buf;
+    size_t len;
+    FILE *f;
+} Sect;
+
+enum { S_TYPES, S_PROTOS, S_HELPERS, S_GLOBALS, S_FNS, S_STAGES, S_JOB, S_COUNT };
+
+typedef struct Emit {
+    Arena *a;
+    Diag *d;
+    Sect sect[S_COUNT];
+    FILE *helpers_out;       /* the helpers section itself (finished helpers go there) */
+    FILE *f;                 /* the section statements go to now */
+    int indent;
+    int ntemp;
+    EScope *scope;
+    PtrVec types;            /* TypeName* */
+    PtrVec helpers;          /* names of helper functions made so far */
+    const char *arena;       /* C expression of the arena for new values */
+    FnDecl *fn;              /* the function being emitted (tail calls) */
+    int errors;
+} Emit;
+
+/* emit.c */
+void em_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void em_sect(Emit *e, int sect, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *em_temp(Emit *e);
+void em_unsupported(Emit *e, Loc at, const char *what);
+void em_bind(Emit *e, const char *name, const char *c);
+const char *em_lookup(Emit *e, const char *name);
+
+/* emit_type.c */
+const char *et_name(Emit *e, Type *t);          /* the C type of t */
+const char *et_field(const char *name);         /* C name of a record field */
+const char *et_helper(Emit *e, const char *what, Type *t);  /* copy, eq, hash, cmp, print, csv, csvh */
+
+/* emit_expr.c */
+const char *ex_expr(Emit *e, Expr *x);          /* statements to e->f; returns a C expression */
+/* Binds the lambda's parameter patterns to the C values args[] and
+ * returns its body's value (statements to e->f). The scope is left
+ * extended; callers restore e->scope. */
+const char *ex_lambda(Emit *e, Expr *lambda, const char **args, int nargs);
+void ex_bind_pattern(Emit *e, Pattern *p, const char *value, Type *t);
+const char *ex_fn_name(const char *name);
+
+#endif

@@ -1,0 +1,607 @@
+/* emit_stage.c - one C function per stage. The driver (a source loop, or a
+ * loop over the batches of the input edges) hands each row to the stage's
+ * operators, inlined in plan order: element-wise operators are statements,
+ * aggregations update their state (a hash table per keyed aggregation),
+ * sinks format into a buffer, and rows bound for another stage are deep-
+ * copied into the pending batch of their edge. At the end of the input the
+ * aggregations are emptied, in plan order, into what follows them. */
+#include "emit_int.h"
+
+#include <string.h>
+
+typedef struct SE {
+    Emit *e;
+    const Stages *st;
+    Stage *s;
+} SE;
+
+static void se_consume(SE *x, PlanNode *n, const char *row);
+
+/* ---- types of rows and accumulators ---- */
+
+static int agg_from_local(PlanNode *n)
+{
+    return n->kind == PN_AGG && n->part == AGG_GLOBAL && (n->in[0]->kind == PN_SHUFFLE || n->in[0]->kind == PN_GATHER) &&
+           n->in[0]->in[0]->kind == PN_AGG && n->in[0]->in[0]->part == AGG_LOCAL;
+}
+
+/* The type of the values being aggregated (T of stream<T> or keyed<K, T>). */
+static Type *agg_value(PlanNode *n)
+{
+    if (agg_from_local(n))
+        return n->in[0]->in[0]->in[0]->elem;
+    return n->in[0]->elem;
+}
+
+static Type *agg_acc(Emit *e, PlanNode *n)
+{
+    switch (n->agg) {
+    case AGG_COUNT: return TYPE_I64;
+    case AGG_SUM: return type_prune(n->fn->type)->u.fn.ret;
+    case AGG_AVG: return type_pair(e->a, type_prune(n->fn->type)->u.fn.ret, TYPE_I64);
+    case AGG_FOLD: return type_prune(n->init->type);
+    default: return agg_value(n);
+    }
+}
+
+static Type *row_type(Emit *e, PlanNode *n)
+{
+    Type *v = n->elem;
+    if (n->kind == PN_SHUFFLE || n->kind == PN_GATHER || n->kind == PN_MERGE)
+        return row_type(e, n->in[0]);
+    if (n->kind == PN_AGG && n->part == AGG_LOCAL)
+        v = agg_acc(e, n);
+    return n->key ? type_pair(e->a, n->key, v) : v;
+}
+
+/* ---- edges ---- */
+
+static void se_edge(SE *x, PlanNode *n, Edge *ed, const char *row)
+{
+    Emit *e = x->e;
+    Type *rt = row_type(e, n);
+    const char *rc = et_name(e, rt);
+    const char *dest = "0";
+    if (ed->kind == EDGE_HASH && n->key)
+        dest = arena_printf(e->a, "(int)(%s(%s._0) %% (fl_u64)t->outs[%d].ndest)", et_helper(e, "hash", n->key), row, ed->out);
+    else if (ed->kind == EDGE_HASH)
+        dest = arena_printf(e->a, "(int)(_rr++ %% (fl_u64)t->outs[%d].ndest)", ed->out);
+    em_line(e, "{");
+    e->indent++;
+    em_line(e, "int _d = %s;", dest);
+    em_line(e, "%s *_slot = (%s *)fl_emit(t, %d, _d);", rc, rc, ed->out);
+    em_line(e, "*_slot = %s(fl_emit_arena(t, %d, _d), %s);", et_helper(e, "copy", rt), ed->out, row);
+    e->indent--;
+    em_line(e, "}");
+}
+
+/* ---- element-wise operators ---- */
+
+static const char *se_lambda(SE *x, Expr *fn, const char *arg)
+{
+    Emit *e = x->e;
+    EScope *saved = e->scope;
+    const char *args[1] = {arg};
+    const char *r = ex_lambda(e, fn, args, 1);
+    const char *v = em_temp(e);
+    em_line(e, "%s %s = %s;", et_name(e, type_prune(fn->type)->u.fn.ret), v, r);
+    e->scope = saved;
+    return v;
+}
+
+static const char *se_keyed(SE *x, PlanNode *n, const char *row, const char *val)
+{
+    Emit *e = x->e;
+    if (!n->key)
+        return val;
+    const char *v = em_temp(e);
+    em_line(e, "%s %s;", et_name(e, row_type(e, n)), v);
+    em_line(e, "%s._0 = %s._0;", v, row);
+    em_line(e, "%s._1 = %s;", v, val);
+    return v;
+}
+
+static void se_elementwise(SE *x, PlanNode *n, const char *row)
+{
+    Emit *e = x->e;
+    switch (n->kind) {
+    case PN_MAP: se_consume(x, n, se_keyed(x, n, row, se_lambda(x, n->fn, row))); return;
+    case PN_INSPECT: se_lambda(x, n->fn, row); se_consume(x, n, row); return;
+    case PN_FILTER:
+        em_line(e, "if (%s) {", se_lambda(x, n->fn, row));
+        e->indent++;
+        se_consume(x, n, row);
+        e->indent--;
+        em_line(e, "}");
+        return;
+    case PN_FILTER_MAP: {
+        const char *o = se_lambda(x, n->fn, row);
+        em_line(e, "if (%s.some) {", o);
+        e->indent++;
+        se_consume(x, n, se_keyed(x, n, row, arena_printf(e->a, "%s.v", o)));
+        e->indent--;
+        em_line(e, "}");
+        return;
+    }
+    case PN_FLAT_MAP: {
+        const char *v = se_lambda(x, n->fn, row), *i = em_temp(e);
+        em_line(e, "for (fl_i64 %s = 0; %s < %s.len; %s++) {", i, i, v, i);
+        e->indent++;
+        se_consume(x, n, se_keyed(x, n, row, arena_printf(e->a, "%s.data[%s]", v, i)));
+        e->indent--;
+        em_line(e, "}");
+        return;
+    }
+    case PN_KEY: {
+        const char *k = se_lambda(x, n->keyfn, row), *v = em_temp(e);
+        em_line(e, "%s %s;", et_name(e, row_type(e, n)), v);
+        em_line(e, "%s._0 = %s;", v, k);
+        em_line(e, "%s._1 = %s;", v, row);
+        se_consume(x, n, v);
+        return;
+    }
+    default: se_consume(x, n, row); return;   /* unkey, and drivers handing rows on */
+    }
+}
+
+/* ---- aggregations ---- */
+
+static void se_agg_decl(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    Type *acc = agg_acc(e, n);
+    if (n->key) {
+        em_sect(e, S_HELPERS, "FL_HT(ht_n%d, %s, %s, %s, %s)\n\n", n->id, et_name(e, n->key), et_name(e, acc),
+                et_helper(e, "hash", n->key), et_helper(e, "eq", n->key));
+        em_line(e, "ht_n%d h_n%d;", n->id, n->id);
+        em_line(e, "memset(&h_n%d, 0, sizeof h_n%d);", n->id, n->id);
+    } else {
+        em_line(e, "%s s_n%d;", et_name(e, acc), n->id);
+        em_line(e, "memset(&s_n%d, 0, sizeof s_n%d);", n->id, n->id);
+        em_line(e, "int has_n%d = 0;", n->id);
+    }
+}
+
+/* acc (a C lvalue) folds in `in`: a value, or another accumulator. */
+static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int partial, int fresh_known)
+{
+    Emit *e = x->e;
+    const char *copy = et_helper(e, "copy", agg_acc(e, n));
+    switch (n->agg) {
+    case AGG_COUNT: em_line(e, "%s += %s;", acc, partial ? in : "1"); return;
+    case AGG_SUM: em_line(e, "%s += %s;", acc, partial ? in : se_lambda(x, n->fn, in)); return;
+    case AGG_AVG:
+        if (partial)
+            em_line(e, "%s._0 += %s._0; %s._1 += %s._1;", acc, in, acc, in);
+        else
+            em_line(e, "%s._0 += %s; %s._1 += 1;", acc, se_lambda(x, n->fn, in), acc);
+        return;
+    case AGG_MIN: case AGG_MAX: {
+        Type *kt = type_prune(n->fn->type)->u.fn.ret;
+        const char *a = se_lambda(x, n->fn, acc), *b = se_lambda(x, n->fn, in);
+        const char *op = n->agg == AGG_MIN ? "<" : ">";
+        const char *better = kt->kind == TY_I64 || kt->kind == TY_F64 || kt->kind == TY_BOOL
+                                 ? arena_printf(e->a, "%s %s %s", b, op, a)
+                                 : arena_printf(e->a, "%s(%s, %s) %s 0", et_helper(e, "cmp", kt), b, a, op);
+        em_line(e, "if (%s)", better);
+        em_line(e, "    %s = %s(&t->scratch, %s);", acc, copy, in);
+        return;
+    }
+    case AGG_REDUCE: case AGG_FOLD: {
+        Expr *f = partial && n->agg == AGG_FOLD ? n->merge : n->fn;
+        EScope *saved = e->scope;
+        const char *args[2] = {acc, in};
+        const char *r = ex_lambda(e, f, args, 2);
+        em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, r);
+        e->scope = saved;
+        return;
+    }
+    }
+    (void)fresh_known;
+}
+
+/* The first value of an accumulator. */
+static void se_agg_first(SE *x, PlanNode *n, const char *acc, const char *in, int partial)
+{
+    Emit *e = x->e;
+    const char *copy = et_helper(e, "copy", agg_acc(e, n));
+    if (partial) {
+        em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, in);
+        return;
+    }
+    switch (n->agg) {
+    case AGG_COUNT: em_line(e, "%s = 1;", acc); return;
+    case AGG_MIN: case AGG_MAX: case AGG_REDUCE: em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, in); return;
+    case AGG_FOLD: em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, ex_expr(e, n->init)); break;
+    default: em_line(e, "memset(&%s, 0, sizeof %s);", acc, acc); break;
+    }
+    se_agg_fold(x, n, acc, in, 0, 1);
+}
+
+static void se_agg_update(SE *x, PlanNode *n, const char *row)
+{
+    Emit *e = x->e;
+    int partial = agg_from_local(n);
+    const char *in = n->key ? arena_printf(e->a, "%s._1", row) : row;
+    const char *acc;
+    if (n->key) {
+        const char *slot = em_temp(e), *fresh = em_temp(e);
+        em_line(e, "int %s;", fresh);
+        em_line(e, "fl_i64 %s = ht_n%d_at(&h_n%d, %s._0, %s(%s._0), &%s);", slot, n->id, n->id, row,
+                et_helper(e, "hash", n->key), row, fresh);
+        acc = arena_printf(e->a, "h_n%d.vals[%s]", n->id, slot);
+        em_line(e, "if (%s) {", fresh);
+        e->indent++;
+        em_line(e, "h_n%d.keys[%s] = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
+    } else {
+        acc = arena_printf(e->a, "s_n%d", n->id);
+        em_line(e, "if (!has_n%d) {", n->id);
+        e->indent++;
+        em_line(e, "has_n%d = 1;", n->id);
+    }
+    se_agg_first(x, n, acc, in, partial);
+    e->indent--;
+    em_line(e, "} else {");
+    e->indent++;
+    se_agg_fold(x, n, acc, in, partial, 0);
+    e->indent--;
+    em_line(e, "}");
+}
+
+/* The value an accumulator stands for. */
+static const char *se_agg_final(SE *x, PlanNode *n, const char *acc)
+{
+    if (n->part == AGG_LOCAL || n->agg != AGG_AVG)
+        return acc;
+    return arena_printf(x->e->a, "((double)%s._0 / (double)%s._1)", acc, acc);
+}
+
+static void se_agg_finish(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    em_line(e, "/* %s: the end of `%s` */", plan_kind_name(n->kind), n->op);
+    if (n->key) {
+        const char *i = em_temp(e);
+        em_line(e, "for (fl_i64 %s = 0; %s < h_n%d.cap; %s++) {", i, i, n->id, i);
+        e->indent++;
+        em_line(e, "if (!h_n%d.used[%s])", n->id, i);
+        em_line(e, "    continue;");
+        const char *r = em_temp(e);
+        em_line(e, "%s %s;", et_name(e, row_type(e, n)), r);
+        em_line(e, "%s._0 = h_n%d.keys[%s];", r, n->id, i);
+        em_line(e, "%s._1 = %s;", r, se_agg_final(x, n, arena_printf(e->a, "h_n%d.vals[%s]", n->id, i)));
+        se_consume(x, n, r);
+        e->indent--;
+        em_line(e, "}");
+        em_line(e, "ht_n%d_free(&h_n%d);", n->id, n->id);
+        return;
+    }
+    int always = n->part != AGG_LOCAL && (n->agg == AGG_COUNT || n->agg == AGG_SUM || n->agg == AGG_FOLD);
+    if (always && n->agg == AGG_FOLD) {
+        em_line(e, "if (!has_n%d)", n->id);
+        em_line(e, "    s_n%d = %s;", n->id, ex_expr(e, n->init));
+    }
+    em_line(e, "if (has_n%d%s) {", n->id, always ? " || 1" : "");
+    e->indent++;
+    se_consume(x, n, se_agg_final(x, n, arena_printf(e->a, "s_n%d", n->id)));
+    e->indent--;
+    em_line(e, "}");
+}
+
+/* ---- sinks ---- */
+
+static Type *sink_row(SE *x, PlanNode *n) { return row_type(x->e, n->in[0]); }
+
+static void se_sink_open(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *name = n->op;
+    if (!strcmp(name, "for_each"))
+        return;
+    const Op *op = n->call->u.call.op;
+    Expr *path = op->nparams ? sema_call_arg(n->call, op, 0) : NULL;
+    const char *p = !strcmp(name, "print") ? "fl_lit(\"-\", 1)" : ex_expr(e, path);
+    em_line(e, "fl_sink *sk_n%d = fl_sink_open(t, %s);", n->id, p);
+    em_line(e, "fl_buf sb_n%d;", n->id);
+    em_line(e, "memset(&sb_n%d, 0, sizeof sb_n%d);", n->id, n->id);
+    em_line(e, "fl_i64 cnt_n%d = 0;", n->id);
+    em_line(e, "(void)cnt_n%d;", n->id);
+    if (!strcmp(name, "write_csv")) {
+        Type *rt = sink_row(x, n);
+        if (n->in[0]->key) {
+            em_line(e, "fl_buf_put(&sb_n%d, \"key,\", 4);", n->id);
+            em_line(e, "%s(&sb_n%d);", et_helper(e, "csvh", n->in[0]->elem), n->id);
+        } else {
+            em_line(e, "%s(&sb_n%d);", et_helper(e, "csvh", rt), n->id);
+        }
+    }
+}
+
+static void se_sink_row(SE *x, PlanNode *n, const char *row)
+{
+    Emit *e = x->e;
+    const char *name = n->op;
+    Type *rt = type_prune(sink_row(x, n));
+    if (!strcmp(name, "for_each")) {
+        se_lambda(x, n->fn ? n->fn : sema_call_arg(n->call, n->call->u.call.op, 0), row);
+        return;
+    }
+    if (!strcmp(name, "count_into")) {
+        em_line(e, "cnt_n%d++;", n->id);
+        return;
+    }
+    const char *fmt = !strcmp(name, "write_csv") ? "csv" : "print";
+    em_line(e, "%s(&sb_n%d, %s);", et_helper(e, fmt, rt), n->id, row);
+    em_line(e, "fl_buf_putc(&sb_n%d, '\\n');", n->id);
+    em_line(e, "if (sb_n%d.len >= 65536) {", n->id);
+    em_line(e, "    fl_sink_write(sk_n%d, sb_n%d.p, sb_n%d.len);", n->id, n->id, n->id);
+    em_line(e, "    sb_n%d.len = 0;", n->id);
+    em_line(e, "}");
+}
+
+static void se_sink_close(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    if (!strcmp(n->op, "for_each"))
+        return;
+    if (!strcmp(n->op, "count_into")) {
+        em_line(e, "fl_buf_i64(&sb_n%d, cnt_n%d);", n->id, n->id);
+        em_line(e, "fl_buf_putc(&sb_n%d, '\\n');", n->id);
+    }
+    em_line(e, "fl_sink_write(sk_n%d, sb_n%d.p, sb_n%d.len);", n->id, n->id, n->id);
+    em_line(e, "fl_buf_free(&sb_n%d);", n->id);
+    em_line(e, "fl_sink_close(sk_n%d);", n->id);
+}
+
+/* ---- nodes ---- */
+
+static void se_node(SE *x, PlanNode *n, const char *row)
+{
+    switch (n->kind) {
+    case PN_AGG: se_agg_update(x, n, row); return;
+    case PN_SINK: se_sink_row(x, n, row); return;
+    default: se_elementwise(x, n, row); return;
+    }
+}
+
+static void se_consume(SE *x, PlanNode *n, const char *row)
+{
+    for (int i = 0; i < n->nout; i++) {
+        PlanNode *c = n->out[i];
+        Edge *ed = stage_edge(x->st, n, c);
+        if (ed)
+            se_edge(x, n, ed, row);
+        else
+            se_node(x, c, row);
+    }
+}
+
+/* ---- drivers ---- */
+
+static Expr *src_arg(PlanNode *n, const char *name)
+{
+    const Op *op = n->call->u.call.op;
+    for (int i = 0; i < op->nparams; i++)
+        if (!strcmp(op->params[i].name, name))
+            return sema_call_arg(n->call, op, i);
+    return NULL;
+}
+
+static void se_rows_tick(SE *x)
+{
+    em_line(x->e, "if ((++_rows & 4095) == 0) {");
+    em_line(x->e, "    fl_arena_free(_A);");
+    em_line(x->e, "    if (fl_stopping())");
+    em_line(x->e, "        break;");
+    em_line(x->e, "}");
+}
+
+static void se_range_loop(SE *x, PlanNode *n, const char *lo, const char *hi, int generate)
+{
+    Emit *e = x->e;
+    em_line(e, "fl_i64 _lo, _hi;");
+    em_line(e, "fl_split_range(t, %s, %s, &_lo, &_hi);", lo, hi);
+    em_line(e, "for (fl_i64 _i = _lo; _i < _hi; _i++) {");
+    e->indent++;
+    se_consume(x, n, generate ? se_lambda(x, src_arg(n, "f"), "_i") : "_i");
+    se_rows_tick(x);
+    e->indent--;
+    em_line(e, "}");
+}
+
+static void se_lines(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    em_line(e, "fl_lines _r;");
+    em_line(e, "if (fl_lines_open(t, &_r, %s) == 0) {", ex_expr(e, src_arg(n, "path")));
+    e->indent++;
+    em_line(e, "fl_str _line;");
+    em_line(e, "while (fl_lines_next(&_r, &_line)) {");
+    e->indent++;
+    se_consume(x, n, "_line");
+    se_rows_tick(x);
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "fl_lines_close(&_r);");
+    e->indent--;
+    em_line(e, "}");
+}
+
+static void se_csv_field(SE *x, Type *ft, const char *dst, int i, const char *col)
+{
+    Emit *e = x->e;
+    Type *t = type_prune(ft);
+    int opt = t->kind == TY_OPT;
+    Type *st = opt ? type_prune(t->u.elem) : t;
+    const char *target = opt ? arena_printf(e->a, "%s.v", dst) : dst;
+    static const char *kind[] = {"", "i64", "f64", "bool"};
+    if (opt)
+        em_line(e, "%s.some = fl_trim(_f[%d]).len > 0;", dst, i);
+    if (st->kind == TY_STR) {
+        em_line(e, "%s = fl_str_copy(_A, _f[%d]);", target, i);
+        return;
+    }
+    em_line(e, "if (%s(fl_parse_%s(_f[%d], &%s) != 0)) {", opt ? arena_printf(e->a, "%s.some && ", dst) : "",
+            kind[st->kind], i, target);
+    em_line(e, "    if (_c.skip_bad) { _c.bad++; continue; }");
+    em_line(e, "    fl_fail(t, \"%%.*s:%%lld: column %s: `%%.*s` is not %s\", (int)_path.len, _path.ptr, "
+               "_c.record_line, (int)_f[%d].len, _f[%d].ptr);", col, st->kind == TY_I64 ? "an i64" : st->kind == TY_F64 ? "an f64" : "a bool", i, i);
+    em_line(e, "    break;");
+    em_line(e, "}");
+}
+
+static void se_csv(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    Type *rt = type_prune(n->elem);
+    int nf = rt->kind == TY_RECORD ? rt->u.rec.n : rt->u.tuple.n;
+    Expr *hdr = src_arg(n, "header"), *sep = src_arg(n, "sep"), *skip = src_arg(n, "skip_bad");
+    em_line(e, "fl_str _path = %s;", ex_expr(e, src_arg(n, "path")));
+    em_line(e, "fl_csv _c;");
+    em_line(e, "if (fl_csv_open(t, &_c, _path, %s, %s, %s) == 0) {", sep ? ex_expr(e, sep) : "fl_lit(\",\", 1)",
+            hdr ? ex_expr(e, hdr) : "1", skip ? ex_expr(e, skip) : "0");
+    e->indent++;
+    em_line(e, "fl_str _f[%d];", nf + 1);
+    em_line(e, "int _k;");
+    em_line(e, "while ((_k = fl_csv_next(&_c, _f, %d)) >= 0) {", nf + 1);
+    e->indent++;
+    em_line(e, "if (_k != %d) {", nf);
+    em_line(e, "    if (_c.skip_bad) { _c.bad++; continue; }");
+    em_line(e, "    fl_fail(t, \"%%.*s:%%lld: expected %d fields, found %%d\", (int)_path.len, _path.ptr, _c.record_line, _k);", nf);
+    em_line(e, "    break;");
+    em_line(e, "}");
+    em_line(e, "%s _row;", et_name(e, rt));
+    for (int i = 0; i < nf; i++) {
+        const char *dst = rt->kind == TY_RECORD ? arena_printf(e->a, "_row.%s", et_field(rt->u.rec.fields[i].name))
+                                                : arena_printf(e->a, "_row._%d", i);
+        const char *col = rt->kind == TY_RECORD ? rt->u.rec.fields[i].name : arena_printf(e->a, "%d", i);
+        se_csv_field(x, rt->kind == TY_RECORD ? rt->u.rec.fields[i].type : rt->u.tuple.elems[i], dst, i, col);
+    }
+    se_consume(x, n, "_row");
+    se_rows_tick(x);
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "fl_csv_close(&_c);");
+    e->indent--;
+    em_line(e, "}");
+}
+
+static void se_source(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *name = n->op;
+    em_line(e, "fl_i64 _rows = 0;");
+    if (!strcmp(name, "range"))
+        se_range_loop(x, n, ex_expr(e, src_arg(n, "lo")), ex_expr(e, src_arg(n, "hi")), 0);
+    else if (!strcmp(name, "generate"))
+        se_range_loop(x, n, "0", ex_expr(e, src_arg(n, "n")), 1);
+    else if (!strcmp(name, "read_lines"))
+        se_lines(x, n);
+    else if (!strcmp(name, "read_csv"))
+        se_csv(x, n);
+    else if (!strcmp(name, "from")) {
+        const char *v = ex_expr(e, src_arg(n, "v"));
+        em_line(e, "fl_i64 _lo, _hi;");
+        em_line(e, "fl_split_range(t, 0, %s.len, &_lo, &_hi);", v);
+        em_line(e, "for (fl_i64 _i = _lo; _i < _hi; _i++) {");
+        e->indent++;
+        se_consume(x, n, arena_printf(e->a, "%s.data[_i]", v));
+        e->indent--;
+        em_line(e, "}");
+    } else
+        em_unsupported(e, n->loc, arena_printf(e->a, "the source `%s`", name));
+}
+
+static void se_receive(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *rc = et_name(e, row_type(e, n));
+    em_line(e, "fl_batch *_b;");
+    em_line(e, "while ((_b = fl_recv(t))) {");
+    e->indent++;
+    em_line(e, "%s *_rowsv = (%s *)_b->rows;", rc, rc);
+    em_line(e, "for (fl_i64 _i = 0; _i < _b->n; _i++) {");
+    e->indent++;
+    se_consume(x, n, "_rowsv[_i]");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "fl_done(t, _b);");
+    em_line(e, "fl_arena_free(_A);");
+    e->indent--;
+    em_line(e, "}");
+}
+
+static void se_stage(SE *x)
+{
+    Emit *e = x->e;
+    Stage *s = x->s;
+    e->f = e->sect[S_STAGES].f;
+    e->arena = "_A";
+
+    fprintf(e->f, "/* stage %d: %s */\nstatic void stage_%d(fl_task *t)\n{\n", s->id, s->driver->op, s->id);
+    e->indent = 1;
+    em_line(e, "fl_arena _tmp;");
+    em_line(e, "memset(&_tmp, 0, sizeof _tmp);");
+    em_line(e, "fl_arena *_A = &_tmp;");
+    em_line(e, "fl_u64 _rr = (fl_u64)t->index;");
+    em_line(e, "(void)_rr;");
+    for (int i = 0; i < s->nodes.len; i++) {
+        PlanNode *n = s->nodes.items[i];
+        if (n->kind == PN_AGG)
+            se_agg_decl(x, n);
+        else if (n->kind == PN_SINK)
+            se_sink_open(x, n);
+    }
+    if (s->driver->kind == PN_SOURCE)
+        se_source(x, s->driver);
+    else
+        se_receive(x, s->driver);
+    for (int i = 0; i < s->nodes.len; i++) {
+        PlanNode *n = s->nodes.items[i];
+        if (n->kind == PN_AGG)
+            se_agg_finish(x, n);
+    }
+    for (int i = 0; i < s->nodes.len; i++)
+        if (((PlanNode *)s->nodes.items[i])->kind == PN_SINK)
+            se_sink_close(x, s->nodes.items[i]);
+    em_line(e, "fl_arena_free(_A);");
+    e->indent = 0;
+    fputs("}\n\n", e->f);
+}
+
+static void se_table(Emit *e, const Stages *st)
+{
+    FILE *f = e->sect[S_STAGES].f;
+    static const char *kinds[] = {"FL_EDGE_FORWARD", "FL_EDGE_HASH", "FL_EDGE_SINGLE", "FL_EDGE_BROADCAST"};
+    for (int i = 0; i < st->n; i++) {
+        Stage *s = st->v[i];
+        if (!s->outs.len)
+            continue;
+        fprintf(f, "static const fl_edge_def stage_%d_outs[] = {\n", i);
+        for (int j = 0; j < s->outs.len; j++) {
+            Edge *ed = s->outs.items[j];
+            fprintf(f, "    {%d, %s, %d, (fl_i64)sizeof(%s)},\n", ed->to_stage, kinds[ed->kind], ed->input,
+                    et_name(e, row_type(e, ed->from)));
+        }
+        fputs("};\n", f);
+    }
+    fputs("\nstatic const fl_stage_def job_stages[] = {\n", f);
+    for (int i = 0; i < st->n; i++) {
+        Stage *s = st->v[i];
+        fprintf(f, "    {\"%s\", %d, stage_%d, %d, %s},\n", s->driver->op, s->parallel, i, s->outs.len,
+                s->outs.len ? arena_printf(e->a, "stage_%d_outs", i) : "0");
+    }
+    fputs("};\n\n", f);
+}
+
+int emit_stages(Emit *e, const Plan *plan, const Stages *st, EScope *globals)
+{
+    (void)plan;
+    for (int i = 0; i < st->n; i++) {
+        SE x = {.e = e, .st = st, .s = st->v[i]};
+        e->scope = globals;
+        se_stage(&x);
+    }
+    se_table(e, st);
+    return e->errors;
+}

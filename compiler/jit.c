@@ -1,0 +1,113 @@
+/* jit.c - runs a job in memory with libtcc (0.9.27: not reentrant, C99
+ * only; tcc_delete frees the code). The runtime is linked into flowc
+ * itself, so the generated code is given the addresses of the runtime's
+ * functions directly; libc comes from tcc's own default libraries. The
+ * headers are compiled from the copies embedded in flowc. */
+#define _GNU_SOURCE
+#include "jit.h"
+
+#include <libtcc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flowrt.h"
+
+#define SYM(f) {#f, (void *)f}
+
+static const struct { const char *name; void *addr; } jit_syms[] = {
+    SYM(fl_arena_grow), SYM(fl_arena_free), SYM(fl_out_flush), SYM(fl_recv), SYM(fl_done),
+    SYM(fl_stopping), SYM(fl_fail), SYM(fl_main), SYM(fl_hash_bytes), SYM(fl_str_cmp),
+    SYM(fl_lines_open), SYM(fl_lines_close), SYM(fl_split_range), SYM(fl_csv_open), SYM(fl_csv_next),
+    SYM(fl_csv_close), SYM(fl_parse_i64), SYM(fl_parse_f64), SYM(fl_parse_bool), SYM(fl_sink_open),
+    SYM(fl_sink_write), SYM(fl_sink_close), SYM(fl_buf_reserve), SYM(fl_buf_i64), SYM(fl_buf_f64),
+    SYM(fl_buf_csv_str), SYM(fl_buf_free), SYM(fl_lower), SYM(fl_upper), SYM(fl_trim), SYM(fl_concat),
+    SYM(fl_substr), SYM(fl_starts_with), SYM(fl_ends_with), SYM(fl_contains), SYM(fl_split),
+    SYM(fl_words), SYM(fl_i64_str), SYM(fl_f64_str), SYM(fl_parse_date), SYM(fl_format_date),
+    SYM(fl_date_parts),
+};
+
+static void jit_error(void *opaque, const char *msg)
+{
+    FILE *log = opaque;
+    fprintf(log, "%s\n", msg);
+}
+
+/* The source with `#include "flowgen.h"` replaced by the embedded headers. */
+static char *jit_source(const char *csrc)
+{
+    const char *inc = "#include \"flowgen.h\"\n";
+    const char *at = strstr(csrc, inc);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    if (at)
+        fwrite(csrc, 1, (size_t)(at - csrc), f);
+    const char *rt = "#include \"flowrt.h\"";
+    const char *gen = strstr(jit_flowgen_h, rt);
+    if (gen)
+        fwrite(jit_flowgen_h, 1, (size_t)(gen - jit_flowgen_h), f);
+    fputs(jit_flowrt_h, f);
+    fputs(gen ? gen + strlen(rt) : jit_flowgen_h, f);
+    fputs(at ? at + strlen(inc) : csrc, f);
+    fclose(f);
+    return buf;
+}
+
+/* tcc rejected generated code: keep it and say where, as a flowc bug. */
+static void jit_report(const char *src, const char *log)
+{
+    char path[] = "/tmp/flowc-jit-XXXXXX.c";
+    int fd = mkstemps(path, 2);
+    if (fd >= 0) {
+        FILE *f = fdopen(fd, "w");
+        if (f) {
+            fputs(src, f);
+            fclose(f);
+        }
+    }
+    fprintf(stderr, "flowc: internal error: tcc rejected the generated code (a flowc bug; please report it "
+                    "with %s):\n%s", fd >= 0 ? path : "the program", log);
+}
+
+int jit_run(const char *csrc, int argc, char **argv)
+{
+    char *src = jit_source(csrc);
+    char *log = NULL;
+    size_t loglen = 0;
+    FILE *logf = open_memstream(&log, &loglen);
+    TCCState *s = tcc_new();
+    int status = -1;
+    if (!src || !logf || !s)
+        goto done;
+    tcc_set_error_func(s, logf, jit_error);
+    tcc_set_options(s, "-w");
+    tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+    if (tcc_compile_string(s, src) < 0)
+        goto fail;
+    for (size_t i = 0; i < sizeof jit_syms / sizeof jit_syms[0]; i++)
+        tcc_add_symbol(s, jit_syms[i].name, jit_syms[i].addr);
+    if (tcc_relocate(s, TCC_RELOCATE_AUTO) < 0)
+        goto fail;
+    int (*job_main)(int, char **) = (int (*)(int, char **))tcc_get_symbol(s, "main");
+    if (!job_main) {
+        fputs("no main in the generated code\n", logf);
+        goto fail;
+    }
+    status = job_main(argc, argv);
+    goto done;
+fail:
+    fflush(logf);
+    jit_report(src, log ? log : "");
+done:
+    if (s)
+        tcc_delete(s);
+    if (logf)
+        fclose(logf);
+    free(log);
+    free(src);
+    return status;
+}

@@ -1,0 +1,297 @@
+/* flowrt.h - the runtime interface that generated code sees. Plain C99,
+ * self-contained (no system header), so that tcc compiles it quickly in the
+ * JIT; the implementation (runtime/ *.c, built by gcc into libflowrt.a) owns
+ * threads, atomics, files and sockets. Generated code calls only what is
+ * declared here; the structs below are public where generated code needs a
+ * field on a hot path (bump allocation, appending a row to a batch).
+ *
+ * Model: a job is a table of stages (fl_job_def); each stage runs as one
+ * task per thread slot (parallel stages, --threads N) or as one task. A
+ * task's run function loops over its input batches (or its share of a
+ * source) and appends output rows to pending batches, one per destination
+ * task of each output edge; full batches move to the destination's bounded
+ * queue (backpressure), and end-of-stream is counted per upstream task. */
+#ifndef FLOWRT_H
+#define FLOWRT_H
+
+typedef long long fl_i64;
+typedef unsigned long long fl_u64;
+typedef unsigned char fl_bool;
+typedef __SIZE_TYPE__ fl_size;
+
+/* libc functions generated code may call (declared here, not included). */
+void *memcpy(void *dst, const void *src, fl_size n);
+void *memmove(void *dst, const void *src, fl_size n);
+int memcmp(const void *a, const void *b, fl_size n);
+void *memset(void *p, int c, fl_size n);
+void *memchr(const void *p, int c, fl_size n);
+double sqrt(double), floor(double), ceil(double), round(double), pow(double, double),
+    exp(double), log(double), fabs(double);
+
+/* ---- strings: a slice; not NUL-terminated ---- */
+typedef struct fl_str {
+    const char *ptr;
+    fl_i64 len;
+} fl_str;
+
+/* ---- arenas: bump allocation, freed all at once ---- */
+typedef struct fl_arena_block fl_arena_block;
+typedef struct fl_arena {
+    char *cur, *end;
+    fl_arena_block *blocks;
+} fl_arena;
+
+void *fl_arena_grow(fl_arena *a, fl_i64 size);   /* slow path of fl_alloc */
+void fl_arena_free(fl_arena *a);                  /* frees every block; a is empty after */
+
+static inline void *fl_alloc(fl_arena *a, fl_i64 size)
+{
+    size = (size + 7) & ~(fl_i64)7;
+    if (a->end - a->cur < size)
+        return fl_arena_grow(a, size);
+    void *p = a->cur;
+    a->cur += size;
+    return p;
+}
+
+static inline fl_str fl_str_copy(fl_arena *a, fl_str s)
+{
+    fl_str r;
+    char *p = (char *)fl_alloc(a, s.len ? s.len : 1);
+    if (s.len)   /* an empty string may have a null ptr: no memcpy(.., 0, 0) */
+        memcpy(p, s.ptr, (fl_size)s.len);
+    r.ptr = p;
+    r.len = s.len;
+    return r;
+}
+
+/* ---- batches of rows (an array of one generated struct type) ---- */
+enum { FL_BATCH_ROWS = 1024 };
+
+typedef struct fl_batch {
+    char *rows;          /* cap rows of size bytes each */
+    fl_i64 n, cap, size;
+    fl_arena arena;      /* what the rows point to (strings, vectors) */
+    int from;            /* index of the sending task in the upstream stage */
+    int input;           /* which input edge of the receiving stage */
+    struct fl_batch *next;
+} fl_batch;
+
+/* ---- tasks ---- */
+typedef struct fl_task fl_task;
+typedef struct fl_out {
+    int ndest;           /* tasks of the destination stage (1 for forward edges) */
+    fl_batch **pend;     /* pending batch per destination */
+} fl_out;
+
+/* The public head of a task; the runtime's own fields follow it. */
+struct fl_task {
+    int index, ntasks;   /* this task among the tasks of its stage */
+    int stage;
+    fl_out *outs;        /* one per output edge of the stage */
+    fl_arena scratch;    /* the task's own long-lived memory (operator state) */
+};
+
+fl_batch *fl_out_flush(fl_task *t, int out, int dest);   /* sends the full batch, returns a new one */
+
+/* A fresh row slot of output edge `out` for destination task `dest`; the
+ * values it points to belong in fl_emit_arena(t, out, dest). */
+static inline void *fl_emit(fl_task *t, int out, int dest)
+{
+    fl_batch *b = t->outs[out].pend[dest];
+    if (b->n == b->cap)
+        b = fl_out_flush(t, out, dest);
+    return b->rows + (b->n++) * b->size;
+}
+
+static inline fl_arena *fl_emit_arena(fl_task *t, int out, int dest)
+{
+    return &t->outs[out].pend[dest]->arena;
+}
+
+/* The next input batch (from any input edge; b->input says which), or 0
+ * when every upstream task has ended. Give each batch back with fl_done. */
+fl_batch *fl_recv(fl_task *t);
+void fl_done(fl_task *t, fl_batch *b);
+
+/* Whether the job is being stopped (an error in another task): loops over
+ * sources check it now and then and return. */
+int fl_stopping(void);
+
+/* Ends the job with an error: prints "flowc job: MESSAGE" and stops every
+ * task; the job exits 1 and commits no output file. Returns (the caller
+ * returns from its run function). */
+void fl_fail(fl_task *t, const char *fmt, ...);
+
+/* ---- job description, built by generated code ---- */
+enum { FL_EDGE_FORWARD, FL_EDGE_HASH, FL_EDGE_SINGLE, FL_EDGE_BROADCAST };
+enum { FL_T_I64, FL_T_F64, FL_T_BOOL, FL_T_STR };
+
+typedef struct fl_edge_def {
+    int to;              /* destination stage */
+    int kind;            /* FL_EDGE_* */
+    int input;           /* the input number at the destination */
+    fl_i64 row_size;
+} fl_edge_def;
+
+typedef struct fl_stage_def {
+    const char *name;
+    int parallel;        /* 1: --threads tasks; 0: one task */
+    void (*run)(fl_task *t);
+    int nout;
+    const fl_edge_def *outs;
+} fl_stage_def;
+
+typedef struct fl_param_def {
+    const char *name;
+    int type;            /* FL_T_* */
+    void *addr;          /* fl_i64, double, fl_bool or fl_str */
+    int *set;            /* set to 1 when given on the command line */
+    const char *def;     /* the default as written, for --help */
+} fl_param_def;
+
+typedef struct fl_job_def {
+    const char *name;
+    int nstages;
+    const fl_stage_def *stages;
+    int nparams;
+    const fl_param_def *params;
+    void (*init)(void);  /* computes the defaults of params not given */
+} fl_job_def;
+
+/* Parses the command line (--NAME VALUE, --threads N, --batch N, --help),
+ * runs the job to its end and commits the sinks' files. Returns the exit
+ * status: 0, 1 (the job failed) or 2 (bad command line). */
+int fl_main(const fl_job_def *job, int argc, char **argv);
+
+/* ---- hashing (XXH3, the same on every host and in both back ends) ---- */
+fl_u64 fl_hash_bytes(const void *p, fl_i64 len);
+
+static inline fl_u64 fl_hash_i64(fl_i64 v)
+{
+    fl_u64 x = (fl_u64)v;   /* a strong 64-bit mixer (splitmix64's finaliser) */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static inline fl_u64 fl_hash_str(fl_str s) { return fl_hash_bytes(s.ptr, s.len); }
+
+static inline fl_u64 fl_hash_combine(fl_u64 h, fl_u64 v)
+{
+    return fl_hash_i64((fl_i64)(h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2))));
+}
+
+static inline int fl_str_eq(fl_str a, fl_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, (fl_size)a.len) == 0);
+}
+
+int fl_str_cmp(fl_str a, fl_str b);
+
+/* ---- sources ---- */
+typedef struct fl_lines {
+    const char *cur, *end;   /* this task's share: whole lines */
+    const char *path;
+    fl_i64 line;             /* 1-based number of the last line returned, when known */
+    void *map;               /* runtime */
+} fl_lines;
+
+/* Opens path and takes task t's share of its bytes (split at line ends:
+ * every line goes to exactly one task). Returns 0, or fails the job. */
+int fl_lines_open(fl_task *t, fl_lines *r, fl_str path);
+void fl_lines_close(fl_lines *r);
+
+static inline int fl_lines_next(fl_lines *r, fl_str *line)
+{
+    if (r->cur >= r->end)
+        return 0;
+    const char *nl = (const char *)memchr(r->cur, '\n', (fl_size)(r->end - r->cur));
+    const char *e = nl ? nl : r->end;
+    line->ptr = r->cur;
+    line->len = e - r->cur;
+    if (line->len && e[-1] == '\r')
+        line->len--;
+    r->cur = nl ? nl + 1 : r->end;
+    return 1;
+}
+
+/* The share [lo, hi) of task t in [start, end): contiguous, in task order. */
+void fl_split_range(fl_task *t, fl_i64 start, fl_i64 end, fl_i64 *lo, fl_i64 *hi);
+
+/* CSV (RFC 4180): fields of one record at a time, into `fields` (unquoted,
+ * in the reader's own memory until the next call). */
+typedef struct fl_csv {
+    fl_lines lines;
+    char sep;
+    int skip_bad;
+    fl_i64 bad;              /* rows skipped */
+    fl_i64 record_line;      /* line where the current record starts (1-based) */
+    void *buf;               /* runtime */
+} fl_csv;
+
+int fl_csv_open(fl_task *t, fl_csv *c, fl_str path, fl_str sep, int header, int skip_bad);
+/* Up to max fields of the next record into f; returns the number of fields
+ * of the record, or -1 at the end. */
+int fl_csv_next(fl_csv *c, fl_str *f, int max);
+void fl_csv_close(fl_csv *c);
+/* Parsing a field; 0 on success. */
+int fl_parse_i64(fl_str s, fl_i64 *v);
+int fl_parse_f64(fl_str s, double *v);
+int fl_parse_bool(fl_str s, fl_bool *v);
+
+/* ---- sinks: text written to a temporary file, renamed at success ---- */
+typedef struct fl_sink fl_sink;
+fl_sink *fl_sink_open(fl_task *t, fl_str path);   /* "-" is standard output */
+void fl_sink_write(fl_sink *s, const char *p, fl_i64 n);
+void fl_sink_close(fl_sink *s);   /* flushes; the rename happens when the job succeeds */
+
+/* Text building for sinks and to_str. */
+typedef struct fl_buf {
+    char *p;
+    fl_i64 len, cap;
+} fl_buf;
+void fl_buf_reserve(fl_buf *b, fl_i64 more);
+static inline void fl_buf_put(fl_buf *b, const char *p, fl_i64 n)
+{
+    if (n <= 0)  /* a fresh buffer has a null p: no memcpy(0, .., 0) */
+        return;
+    if (b->cap - b->len < n)
+        fl_buf_reserve(b, n);
+    memcpy(b->p + b->len, p, (fl_size)n);
+    b->len += n;
+}
+static inline void fl_buf_putc(fl_buf *b, char c)
+{
+    if (b->cap == b->len)
+        fl_buf_reserve(b, 1);
+    b->p[b->len++] = c;
+}
+void fl_buf_i64(fl_buf *b, fl_i64 v);
+void fl_buf_f64(fl_buf *b, double v);      /* shortest text that reads back the same */
+void fl_buf_csv_str(fl_buf *b, fl_str s);  /* quoted when it holds , " or a line end */
+void fl_buf_free(fl_buf *b);
+
+/* ---- string builtins (results in arena a) ---- */
+fl_str fl_lower(fl_arena *a, fl_str s);
+fl_str fl_upper(fl_arena *a, fl_str s);
+fl_str fl_trim(fl_str s);
+fl_str fl_concat(fl_arena *a, fl_str x, fl_str y);
+fl_str fl_substr(fl_str s, fl_i64 start, fl_i64 n);
+int fl_starts_with(fl_str s, fl_str p);
+int fl_ends_with(fl_str s, fl_str p);
+int fl_contains(fl_str s, fl_str p);
+/* Splits into *out (allocated in a); returns the number of parts. */
+fl_i64 fl_split(fl_arena *a, fl_str s, fl_str sep, fl_str **out);
+fl_i64 fl_words(fl_arena *a, fl_str s, fl_str **out);
+fl_str fl_i64_str(fl_arena *a, fl_i64 v);
+fl_str fl_f64_str(fl_arena *a, double v);
+/* Dates: ms since 1970, UTC. parse returns 0 on success. */
+int fl_parse_date(fl_str s, fl_str format, fl_i64 *ms);
+fl_str fl_format_date(fl_arena *a, fl_i64 ms, fl_str format);
+void fl_date_parts(fl_i64 ms, fl_i64 parts[8]);
+
+#endif
