@@ -1,7 +1,8 @@
 # Makefile - builds flowc, runs every test, installs it. See README.md.
 #
 #   make               build build/flowc
-#   make run           JIT-run the word count example (for now: type-check it)
+#   make run           JIT-run the word count example on examples/data/sample.txt
+#   make bench         benchmarks against hand-written C (bench/run.sh; not part of make test)
 #   make test          build and run every test (unit, golden, examples, docs, fuzz regressions)
 #   make test SAN=1    the same under AddressSanitizer and UBSan (in build-san/)
 #   make fuzz          fuzz the front end with libFuzzer for FUZZ_SECONDS (default 600)
@@ -40,7 +41,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all deps run test unit golden examples docs regress fuzz install clean
+.PHONY: all deps run bench test unit golden examples docs regress e2e fuzz install clean
 
 all: deps $(B)/flowc $(B)/libflowrt.a
 
@@ -109,8 +110,10 @@ regress: all
 test: all unit golden examples docs regress
 
 run: all
-	@echo "flowc run arrives with the back end (issue 3); until then 'make run' type-checks the example:"
-	$(B)/flowc check examples/wordcount.flow && echo "examples/wordcount.flow: ok"
+	$(B)/flowc run examples/wordcount.flow
+
+bench: all
+	bench/run.sh
 
 # ---- fuzzing (libFuzzer, clang) ----
 FUZZ_B := build-fuzz

@@ -335,8 +335,41 @@ static const char *misc_call(Emit *e, Expr *x, const char *n, const char **v, Ex
     return NULL;
 }
 
+/* sort: a copy sorted by cmp; sort_by: pairs (key, element) sorted by key. */
+static const char *vec_sort(Emit *e, Expr *x, const char **v, Expr **ex, int by)
+{
+    Type *t = ty(x), *el = type_prune(t->u.elem);
+    Type *kt = by ? type_prune(ex[1]->type)->u.fn.ret : el;
+    Type *pt = type_pair(e->a, kt, el);
+    const char *pc = et_name(e, pt), *cmpk = arena_printf(e->a, "cmpk_%s", pc);
+    int have = 0;  /* one comparator per pair type */
+    for (int i = 0; i < e->helpers.len && !have; i++)
+        have = !strcmp(e->helpers.items[i], cmpk);
+    if (!have) {
+        const char *cmp = et_helper(e, "cmp", kt);
+        ptrvec_push(e->a, &e->helpers, (void *)cmpk);
+        em_sect(e, S_PROTOS, "static int %s(const void *x, const void *y);\n", cmpk);
+        fprintf(e->helpers_out, "static int %s(const void *x, const void *y)\n{\n    return %s(((const %s *)x)->_0, ((const %s *)y)->_0);\n}\n\n",
+                cmpk, cmp, pc, pc);
+    }
+    const char *pairs = em_temp(e), *r = new_vec(e, t, arena_printf(e->a, "%s.len", v[0]));
+    em_line(e, "%s *%s = (%s *)fl_alloc(%s, (%s.len ? %s.len : 1) * (fl_i64)sizeof(%s));", pc, pairs, pc, e->arena,
+            v[0], v[0], pc);
+    const char *i = loop_open(e, v[0]);
+    const char *elv = arena_printf(e->a, "%s.data[%s]", v[0], i);
+    em_line(e, "%s[%s]._0 = %s;", pairs, i, by ? lam1(e, ex[1], elv) : elv);
+    em_line(e, "%s[%s]._1 = %s;", pairs, i, elv);
+    loop_close(e);
+    em_line(e, "fl_msort(%s, %s.len, (fl_i64)sizeof(%s), %s, %s);", pairs, v[0], pc, cmpk, e->arena);
+    i = loop_open(e, r);
+    em_line(e, "%s.data[%s] = %s[%s]._1;", r, i, pairs, i);
+    loop_close(e);
+    return r;
+}
+
 static const char *vec_call(Emit *e, Expr *x, const char *n, const char **v, Expr **ex)
 {
+    if (!strcmp(n, "sort") || !strcmp(n, "sort_by")) return vec_sort(e, x, v, ex, n[4] == '_');
     if (!strcmp(n, "map")) return vec_map(e, x, v, ex);
     if (!strcmp(n, "filter")) return vec_filter(e, x, v, ex);
     if (!strcmp(n, "fold")) return vec_fold(e, x, v, ex);

@@ -47,7 +47,8 @@ static Type *agg_acc(Emit *e, PlanNode *n)
 static Type *row_type(Emit *e, PlanNode *n)
 {
     Type *v = n->elem;
-    if (n->kind == PN_SHUFFLE || n->kind == PN_GATHER || n->kind == PN_MERGE)
+    if (n->kind == PN_SHUFFLE || n->kind == PN_GATHER || n->kind == PN_MERGE || n->kind == PN_BROADCAST ||
+        n->kind == PN_LIMIT)
         return row_type(e, n->in[0]);
     if (n->kind == PN_AGG && n->part == AGG_LOCAL)
         v = agg_acc(e, n);
@@ -68,6 +69,15 @@ static void se_edge(SE *x, PlanNode *n, Edge *ed, const char *row)
         dest = arena_printf(e->a, "(int)(_rr++ %% (fl_u64)t->outs[%d].ndest)", ed->out);
     em_line(e, "{");
     e->indent++;
+    if (ed->kind == EDGE_BROADCAST) {
+        em_line(e, "for (int _d = 0; _d < t->outs[%d].ndest; _d++) {", ed->out);
+        em_line(e, "    %s *_slot = (%s *)fl_emit(t, %d, _d);", rc, rc, ed->out);
+        em_line(e, "    *_slot = %s(fl_emit_arena(t, %d, _d), %s);", et_helper(e, "copy", rt), ed->out, row);
+        em_line(e, "}");
+        e->indent--;
+        em_line(e, "}");
+        return;
+    }
     em_line(e, "int _d = %s;", dest);
     em_line(e, "%s *_slot = (%s *)fl_emit(t, %d, _d);", rc, rc, ed->out);
     em_line(e, "*_slot = %s(fl_emit_arena(t, %d, _d), %s);", et_helper(e, "copy", rt), ed->out, row);
@@ -353,6 +363,122 @@ static void se_sink_close(SE *x, PlanNode *n)
     em_line(e, "fl_sink_close(sk_n%d);", n->id);
 }
 
+/* ---- scan and limit ---- */
+
+static Type *scan_state(PlanNode *n) { return type_prune(n->init->type); }
+
+static void se_scan_decl(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *sc = et_name(e, scan_state(n));
+    if (n->key) {
+        em_sect(e, S_HELPERS, "FL_HT(ht_n%d, %s, %s, %s, %s)\n\n", n->id, et_name(e, n->key), sc,
+                et_helper(e, "hash", n->key), et_helper(e, "eq", n->key));
+        em_line(e, "ht_n%d h_n%d;", n->id, n->id);
+        em_line(e, "memset(&h_n%d, 0, sizeof h_n%d);", n->id, n->id);
+    } else {
+        em_line(e, "%s s_n%d = %s(&t->scratch, %s);", sc, n->id, et_helper(e, "copy", scan_state(n)),
+                ex_expr(e, n->init));
+    }
+}
+
+static void se_scan(SE *x, PlanNode *n, const char *row)
+{
+    Emit *e = x->e;
+    const char *st = arena_printf(e->a, "s_n%d", n->id);
+    const char *copy = et_helper(e, "copy", scan_state(n));
+    if (n->key) {
+        const char *slot = em_temp(e), *fresh = em_temp(e);
+        em_line(e, "int %s;", fresh);
+        em_line(e, "fl_i64 %s = ht_n%d_at(&h_n%d, %s._0, %s(%s._0), &%s);", slot, n->id, n->id, row,
+                et_helper(e, "hash", n->key), row, fresh);
+        em_line(e, "if (%s) {", fresh);
+        em_line(e, "    h_n%d.keys[%s] = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
+        em_line(e, "    h_n%d.vals[%s] = %s(&t->scratch, %s);", n->id, slot, copy, ex_expr(e, n->init));
+        em_line(e, "}");
+        st = arena_printf(e->a, "h_n%d.vals[%s]", n->id, slot);
+    }
+    EScope *saved = e->scope;
+    const char *args[2] = {st, row};
+    const char *r = em_temp(e);
+    em_line(e, "%s %s = %s;", et_name(e, type_prune(n->fn->type)->u.fn.ret), r, ex_lambda(e, n->fn, args, 2));
+    e->scope = saved;
+    em_line(e, "%s = %s(&t->scratch, %s._0);", st, copy, r);
+    se_consume(x, n, se_keyed(x, n, row, arena_printf(e->a, "%s._1", r)));
+}
+
+static void se_scan_finish(SE *x, PlanNode *n)
+{
+    if (n->key)
+        em_line(x->e, "ht_n%d_free(&h_n%d);", n->id, n->id);
+}
+
+static void se_limit_decl(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    em_line(e, "fl_i64 lim_n%d = %s;", n->id, ex_expr(e, sema_call_arg(n->call, n->call->u.call.op, 0)));
+    em_line(e, "fl_i64 cnt_n%d = 0;", n->id);
+    if (!n->local) {
+        const char *rc = et_name(e, row_type(e, n));
+        em_line(e, "%s *rows_n%d = 0;", rc, n->id);
+        em_line(e, "int *from_n%d = 0;", n->id);
+        em_line(e, "fl_i64 cap_n%d = 0;", n->id);
+    }
+}
+
+/* The local part passes the first n of each task; the global part keeps
+ * what arrives, with its sender, and emits in sender (= source) order. */
+static void se_limit(SE *x, PlanNode *n, const char *row)
+{
+    Emit *e = x->e;
+    if (n->local) {
+        em_line(e, "if (cnt_n%d < lim_n%d) {", n->id, n->id);
+        e->indent++;
+        em_line(e, "cnt_n%d++;", n->id);
+        se_consume(x, n, row);
+        e->indent--;
+        em_line(e, "}");
+        return;
+    }
+    Type *rt = row_type(e, n);
+    const char *rc = et_name(e, rt);
+    em_line(e, "if (cnt_n%d == cap_n%d) {", n->id, n->id);
+    em_line(e, "    fl_i64 c = cap_n%d ? 2 * cap_n%d : 64;", n->id, n->id);
+    em_line(e, "    %s *r = (%s *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(%s));", rc, rc, rc);
+    em_line(e, "    int *f = (int *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(int));");
+    em_line(e, "    if (cnt_n%d) { memcpy(r, rows_n%d, (fl_size)cnt_n%d * sizeof(%s)); memcpy(f, from_n%d, (fl_size)cnt_n%d * sizeof(int)); }",
+            n->id, n->id, n->id, rc, n->id, n->id);
+    em_line(e, "    rows_n%d = r;", n->id);
+    em_line(e, "    from_n%d = f;", n->id);
+    em_line(e, "    cap_n%d = c;", n->id);
+    em_line(e, "}");
+    em_line(e, "rows_n%d[cnt_n%d] = %s(&t->scratch, %s);", n->id, n->id, et_helper(e, "copy", rt), row);
+    em_line(e, "from_n%d[cnt_n%d++] = _from;", n->id, n->id);
+}
+
+static void se_limit_finish(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    if (n->local)
+        return;
+    em_line(e, "{");
+    e->indent++;
+    em_line(e, "fl_i64 _out = 0;");
+    em_line(e, "int _maxf = 0;");
+    em_line(e, "for (fl_i64 _i = 0; _i < cnt_n%d; _i++)", n->id);
+    em_line(e, "    if (from_n%d[_i] > _maxf) _maxf = from_n%d[_i];", n->id, n->id);
+    em_line(e, "for (int _f = 0; _f <= _maxf; _f++)");
+    em_line(e, "    for (fl_i64 _i = 0; _i < cnt_n%d; _i++)", n->id);
+    em_line(e, "        if (from_n%d[_i] == _f && _out < lim_n%d) {", n->id, n->id);
+    e->indent += 3;
+    em_line(e, "_out++;");
+    se_consume(x, n, arena_printf(e->a, "rows_n%d[_i]", n->id));
+    e->indent -= 3;
+    em_line(e, "        }");
+    e->indent--;
+    em_line(e, "}");
+}
+
 /* ---- nodes ---- */
 
 static void se_node(SE *x, PlanNode *n, const char *row)
@@ -360,6 +486,8 @@ static void se_node(SE *x, PlanNode *n, const char *row)
     switch (n->kind) {
     case PN_AGG: se_agg_update(x, n, row); return;
     case PN_SINK: se_sink_row(x, n, row); return;
+    case PN_SCAN: se_scan(x, n, row); return;
+    case PN_LIMIT: se_limit(x, n, row); return;
     default: se_elementwise(x, n, row); return;
     }
 }
@@ -520,6 +648,8 @@ static void se_receive(SE *x, PlanNode *n)
     em_line(e, "while ((_b = fl_recv(t))) {");
     e->indent++;
     em_line(e, "%s *_rowsv = (%s *)_b->rows;", rc, rc);
+    em_line(e, "int _from = _b->from;");
+    em_line(e, "(void)_from;");
     em_line(e, "for (fl_i64 _i = 0; _i < _b->n; _i++) {");
     e->indent++;
     se_consume(x, n, "_rowsv[_i]");
@@ -551,6 +681,10 @@ static void se_stage(SE *x)
             se_agg_decl(x, n);
         else if (n->kind == PN_SINK)
             se_sink_open(x, n);
+        else if (n->kind == PN_SCAN)
+            se_scan_decl(x, n);
+        else if (n->kind == PN_LIMIT)
+            se_limit_decl(x, n);
     }
     if (s->driver->kind == PN_SOURCE)
         se_source(x, s->driver);
@@ -560,6 +694,10 @@ static void se_stage(SE *x)
         PlanNode *n = s->nodes.items[i];
         if (n->kind == PN_AGG)
             se_agg_finish(x, n);
+        else if (n->kind == PN_LIMIT)
+            se_limit_finish(x, n);
+        else if (n->kind == PN_SCAN)
+            se_scan_finish(x, n);
     }
     for (int i = 0; i < s->nodes.len; i++)
         if (((PlanNode *)s->nodes.items[i])->kind == PN_SINK)

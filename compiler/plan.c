@@ -183,6 +183,18 @@ static PlanNode *pb_elementwise(PB *b, Expr *call, PlanNode *in)
     return NULL;
 }
 
+/* scan: per key on a keyed stream (each key lives on one task); on a plain
+ * stream, one state over the whole stream, on one task. */
+static PlanNode *pb_scan(PB *b, Expr *call, PlanNode *in)
+{
+    if (!in->key)
+        in = pb_node(b, PN_GATHER, call, in, in->elem, NULL);
+    PlanNode *n = pb_node(b, PN_SCAN, call, in, pb_elem(call), pb_key(call));
+    n->fn = pb_arg(call, "f");
+    n->init = pb_arg(call, "init");
+    return n;
+}
+
 static PlanNode *pb_op(PB *b, Expr *call)
 {
     const Op *op = call->u.call.op;
@@ -212,6 +224,16 @@ static PlanNode *pb_op(PB *b, Expr *call)
         return pb_node(b, PN_UNKEY, call, in, pb_elem(call), NULL);
     if (!strcmp(name, "shuffle"))
         return pb_node(b, PN_SHUFFLE, call, in, in->elem, NULL);
+    if (!strcmp(name, "broadcast"))
+        return pb_node(b, PN_BROADCAST, call, in, in->elem, NULL);
+    if (!strcmp(name, "scan"))
+        return pb_scan(b, call, in);
+    if (!strcmp(name, "limit")) {
+        n = pb_node(b, PN_LIMIT, call, in, in->elem, NULL);
+        n->local = 1;
+        n = pb_node(b, PN_GATHER, call, n, in->elem, NULL);
+        return pb_node(b, PN_LIMIT, call, n, in->elem, NULL);
+    }
     if (!strcmp(op->def->group, "sink"))
         return pb_sink(b, call, in);
     if (!strcmp(name, "merge")) {
@@ -319,7 +341,8 @@ Plan *plan_build(Program *p, Arena *a, Diag *d)
 const char *plan_kind_name(PlanKind k)
 {
     static const char *names[] = {"source", "map", "filter", "flat_map", "filter_map", "inspect", "key",
-                                  "unkey", "shuffle", "gather", "aggregate", "merge", "sink"};
+                                  "unkey", "shuffle", "gather", "aggregate", "merge", "sink", "scan",
+                                  "limit", "broadcast"};
     return names[k];
 }
 

@@ -23,7 +23,10 @@ typedef enum {
     PN_GATHER,      /* everything to one task */
     PN_AGG,         /* an aggregation, keyed or whole-stream; local or global part */
     PN_MERGE,       /* the elements of all inputs */
-    PN_SINK         /* print, write_csv, write_lines, for_each, count_into */
+    PN_SINK,        /* print, write_csv, write_lines, for_each, count_into */
+    PN_SCAN,        /* a stateful map: one state per key, or one in all (after a gather) */
+    PN_LIMIT,       /* the first n: a local part, a gather, a global part in source order */
+    PN_BROADCAST    /* every element to every task */
 } PlanKind;
 
 typedef enum { AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FOLD, AGG_REDUCE } AggKind;
@@ -48,6 +51,8 @@ struct PlanNode {
     Type *acc;              /* the accumulator type */
     /* PN_KEY */
     Expr *keyfn;
+    /* PN_LIMIT: the local part (1) or the global part in source order (0) */
+    int local;
     int stage;              /* stage.c: the stage the node runs in */
 };
 

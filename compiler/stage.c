@@ -53,6 +53,11 @@ static void sb_place(SB *b, PlanNode *n)
         n->stage = s->id;
         sb_edge(b, n->in[0], n, EDGE_HASH, 0);
         break;
+    case PN_BROADCAST:
+        s = sb_stage(b, n, 1);
+        n->stage = s->id;
+        sb_edge(b, n->in[0], n, EDGE_BROADCAST, 0);
+        break;
     case PN_GATHER:
         s = sb_stage(b, n, 0);
         n->stage = s->id;
@@ -136,8 +141,10 @@ void stage_print_dot(FILE *out, const Plan *p, const Stages *s)
     for (int i = 0; i < p->n; i++)
         for (int j = 0; j < p->nodes[i]->nin; j++) {
             Edge *e = stage_edge(s, p->nodes[i]->in[j], p->nodes[i]);
-            fprintf(out, "  n%d -> n%d%s;\n", p->nodes[i]->in[j]->id, p->nodes[i]->id,
-                    e ? (e->kind == EDGE_HASH ? " [label=\"hash\", style=bold]" : " [style=bold]") : "");
+            fprintf(out, "  n%d -> n%d", p->nodes[i]->in[j]->id, p->nodes[i]->id);
+            if (e)
+                fprintf(out, " [label=\"%s\", style=bold]", stage_edge_name(e->kind));
+            fputs(";\n", out);
         }
     fputs("}\n", out);
 }

@@ -55,6 +55,30 @@ static inline fl_i64 fl_f2i(double x)
     return (fl_i64)x;
 }
 
+/* A stable merge sort of n elements of `size` bytes (scratch from arena a). */
+static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *, const void *), fl_arena *a)
+{
+    char *src = (char *)base, *tmp = (char *)fl_alloc(a, (n ? n : 1) * size), *dst = tmp;
+    for (fl_i64 w = 1; w < n; w *= 2) {
+        for (fl_i64 lo = 0; lo < n; lo += 2 * w) {
+            fl_i64 mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            fl_i64 i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                memcpy(dst + size * k++, cmp(src + size * j, src + size * i) < 0 ? src + size * j++ : src + size * i++,
+                       (fl_size)size);
+            while (i < mid)
+                memcpy(dst + size * k++, src + size * i++, (fl_size)size);
+            while (j < hi)
+                memcpy(dst + size * k++, src + size * j++, (fl_size)size);
+        }
+        char *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != (char *)base)
+        memcpy(base, src, (fl_size)(n * size));
+}
+
 /* FL_HT(name, K, V, hash, eq): a table from K to V. name##_at(h, key, hv,
  * &fresh) gives the slot of key (inserting it, with fresh = 1), and the
  * caller stores the value; iteration: for i < h.cap, if h.used[i]. */
