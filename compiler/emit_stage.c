@@ -142,8 +142,9 @@ static void se_elementwise(SE *x, PlanNode *n, const char *row)
         em_line(e, "}");
         return;
     }
+    case PN_KEYONLY: se_consume(x, n, arena_printf(e->a, "%s._0", row)); return;
     case PN_KEY: {
-        const char *k = se_lambda(x, n->keyfn, row), *v = em_temp(e);
+        const char *k = n->keyfn ? se_lambda(x, n->keyfn, row) : row, *v = em_temp(e);
         em_line(e, "%s %s;", et_name(e, row_type(e, n)), v);
         em_line(e, "%s._0 = %s;", v, k);
         em_line(e, "%s._1 = %s;", v, row);
@@ -479,6 +480,137 @@ static void se_limit_finish(SE *x, PlanNode *n)
     em_line(e, "}");
 }
 
+/* ---- join: both sides kept (rows in arrival order, chained per key),
+ * matched at the end of the input ---- */
+
+static void se_join_side_decl(SE *x, PlanNode *n, int side)
+{
+    Emit *e = x->e;
+    PlanNode *in = n->in[side];
+    const char *rc = et_name(e, row_type(e, in));
+    em_sect(e, S_HELPERS, "FL_HT(ht_n%d_%d, %s, fl_i64, %s, %s)\n\n", n->id, side, et_name(e, in->key),
+            et_helper(e, "hash", in->key), et_helper(e, "eq", in->key));
+    em_line(e, "ht_n%d_%d jh%d_n%d;", n->id, side, side, n->id);
+    em_line(e, "memset(&jh%d_n%d, 0, sizeof jh%d_n%d);", side, n->id, side, n->id);
+    em_line(e, "%s *jr%d_n%d = 0;", rc, side, n->id);
+    em_line(e, "fl_i64 *jn%d_n%d = 0;", side, n->id);
+    em_line(e, "unsigned char *jm%d_n%d = 0;", side, n->id);
+    em_line(e, "fl_i64 jc%d_n%d = 0, jcap%d_n%d = 0;", side, n->id, side, n->id);
+}
+
+static void se_join_keep(SE *x, PlanNode *n, int side, const char *row)
+{
+    Emit *e = x->e;
+    Type *rt = row_type(e, n->in[side]);
+    const char *rc = et_name(e, rt);
+    int id = n->id;
+    em_line(e, "if (jc%d_n%d == jcap%d_n%d) {", side, id, side, id);
+    em_line(e, "    fl_i64 c = jcap%d_n%d ? 2 * jcap%d_n%d : 256;", side, id, side, id);
+    em_line(e, "    %s *r = (%s *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(%s));", rc, rc, rc);
+    em_line(e, "    fl_i64 *nx = (fl_i64 *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(fl_i64));");
+    em_line(e, "    unsigned char *m = (unsigned char *)fl_alloc(&t->scratch, c);");
+    em_line(e, "    if (jc%d_n%d) {", side, id);
+    em_line(e, "        memcpy(r, jr%d_n%d, (fl_size)jc%d_n%d * sizeof(%s));", side, id, side, id, rc);
+    em_line(e, "        memcpy(nx, jn%d_n%d, (fl_size)jc%d_n%d * sizeof(fl_i64));", side, id, side, id);
+    em_line(e, "    }");
+    em_line(e, "    memset(m, 0, (fl_size)c);");
+    em_line(e, "    jr%d_n%d = r; jn%d_n%d = nx; jm%d_n%d = m; jcap%d_n%d = c;", side, id, side, id, side, id, side, id);
+    em_line(e, "}");
+    em_line(e, "{");
+    em_line(e, "    int _fresh;");
+    em_line(e, "    fl_i64 _k = jc%d_n%d++;", side, id);
+    em_line(e, "    jr%d_n%d[_k] = %s(&t->scratch, %s);", side, id, et_helper(e, "copy", rt), row);
+    em_line(e, "    fl_i64 _s = ht_n%d_%d_at(&jh%d_n%d, jr%d_n%d[_k]._0, %s(jr%d_n%d[_k]._0), &_fresh);", id, side, side,
+            id, side, id, et_helper(e, "hash", n->in[side]->key), side, id);
+    em_line(e, "    jn%d_n%d[_k] = _fresh ? -1 : jh%d_n%d.vals[_s];", side, id, side, id);
+    em_line(e, "    jh%d_n%d.vals[_s] = _k;", side, id);
+    em_line(e, "}");
+}
+
+/* An output pair from a left and a right value (either may be missing). */
+static void se_join_emit(SE *x, PlanNode *n, const char *l, const char *r)
+{
+    Emit *e = x->e;
+    Type *out = type_prune(n->elem);
+    const char *v = em_temp(e);
+    em_line(e, "%s %s;", et_name(e, out), v);
+    em_line(e, "memset(&%s, 0, sizeof %s);", v, v);
+    const char *parts[2] = {l, r};
+    for (int i = 0; i < 2; i++) {
+        int opt = type_prune(out->u.tuple.elems[i])->kind == TY_OPT && (i == 1 ? n->how >= 1 : n->how == 2);
+        if (!parts[i])
+            continue;
+        if (opt)
+            em_line(e, "%s._%d.some = 1; %s._%d.v = %s;", v, i, v, i, parts[i]);
+        else
+            em_line(e, "%s._%d = %s;", v, i, parts[i]);
+    }
+    se_consume(x, n, v);
+}
+
+static void se_join_finish(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    int id = n->id;
+    em_line(e, "for (fl_i64 _l = 0; _l < jc0_n%d; _l++) {", id);
+    e->indent++;
+    em_line(e, "fl_i64 _j = -1;");
+    em_line(e, "if (jh1_n%d.cap) {", id);
+    em_line(e, "    fl_u64 _h = %s(jr0_n%d[_l]._0);", et_helper(e, "hash", n->in[0]->key), id);
+    em_line(e, "    fl_i64 _s = ht_n%d_1_find(&jh1_n%d, jr0_n%d[_l]._0, _h);", id, id, id);
+    em_line(e, "    if (jh1_n%d.used[_s]) _j = jh1_n%d.vals[_s];", id, id);
+    em_line(e, "}");
+    if (n->how >= 1) {
+        em_line(e, "if (_j < 0) {");
+        e->indent++;
+        se_join_emit(x, n, arena_printf(e->a, "jr0_n%d[_l]._1", id), NULL);
+        e->indent--;
+        em_line(e, "}");
+    }
+    em_line(e, "for (; _j >= 0; _j = jn1_n%d[_j]) {", id);
+    e->indent++;
+    em_line(e, "jm1_n%d[_j] = 1;", id);
+    se_join_emit(x, n, arena_printf(e->a, "jr0_n%d[_l]._1", id), arena_printf(e->a, "jr1_n%d[_j]._1", id));
+    e->indent--;
+    em_line(e, "}");
+    e->indent--;
+    em_line(e, "}");
+    if (n->how == 2) {
+        em_line(e, "for (fl_i64 _r = 0; _r < jc1_n%d; _r++)", id);
+        em_line(e, "    if (!jm1_n%d[_r]) {", id);
+        e->indent += 2;
+        se_join_emit(x, n, NULL, arena_printf(e->a, "jr1_n%d[_r]._1", id));
+        e->indent -= 2;
+        em_line(e, "    }");
+    }
+    em_line(e, "ht_n%d_0_free(&jh0_n%d);", id, id);
+    em_line(e, "ht_n%d_1_free(&jh1_n%d);", id, id);
+}
+
+static void se_join_receive(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    em_line(e, "fl_batch *_b;");
+    em_line(e, "while ((_b = fl_recv(t))) {");
+    e->indent++;
+    for (int side = 0; side < 2; side++) {
+        const char *rc = et_name(e, row_type(e, n->in[side]));
+        em_line(e, "%sif (_b->input == %d) {", side ? "else " : "", side);
+        e->indent++;
+        em_line(e, "%s *_rowsv = (%s *)_b->rows;", rc, rc);
+        em_line(e, "for (fl_i64 _i = 0; _i < _b->n; _i++) {");
+        e->indent++;
+        se_join_keep(x, n, side, "_rowsv[_i]");
+        e->indent--;
+        em_line(e, "}");
+        e->indent--;
+        em_line(e, "}");
+    }
+    em_line(e, "fl_done(t, _b);");
+    e->indent--;
+    em_line(e, "}");
+}
+
 /* ---- nodes ---- */
 
 static void se_node(SE *x, PlanNode *n, const char *row)
@@ -686,10 +818,18 @@ static void se_stage(SE *x)
         else if (n->kind == PN_LIMIT)
             se_limit_decl(x, n);
     }
+    if (s->driver->kind == PN_JOIN) {
+        se_join_side_decl(x, s->driver, 0);
+        se_join_side_decl(x, s->driver, 1);
+    }
     if (s->driver->kind == PN_SOURCE)
         se_source(x, s->driver);
+    else if (s->driver->kind == PN_JOIN)
+        se_join_receive(x, s->driver);
     else
         se_receive(x, s->driver);
+    if (s->driver->kind == PN_JOIN)
+        se_join_finish(x, s->driver);
     for (int i = 0; i < s->nodes.len; i++) {
         PlanNode *n = s->nodes.items[i];
         if (n->kind == PN_AGG)

@@ -195,6 +195,36 @@ static PlanNode *pb_scan(PB *b, Expr *call, PlanNode *in)
     return n;
 }
 
+/* distinct: the keys of a count by the element itself, pre-aggregated. */
+static PlanNode *pb_distinct(PB *b, Expr *call, PlanNode *in)
+{
+    PlanNode *keyed = pb_node(b, PN_KEY, call, in, in->elem, in->elem);  /* keyfn NULL: the element */
+    PlanNode *local = pb_agg(b, call, keyed, AGG_COUNT, AGG_LOCAL, TYPE_I64, in->elem);
+    PlanNode *move = pb_node(b, PN_SHUFFLE, call, local, TYPE_I64, in->elem);
+    PlanNode *global = pb_agg(b, call, move, AGG_COUNT, AGG_GLOBAL, TYPE_I64, in->elem);
+    return pb_node(b, PN_KEYONLY, call, global, in->elem, NULL);
+}
+
+/* join: both sides keyed, and repartitioned by the key into the join's stage. */
+static PlanNode *pb_join(PB *b, Expr *call, PlanNode *in)
+{
+    PlanNode *other = pb_stream(b, pb_arg(call, "other"));
+    if (!other)
+        return NULL;
+    Expr *how = pb_arg(call, "how");
+    Type *kt = type_prune(pb_arg(call, "left_key")->type)->u.fn.ret;
+    PlanNode *l = pb_node(b, PN_KEY, call, in, in->elem, kt), *r = pb_node(b, PN_KEY, call, other, other->elem, kt);
+    l->keyfn = pb_arg(call, "left_key");
+    r->keyfn = pb_arg(call, "right_key");
+    PlanNode *j = pb_node(b, PN_JOIN, call, l, pb_elem(call), NULL);
+    j->in = arena_alloc(b->a, 2 * sizeof(PlanNode *));
+    j->in[0] = l;
+    j->in[1] = r;
+    j->nin = 2;
+    j->how = how && how->type ? type_prune(how->type)->u.sym.chosen : 0;
+    return j;
+}
+
 static PlanNode *pb_op(PB *b, Expr *call)
 {
     const Op *op = call->u.call.op;
@@ -226,6 +256,10 @@ static PlanNode *pb_op(PB *b, Expr *call)
         return pb_node(b, PN_SHUFFLE, call, in, in->elem, NULL);
     if (!strcmp(name, "broadcast"))
         return pb_node(b, PN_BROADCAST, call, in, in->elem, NULL);
+    if (!strcmp(name, "distinct"))
+        return pb_distinct(b, call, in);
+    if (!strcmp(name, "join"))
+        return pb_join(b, call, in);
     if (!strcmp(name, "scan"))
         return pb_scan(b, call, in);
     if (!strcmp(name, "limit")) {
@@ -342,7 +376,7 @@ const char *plan_kind_name(PlanKind k)
 {
     static const char *names[] = {"source", "map", "filter", "flat_map", "filter_map", "inspect", "key",
                                   "unkey", "shuffle", "gather", "aggregate", "merge", "sink", "scan",
-                                  "limit", "broadcast"};
+                                  "limit", "broadcast", "keys", "join"};
     return names[k];
 }
 

@@ -26,7 +26,9 @@ typedef enum {
     PN_SINK,        /* print, write_csv, write_lines, for_each, count_into */
     PN_SCAN,        /* a stateful map: one state per key, or one in all (after a gather) */
     PN_LIMIT,       /* the first n: a local part, a gather, a global part in source order */
-    PN_BROADCAST    /* every element to every task */
+    PN_BROADCAST,   /* every element to every task */
+    PN_KEYONLY,     /* (k, v) -> k: the keys of a keyed stream (distinct) */
+    PN_JOIN         /* two inputs repartitioned by key; pairs with equal keys */
 } PlanKind;
 
 typedef enum { AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FOLD, AGG_REDUCE } AggKind;
@@ -53,6 +55,9 @@ struct PlanNode {
     Expr *keyfn;
     /* PN_LIMIT: the local part (1) or the global part in source order (0) */
     int local;
+    /* PN_JOIN: 0 inner, 1 left, 2 outer; the key lambdas of each side */
+    int how;
+    Expr *lkey, *rkey;
     int stage;              /* stage.c: the stage the node runs in */
 };
 

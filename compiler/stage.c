@@ -1,7 +1,7 @@
 /* stage.c - cuts the plan into stages. A source starts a parallel stage; a
  * repartition by key (or an even shuffle) starts a parallel stage fed by a
  * hash edge; a gather starts a one-task stage; a merge starts a stage fed
- * by one edge per input. Every other operator joins the stage of its input,
+ * by one edge per input; a join starts a stage fed by a hash edge per side. Every other operator joins the stage of its input,
  * so a chain of maps, filters and local aggregations is one loop. */
 #include "stage.h"
 
@@ -62,6 +62,12 @@ static void sb_place(SB *b, PlanNode *n)
         s = sb_stage(b, n, 0);
         n->stage = s->id;
         sb_edge(b, n->in[0], n, EDGE_SINGLE, 0);
+        break;
+    case PN_JOIN:  /* both inputs repartitioned by key into the join's stage */
+        s = sb_stage(b, n, 1);
+        n->stage = s->id;
+        for (int i = 0; i < n->nin; i++)
+            sb_edge(b, n->in[i], n, EDGE_HASH, i);
         break;
     case PN_MERGE: {
         int par = 1;
