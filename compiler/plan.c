@@ -291,7 +291,7 @@ static PlanNode *pb_stream(PB *b, Expr *e)
         for (int i = 0; i < b->binds.len; i++) {
             StreamBind *sb = b->binds.items[i];
             if (!strcmp(sb->name, e->u.name.name))
-                return sb->node;
+                return sb->node;  /* NULL: its let failed, and was reported */
         }
         diag_error(b->d, e->loc, "this stream is not supported by the back end yet");
         b->errors++;
@@ -331,19 +331,35 @@ static void pb_link(PB *b)
     }
 }
 
+/* The names of a let that failed: their uses are not reported again. */
+static void pb_poison(PB *b, Pattern *p)
+{
+    if (p->kind == PAT_TUPLE) {
+        for (int i = 0; i < p->nelems; i++)
+            pb_poison(b, p->elems[i]);
+        return;
+    }
+    if (p->kind != PAT_NAME)
+        return;
+    StreamBind *sb = arena_alloc(b->a, sizeof *sb);
+    sb->name = p->name;  /* node NULL */
+    ptrvec_push(b->a, &b->binds, sb);
+}
+
 static void pb_let(PB *b, Item *it)
 {
     Pattern *p = it->u.let.pat;
     if (!type_has_stream(it->u.let.value->type))
         return;  /* a value: emitted as a constant of the job */
     if (p->kind != PAT_NAME && p->kind != PAT_WILD) {
-        diag_error(b->d, it->u.let.value->loc, "taking a tuple of streams apart is not supported by the "
-                                               "back end yet");
+        diag_error(b->d, it->u.let.value->loc, "taking a tuple of streams apart (iterate, replay) is not "
+                                               "supported by the back end yet");
         b->errors++;
+        pb_poison(b, p);
         return;
     }
     PlanNode *n = pb_stream(b, it->u.let.value);
-    if (!n || p->kind != PAT_NAME)
+    if (p->kind != PAT_NAME)
         return;
     StreamBind *sb = arena_alloc(b->a, sizeof *sb);
     sb->node = n;
