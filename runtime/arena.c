@@ -1,0 +1,138 @@
+/* arena.c - the slow path of the runtime's bump allocator (fl_alloc in
+ * flowrt.h is the fast path) and the runtime's checked malloc.
+ *
+ * A batch's rows and an operator's state point into arenas. Ordinary
+ * blocks start at 64 KiB and double, up to 1 MiB, as an arena grows. A
+ * request larger than a quarter of the next ordinary block gets a block of
+ * its own, linked behind the current one, so that the current block keeps
+ * serving small requests. Invariant: when a->end is set, the first block of
+ * the list is the ordinary block that cur and end point into. */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flrt_int.h"
+
+struct fl_arena_block {
+    fl_arena_block *next;
+    fl_i64 size;             /* bytes of data */
+    _Alignas(16) char data[];
+};
+
+enum { BLOCK_MIN = 64 * 1024, BLOCK_MAX = 1024 * 1024 };
+
+_Noreturn void flrt_oom(fl_i64 size)
+{
+    char msg[96];
+    int n = snprintf(msg, sizeof msg, "flowc job: out of memory (asking for %lld bytes)\n",
+                     (long long)size);
+    if (write(2, msg, (size_t)n) < 0) {
+        /* nothing more to do */
+    }
+    _exit(1);
+}
+
+void *flrt_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        flrt_oom((fl_i64)n);
+    return p;
+}
+
+void *flrt_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        flrt_oom((fl_i64)n);
+    return q;
+}
+
+void *flrt_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        flrt_oom((fl_i64)(n * size));
+    return p;
+}
+
+char *flrt_strndup(const char *p, size_t n)
+{
+    char *s = flrt_xmalloc(n + 1);
+    if (n)
+        memcpy(s, p, n);
+    s[n] = 0;
+    return s;
+}
+
+static fl_arena_block *block_new(fl_i64 size)
+{
+    if (size < 0 || (uint64_t)size > (uint64_t)PTRDIFF_MAX - sizeof(fl_arena_block))
+        flrt_oom(size);
+    fl_arena_block *b = flrt_xmalloc(sizeof *b + (size_t)size);
+    b->size = size;
+    b->next = NULL;
+    return b;
+}
+
+/* The size of the next ordinary block: double the current one. */
+static fl_i64 next_size(const fl_arena *a)
+{
+    if (!a->end)
+        return BLOCK_MIN;
+    fl_i64 s = a->blocks->size * 2;
+    return s > BLOCK_MAX ? BLOCK_MAX : s;
+}
+
+void *fl_arena_grow(fl_arena *a, fl_i64 size)
+{
+    fl_i64 next = next_size(a);
+    if (size > next / 4) {
+        fl_arena_block *b = block_new(size);
+        if (a->end) {                 /* behind the current ordinary block */
+            b->next = a->blocks->next;
+            a->blocks->next = b;
+        } else {
+            b->next = a->blocks;
+            a->blocks = b;
+        }
+        return b->data;
+    }
+    fl_arena_block *b = block_new(next);
+    b->next = a->blocks;
+    a->blocks = b;
+    a->cur = b->data + size;
+    a->end = b->data + b->size;
+    return b->data;
+}
+
+static void free_list(fl_arena_block *b)
+{
+    while (b) {
+        fl_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+}
+
+void fl_arena_free(fl_arena *a)
+{
+    free_list(a->blocks);
+    a->blocks = NULL;
+    a->cur = a->end = NULL;
+}
+
+void flrt_arena_reset(fl_arena *a)
+{
+    if (!a->end) {
+        fl_arena_free(a);
+        return;
+    }
+    fl_arena_block *keep = a->blocks;
+    free_list(keep->next);
+    keep->next = NULL;
+    a->cur = keep->data;
+}

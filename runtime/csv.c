@@ -1,0 +1,535 @@
+/* csv.c - the CSV source (read_csv, RFC 4180) and the strict parsers of
+ * its fields (fl_parse_i64/f64/bool, also used for the command line).
+ *
+ * A record may span lines inside quotes, so a parallel task cannot find
+ * its first record by looking for a line end alone. A line start is a
+ * record start when the number of quotes before it is even (escaped quotes
+ * "" count twice, so they keep the parity). The tasks of a stage that open
+ * the same file meet: each counts the quotes and line ends of its raw share
+ * [size*i/n, size*(i+1)/n) (one pass over the file in all), publishes the
+ * counts, and sums those of the tasks before it. Task i then starts at the
+ * first record start at or after its raw share's start and ends where task
+ * i+1 starts: each record is read by the task in whose raw share it starts.
+ * The line-end counts give each task the line number of its first record.
+ * Only for a file with a stray quote in an unquoted field (a malformed
+ * record, which fails the job unless skip_bad) may the shares differ from
+ * a single-task reading: then skip_bad may skip different lines.
+ *
+ * Fields are slices of the file, mapped copy-on-write: a quoted field with
+ * "" is unescaped in place. Blank lines are skipped, not records.
+ * Lock order: meet_mu is a leaf. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flrt_int.h"
+
+typedef struct flrt_csv {
+    fl_i64 line;                 /* line number at lines.cur */
+    unsigned char stop[256];     /* ends an unquoted field: sep, '\n', '"' */
+} flrt_csv;
+
+/* ---- counting quotes and line ends, eight bytes at a time ---- */
+
+#define ONES 0x0101010101010101ULL
+
+/* 0x01 in each byte of w that equals the byte of pat (pat = c * ONES). */
+static fl_u64 byte_eq(fl_u64 w, fl_u64 pat)
+{
+    fl_u64 x = w ^ pat;
+    fl_u64 t = ((x & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | x;
+    return (~t & 0x8080808080808080ULL) >> 7;
+}
+
+static fl_i64 byte_sum(fl_u64 acc)
+{
+    acc = (acc & 0x00ff00ff00ff00ffULL) + ((acc >> 8) & 0x00ff00ff00ff00ffULL);
+    return (fl_i64)((acc * 0x0001000100010001ULL) >> 48);
+}
+
+static void count_qn(const char *p, fl_i64 n, fl_i64 *quotes, fl_i64 *nls)
+{
+    fl_i64 q = 0, nl = 0, i = 0;
+    while (n - i >= 8) {
+        fl_u64 aq = 0, an = 0;
+        for (int k = 0; k < 255 && n - i >= 8; k++, i += 8) {
+            fl_u64 w;
+            memcpy(&w, p + i, 8);
+            aq += byte_eq(w, '"' * ONES);
+            an += byte_eq(w, '\n' * ONES);
+        }
+        q += byte_sum(aq);
+        nl += byte_sum(an);
+    }
+    for (; i < n; i++) {
+        q += p[i] == '"';
+        nl += p[i] == '\n';
+    }
+    *quotes = q;
+    *nls = nl;
+}
+
+static fl_i64 count_nl(const char *p, fl_i64 n)
+{
+    fl_i64 k = 0;
+    const char *e = p + n, *nl;
+    while (p < e && (nl = memchr(p, '\n', (size_t)(e - p)))) {
+        k++;
+        p = nl + 1;
+    }
+    return k;
+}
+
+/* ---- where the tasks of a stage meet over a file ---- */
+
+typedef struct meet {
+    struct meet *next;
+    int stage, ntasks, left;     /* left: tasks yet to take their prefix */
+    unsigned char *arrived;
+    fl_i64 *quotes, *lines;
+    char path[];
+} meet;
+
+static pthread_mutex_t meet_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t meet_cv = PTHREAD_COND_INITIALIZER;
+static meet *meets;              /* in the order they were made; under meet_mu */
+
+static void meet_free(meet *m)
+{
+    free(m->arrived);
+    free(m->quotes);
+    free(m->lines);
+    free(m);
+}
+
+/* The meeting of task i: the oldest one for its file where i has not been
+ * (a stage may read the same file twice), or a new one. Under meet_mu. */
+static meet *meet_find(const fl_task *t, const char *path)
+{
+    meet **pp = &meets;
+    for (; *pp; pp = &(*pp)->next) {
+        meet *m = *pp;
+        if (m->stage == t->stage && m->ntasks == t->ntasks && !strcmp(m->path, path) &&
+            !m->arrived[t->index])
+            return m;
+    }
+    size_t n = (size_t)t->ntasks;
+    meet *m = flrt_xcalloc(1, sizeof *m + strlen(path) + 1);
+    strcpy(m->path, path);
+    m->stage = t->stage;
+    m->ntasks = m->left = t->ntasks;
+    m->arrived = flrt_xcalloc(n, 1);
+    m->quotes = flrt_xcalloc(n, sizeof(fl_i64));
+    m->lines = flrt_xcalloc(n, sizeof(fl_i64));
+    *pp = m;
+    return m;
+}
+
+static int before_arrived(const meet *m, int i)
+{
+    for (int j = 0; j < i; j++)
+        if (!m->arrived[j])
+            return 0;
+    return 1;
+}
+
+static void meet_leave(meet *m)
+{
+    if (--m->left > 0)
+        return;
+    meet **pp = &meets;
+    while (*pp != m)
+        pp = &(*pp)->next;
+    *pp = m->next;
+    meet_free(m);
+}
+
+/* Publishes task t's counts and waits for those of the tasks before it;
+ * their sums in *pq, *pnl. -1 when the job stops meanwhile. */
+static int meet_join(const fl_task *t, const char *path, fl_i64 q, fl_i64 nl, fl_i64 *pq,
+                     fl_i64 *pnl)
+{
+    pthread_mutex_lock(&meet_mu);
+    meet *m = meet_find(t, path);
+    int i = t->index;
+    m->arrived[i] = 1;
+    m->quotes[i] = q;
+    m->lines[i] = nl;
+    pthread_cond_broadcast(&meet_cv);
+    while (!before_arrived(m, i) && !fl_stopping())
+        pthread_cond_wait(&meet_cv, &meet_mu);
+    int rc = fl_stopping() ? -1 : 0;
+    *pq = *pnl = 0;
+    for (int j = 0; j < i; j++) {
+        *pq += m->quotes[j];
+        *pnl += m->lines[j];
+    }
+    meet_leave(m);
+    pthread_mutex_unlock(&meet_mu);
+    return rc;
+}
+
+void flrt_csv_wake(void)
+{
+    pthread_mutex_lock(&meet_mu);
+    pthread_cond_broadcast(&meet_cv);
+    pthread_mutex_unlock(&meet_mu);
+}
+
+void flrt_csv_reset(void)
+{
+    pthread_mutex_lock(&meet_mu);
+    meet *m = meets;
+    meets = NULL;
+    pthread_mutex_unlock(&meet_mu);
+    while (m) {
+        meet *next = m->next;
+        meet_free(m);
+        m = next;
+    }
+}
+
+/* ---- the share of a task ---- */
+
+/* The first record start at or after x; odd: the quotes before x are odd. */
+static fl_i64 record_start(const char *p, fl_i64 size, fl_i64 x, int odd)
+{
+    if (x == 0 || x >= size)
+        return x < size ? x : size;
+    if (p[x - 1] == '\n' && !odd)
+        return x;
+    for (fl_i64 i = x; i < size; i++) {
+        if (p[i] == '"')
+            odd ^= 1;
+        else if (p[i] == '\n' && !odd)
+            return i + 1;
+    }
+    return size;
+}
+
+/* Task t's records [*start, *end) of the mapped file, the line of *start. */
+static int csv_share(const fl_task *t, const flrt_map *m, fl_i64 *start, fl_i64 *end,
+                     fl_i64 *line)
+{
+    fl_i64 lo, hi, q, nl, pq, pnl;
+    flrt_share(m->len, t->index, t->ntasks, &lo, &hi);
+    count_qn(m->addr + lo, hi - lo, &q, &nl);
+    if (meet_join(t, m->path, q, nl, &pq, &pnl) < 0)
+        return -1;
+    *start = record_start(m->addr, m->len, lo, (int)(pq & 1));
+    *end = record_start(m->addr, m->len, hi, (int)((pq + q) & 1));
+    if (*start > *end)
+        *start = *end;
+    *line = pnl + count_nl(m->addr + lo, *start - lo) + 1;
+    return 0;
+}
+
+/* ---- reading records ---- */
+
+static int bad_sep(fl_str sep)
+{
+    return sep.len != 1 || sep.ptr[0] == '"' || sep.ptr[0] == '\n' || sep.ptr[0] == '\r';
+}
+
+int fl_csv_open(fl_task *t, fl_csv *c, fl_str path, fl_str sep, int header, int skip_bad)
+{
+    memset(c, 0, sizeof *c);
+    c->skip_bad = skip_bad;
+    if (bad_sep(sep)) {
+        fl_fail(t, "read_csv %.*s: the separator must be one byte other than a quote or a "
+                   "line end, not \"%.*s\"", (int)path.len, path.ptr, (int)sep.len, sep.ptr);
+        return -1;
+    }
+    c->sep = sep.ptr[0];
+    flrt_map *m = flrt_map_open(path, 1);
+    if (!m)
+        return -1;
+    c->lines.map = m;
+    c->lines.path = m->path;
+    flrt_csv *x = flrt_xcalloc(1, sizeof *x);
+    c->buf = x;
+    x->stop[(unsigned char)c->sep] = x->stop['\n'] = x->stop['"'] = 1;
+    fl_i64 start = 0, end = m->len, line = 1;
+    if (t->ntasks > 1 && m->len > 0 && csv_share(t, m, &start, &end, &line) < 0)
+        return -1;
+    x->line = line;
+    if (m->len == 0)
+        return 0;
+    c->lines.cur = m->addr + start;
+    c->lines.end = m->addr + end;
+    if (header && start == 0 && end > 0)
+        fl_csv_next(c, NULL, 0);
+    return 0;
+}
+
+/* A quoted field at *pp (at its opening quote), unescaped in place. */
+static int quoted_field(fl_csv *c, flrt_csv *x, const char **pp, fl_str *v, const char **why)
+{
+    const char *end = c->lines.end, *s = *pp + 1, *p = s;
+    char *w = NULL;                  /* where unescaped text goes, once a "" is seen */
+    const char *q;
+    for (;;) {
+        q = memchr(p, '"', (size_t)(end - p));
+        if (!q) {
+            *pp = end;
+            *why = "a quoted field has no closing quote";
+            return -1;
+        }
+        x->line += count_nl(p, q - p);
+        if (w) {
+            memmove(w, p, (size_t)(q - p));
+            w += q - p;
+        }
+        if (q + 1 == end || q[1] != '"')
+            break;
+        if (!w)
+            w = (char *)q;
+        *w++ = '"';
+        p = q + 2;
+    }
+    v->ptr = s;
+    v->len = (w ? w : q) - s;
+    p = q + 1;
+    if (p < end && *p == '\r' && (p + 1 == end || p[1] == '\n'))
+        p++;
+    *pp = p;
+    if (p < end && *p != c->sep && *p != '\n') {
+        *why = "text after the closing quote of a field";
+        return -1;
+    }
+    return 0;
+}
+
+/* One record at lines.cur: its field count, or -1 with *why when malformed
+ * (lines.cur is then where the error was found). */
+static int csv_record(fl_csv *c, flrt_csv *x, fl_str *f, int max, const char **why)
+{
+    const char *p = c->lines.cur, *end = c->lines.end;
+    int nf = 0;
+    for (;;) {
+        fl_str v;
+        if (p < end && *p == '"') {
+            if (quoted_field(c, x, &p, &v, why) < 0)
+                break;
+        } else {
+            const char *s = p;
+            while (p < end && !x->stop[(unsigned char)*p])
+                p++;
+            if (p < end && *p == '"') {
+                *why = "a quote inside an unquoted field";
+                break;
+            }
+            v.ptr = s;
+            v.len = p - s;
+            if (v.len && s[v.len - 1] == '\r' && (p == end || *p == '\n'))
+                v.len--;
+        }
+        if (nf < max)
+            f[nf] = v;
+        nf++;
+        if (p < end && *p == c->sep) {
+            p++;
+            continue;
+        }
+        if (p < end) {               /* the line end */
+            p++;
+            x->line++;
+        }
+        c->lines.cur = p;
+        return nf;
+    }
+    c->lines.cur = p;
+    return -1;
+}
+
+/* Past blank lines ("\n", "\r\n", a last "\r"). */
+static void skip_blank(fl_csv *c, flrt_csv *x)
+{
+    const char *p = c->lines.cur, *end = c->lines.end;
+    while (p < end) {
+        if (*p == '\r' && (p + 1 == end || p[1] == '\n'))
+            p++;
+        if (p == end || *p != '\n')
+            break;
+        p++;
+        x->line++;
+    }
+    c->lines.cur = p;
+}
+
+/* Past the line where a malformed record was found. */
+static void skip_rest_of_line(fl_csv *c, flrt_csv *x)
+{
+    const char *p = c->lines.cur, *end = c->lines.end;
+    const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+    if (nl)
+        x->line++;
+    c->lines.cur = nl ? nl + 1 : end;
+}
+
+int fl_csv_next(fl_csv *c, fl_str *f, int max)
+{
+    flrt_csv *x = c->buf;
+    if (!x)
+        return -1;
+    for (;;) {
+        skip_blank(c, x);
+        if (c->lines.cur >= c->lines.end)
+            return -1;
+        c->record_line = x->line;
+        const char *why = NULL;
+        int nf = csv_record(c, x, f, max, &why);
+        if (nf >= 0)
+            return nf;
+        if (!c->skip_bad) {
+            fl_fail(NULL, "%s:%lld: malformed CSV record: %s", c->lines.path,
+                    (long long)c->record_line, why);
+            c->lines.cur = c->lines.end;
+            return -1;
+        }
+        c->bad++;
+        skip_rest_of_line(c, x);
+    }
+}
+
+void fl_csv_close(fl_csv *c)
+{
+    flrt_map_close(c->lines.map);
+    free(c->buf);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- fields ---- */
+
+static fl_str trim_blanks(fl_str s)
+{
+    while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t')) {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
+int fl_parse_i64(fl_str s, fl_i64 *v)
+{
+    s = trim_blanks(s);
+    const char *p = s.ptr, *e = s.ptr + s.len;
+    if (p == e)
+        return -1;
+    int neg = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    if (p == e)
+        return -1;
+    fl_u64 x = 0;
+    for (; p < e; p++) {
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d > 9 || x > (UINT64_MAX - d) / 10)
+            return -1;
+        x = x * 10 + d;
+    }
+    if (x > (fl_u64)INT64_MAX + (fl_u64)neg)
+        return -1;
+    *v = neg ? (fl_i64)(0 - x) : (fl_i64)x;
+    return 0;
+}
+
+/* [+-] digits [. digits] [e [+-] digits], at least one digit before the
+ * exponent. Fills the fast-path parts: up to 19 significant digits in *m,
+ * the decimal exponent in *e10, *exact when no digit was dropped. */
+static int f64_syntax(const char *p, const char *e, fl_u64 *m, int *e10, int *exact)
+{
+    int digits = 0, sig = 0, scale = 0;
+    *m = 0;
+    *exact = 1;
+    if (p < e && (*p == '+' || *p == '-'))
+        p++;
+    for (int frac = 0; p < e; p++) {
+        if (*p == '.' && !frac) {
+            frac = 1;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            break;
+        digits++;
+        if (sig == 0 && *p == '0') {
+            scale -= frac;
+            continue;
+        }
+        if (sig < 19) {
+            *m = *m * 10 + (fl_u64)(*p - '0');
+            sig++;
+            scale -= frac;
+        } else {
+            *exact &= *p == '0';
+            scale += !frac;
+        }
+    }
+    if (!digits)
+        return -1;
+    int ex = 0;
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = p < e && *p == '-';
+        if (p < e && (*p == '+' || *p == '-'))
+            p++;
+        if (p == e)
+            return -1;
+        for (; p < e && *p >= '0' && *p <= '9'; p++)
+            ex = ex < 100000 ? ex * 10 + (*p - '0') : ex;
+        ex = eneg ? -ex : ex;
+    }
+    *e10 = scale + ex;
+    return p == e ? 0 : -1;
+}
+
+int fl_parse_f64(fl_str s, double *v)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    s = trim_blanks(s);
+    fl_u64 m;
+    int e10, exact;
+    if (f64_syntax(s.ptr, s.ptr + s.len, &m, &e10, &exact) < 0)
+        return -1;
+    int neg = s.ptr[0] == '-';
+    if (exact && m <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
+        double d = (double)m;               /* exact, and one correctly rounded step */
+        d = e10 < 0 ? d / pow10[-e10] : d * pow10[e10];
+        *v = neg ? -d : d;
+        return 0;
+    }
+    char tmp[128];
+    char *buf = s.len < (fl_i64)sizeof tmp ? tmp : flrt_xmalloc((size_t)s.len + 1);
+    memcpy(buf, s.ptr, (size_t)s.len);
+    buf[s.len] = 0;
+    errno = 0;
+    double d = strtod(buf, NULL);
+    int range = errno == ERANGE && isinf(d);
+    if (buf != tmp)
+        free(buf);
+    if (range)
+        return -1;
+    *v = d;
+    return 0;
+}
+
+int fl_parse_bool(fl_str s, fl_bool *v)
+{
+    s = trim_blanks(s);
+    if (s.len == 4 && !strncasecmp(s.ptr, "true", 4)) {
+        *v = 1;
+        return 0;
+    }
+    if (s.len == 5 && !strncasecmp(s.ptr, "false", 5)) {
+        *v = 0;
+        return 0;
+    }
+    return -1;
+}

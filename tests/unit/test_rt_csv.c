@@ -1,0 +1,285 @@
+/* test_rt_csv.c - the CSV reader (runtime/csv.c): quoted fields, escaped
+ * quotes, other separators, line ends inside quotes, \r\n, blank lines,
+ * the header, empty fields, more fields than asked for, record line
+ * numbers, malformed records (the job fails with PATH:LINE, or they are
+ * skipped and counted), and the same records for any number of tasks
+ * (random files with quoted line ends). Then the strict field parsers. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flrt_int.h"
+
+static char path[64];
+
+static void write_file(const char *text, size_t n)
+{
+    strcpy(path, "/tmp/flrt-csv-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, text, n), (ssize_t)n);
+    close(fd);
+}
+
+static fl_str S(const char *s) { return (fl_str){s, (fl_i64)strlen(s)}; }
+
+/* Every record of tasks 0..n-1 as "line:f1|f2|...\n". */
+static char *read_all(int ntasks, const char *sep, int header, int skip_bad, fl_i64 *bad)
+{
+    size_t cap = 1 << 16, o = 0;
+    char *out = calloc(1, cap);
+    for (int i = 0; i < ntasks; i++) {
+        fl_task t = {.index = i, .ntasks = ntasks};
+        fl_csv c;
+        fl_csv_open(&t, &c, S(path), S(sep), header, skip_bad);
+        fl_str f[8];
+        for (int nf; (nf = fl_csv_next(&c, f, 8)) >= 0;) {
+            o += (size_t)snprintf(out + o, cap - o, "%lld:", (long long)c.record_line);
+            for (int k = 0; k < nf && k < 8; k++)
+                o += (size_t)snprintf(out + o, cap - o, "%s%.*s", k ? "|" : "",
+                                      (int)f[k].len, f[k].ptr);
+            o += (size_t)snprintf(out + o, cap - o, "\n");
+            cr_assert(o < cap - 100);
+        }
+        if (bad)
+            *bad += c.bad;
+        fl_csv_close(&c);
+    }
+    return out;
+}
+
+static void expect(const char *text, const char *sep, int header, const char *records)
+{
+    write_file(text, strlen(text));
+    for (int n = 1; n <= 5; n++) {
+        char *got = read_all(n, sep, header, 0, NULL);
+        cr_assert_str_eq(got, records, "%d tasks", n);
+        free(got);
+    }
+    unlink(path);
+}
+
+Test(rt_csv, plain)
+{
+    expect("a,b,c\n1,2,3\n", ",", 0, "1:a|b|c\n2:1|2|3\n");
+    expect("a,b,c\n1,2,3", ",", 0, "1:a|b|c\n2:1|2|3\n");
+    expect("", ",", 0, "");
+    expect("x", ",", 0, "1:x\n");
+}
+
+Test(rt_csv, quotes)
+{
+    expect("\"a,b\",\"c\"\"d\",e\n", ",", 0, "1:a,b|c\"d|e\n");
+    expect("\"\",x,\"\"\"\"\n", ",", 0, "1:|x|\"\n");
+    expect("\"only\"", ",", 0, "1:only\n");
+    expect("\"a\"\"\"\"b\"\"\",c\n", ",", 0, "1:a\"\"b\"|c\n");
+}
+
+Test(rt_csv, line_ends_inside_quotes)
+{
+    expect("\"line1\nline2\",x\ny,\"a\r\nb\"\nz,w\n", ",", 0,
+           "1:line1\nline2|x\n3:y|a\r\nb\n5:z|w\n");
+}
+
+Test(rt_csv, crlf_blank_lines_empty_fields)
+{
+    expect("a,b\r\n\r\n\n1,\r\n,\r\n\"q\"\r\n", ",", 0, "1:a|b\n4:1|\n5:|\n6:q\n");
+    expect(",,\n", ",", 0, "1:||\n");
+}
+
+Test(rt_csv, separators)
+{
+    expect("a;b;\"c;d\"\n", ";", 0, "1:a|b|c;d\n");
+    expect("a\tb,c\n", "\t", 0, "1:a|b,c\n");
+}
+
+Test(rt_csv, header)
+{
+    expect("name,n\nx,1\ny,2\n", ",", 1, "2:x|1\n3:y|2\n");
+    expect("\n\"multi\nline\",h\nx,1\n", ",", 1, "4:x|1\n");
+    expect("name,n\n", ",", 1, "");
+}
+
+Test(rt_csv, more_fields_than_asked)
+{
+    write_file("a,b,c,d\n", 8);
+    fl_task t = {.index = 0, .ntasks = 1};
+    fl_csv c;
+    cr_assert_eq(fl_csv_open(&t, &c, S(path), S(","), 0, 0), 0);
+    fl_str f[2] = {{0, 0}, {0, 0}};
+    cr_assert_eq(fl_csv_next(&c, f, 2), 4);
+    cr_assert(fl_str_eq(f[1], S("b")));
+    cr_assert_eq(fl_csv_next(&c, f, 2), -1);
+    cr_assert_eq(fl_csv_next(&c, f, 2), -1);
+    fl_csv_close(&c);
+    unlink(path);
+}
+
+static void malformed(const char *text, const char *msg)
+{
+    flrt_stop_reset();
+    write_file(text, strlen(text));
+    char *got = read_all(1, ",", 0, 0, NULL);
+    cr_assert(fl_stopping(), "a malformed record fails the job");
+    free(got);
+    fflush(stderr);
+    char expect[256];
+    snprintf(expect, sizeof expect, "flowc job: %s:%s\n", path, msg);
+    unlink(path);
+    cr_assert_stderr_eq_str(expect);
+}
+
+Test(rt_csv, malformed_quote_in_field, .init = cr_redirect_stderr)
+{
+    malformed("ok,1\nbad\"x,2\n", "2: malformed CSV record: a quote inside an unquoted field");
+}
+
+Test(rt_csv, malformed_unclosed, .init = cr_redirect_stderr)
+{
+    malformed("a\n\n\"open,1\n2\n", "3: malformed CSV record: a quoted field has no closing quote");
+}
+
+Test(rt_csv, malformed_after_quote, .init = cr_redirect_stderr)
+{
+    malformed("\"a\"b,1\n", "1: malformed CSV record: text after the closing quote of a field");
+}
+
+Test(rt_csv, skip_bad)
+{
+    const char *text = "a,1\nb\"x,2\nc,3\n\"d\"e\nf,4\n";
+    write_file(text, strlen(text));
+    fl_i64 bad = 0;
+    char *got = read_all(1, ",", 0, 1, &bad);
+    cr_assert_str_eq(got, "1:a|1\n3:c|3\n5:f|4\n");
+    cr_assert_eq(bad, 2);
+    cr_assert_not(fl_stopping());
+    free(got);
+    unlink(path);
+}
+
+Test(rt_csv, bad_separator, .init = cr_redirect_stderr)
+{
+    write_file("a\n", 2);
+    fl_task t = {.index = 0, .ntasks = 1};
+    fl_csv c;
+    cr_assert_eq(fl_csv_open(&t, &c, S(path), S("::"), 0, 0), -1);
+    cr_assert_eq(fl_csv_next(&c, NULL, 0), -1);
+    fl_csv_close(&c);
+    unlink(path);
+}
+
+/* A random valid CSV file: fields plain, empty, or quoted with separators,
+ * escaped quotes and line ends; some blank lines; a header. */
+static size_t random_csv(char *out, int records)
+{
+    static const char *fields[] = {"x", "", "12", "\"a,b\"", "\"q\"\"q\"", "\"l1\nl2\"",
+                                   "\"\r\n\"", "\"\"", "long field of text", "\"\n\n\""};
+    size_t o = (size_t)sprintf(out, "h1,h2\n");
+    for (int r = 0; r < records; r++) {
+        int nf = 1 + rand() % 3;
+        for (int k = 0; k < nf; k++)
+            o += (size_t)sprintf(out + o, "%s%s", k ? "," : "", fields[rand() % 10]);
+        o += (size_t)sprintf(out + o, rand() % 4 ? "\n" : rand() % 2 ? "\r\n" : "\n\n");
+    }
+    return o;
+}
+
+Test(rt_csv, any_number_of_tasks)
+{
+    srand(11);
+    char *text = malloc(1 << 16);
+    for (int f = 0; f < 200; f++) {
+        size_t n = random_csv(text, rand() % 30);
+        write_file(text, n);
+        char *ref = read_all(1, ",", 1, 0, NULL);
+        for (int k = 2; k <= 8; k++) {
+            char *got = read_all(k, ",", 1, 0, NULL);
+            cr_assert_str_eq(got, ref, "%d tasks, file:\n%s", k, text);
+            free(got);
+        }
+        free(ref);
+        unlink(path);
+    }
+    free(text);
+    cr_assert_not(fl_stopping());
+}
+
+/* ---- field parsers ---- */
+
+Test(rt_csv, parse_i64)
+{
+    fl_i64 v;
+    cr_assert_eq(fl_parse_i64(S("42"), &v), 0);
+    cr_assert_eq(v, 42);
+    cr_assert_eq(fl_parse_i64(S("  -17\t"), &v), 0);
+    cr_assert_eq(v, -17);
+    cr_assert_eq(fl_parse_i64(S("+0"), &v), 0);
+    cr_assert_eq(v, 0);
+    cr_assert_eq(fl_parse_i64(S("9223372036854775807"), &v), 0);
+    cr_assert_eq(v, 9223372036854775807LL);
+    cr_assert_eq(fl_parse_i64(S("-9223372036854775808"), &v), 0);
+    cr_assert_eq(v, -9223372036854775807LL - 1);
+    const char *bad[] = {"", " ", "-", "+", "1 2", "12a", "0x10", "1.0", "1_000",
+                         "9223372036854775808", "-9223372036854775809",
+                         "99999999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert_neq(fl_parse_i64(S(bad[i]), &v), 0, "'%s' must not parse", bad[i]);
+}
+
+Test(rt_csv, parse_f64)
+{
+    struct {
+        const char *s;
+        double v;
+    } good[] = {{"2.5", 2.5},     {" 1e3 ", 1000},  {"-0.0", -0.0},  {".5", 0.5},
+                {"5.", 5},        {"0.1", 0.1},     {"1E-2", 0.01},  {"+3", 3},
+                {"1e22", 1e22},   {"1e23", 1e23},   {"123456789012345678901234567890", 1.2345678901234568e29},
+                {"9007199254740993", 9007199254740992.0}, {"4.9e-324", 4.9e-324},
+                {"0.000001", 1e-6}, {"1e-400", 0}};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        double v;
+        cr_assert_eq(fl_parse_f64(S(good[i].s), &v), 0, "'%s'", good[i].s);
+        cr_assert_eq(v, good[i].v, "'%s' gave %.17g", good[i].s, v);
+    }
+    double v;
+    cr_assert_eq(fl_parse_f64(S("-0.0"), &v), 0);
+    cr_assert(signbit(v));
+    const char *bad[] = {"", ".", "e5", "1e", "1e+", "abc", "1.2.3", "inf", "nan", "0x1p3",
+                         "1e400", "1,5", "- 1", "1 e5"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert_neq(fl_parse_f64(S(bad[i]), &v), 0, "'%s' must not parse", bad[i]);
+}
+
+Test(rt_csv, parse_f64_matches_strtod)
+{
+    srand(3);
+    char buf[64];
+    for (int i = 0; i < 20000; i++) {
+        double x = ldexp((double)rand() / RAND_MAX, rand() % 200 - 100);
+        int prec = 1 + rand() % 17;
+        snprintf(buf, sizeof buf, i % 2 ? "%.*g" : "%.*f", prec, x);
+        double v;
+        cr_assert_eq(fl_parse_f64(S(buf), &v), 0, "'%s'", buf);
+        cr_assert_eq(v, strtod(buf, NULL), "'%s'", buf);
+    }
+}
+
+Test(rt_csv, parse_bool)
+{
+    fl_bool b = 2;
+    cr_assert_eq(fl_parse_bool(S("true"), &b), 0);
+    cr_assert_eq(b, 1);
+    cr_assert_eq(fl_parse_bool(S(" FALSE "), &b), 0);
+    cr_assert_eq(b, 0);
+    cr_assert_eq(fl_parse_bool(S("True"), &b), 0);
+    cr_assert_eq(b, 1);
+    cr_assert_neq(fl_parse_bool(S("yes"), &b), 0);
+    cr_assert_neq(fl_parse_bool(S("1"), &b), 0);
+    cr_assert_neq(fl_parse_bool(S(""), &b), 0);
+    cr_assert_neq(fl_parse_bool(S("truee"), &b), 0);
+}
