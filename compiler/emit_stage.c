@@ -240,10 +240,10 @@ static void se_agg_update(SE *x, PlanNode *n, const char *row)
         em_line(e, "int %s;", fresh);
         em_line(e, "fl_i64 %s = ht_n%d_at(&h_n%d, %s._0, %s(%s._0), &%s);", slot, n->id, n->id, row,
                 et_helper(e, "hash", n->key), row, fresh);
-        acc = arena_printf(e->a, "h_n%d.vals[%s]", n->id, slot);
+        acc = arena_printf(e->a, "h_n%d.slots[%s].val", n->id, slot);
         em_line(e, "if (%s) {", fresh);
         e->indent++;
-        em_line(e, "h_n%d.keys[%s] = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
+        em_line(e, "h_n%d.slots[%s].key = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
     } else {
         acc = arena_printf(e->a, "s_n%d", n->id);
         em_line(e, "if (!has_n%d) {", n->id);
@@ -275,12 +275,12 @@ static void se_agg_finish(SE *x, PlanNode *n)
         const char *i = em_temp(e);
         em_line(e, "for (fl_i64 %s = 0; %s < h_n%d.cap; %s++) {", i, i, n->id, i);
         e->indent++;
-        em_line(e, "if (!h_n%d.used[%s])", n->id, i);
+        em_line(e, "if (!h_n%d.slots[%s].used)", n->id, i);
         em_line(e, "    continue;");
         const char *r = em_temp(e);
         em_line(e, "%s %s;", et_name(e, row_type(e, n)), r);
-        em_line(e, "%s._0 = h_n%d.keys[%s];", r, n->id, i);
-        em_line(e, "%s._1 = %s;", r, se_agg_final(x, n, arena_printf(e->a, "h_n%d.vals[%s]", n->id, i)));
+        em_line(e, "%s._0 = h_n%d.slots[%s].key;", r, n->id, i);
+        em_line(e, "%s._1 = %s;", r, se_agg_final(x, n, arena_printf(e->a, "h_n%d.slots[%s].val", n->id, i)));
         se_consume(x, n, r);
         e->indent--;
         em_line(e, "}");
@@ -394,10 +394,10 @@ static void se_scan(SE *x, PlanNode *n, const char *row)
         em_line(e, "fl_i64 %s = ht_n%d_at(&h_n%d, %s._0, %s(%s._0), &%s);", slot, n->id, n->id, row,
                 et_helper(e, "hash", n->key), row, fresh);
         em_line(e, "if (%s) {", fresh);
-        em_line(e, "    h_n%d.keys[%s] = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
-        em_line(e, "    h_n%d.vals[%s] = %s(&t->scratch, %s);", n->id, slot, copy, ex_expr(e, n->init));
+        em_line(e, "    h_n%d.slots[%s].key = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
+        em_line(e, "    h_n%d.slots[%s].val = %s(&t->scratch, %s);", n->id, slot, copy, ex_expr(e, n->init));
         em_line(e, "}");
-        st = arena_printf(e->a, "h_n%d.vals[%s]", n->id, slot);
+        st = arena_printf(e->a, "h_n%d.slots[%s].val", n->id, slot);
     }
     EScope *saved = e->scope;
     const char *args[2] = {st, row};
@@ -522,8 +522,8 @@ static void se_join_keep(SE *x, PlanNode *n, int side, const char *row)
     em_line(e, "    jr%d_n%d[_k] = %s(&t->scratch, %s);", side, id, et_helper(e, "copy", rt), row);
     em_line(e, "    fl_i64 _s = ht_n%d_%d_at(&jh%d_n%d, jr%d_n%d[_k]._0, %s(jr%d_n%d[_k]._0), &_fresh);", id, side, side,
             id, side, id, et_helper(e, "hash", n->in[side]->key), side, id);
-    em_line(e, "    jn%d_n%d[_k] = _fresh ? -1 : jh%d_n%d.vals[_s];", side, id, side, id);
-    em_line(e, "    jh%d_n%d.vals[_s] = _k;", side, id);
+    em_line(e, "    jn%d_n%d[_k] = _fresh ? -1 : jh%d_n%d.slots[_s].val;", side, id, side, id);
+    em_line(e, "    jh%d_n%d.slots[_s].val = _k;", side, id);
     em_line(e, "}");
 }
 
@@ -558,7 +558,7 @@ static void se_join_finish(SE *x, PlanNode *n)
     em_line(e, "if (jh1_n%d.cap) {", id);
     em_line(e, "    fl_u64 _h = %s(jr0_n%d[_l]._0);", et_helper(e, "hash", n->in[0]->key), id);
     em_line(e, "    fl_i64 _s = ht_n%d_1_find(&jh1_n%d, jr0_n%d[_l]._0, _h);", id, id, id);
-    em_line(e, "    if (jh1_n%d.used[_s]) _j = jh1_n%d.vals[_s];", id, id);
+    em_line(e, "    if (jh1_n%d.slots[_s].used) _j = jh1_n%d.slots[_s].val;", id, id);
     em_line(e, "}");
     if (n->how >= 1) {
         em_line(e, "if (_j < 0) {");

@@ -19,6 +19,14 @@ static inline fl_str fl_lit(const char *p, fl_i64 n)
     return s;
 }
 
+/* Native builds hash inline (the same XXH3, so the same partitions). */
+#if defined(FL_NATIVE) && !defined(__TINYC__)
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+#undef fl_hash_str
+#define fl_hash_str(s) ((fl_u64)XXH3_64bits((s).ptr, (fl_size)(s).len))
+#endif
+
 #define fl_eq_num(x, y) ((x) == (y))
 #define fl_panic(msg) fl_fail(0, "%s", msg)
 #define FL_I64_MIN (-9223372036854775807LL - 1)
@@ -79,69 +87,59 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
         memcpy(base, src, (fl_size)(n * size));
 }
 
-/* FL_HT(name, K, V, hash, eq): a table from K to V. name##_at(h, key, hv,
- * &fresh) gives the slot of key (inserting it, with fresh = 1), and the
- * caller stores the value; iteration: for i < h.cap, if h.used[i]. */
+/* FL_HT(name, K, V, hash, eq): a table from K to V, open addressing with
+ * linear probing over an array of slots {hash, key, value, used} (one cache
+ * line per probe). name##_at(h, key, hv, &fresh) gives the index of key's
+ * slot (inserting it, with fresh = 1; the caller stores the value);
+ * iteration: for i < h.cap, if h.slots[i].used. */
 #define FL_HT(NAME, K, V, HASH, EQ)                                                     \
+    typedef struct NAME##_slot {                                                        \
+        fl_u64 hash;                                                                    \
+        K key;                                                                          \
+        V val;                                                                          \
+        unsigned char used;                                                             \
+    } NAME##_slot;                                                                      \
     typedef struct NAME {                                                               \
-        K *keys;                                                                        \
-        V *vals;                                                                        \
-        fl_u64 *hashes;                                                                 \
-        unsigned char *used;                                                            \
+        NAME##_slot *slots;                                                             \
         fl_i64 cap, n;                                                                  \
     } NAME;                                                                             \
     static void NAME##_free(NAME *h)                                                    \
     {                                                                                   \
-        free(h->keys);                                                                  \
-        free(h->vals);                                                                  \
-        free(h->hashes);                                                                \
-        free(h->used);                                                                  \
-        h->keys = 0;                                                                    \
+        free(h->slots);                                                                 \
+        h->slots = 0;                                                                   \
         h->cap = h->n = 0;                                                              \
-    }                                                                                   \
-    static void NAME##_alloc(NAME *h, fl_i64 cap)                                       \
-    {                                                                                   \
-        h->keys = (K *)calloc((fl_size)cap, sizeof(K));                                 \
-        h->vals = (V *)calloc((fl_size)cap, sizeof(V));                                 \
-        h->hashes = (fl_u64 *)calloc((fl_size)cap, sizeof(fl_u64));                     \
-        h->used = (unsigned char *)calloc((fl_size)cap, 1);                             \
-        h->cap = cap;                                                                   \
-        h->n = 0;                                                                       \
-        if (!h->keys || !h->vals || !h->hashes || !h->used)                             \
-            fl_panic("out of memory in a hash table");                                  \
     }                                                                                   \
     static fl_i64 NAME##_find(NAME *h, K key, fl_u64 hv)                                \
     {                                                                                   \
         fl_i64 i = (fl_i64)(hv & (fl_u64)(h->cap - 1));                                 \
-        while (h->used[i] && !(h->hashes[i] == hv && EQ(h->keys[i], key)))              \
+        while (h->slots[i].used && !(h->slots[i].hash == hv && EQ(h->slots[i].key, key))) \
             i = (i + 1) & (h->cap - 1);                                                 \
         return i;                                                                       \
     }                                                                                   \
     static void NAME##_grow(NAME *h)                                                    \
     {                                                                                   \
         NAME old = *h;                                                                  \
-        NAME##_alloc(h, old.cap ? old.cap * 2 : 1024);                                  \
+        h->cap = old.cap ? old.cap * 2 : 1024;                                          \
+        h->slots = (NAME##_slot *)calloc((fl_size)h->cap, sizeof(NAME##_slot));         \
+        if (!h->slots)                                                                  \
+            fl_panic("out of memory in a hash table");                                  \
         for (fl_i64 i = 0; i < old.cap; i++)                                            \
-            if (old.used[i]) {                                                          \
-                fl_i64 j = NAME##_find(h, old.keys[i], old.hashes[i]);                  \
-                h->used[j] = 1;                                                         \
-                h->keys[j] = old.keys[i];                                               \
-                h->vals[j] = old.vals[i];                                               \
-                h->hashes[j] = old.hashes[i];                                           \
-                h->n++;                                                                 \
+            if (old.slots[i].used) {                                                    \
+                fl_i64 j = NAME##_find(h, old.slots[i].key, old.slots[i].hash);         \
+                h->slots[j] = old.slots[i];                                             \
             }                                                                           \
-        NAME##_free(&old);                                                              \
+        free(old.slots);                                                                \
     }                                                                                   \
-    static fl_i64 NAME##_at(NAME *h, K key, fl_u64 hv, int *fresh)                      \
+    static inline fl_i64 NAME##_at(NAME *h, K key, fl_u64 hv, int *fresh)               \
     {                                                                                   \
         if (2 * (h->n + 1) > h->cap)                                                    \
             NAME##_grow(h);                                                             \
         fl_i64 i = NAME##_find(h, key, hv);                                             \
-        *fresh = !h->used[i];                                                           \
+        *fresh = !h->slots[i].used;                                                     \
         if (*fresh) {                                                                   \
-            h->used[i] = 1;                                                             \
-            h->keys[i] = key;                                                           \
-            h->hashes[i] = hv;                                                          \
+            h->slots[i].used = 1;                                                       \
+            h->slots[i].key = key;                                                      \
+            h->slots[i].hash = hv;                                                      \
             h->n++;                                                                     \
         }                                                                               \
         return i;                                                                       \
