@@ -1,0 +1,118 @@
+/* test_rt_ht.c - the hash table template of generated code (FL_HT in
+ * runtime/flowgen.h) and the generated-code helpers beside it: inserting,
+ * finding, growing past many resizes, string keys compared by content, and
+ * the checked integer division, f64 to i64 conversion and merge sort. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flowgen.h"
+
+static int eq_i64(fl_i64 a, fl_i64 b) { return a == b; }
+static fl_u64 hash_i64(fl_i64 v) { return fl_hash_i64(v); }
+static fl_u64 hash_str(fl_str s) { return fl_hash_str(s); }
+
+FL_HT(ht_ii, fl_i64, fl_i64, hash_i64, eq_i64)
+FL_HT(ht_si, fl_str, fl_i64, hash_str, fl_str_eq)
+
+Test(ht, counts_many_integer_keys_through_resizes)
+{
+    ht_ii h = {0};
+    for (fl_i64 round = 0; round < 3; round++)
+        for (fl_i64 k = 0; k < 100000; k++) {
+            int fresh;
+            fl_i64 i = ht_ii_at(&h, k * 7919, hash_i64(k * 7919), &fresh);
+            cr_assert_eq(fresh, round == 0);
+            h.slots[i].val = fresh ? 1 : h.slots[i].val + 1;
+        }
+    cr_assert_eq(h.n, 100000);
+    cr_assert(h.cap >= 2 * h.n, "the table stays at most half full");
+    fl_i64 total = 0, seen = 0;
+    for (fl_i64 i = 0; i < h.cap; i++)
+        if (h.slots[i].used) {
+            cr_assert_eq(h.slots[i].val, 3);
+            cr_assert_eq(h.slots[i].key % 7919, 0);
+            total += h.slots[i].val;
+            seen++;
+        }
+    cr_assert_eq(seen, 100000);
+    cr_assert_eq(total, 300000);
+    ht_ii_free(&h);
+    cr_assert_eq(h.cap, 0);
+}
+
+Test(ht, string_keys_compare_by_content)
+{
+    ht_si h = {0};
+    char a[] = "word", b[] = "word";  /* equal text at different addresses */
+    fl_str sa = {a, 4}, sb = {b, 4}, sc = {"wore", 4}, prefix = {"wor", 3};
+    int fresh;
+    fl_i64 i = ht_si_at(&h, sa, hash_str(sa), &fresh);
+    cr_assert(fresh);
+    h.slots[i].val = 10;
+    fl_i64 j = ht_si_at(&h, sb, hash_str(sb), &fresh);
+    cr_assert_not(fresh);
+    cr_assert_eq(i, j);
+    ht_si_at(&h, sc, hash_str(sc), &fresh);
+    cr_assert(fresh);
+    ht_si_at(&h, prefix, hash_str(prefix), &fresh);
+    cr_assert(fresh, "a prefix is another key");
+    cr_assert_eq(h.n, 3);
+    fl_i64 k = ht_si_find(&h, sb, hash_str(sb));
+    cr_assert(h.slots[k].used);
+    cr_assert_eq(h.slots[k].val, 10);
+    ht_si_free(&h);
+}
+
+Test(ht, hashes_are_stable_across_calls)
+{
+    fl_str s = {"hello", 5};
+    cr_assert_eq(fl_hash_str(s), fl_hash_bytes("hello", 5));
+    cr_assert_neq(fl_hash_i64(1), fl_hash_i64(2));
+    cr_assert_eq(fl_hash_i64(42), fl_hash_i64(42));
+}
+
+Test(gen, integer_division_is_checked_and_wraps)
+{
+    cr_assert_eq(fl_div(7, 2), 3);
+    cr_assert_eq(fl_div(-7, 2), -3);
+    cr_assert_eq(fl_mod(-7, 2), -1);
+    cr_assert_eq(fl_div(FL_I64_MIN, -1), FL_I64_MIN, "wraps instead of trapping");
+    cr_assert_eq(fl_mod(FL_I64_MIN, -1), 0);
+}
+
+Test(gen, f64_to_i64_saturates)
+{
+    cr_assert_eq(fl_f2i(3.9), 3);
+    cr_assert_eq(fl_f2i(-3.9), -3);
+    cr_assert_eq(fl_f2i(1e300), 9223372036854775807LL);
+    cr_assert_eq(fl_f2i(-1e300), FL_I64_MIN);
+    double nan = 0.0 / 0.0;
+    cr_assert_eq(fl_f2i(nan), 0);
+}
+
+typedef struct { fl_i64 k, order; } kv;
+static int cmp_kv(const void *x, const void *y)
+{
+    const kv *a = x, *b = y;
+    return (a->k > b->k) - (a->k < b->k);
+}
+
+Test(gen, merge_sort_is_stable)
+{
+    fl_arena a = {0};
+    kv v[1000];
+    for (int i = 0; i < 1000; i++) {
+        v[i].k = (i * 7919) % 10;
+        v[i].order = i;
+    }
+    fl_msort(v, 1000, sizeof v[0], cmp_kv, &a);
+    for (int i = 1; i < 1000; i++) {
+        cr_assert_leq(v[i - 1].k, v[i].k);
+        if (v[i - 1].k == v[i].k)
+            cr_assert_lt(v[i - 1].order, v[i].order, "equal keys keep their order");
+    }
+    fl_msort(v, 0, sizeof v[0], cmp_kv, &a);
+    fl_arena_free(&a);
+}
