@@ -12,27 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "front.h"
 #include "jit.h"
 
 const char *cc_lib_dir(void)
 {
-    static char dir[PATH_MAX], exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return ".";
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = 0;
     static const char *rel[] = {"", "/../lib/flowc"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(dir, sizeof dir, "%.3900s%s", exe, rel[i]);
-        char lib[PATH_MAX + 16];
-        snprintf(lib, sizeof lib, "%s/libflowrt.a", dir);
-        if (access(lib, R_OK) == 0)
-            return dir;
-    }
-    return exe;
+    const char *dir = front_beside_exe(rel, 2, "libflowrt.a");
+    return dir ? dir : ".";
 }
 
 static int cc_write(const char *dir, const char *name, const char *text)

@@ -36,27 +36,35 @@ void front_fini(Front *f)
     arena_fini(&f->arena);
 }
 
-const char *front_stdlib_dir(void)
+const char *front_beside_exe(const char *const *rel, int n, const char *probe)
 {
     static char dir[PATH_MAX];
-    const char *env = getenv("FLOWC_STDLIB");
-    if (env && *env)
-        return env;
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return "stdlib";
-    exe[n] = 0;
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return NULL;
+    exe[len] = 0;
     char *slash = strrchr(exe, '/');
     if (slash)
         *slash = 0;
-    static const char *rel[] = {"/../stdlib", "/../../stdlib", "/../share/flowc/stdlib"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(dir, sizeof dir, "%s%s", exe, rel[i]);
-        if (access(dir, R_OK) == 0)
+    for (int i = 0; i < n; i++) {
+        char path[2 * PATH_MAX];
+        snprintf(dir, sizeof dir, "%.3900s%s", exe, rel[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, probe);
+        if (access(path, R_OK) == 0)
             return dir;
     }
-    return "stdlib";
+    return NULL;
+}
+
+const char *front_stdlib_dir(void)
+{
+    static const char *rel[] = {"/../stdlib", "/../../stdlib", "/../share/flowc/stdlib"};
+    const char *env = getenv("FLOWC_STDLIB");
+    if (env && *env)
+        return env;
+    const char *dir = front_beside_exe(rel, 3, ".");
+    return dir ? dir : "stdlib";
 }
 
 static int loader_seen(Loader *l, const char *path)

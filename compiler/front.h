@@ -24,5 +24,7 @@ int front_parse(Front *f, const char *path, const char *text, int32_t len);
 int front_check(Front *f);
 /* The folder of the standard library's .flow modules. */
 const char *front_stdlib_dir(void);
+/* The first folder EXE_DIR + rel[i] holding `probe` (a static buffer), or NULL. */
+const char *front_beside_exe(const char *const *rel, int n, const char *probe);
 
 #endif
