@@ -57,18 +57,6 @@ const char *em_lookup(Emit *e, const char *name)
     return NULL;
 }
 
-static void em_line_dir(Emit *e, Loc loc)
-{
-    int line, col;
-    Source *src = diag_source(e->d, loc.file);
-    if (!src)
-        return;
-    diag_linecol(e->d, loc, &line, &col);
-    fprintf(e->f, "#line %d \"%s\"\n", line, src->path);
-}
-
-/* ---- params, constants, functions ---- */
-
 /* text as a C string literal */
 static const char *ex_c_string(Emit *e, const char *text)
 {
@@ -81,6 +69,18 @@ static const char *ex_c_string(Emit *e, const char *text)
     *o = 0;
     return out;
 }
+
+void em_line_dir(Emit *e, Loc loc)
+{
+    int line, col;
+    Source *src = diag_source(e->d, loc.file);
+    if (!src)
+        return;
+    diag_linecol(e->d, loc, &line, &col);
+    fprintf(e->f, "#line %d %s\n", line, ex_c_string(e, src->path));
+}
+
+/* ---- params, constants, functions ---- */
 
 static void em_params(Emit *e, Program *p, EScope **globals)
 {

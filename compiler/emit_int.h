@@ -42,6 +42,8 @@ typedef struct Emit {
 
 /* emit.c */
 void em_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A #line directive: what follows comes from loc in the .flow file. */
+void em_line_dir(Emit *e, Loc loc);
 void em_sect(Emit *e, int sect, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *em_temp(Emit *e);
 void em_unsupported(Emit *e, Loc at, const char *what);

@@ -615,6 +615,7 @@ static void se_join_receive(SE *x, PlanNode *n)
 
 static void se_node(SE *x, PlanNode *n, const char *row)
 {
+    em_line_dir(x->e, n->loc);
     switch (n->kind) {
     case PN_AGG: se_agg_update(x, n, row); return;
     case PN_SINK: se_sink_row(x, n, row); return;
@@ -822,6 +823,7 @@ static void se_stage(SE *x)
         se_join_side_decl(x, s->driver, 0);
         se_join_side_decl(x, s->driver, 1);
     }
+    em_line_dir(e, s->driver->loc);
     if (s->driver->kind == PN_SOURCE)
         se_source(x, s->driver);
     else if (s->driver->kind == PN_JOIN)
