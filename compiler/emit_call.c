@@ -77,7 +77,7 @@ static const char *new_vec(Emit *e, Type *vt, const char *len)
     const char *el = et_name(e, type_prune(vt)->u.elem);
     const char *r = em_temp(e);
     em_line(e, "%s %s;", et_name(e, vt), r);
-    em_line(e, "%s.len = %s;", r, len);
+    em_line(e, "%s.len = %s.cap = %s;", r, r, len);
     em_line(e, "%s.data = (%s *)fl_alloc(%s, (%s.len ? %s.len : 1) * (fl_i64)sizeof(%s));", r, el, e->arena, r, r, el);
     return r;
 }
@@ -100,14 +100,19 @@ static const char *vec_filter(Emit *e, Expr *x, const char **v, Expr **ex)
     em_line(e, "if (%s)", lam1(e, ex[1], el));
     em_line(e, "    %s.data[%s.len++] = %s;", r, r, el);
     loop_close(e);
+    em_line(e, "%s.cap = %s.len;", r, r);
     return r;
 }
 
 static const char *vec_fold(Emit *e, Expr *x, const char **v, Expr **ex)
 {
-    const char *acc = tmp_of(e, ty(x), v[1]);
+    const char *acc = tmp_of(e, ty(x), arena_printf(e->a, "%s(%s, %s)", et_helper(e, "copy", ty(x)), e->arena, v[1]));
     const char *i = loop_open(e, v[0]);
-    em_line(e, "%s = %s;", acc, lam2(e, ex[2], acc, arena_printf(e->a, "%s.data[%s]", v[0], i)));
+    EScope *saved = e->scope;
+    const char *args[2] = {acc, arena_printf(e->a, "%s.data[%s]", v[0], i)};
+    const char *r = ex_lambda_acc(e, ex[2], args, 2);
+    em_line(e, "%s = %s;", acc, r);
+    e->scope = saved;
     loop_close(e);
     return acc;
 }
@@ -133,9 +138,15 @@ static const char *vec_arg_best(Emit *e, Expr *x, const char **v, Expr **ex, int
     return best;
 }
 
+/* update/set: a copy with one element changed; in place on a fold's accumulator. */
 static const char *vec_update(Emit *e, Expr *x, const char **v, Expr **ex, int with_fn)
 {
     const char *r = tmp_of(e, ty(x), v[0]);
+    if (!ex_is_owned(e, ex[0])) {
+        const char *el = et_name(e, ty(x)->u.elem);
+        em_line(e, "%s.data = (%s *)memcpy(fl_alloc(%s, (%s.len ? %s.len : 1) * (fl_i64)sizeof(%s)), %s.data, "
+                   "(fl_size)%s.len * sizeof(%s));", r, el, e->arena, r, r, el, r, r, el);
+    }
     em_line(e, "if (%s < 0 || %s >= %s.len)", v[1], v[1], r);
     em_line(e, "    fl_panic(\"index out of range\");");
     em_line(e, "else");
@@ -164,7 +175,7 @@ static const char *vec_zip_with(Emit *e, Expr *x, const char **v, Expr **ex)
     return r;
 }
 
-static const char *vec_simple(Emit *e, Expr *x, const char *name, const char **v)
+static const char *vec_simple(Emit *e, Expr *x, const char *name, const char **v, int owned)
 {
     Type *t = ty(x);
     if (!strcmp(name, "get")) {
@@ -186,6 +197,19 @@ static const char *vec_simple(Emit *e, Expr *x, const char *name, const char **v
         loop_close(e);
         return r;
     }
+    if (!strcmp(name, "push") && owned) {  /* amortised growth of a fold's accumulator */
+        const char *r = tmp_of(e, t, v[0]), *el = et_name(e, t->u.elem);
+        em_line(e, "if (%s.len == %s.cap) {", r, r);
+        em_line(e, "    fl_i64 _c = %s.cap ? 2 * %s.cap : 8;", r, r);
+        em_line(e, "    %s *_d = (%s *)fl_alloc(%s, _c * (fl_i64)sizeof(%s));", el, el, e->arena, el);
+        em_line(e, "    if (%s.len)", r);
+        em_line(e, "        memcpy(_d, %s.data, (fl_size)%s.len * sizeof(%s));", r, r, el);
+        em_line(e, "    %s.data = _d;", r);
+        em_line(e, "    %s.cap = _c;", r);
+        em_line(e, "}");
+        em_line(e, "%s.data[%s.len++] = %s;", r, r, v[1]);
+        return r;
+    }
     if (!strcmp(name, "push") || !strcmp(name, "concat")) {
         int push = name[0] == 'p';
         const char *r = new_vec(e, t, arena_printf(e->a, "%s.len + %s", v[0], push ? "1" : arena_printf(e->a, "%s.len", v[1])));
@@ -199,7 +223,7 @@ static const char *vec_simple(Emit *e, Expr *x, const char *name, const char **v
     if (!strcmp(name, "slice")) {
         const char *r = tmp_of(e, t, v[0]);
         em_line(e, "{ fl_i64 s = %s < 0 ? 0 : %s > %s.len ? %s.len : %s; fl_i64 n = %s < 0 ? 0 : %s;", v[1], v[1], r, r, v[1], v[2], v[2]);
-        em_line(e, "  if (n > %s.len - s) n = %s.len - s; %s.data += s; %s.len = n; }", r, r, r, r);
+        em_line(e, "  if (n > %s.len - s) n = %s.len - s; %s.data += s; %s.len = %s.cap = n; }", r, r, r, r, r);
         return r;
     }
     if (!strcmp(name, "sum")) {
@@ -238,9 +262,9 @@ static const char *str_call(Emit *e, Expr *x, const char *n, const char **v)
         const char *r = em_temp(e);
         em_line(e, "%s %s;", et_name(e, t), r);
         if (n[0] == 's')
-            em_line(e, "%s.len = fl_split(%s, %s, %s, &%s.data);", r, A, v[0], v[1], r);
+            em_line(e, "%s.len = %s.cap = fl_split(%s, %s, %s, &%s.data);", r, r, A, v[0], v[1], r);
         else
-            em_line(e, "%s.len = fl_words(%s, %s, &%s.data);", r, A, v[0], r);
+            em_line(e, "%s.len = %s.cap = fl_words(%s, %s, &%s.data);", r, r, A, v[0], r);
         return r;
     }
     if (!strcmp(n, "parse_i64") || !strcmp(n, "parse_f64")) {
@@ -377,7 +401,7 @@ static const char *vec_call(Emit *e, Expr *x, const char *n, const char **v, Exp
     if (!strcmp(n, "update")) return vec_update(e, x, v, ex, 1);
     if (!strcmp(n, "set")) return vec_update(e, x, v, ex, 0);
     if (!strcmp(n, "zip_with")) return vec_zip_with(e, x, v, ex);
-    return vec_simple(e, x, n, v);
+    return vec_simple(e, x, n, v, ex[0] && ex_is_owned(e, ex[0]));
 }
 
 const char *ex_call_value(Emit *e, Expr *x)

@@ -54,6 +54,28 @@ void ex_bind_pattern(Emit *e, Pattern *p, const char *value, Type *t)
         ex_bind_pattern(e, p->elems[i], arena_printf(e->a, "%s._%d", tmp, i), t->u.tuple.elems[i]);
 }
 
+const char *ex_lambda_acc(Emit *e, Expr *lambda, const char **args, int nargs)
+{
+    if (lambda->kind != EX_LAMBDA || nargs < 1 || lambda->u.lambda.params[0]->kind != PAT_NAME)
+        return ex_lambda(e, lambda, args, nargs);
+    Type *ft = type_prune(lambda->type);
+    ex_bind_pattern(e, lambda->u.lambda.params[0], args[0], ft->u.fn.params[0]);
+    e->scope->owned = 1;
+    for (int i = 1; i < nargs && i < lambda->u.lambda.n; i++)
+        ex_bind_pattern(e, lambda->u.lambda.params[i], args[i], ft->u.fn.params[i]);
+    return ex_expr(e, lambda->u.lambda.body);
+}
+
+int ex_is_owned(Emit *e, Expr *x)
+{
+    if (x->kind != EX_NAME)
+        return 0;
+    for (EScope *s = e->scope; s; s = s->next)
+        if (!strcmp(s->name, x->u.name.name))
+            return s->owned;
+    return 0;
+}
+
 const char *ex_lambda(Emit *e, Expr *lambda, const char **args, int nargs)
 {
     if (lambda->kind == EX_NAME) {  /* a function passed by name */
@@ -165,7 +187,7 @@ static const char *ex_vector(Emit *e, Expr *x)
         vals[i] = ex_expr(e, x->u.list.elems[i]);
     const char *v = em_temp(e);
     em_line(e, "%s %s;", et_name(e, t), v);
-    em_line(e, "%s.len = %d;", v, x->u.list.n);
+    em_line(e, "%s.len = %s.cap = %d;", v, v, x->u.list.n);
     em_line(e, "%s.data = (%s *)fl_alloc(%s, %d * (fl_i64)sizeof(%s));", v, el, e->arena,
             x->u.list.n ? x->u.list.n : 1, el);
     for (int i = 0; i < x->u.list.n; i++)

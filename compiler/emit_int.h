@@ -13,6 +13,7 @@ typedef struct EScope EScope;
 struct EScope {
     const char *name;        /* the flow name */
     const char *c;           /* the C expression holding its value */
+    int owned;               /* a fold's accumulator: set/update may change it in place */
     EScope *next;
 };
 
@@ -61,6 +62,11 @@ const char *ex_expr(Emit *e, Expr *x);          /* statements to e->f; returns a
  * returns its body's value (statements to e->f). The scope is left
  * extended; callers restore e->scope. */
 const char *ex_lambda(Emit *e, Expr *lambda, const char **args, int nargs);
+/* The same for a folding lambda: its first parameter (the accumulator,
+ * owned by the fold) may be changed in place by set and update. */
+const char *ex_lambda_acc(Emit *e, Expr *lambda, const char **args, int nargs);
+/* Whether expression x names a fold's accumulator. */
+int ex_is_owned(Emit *e, Expr *x);
 void ex_bind_pattern(Emit *e, Pattern *p, const char *value, Type *t);
 const char *ex_fn_name(const char *name);
 

@@ -199,12 +199,22 @@ static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int
         return;
     }
     case AGG_REDUCE: case AGG_FOLD: {
+        /* the value folded in is copied into the task's memory, and the lambda
+         * allocates there: the result needs no copy (so a vector accumulator
+         * grows in place, in amortised constant time per element) */
         Expr *f = partial && n->agg == AGG_FOLD ? n->merge : n->fn;
+        Type *it = partial ? agg_acc(e, n) : agg_value(n);
         EScope *saved = e->scope;
-        const char *args[2] = {acc, in};
-        const char *r = ex_lambda(e, f, args, 2);
-        em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, r);
+        const char *saved_arena = e->arena;
+        const char *inc = em_temp(e);
+        em_line(e, "%s %s = %s(&t->scratch, %s);", et_name(e, it), inc, et_helper(e, "copy", it), in);
+        e->arena = "(&t->scratch)";
+        const char *args[2] = {acc, inc};
+        const char *r = ex_lambda_acc(e, f, args, 2);
+        em_line(e, "%s = %s;", acc, r);
+        e->arena = saved_arena;
         e->scope = saved;
+        (void)copy;
         return;
     }
     }
@@ -289,8 +299,11 @@ static void se_agg_finish(SE *x, PlanNode *n)
     }
     int always = n->part != AGG_LOCAL && (n->agg == AGG_COUNT || n->agg == AGG_SUM || n->agg == AGG_FOLD);
     if (always && n->agg == AGG_FOLD) {
-        em_line(e, "if (!has_n%d)", n->id);
-        em_line(e, "    s_n%d = %s;", n->id, ex_expr(e, n->init));
+        em_line(e, "if (!has_n%d) {", n->id);
+        e->indent++;
+        em_line(e, "s_n%d = %s;", n->id, ex_expr(e, n->init));
+        e->indent--;
+        em_line(e, "}");
     }
     em_line(e, "if (has_n%d%s) {", n->id, always ? " || 1" : "");
     e->indent++;
@@ -319,12 +332,7 @@ static void se_sink_open(SE *x, PlanNode *n)
     em_line(e, "(void)cnt_n%d;", n->id);
     if (!strcmp(name, "write_csv")) {
         Type *rt = sink_row(x, n);
-        if (n->in[0]->key) {
-            em_line(e, "fl_buf_put(&sb_n%d, \"key,\", 4);", n->id);
-            em_line(e, "%s(&sb_n%d);", et_helper(e, "csvh", n->in[0]->elem), n->id);
-        } else {
-            em_line(e, "%s(&sb_n%d);", et_helper(e, "csvh", rt), n->id);
-        }
+        em_line(e, "%s(&sb_n%d);", et_helper(e, n->in[0]->key ? "csvhk" : "csvh", rt), n->id);
     }
 }
 

@@ -97,7 +97,7 @@ const char *et_name(Emit *e, Type *t)
     case TY_VEC: {
         const char *el = et_name(e, t->u.elem);
         const char *c = arena_printf(e->a, "vec%d", id);
-        em_sect(e, S_TYPES, "typedef struct %s { %s *data; fl_i64 len; } %s;\n", c, el, c);
+        em_sect(e, S_TYPES, "typedef struct %s { %s *data; fl_i64 len, cap; } %s;\n", c, el, c);
         et_add(e, key, c, t);
         return c;
     }
@@ -146,7 +146,7 @@ static void et_copy(Emit *e, Type *t, const char *fn, const char *c)
     case TY_STR: fputs("    return fl_str_copy(a, v);\n", f); break;
     case TY_VEC: {
         const char *el = et_name(e, t->u.elem), *ec = et_helper(e, "copy", t->u.elem);
-        fprintf(f, "    %s r;\n    r.len = v.len;\n    r.data = (%s *)fl_alloc(a, (v.len ? v.len : 1) * (fl_i64)sizeof(%s));\n"
+        fprintf(f, "    %s r;\n    r.len = r.cap = v.len;\n    r.data = (%s *)fl_alloc(a, (v.len ? v.len : 1) * (fl_i64)sizeof(%s));\n"
                    "    for (fl_i64 i = 0; i < v.len; i++)\n        r.data[i] = %s(a, v.data[i]);\n    return r;\n",
                 c, el, el, ec);
         break;
@@ -324,10 +324,17 @@ static void et_csvh_names(Emit *e, Type *t, const char *prefix, PtrVec *out)
         et_csvh_names(e, ts[i], *prefix ? arena_printf(e->a, "%s.%s", prefix, acc[i]) : acc[i], out);
 }
 
-static void et_csvh(Emit *e, Type *t, const char *fn)
+/* csvh: the header of t; csvhk: of a keyed stream's (key, value) pairs,
+ * whose key columns are named key (key._0, .. for a tuple key). */
+static void et_csvh(Emit *e, Type *t, const char *fn, int keyed)
 {
     PtrVec names = {0};
-    et_csvh_names(e, t, "", &names);
+    if (keyed) {
+        et_csvh_names(e, t->u.tuple.elems[0], "key", &names);
+        et_csvh_names(e, t->u.tuple.elems[1], "", &names);
+    } else {
+        et_csvh_names(e, t, "", &names);
+    }
     const char *line = "";
     for (int i = 0; i < names.len; i++)
         line = arena_printf(e->a, "%s%s%s", line, i ? "," : "", (const char *)names.items[i]);
@@ -344,7 +351,7 @@ const char *et_helper(Emit *e, const char *what, Type *t)
         return "fl_eq_num";
     if (et_have(e, fn))
         return fn;
-    if (!strcmp(what, "csvh"))
+    if (!strncmp(what, "csvh", 4))
         em_sect(e, S_PROTOS, "static void %s(fl_buf *b);\n", fn);
     else if (!strcmp(what, "copy"))
         em_sect(e, S_PROTOS, "static %s %s(fl_arena *a, %s v);\n", c, fn, c);
@@ -365,7 +372,7 @@ const char *et_helper(Emit *e, const char *what, Type *t)
     else if (!strcmp(what, "cmp")) et_cmp(e, t, fn, c);
     else if (!strcmp(what, "print")) et_print(e, t, fn, c);
     else if (!strcmp(what, "csv")) et_csv(e, t, fn, c);
-    else et_csvh(e, t, fn);
+    else et_csvh(e, t, fn, !strcmp(what, "csvhk"));
     fclose(e->sect[S_HELPERS].f);
     e->sect[S_HELPERS].f = section;
     fwrite(body, 1, len, e->helpers_out);
