@@ -86,7 +86,7 @@ const char *et_name(Emit *e, Type *t)
         const char **el = arena_alloc(e->a, sizeof(char *) * (size_t)t->u.tuple.n);
         for (int i = 0; i < t->u.tuple.n; i++)
             el[i] = et_name(e, t->u.tuple.elems[i]);
-        const char *c = arena_printf(e->a, "tup%d", id);
+        const char *c = arena_printf(e->a, "tup%d", e->types.len);
         em_sect(e, S_TYPES, "typedef struct %s {", c);
         for (int i = 0; i < t->u.tuple.n; i++)
             em_sect(e, S_TYPES, " %s _%d;", el[i], i);
@@ -96,14 +96,14 @@ const char *et_name(Emit *e, Type *t)
     }
     case TY_VEC: {
         const char *el = et_name(e, t->u.elem);
-        const char *c = arena_printf(e->a, "vec%d", id);
+        const char *c = arena_printf(e->a, "vec%d", e->types.len);
         em_sect(e, S_TYPES, "typedef struct %s { %s *data; fl_i64 len, cap; } %s;\n", c, el, c);
         et_add(e, key, c, t);
         return c;
     }
     case TY_OPT: {
         const char *el = et_name(e, t->u.elem);
-        const char *c = arena_printf(e->a, "opt%d", id);
+        const char *c = arena_printf(e->a, "opt%d", e->types.len);
         em_sect(e, S_TYPES, "typedef struct %s { fl_bool some; %s v; } %s;\n", c, el, c);
         et_add(e, key, c, t);
         return c;

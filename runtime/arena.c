@@ -35,6 +35,14 @@ _Noreturn void flrt_oom(fl_i64 size)
     _exit(1);
 }
 
+void *fl_calloc(fl_i64 n, fl_i64 size)
+{
+    void *p = calloc((size_t)(n ? n : 1), (size_t)(size ? size : 1));
+    if (!p)
+        flrt_oom(n * size);
+    return p;
+}
+
 void *flrt_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);

@@ -7,7 +7,6 @@
 
 #include "flowrt.h"
 
-void *calloc(fl_size n, fl_size size);
 void free(void *p);
 double fmod(double x, double y);
 
@@ -120,9 +119,7 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
     {                                                                                   \
         NAME old = *h;                                                                  \
         h->cap = old.cap ? old.cap * 2 : 1024;                                          \
-        h->slots = (NAME##_slot *)calloc((fl_size)h->cap, sizeof(NAME##_slot));         \
-        if (!h->slots)                                                                  \
-            fl_panic("out of memory in a hash table");                                  \
+        h->slots = (NAME##_slot *)fl_calloc(h->cap, (fl_i64)sizeof(NAME##_slot));       \
         for (fl_i64 i = 0; i < old.cap; i++)                                            \
             if (old.slots[i].used) {                                                    \
                 fl_i64 j = NAME##_find(h, old.slots[i].key, old.slots[i].hash);         \

@@ -43,6 +43,8 @@ typedef struct fl_arena {
 
 void *fl_arena_grow(fl_arena *a, fl_i64 size);   /* slow path of fl_alloc */
 void fl_arena_free(fl_arena *a);                  /* frees every block; a is empty after */
+/* Zeroed memory for n elements of size bytes, or the job ends with "out of memory". */
+void *fl_calloc(fl_i64 n, fl_i64 size);
 
 static inline void *fl_alloc(fl_arena *a, fl_i64 size)
 {
