@@ -3,7 +3,8 @@
 #   make               build build/flowc
 #   make run           JIT-run the word count example on examples/data/sample.txt
 #   make bench         benchmarks against hand-written C (bench/run.sh; not part of make test)
-#   make test          build and run every test (unit, golden, examples, docs, fuzz regressions)
+#   make test          build and run every test (unit, golden, examples, docs, fuzz regressions,
+#                      end-to-end runs of jobs in both back ends)
 #   make test SAN=1    the same under AddressSanitizer and UBSan (in build-san/)
 #   make fuzz          fuzz the front end with libFuzzer for FUZZ_SECONDS (default 600)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -107,7 +108,10 @@ docs: all
 regress: all
 	tests/fuzz/regress.sh $(B)/flowc
 
-test: all unit golden examples docs regress
+e2e: all
+	tests/e2e/run.sh $(B)/flowc
+
+test: all unit golden examples docs regress e2e
 
 run: all
 	$(B)/flowc run examples/wordcount.flow

@@ -1,0 +1,812 @@
+#!/usr/bin/env python3
+"""tests/e2e/ref.py TEST DATA EXPDIR [ARG...] - write the expected outputs of an end-to-end test
+(or of several: tests/e2e/ref.py --batch DATA, see main).
+
+Each test in run.sh names a reference function here (the REFS table). The function reads the
+inputs that gen.py wrote into DATA, computes what the flow program must output, independently
+of flowc, and returns {output file name: text}; "stdout" is the program's standard output.
+ARGs are the test's extra arguments (params), which some references use. "stdout.csv" is
+standard output too, to be compared as a CSV file.
+
+Values are formatted as flowc's print/to_str shows them: tuples `(a, b)`, vectors `[a, b]`,
+strings as they are, `true`/`false`, `some(x)`/`none`, records `Name { f: v }`, floats with the
+fewest of 15, 16 or 17 significant digits that read back to the same number (cmp.py compares
+numbers with a tolerance anyway). Integer division and remainder truncate toward zero, as in C.
+"""
+import collections
+import csv
+import datetime
+import os
+import re
+import sys
+
+
+# ---- values as flowc shows them ----
+
+class Opt:
+    """An option: Opt(x) is some(x), Opt() is none."""
+    def __init__(self, *v):
+        self.v = v
+
+    def __eq__(self, other):
+        return isinstance(other, Opt) and self.v == other.v
+
+    def is_some(self):
+        return len(self.v) == 1
+
+    def unwrap_or(self, d):
+        return self.v[0] if self.v else d
+
+
+NONE = Opt()
+
+
+class Rec:
+    def __init__(self, type_name, **fields):
+        self.name = type_name
+        self.fields = fields  # insertion order is the declaration order
+
+
+def ffmt(x):
+    if x == 0:
+        return "-0" if str(x).startswith("-") else "0"
+    for p in (15, 16, 17):
+        s = "%.*g" % (p, x)
+        if float(s) == x:
+            return s
+    return s
+
+
+def fmt(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return ffmt(v)
+    if isinstance(v, str):
+        return v
+    if isinstance(v, tuple):
+        return "(" + ", ".join(fmt(e) for e in v) + ")"
+    if isinstance(v, list):
+        return "[" + ", ".join(fmt(e) for e in v) + "]"
+    if isinstance(v, Opt):
+        return "some(" + fmt(v.v[0]) + ")" if v.v else "none"
+    if isinstance(v, Rec):
+        return v.name + " { " + ", ".join(k + ": " + fmt(x) for k, x in v.fields.items()) + " }"
+    raise TypeError(repr(v))
+
+
+def lines(vals):
+    return "".join(fmt(v) + "\n" for v in vals)
+
+
+def csv_cell(v):
+    if isinstance(v, Opt):
+        return csv_cell(v.v[0]) if v.v else ""
+    return fmt(v)
+
+
+def csv_field(s):
+    """RFC 4180: a field with a comma, a quote, CR or LF is quoted, its quotes doubled."""
+    if any(c in s for c in ',"\r\n'):
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def csv_text(header, rows):
+    out = [",".join(csv_field(h) for h in header)]
+    for r in rows:
+        out.append(",".join(csv_field(csv_cell(c)) for c in r))
+    return "".join(l + "\n" for l in out)
+
+
+# ---- flow semantics ----
+
+def cdiv(a, b):
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+def cmod(a, b):
+    return a - cdiv(a, b) * b
+
+
+def words(s):
+    return re.findall(r"[A-Za-z0-9]+", s)
+
+
+def trim(s):
+    return s.strip(" \t\r\n\v\f")
+
+
+def substr(s, start, n):
+    start = max(0, min(start, len(s)))
+    return s[start:start + max(0, n)]
+
+
+def blanks(s):
+    """flowc's parse_i64/parse_f64 (like its CSV fields) ignore spaces and tabs around the number."""
+    return s.strip(" \t")
+
+
+def parse_i64(s):
+    s = blanks(s)
+    if re.fullmatch(r"[+-]?[0-9]+", s):
+        return Opt(int(s))
+    return NONE
+
+
+def parse_f64(s):
+    s = blanks(s)
+    if re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", s):
+        return Opt(float(s))
+    return NONE
+
+
+def read_lines(path):
+    with open(path, newline="") as f:
+        text = f.read()
+    ls = text.split("\n")
+    if ls and ls[-1] == "":
+        ls.pop()
+    return [l[:-1] if l.endswith("\r") else l for l in ls]
+
+
+def read_csv(path, sep=",", header=True):
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f, delimiter=sep))
+    return rows[1:] if header else rows
+
+
+def sales(d, name="sales.csv"):
+    return [dict(id=int(r[0]), shop=r[1], item=r[2], amount=float(r[3]), qty=int(r[4]))
+            for r in read_csv(os.path.join(d, name))]
+
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def parse_date(s, fmt_="%Y-%m-%d %H:%M:%S"):
+    for f in (fmt_, fmt_.split(" ")[0]):
+        if not re.fullmatch(r"[0-9 :/.\-]+", s):
+            continue
+        try:
+            dt = datetime.datetime.strptime(s, f).replace(tzinfo=datetime.timezone.utc)
+        except ValueError:
+            continue
+        return Opt(int((dt - EPOCH).total_seconds()) * 1000)
+    return NONE
+
+
+def to_dt(t):
+    return EPOCH + datetime.timedelta(milliseconds=t)
+
+
+def format_date(t, f="%Y-%m-%d %H:%M:%S"):
+    return to_dt(t).strftime(f)
+
+
+def date_parts(t):
+    d = to_dt(t)
+    return (d.year, d.month, d.day, d.hour, d.minute, d.second, d.weekday(),
+            d.timetuple().tm_yday - 1)
+
+
+def keyed(d):
+    """The (key, value) pairs of a dict, as a keyed stream prints them."""
+    return [(k, v) for k, v in d.items()]
+
+
+def group(rows, key):
+    g = collections.OrderedDict()
+    for r in rows:
+        g.setdefault(key(r), []).append(r)
+    return g
+
+
+def arg(args, name, default):
+    """The value of --name in the test's arguments, or default."""
+    for i, a in enumerate(args[:-1]):
+        if a == "--" + name:
+            return args[i + 1]
+    return default
+
+
+# ---- the references ----
+
+def ref_wordcount(d, args):
+    c = collections.Counter()
+    for l in read_lines(arg(args, "input", None)):
+        c.update(words(l.lower()))
+    return {"stdout": lines(keyed(c))}
+
+
+def ref_wordcount_csv(d, args):
+    c = collections.Counter()
+    for l in read_lines(arg(args, "input", None)):
+        c.update(w for w in words(l.lower()) if len(w) > 1)
+    return {"counts.csv": csv_text(["key", "value"], keyed(c))}
+
+
+def ref_wordcount_stdout(d, args):
+    text = ref_wordcount_csv(d, args)["counts.csv"]
+    return {"stdout.csv": text}
+
+
+def collatz_steps(x):
+    c = 0
+    while x > 1:
+        x = x // 2 if x % 2 == 0 else 3 * x + 1
+        c += 1
+    return c
+
+
+def ref_collatz(d, args):
+    n = int(arg(args, "n", "3000"))
+    return {"stdout": lines([max((collatz_steps(x), x) for x in range(1, n))])}
+
+
+def ref_chains(d, args):
+    n = int(arg(args, "n", "5000"))
+    chain = []
+    for x in range(n):
+        x = x * 3 + 1
+        if x % 2 != 0:
+            continue
+        for y in (x, cdiv(x, 2), -x):
+            if cmod(y, 5) != 0:
+                chain.append((y, cmod(y, 7)))
+    strs = [str(x) + "!" for x in range(n) if x % 3 == 0]
+    strs = [s for s in strs if not s.endswith("3!")]
+    flat = sum(x % 5 for x in range(n) if x % 2 == 0)
+    s = sum(x // 3 for x in range(n) if x % 3 == 0)
+    return {"chain.txt": lines(chain), "strs.txt": lines(strs),
+            "flat_count.txt": lines([flat]), "sum.txt": lines([s])}
+
+
+def ref_keyed(d, args):
+    s = sales(d)
+    g = group(s, lambda r: r["shop"])
+    out = {}
+
+    def put(name, f):
+        out[name] = lines([(k, f(k, v)) for k, v in g.items()])
+
+    put("count.txt", lambda k, v: len(v))
+    put("sum_qty.txt", lambda k, v: sum(r["qty"] for r in v))
+    put("sum_amount.txt", lambda k, v: sum(r["amount"] for r in v))
+    put("min.txt", lambda k, v: (lambda r: (r["id"], r["amount"]))(
+        min(v, key=lambda r: (r["amount"], r["id"]))))
+    put("max.txt", lambda k, v: max(v, key=lambda r: (r["qty"], r["id"]))["id"])
+    put("avg.txt", lambda k, v: sum(r["amount"] for r in v) / len(v))
+    put("fold.txt", lambda k, v: (len(v), max(r["qty"] for r in v)))
+    put("reduce.txt", lambda k, v: max(v, key=lambda r: (r["amount"], r["id"]))["id"])
+    put("fold_assoc.txt", lambda k, v: (len(v), sum(r["qty"] for r in v)))
+    put("reduce_assoc.txt", lambda k, v: sum(r["qty"] for r in v))
+    fms = {}
+    for k, v in g.items():
+        vs = [len(k) * r["qty"] for r in v if r["qty"] > 10 and k != "east"]
+        if vs:
+            fms[k] = sum(vs)
+    out["filter_map_sum.txt"] = lines(keyed(fms))
+    fc = {}
+    for k, v in g.items():
+        c = sum((r["qty"] % 3) for r in v if r["item"].startswith("p"))
+        if c:
+            fc[k] = c
+    out["flat_count.txt"] = lines(keyed(fc))
+    out["pairs.txt"] = lines([(r["shop"], r["shop"] + ":" + r["item"]) for r in s])
+    return out
+
+
+def ref_keyed2(d, args):
+    n = int(arg(args, "n", "20000"))
+    xs = range(n)
+    out = {}
+
+    def agg(name, key, f, data=xs):
+        g = group(data, key)
+        out[name] = lines([(k, f(v)) for k, v in g.items()])
+
+    agg("mod_sum.txt", lambda x: x % 17, sum)
+    agg("tuple_count.txt", lambda x: (x % 3, x % 4 == 0), len)
+    agg("gb_count.txt", lambda x: x % 10, len)
+    agg("gb_sum.txt", lambda x: x % 7, lambda v: sum(2 * x for x in v))
+    agg("gb_reduce.txt", lambda x: x % 9, max)
+    agg("gb_fold.txt", lambda x: x % 5, lambda v: sum(x % 11 for x in v))
+    agg("gb_fold_vec.txt", lambda x: x % 4, lambda v: sorted(v), range(300))
+    vk = collections.Counter((x % 3, x % 2) for x in range(1000))   # keys [x % 3, x % 2]
+    out["vec_key.txt"] = lines([(list(k), c) for k, c in vk.items()])
+    ok = collections.Counter(-1 if x % 4 == 0 else x % 3 for x in range(1000))
+    out["opt_key.txt"] = lines([(NONE if k < 0 else Opt(k), c) for k, c in ok.items()])
+    mk = collections.Counter((str(x % 4), x % 2 == 0, str(x % 3)) for x in range(1000))
+    out["mixed_key.txt"] = lines([((a, b, [c]), n) for (a, b, c), n in mk.items()])
+    s = sales(d)
+    agg("gb_avg.txt", lambda r: r["item"], lambda v: sum(r["amount"] for r in v) / len(v), s)
+    agg("gb_avg_qty.txt", lambda r: r["item"], lambda v: sum(r["qty"] for r in v) / len(v), s)
+    return out
+
+
+def ref_whole(d, args):
+    n = int(arg(args, "n", "30000"))
+    xs = range(n)
+    s = sales(d)
+
+    def red(a, b):
+        if a % 977 > b % 977:
+            return a
+        if a % 977 < b % 977:
+            return b
+        return min(a, b)
+
+    r = xs[0]
+    for x in xs[1:]:
+        r = red(r, x)
+    out = {
+        "count.txt": [n],
+        "sum_sq.txt": [sum(x * x for x in xs)],
+        "min.txt": [min(xs, key=lambda x: (x - 12345) ** 2)],
+        "max.txt": [max(xs, key=lambda x: (x % 1000 * n - x, -x))],
+        "avg.txt": [sum(xs) / n],
+        "fold.txt": [sum(x % 13 for x in xs)],
+        "reduce.txt": [r],
+        "fold_assoc.txt": [max(x * 7919 % 10007 for x in xs)],
+        "fold_assoc_str.txt": [len([x for x in xs if x % 1000 == 0])],
+        "reduce_assoc.txt": [max((x % 101, -x) for x in xs)],
+        "empty_count.txt": [0],
+        "empty_sum.txt": [0],
+        "empty_fold.txt": [5],
+        "empty_reduce.txt": [0],
+        "empty_max.txt": [],
+        "sales_sum.txt": [sum(r["amount"] for r in s)],
+        "sales_max.txt": [(lambda r: (r["id"], r["shop"], r["amount"]))(
+            max(s, key=lambda r: (r["amount"], r["id"])))],
+        "sales_min.txt": [min(s, key=lambda r: (r["qty"], -r["id"]))["id"]],
+        "sales_avg.txt": [sum(r["qty"] for r in s) / len(s)],
+        "sales_figs.txt": [len([r for r in s if r["item"] == "fig"])],
+    }
+    return {k: lines(v) for k, v in out.items()}
+
+
+def ref_whole_tuple(d, args):
+    n = int(arg(args, "n", "30000"))
+    xs = range(n)
+    return {
+        "fold_assoc.txt": lines([(n, sum(xs), max(x % 1001 for x in xs))]),
+        "fold.txt": lines([(sum(x % 2 for x in xs), sum(x % 7 for x in xs))]),
+        "fold_vec.txt": lines([[-1] + [x for x in range(100) if x % 9 == 0]]),
+        "fold_record.txt": lines([(sum(range(100)), 100)]),
+    }
+
+
+def ref_keys(d, args):
+    n = int(arg(args, "n", "10000"))
+    s = sales(d)
+    out = {}
+    g = group(s, lambda r: r["shop"])
+    out["unkey_map.txt"] = lines([k + "=" + str(sum(r["qty"] for r in v)) for k, v in g.items()])
+    g = group(s, lambda r: r["item"])
+    out["unkey_swap.txt"] = lines([(len(v), k) for k, v in g.items()])
+    g = group(range(n), lambda x: x % 13)
+    out["key_by_sum.txt"] = lines([(k, sum(x * k for x in v)) for k, v in g.items()])
+    out["key_by_map.txt"] = lines([(x % 6, x + x % 6) for x in range(n) if x % 2 == (x % 6) % 2])
+    out["shuffle.txt"] = lines([x * 7 % 1000 for x in range(n) if x * 7 % 1000 < 500])
+    out["shuffle_count.txt"] = lines([n])
+    g = group(s, lambda r: r["qty"])
+    out["shuffle_group.txt"] = lines([(k, len(v)) for k, v in g.items()])
+    return out
+
+
+def ref_merge(d, args):
+    ls = read_lines(os.path.join(d, "words.txt")) + read_lines(os.path.join(d, "words2.txt"))
+    c = collections.Counter()
+    for l in ls:
+        c.update(w.lower() for w in words(l))
+    l2 = [l for l in read_lines(os.path.join(d, "words2.txt")) if len(l) > 40]
+    return {"merged_counts.txt": lines(keyed(c)),
+            "merged_lines.txt": lines([str(x) for x in range(1000)] + l2),
+            "merged_sum.txt": lines([sum(range(500)) - sum(range(1000, 1300))])}
+
+
+def ref_let2(d, args):
+    ws = [w for l in read_lines(os.path.join(d, "words.txt")) for w in words(l.lower())]
+    c = collections.Counter(w for w in ws if len(w) >= 5)
+    return {"total.txt": lines([len(ws)]), "long.csv": csv_text(["key", "value"], keyed(c))}
+
+
+def ref_csv(d, args):
+    out = {}
+    rows = read_csv(os.path.join(d, "quoted.csv"), sep=";")
+    recs = [dict(name=r[0], note=r[1], n=int(r[2]), score=float(r[3]), ok=r[4] == "true")
+            for r in rows]
+    out["quoted.txt"] = lines(["[" + r["name"] + "|" + r["note"] + "|" + fmt(r["n"]) + "|" +
+                               fmt(r["score"]) + "|" + fmt(r["ok"]) + "]" for r in recs])
+    g = group(recs, lambda r: r["ok"])
+    out["quoted_sum.txt"] = lines([(k, sum(r["n"] for r in v)) for k, v in g.items()])
+    rows = read_csv(os.path.join(d, "pairs.tsv"), sep="\t", header=False)
+    g = group(rows, lambda r: r[0])
+    out["pairs.txt"] = lines([(k, sum(int(r[1]) for r in v)) for k, v in g.items()])
+    rows = read_csv(os.path.join(d, "readings.csv"))
+    out["readings.txt"] = lines([(r[0], r[1] != "", int(r[2]) if r[2] else -1) for r in rows])
+    out["readings_sum.txt"] = lines([sum(round(float(r[1]) * 1000.0) for r in rows if r[1])])
+    ids = []
+    for r in read_csv(os.path.join(d, "skip.csv")):
+        try:
+            if len(r) == 5:
+                int(r[0]), float(r[3]), int(r[4])
+                ids.append(int(r[0]))
+        except ValueError:
+            pass
+    out["skip.txt"] = lines(ids)
+    rows = read_csv(os.path.join(d, "multiline.csv"))
+    out["multiline.txt"] = lines([(int(r[0]), len(r[1]), len(r[1].split("\n")), int(r[2]),
+                                   "\r" in r[1]) for r in rows])
+    return out
+
+
+def ref_lines(d, args):
+    out = {}
+    for name in ("crlf.txt", "blank.txt", "empty.txt", "words2.txt"):
+        ls = read_lines(os.path.join(d, name))
+        out[name] = lines([(len(l), "<" + l + ">") for l in ls])
+        out[name.replace(".txt", "_count.txt")] = lines([len(ls)])
+    ls = read_lines(os.path.join(d, "long.txt"))
+    out["long.txt"] = lines([(len(l), len(words(l)), l[:20]) for l in ls])
+    out["long_count.txt"] = lines([len(ls)])
+    return out
+
+
+def ref_sinks(d, args):
+    s = sales(d)
+    out = {}
+    out["records.csv"] = csv_text(
+        ["shop", "label", "total", "big"],
+        [(r["shop"], r["item"] + ', "' + str(r["id"]) + '"', r["amount"], r["amount"] > 500.0)
+         for r in s if r["qty"] > 15])
+    out["tuples.csv"] = csv_text(
+        ["_0._0", "_0._1", "_1", "_2"],
+        [(x, x % 3, NONE if x % 4 == 0 else Opt(x * 2),
+          "multi\nline %d" % x if x % 50 == 0 else "cr\r%d" % x if x % 70 == 0 else "v%d" % x)
+         for x in range(1000)])
+    g = group(range(5000), lambda x: x % 37)
+    out["keyed.csv"] = csv_text(["key", "value"], [(k, len(v)) for k, v in g.items()])
+    sel = [x for x in range(3000) if x % 7 == 3]
+    out["lines.txt"] = lines(["line " + str(x) for x in sel])
+    out["count.txt"] = lines([len(sel)])
+    out["zero.txt"] = lines([0])
+    out["stdout"] = lines([(x, x * x) for x in range(100)] + ["wl %d" % x for x in range(50)])
+    return out
+
+
+def ref_params(d, args):
+    n = int(arg(args, "n", "5"))
+    tag = arg(args, "tag", "default")
+    loud = arg(args, "loud", "false") == "true"
+    scale = float(arg(args, "scale", "1.0"))
+    use_file = arg(args, "use_file", "false") == "true"
+    rows = [(tag + "-" + str(x), tag.upper() if loud else tag.lower(),
+             round_half_away(x * scale * 100.0) / 100.0) for x in range(n)]
+    c = len(read_lines(arg(args, "input", None))) if use_file else 0
+    return {"stdout": lines(rows + ["lines " + str(c)])}
+
+
+def round_half_away(x):
+    import math
+    return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
+
+
+def ref_strings(d, args):
+    ls = read_lines(os.path.join(d, "words.txt"))
+    out = {}
+    props = []
+    for l in ls:
+        t = trim(l)
+        ws = words(l)
+        props.append((len(l), len(t), t.lower() == t, substr(t, 2, 5).upper(), len(l.split(",")),
+                      len(ws), "Beta" in l, t.startswith("the"), t.endswith(";"),
+                      str(len(ws)) + "w"))
+    out["props.txt"] = lines(props)
+    parts = ["<" + trim(p) + ">" for l in ls for p in l.split(";")]
+    out["split.txt"] = lines([p for p in parts if p != "<>"])
+    case = [(w, w.lower(), w.upper(), substr(w, 1, 100), substr(w, 10, 2))
+            for l in ls for w in words(l) if w.lower() != w]
+    out["case.txt"] = lines(case)
+    ns = read_lines(os.path.join(d, "nums.txt"))
+    out["parse.txt"] = lines([(parse_i64(l), parse_i64(trim(l)), parse_f64(trim(l)).is_some())
+                              for l in ns])
+    with open(os.path.join(d, "utf8.txt"), "rb") as f:
+        ub = f.read().split(b"\n")[:-1]
+    u = []
+    for l in ub:  # bytes, shown as latin-1 text and written back as the same bytes
+        t = (len(l), l.upper(), l.lower(), re.findall(rb"[A-Za-z0-9]+", l), l[1:4],
+             len(l.split(b"\xc3\xb6")))
+        u.append(tuple([x.decode("latin-1") if isinstance(x, bytes) else
+                        [w.decode("latin-1") for w in x] if isinstance(x, list) else x
+                        for x in t]))
+    out["utf8.txt"] = lines(u).encode("latin-1")
+    out["escapes.txt"] = lines([(s, len(s), str(len(s)) + "\n")
+                                for s in ["tab\there", 'q"uote', "hexAB", "back\\slash", "cr\rlf"]])
+    vs = [parse_i64(trim(l)) for l in ns]
+    out["to_str.txt"] = lines([str(v.v[0]) + "|" + str(-v.v[0]) + "|" + str(len(str(v.v[0])))
+                               for v in vs if v.is_some()])
+    return out
+
+
+def ref_vectors(d, args):
+    n = int(arg(args, "n", "2000"))
+    basic = []
+    for x in range(n):
+        v = [(i * 7 + x) % 11 for i in range(x % 9 + 1)]
+        acc = 0
+        for e in v:
+            acc = acc * 3 + e
+        amin = min(range(len(v)), key=lambda i: (v[i], i))
+        amax = min(range(len(v)), key=lambda i: (v[i] * v[i], i))  # argmax of -e*e
+        basic.append((x, v, len(v), v[0], sum(v), acc, amin, amax))
+    ops = []
+    for x in range(n):
+        v = list(range(x % 5, x % 5 + x % 7 + 1))
+        f = [x] * (x % 4 + 1)
+        upd = list(f)
+        upd[0] *= 10
+        st = list(v)
+        st[0] = 99
+        row = (x, v + f, v + [x, -1], (x % 6) in v, v[1:4], v[x % 9:x % 9 + 100], upd, st,
+               sorted(v, key=lambda e: -e), [a * 100 + b for a, b in zip(v, f)])
+        if x % 3 != 0 or x < 30:
+            ops.append(row)
+    ss = sum(e for x in range(n) for e in sorted([x % 13, x % 7, x % 5, x % 3]) if e > 1)
+    strs = ["".join(str(i) for i in range(x % 20)) for x in range(n)]
+    sorts = []
+    for x in range(n):
+        ps = [((i * x) % 3, "e" + str(i)) for i in range(x % 8)]
+        amax = max(range(len(ps)), key=lambda i: (ps[i][0], -i)) if ps else -1
+        amin = min(range(len(ps)), key=lambda i: (-ps[i][0], i)) if ps else -1
+        sorts.append((x, sorted(ps, key=lambda p: p[0]), sorted(p[1] for p in ps), sorted(ps),
+                      -1, -1, amax, amin, ["z"] * (x % 3), 0, False))
+    return {"sorts.txt": lines(sorts),
+            "basic.txt": lines(basic), "ops.txt": lines(ops), "sort_sum.txt": lines([ss]),
+            "strs.txt": lines([s for s in strs if len(s) > 5])}
+
+
+def ref_options(d, args):
+    ns = read_lines(os.path.join(d, "nums.txt"))
+    fixed = []
+    for l in ns:
+        o = parse_i64(trim(l))
+        if not o.is_some():
+            o = Opt(0)
+        fixed.append((o.is_some(), cmod(o.unwrap_or(-1), 1000)))
+    big = []
+    for l in ns:
+        o = parse_i64(l)
+        b = Opt(cdiv(o.unwrap_or(0), 1000)) if o.unwrap_or(0) > 1000 else NONE
+        big.append((not o.is_some(), b, o == NONE, b.is_some() == (o.unwrap_or(0) > 1000)))
+    even = [v for v in (parse_i64(l) for l in ns) if v.is_some() and v.v[0] % 2 == 0]
+    return {"fixed.txt": lines(fixed), "big.txt": lines(big), "even.txt": lines([len(even)])}
+
+
+def ref_dates(d, args):
+    ls = read_lines(os.path.join(d, "dates.txt"))
+    parts = []
+    for l in ls:
+        t = parse_date(l)
+        if t.is_some():
+            v = t.v[0]
+            parts.append((l, v, format_date(v), format_date(v, "%d/%m/%Y %H.%M")) + date_parts(v))
+        else:
+            parts.append((l, -1, "none", "", 0, 0, 0, 0, 0, 0, 0, 0))
+    rt = []
+    for l in ls:
+        t = parse_date(l)
+        if t.is_some():
+            s = format_date(t.v[0], "%d/%m/%Y %H:%M")
+            rt.append((s, parse_date(s, "%d/%m/%Y %H:%M")))
+    gen = []
+    for i in range(500):
+        t = i * 86400000 * 37 + i * 3600123
+        gen.append((t, format_date(t, "%Y%m%d-%H%M%S"), date_parts(t)[6],
+                    date_parts(t + 86400000)[7]))
+    return {"parts.txt": lines(parts), "roundtrip.txt": lines(rt), "generated.txt": lines(gen)}
+
+
+def ref_records(d, args):
+    n = int(arg(args, "n", "3000"))
+    segs = []
+    for i in range(n):
+        a = (i % 17, i % 5)
+        b = (i % 3, -(i % 11))
+        dist = abs(a[0] - b[0]) + abs(a[1] - b[1])
+        m = (cdiv(a[0] + b[0], 2), cdiv(a[1] + b[1], 2))
+        if dist > 3 and a != b:
+            segs.append("s%d %d %d %s" % (i, dist, m[0] + m[1], fmt(m == (0, 0))))
+
+    def fib(k):
+        a, b = 0, 1
+        for _ in range(k):
+            a, b = b, a + b
+        return a
+
+    import math
+    fns = [(k, fib(k), (k * 7) % 2 == 0, math.gcd(k, 60)) for k in range(25)]
+    tail = [sum(range(1_000_001 + k)) for k in range(4)]
+    squares = [x * x for x in range(n) if x * x % 10 == 6]
+    blocks = 0
+    for i in range(n):
+        q, r = i // 7, (2 * i) % 7
+        blocks += q * 100 + r + 3 * i
+    g = collections.Counter((i % 23, i % 19) for i in range(n))
+    rk = [(p[0], p[1], c) for p, c in g.items() if p[0] == p[1] or c > 7]
+    trees = [(x, sum(3 ** i for i in range(x + 1)), x + 1, 3 if x else 0, "n%d" % x if x else "leaf")
+             for x in range(6)]
+    return {"trees.txt": lines(trees),
+            "segs.txt": lines(segs), "fns.txt": lines(fns), "tail.txt": lines(tail),
+            "squares.txt": lines(squares), "blocks.txt": lines([blocks]),
+            "record_keys.txt": lines(rk)}
+
+
+def ref_sources(d, args):
+    n = int(arg(args, "n", "4000"))
+    return {
+        "generate.txt": lines([(i, i * i % 1009) for i in range(n) if i * i % 1009 < 100]),
+        "from.txt": lines([(s, len(s)) for s in ["alpha", "beta", "gamma", "delta", "epsilon"]]),
+        "from_seq.txt": lines([3 * sum(range(n))]),
+        "range_neg.txt": lines([x for x in range(-50, 50) if cmod(x, 7) == 0]),
+    }
+
+
+def wrap(x):
+    """x as a 64-bit two's complement integer."""
+    x &= (1 << 64) - 1
+    return x - (1 << 64) if x >= 1 << 63 else x
+
+
+def ref_math(d, args):
+    import math
+    n = int(arg(args, "n", "3000"))
+    ints = []
+    for x in range(-n, n):
+        if cmod(x, 7) == 0 or cmod(x, 11) == 0:
+            ints.append((x, abs(x), cdiv(x, 7), cmod(x, 7), cdiv(-x, 3), min(x, 100), max(x, -100),
+                         x & 0xff, x | 6, x ^ 0x5555, wrap(x << 3),
+                         (x & ((1 << 64) - 1)) >> 60, (x & ((1 << 64) - 1)) >> 1,
+                         wrap(1 << (cmod(x, 64) & 63))))
+    floats = []
+    for x in range(-n, n):
+        if cmod(x, 13) == 0:
+            f = x / 8.0
+            floats.append((x, abs(f), float(math.floor(f)), float(math.ceil(f)),
+                           float(round_half_away(f)), round_half_away(f * 2.0) / 2.0,
+                           int(f * 3.7), math.sqrt(abs(f)), 2.0 ** (f / 100.0), math.exp(f / 1000.0),
+                           math.log(abs(f) + 1.0), min(f, 1.5), max(f, -1.5)))
+    ordered = [(min((x % 5, "b"), (x % 3, "a")), max(x % 4 == 0, x % 6 == 0),
+                min("x" + str(x % 10), "x5")) for x in range(n)]
+    return {"ints.txt": lines(ints), "floats.txt": lines(floats), "ordered.txt": lines(ordered)}
+
+
+def ref_csv_keys(d, args):
+    segs = [(i, i % 7, -i, i // 3, "s" + str(i)) for i in range(500)]
+    g = group(range(500), lambda i: i % 9)
+    kr = [(k, k, max(v)) for k, v in g.items()]
+    g = group(range(500), lambda i: (i % 4, "k" + str(i % 3)))
+    tk = [(k[0], k[1], len(v)) for k, v in g.items()]
+    P = lambda x, y: Rec("Point", x=x, y=y)
+    st = [Rec("Seg", a=P(i, 0), b=P(0, i), name="n") for i in range(3)]
+    return {"segs.csv": csv_text(["a.x", "a.y", "b.x", "b.y", "name"], segs),
+            "keyed_record.csv": csv_text(["key", "x", "y"], kr),
+            "tuple_key.csv": csv_text(["key._0", "key._1", "value"], tk),
+            "segs.txt": lines(st)}
+
+
+def ref_stress(d, args):
+    n = int(arg(args, "n", "200000"))
+    c = collections.Counter(x % 50021 for x in range(n))
+    sc = collections.Counter("key-%d-%d" % (x % 7919, x % 3) for x in range(n))
+    sf = {}
+    vf = {}
+    for x in range(n):
+        sf.setdefault(x % 10, 0)
+        if x % 997 == 0:
+            sf[x % 10] += len("v%d," % x)
+        if x % 3 == 0:
+            vf.setdefault(x % 10, []).append(x)
+    return {"keys.txt": lines([len(c)]),
+            "keys_sum.txt": lines([sum(k * v for k, v in c.items())]),
+            "str_keys.txt": lines([len(sc)]),
+            "str_keys_sum.txt": lines([sum(len(k) * v + v * v for k, v in sc.items())]),
+            "str_fold.txt": lines(keyed(sf)),
+            "flat.txt": lines([sum(x % 100 for x in range(20000))]),
+            "shuffled_strs.txt": lines([str(x) * 2 for x in range(n) if str(x).endswith("77")])}
+
+
+def ref_fold_push(d, args):
+    n = int(arg(args, "n", "200000"))
+    xs = range(n)
+    half = range(n // 2)
+    thirds = [x for x in half if x % 3 == 0]
+    g = group(xs, lambda x: x % 10)
+    return {"whole.txt": lines([(n // 2, sum(half) % 1000003, n // 2 - 1)]),
+            "whole_if.txt": lines([(len(thirds), sum(thirds) % 1000003)]),
+            "keyed.txt": lines([(k, (len(v), sum(v), min(v))) for k, v in g.items()]),
+            "keyed_assoc.txt": lines([(k, (len(v), sum(v))) for k, v in g.items()]),
+            "group_by_fold.txt": lines([(k, (len(v), max(v))) for k, v in g.items()])}
+
+
+def ref_graphs(d, args):
+    n = int(arg(args, "n", "10000"))
+    xs = range(n)
+    c7 = collections.Counter(x % 7 for x in xs)
+    c100 = collections.Counter(x % 100 for x in xs)
+    s13 = collections.Counter()
+    for x in xs:
+        s13[x % 13] += x
+    return {"diamond_count.txt": lines([n + len([x for x in xs if x % 3 == 0])]),
+            "self_merge.txt": lines([2 * sum(x % 10 for x in xs)]),
+            "all.txt": lines([str(x) for x in xs]),
+            "merge3.txt": lines([k * c for k, c in c7.items()] + list(range(10)) + list(range(5))),
+            "count_of_counts.txt": lines(keyed(collections.Counter(c100.values()))),
+            "agg_sum.txt": lines([sum(v % 1000 for v in s13.values())])}
+
+
+def ref_nested(d, args):
+    return {
+        "from_nested.txt": lines(["x3", "y7"]),
+        "vec_vec.txt": lines([[[x, x], [x + 1]] for x in range(3)]),
+        "vec_nested_tuple.txt": lines([[(x, (x * 2, 1))] for x in range(3)]),
+    }
+
+
+def ref_fail_late_ok(d, args):
+    return {"good.csv": csv_text(["_0", "_1"], [(x, x * x) for x in range(100)]),
+            "good.txt": lines(range(100)),
+            "bad.csv": csv_text(["value"], [(x,) for x in range(2000)])}
+
+
+def ref_inspect(d, args):
+    return {"counts.txt": lines([3])}
+
+
+def ref_empty(d, args):
+    return {"stdout": ""}
+
+
+REFS = {name[4:]: f for name, f in globals().items() if name.startswith("ref_")}
+
+
+def main():
+    """Either TEST DATA EXPDIR [ARG...], or --batch DATA: then each line of standard input is
+    `EXPDIR TEST ARG...` in shell quoting. Exits non-zero if a reference failed."""
+    if sys.argv[1] == "--batch":
+        import shlex
+        import traceback
+        data = sys.argv[2]
+        status = 0
+        for line in sys.stdin:
+            expdir, test, *args = shlex.split(line)
+            try:
+                write(test, data, expdir, args)
+            except Exception:
+                status = 1
+                print("ref.py: the reference %s failed:" % test, file=sys.stderr)
+                traceback.print_exc()
+                open(os.path.join(expdir, "REF-FAILED"), "w").close()
+        return status
+    test, data, expdir = sys.argv[1:4]
+    write(test, data, expdir, sys.argv[4:])
+    return 0
+
+
+def write(test, data, expdir, args):
+    os.makedirs(expdir, exist_ok=True)
+    for name, text in REFS[test](data, args).items():
+        if isinstance(text, bytes):
+            with open(os.path.join(expdir, name), "wb") as f:
+                f.write(text)
+        else:
+            with open(os.path.join(expdir, name), "w", newline="") as f:
+                f.write(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
