@@ -79,8 +79,13 @@ int cc_build(const char *csrc, const CcOpts *o)
     snprintf(src, sizeof src, "%s/job.c", dir);
     snprintf(lib, sizeof lib, "%s/libflowrt.a", cc_lib_dir());
     const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
+#ifdef FLOWC_SANITIZE  /* a sanitized flowc links a sanitized runtime: so are its jobs */
+    char *san = "-fsanitize=address,undefined";
+#else
+    char *san = "-w";
+#endif
     char *argv[] = {(char *)cc, "-std=c99", "-DFL_NATIVE", (char *)(o->opt3 ? "-O3" : "-O2"), (char *)(o->opt3 ? "-march=native" : "-g0"),
-                    "-w", "-o", (char *)o->out, src, lib, "-lxxhash", "-lpthread", "-lm", NULL};
+                    "-w", san, "-o", (char *)o->out, src, lib, "-lxxhash", "-lpthread", "-lm", NULL};
     int rc = cc_run(argv);
     if (rc != 0) {
         fprintf(stderr, "flowc: internal error: %s failed on the generated code (a flowc bug; please report "

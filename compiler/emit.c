@@ -250,7 +250,8 @@ int emit_program(FILE *out, Program *p, const Plan *plan, const Stages *st, Aren
     for (int i = 0; i < p->nitems; i++)
         nparams += p->items[i]->kind == IT_PARAM;
     fprintf(out, "static const fl_job_def job = {\"%s\", %d, job_stages, %d, job_params, job_init};\n\n"
-                 "int main(int argc, char **argv) { return fl_main(&job, argc, argv); }\n",
+                 "int main(int argc, char **argv)\n{\n    int rc = fl_main(&job, argc, argv);\n"
+                 "    fl_arena_free(&g_arena);\n    return rc;\n}\n",
             job_name, st->n, nparams);
     for (int i = 0; i < S_COUNT; i++)
         free(e.sect[i].buf);
