@@ -47,8 +47,8 @@ static const OpDef ops_table[] = {
     {"keyed", "keyed<K, T>.parallelism(n: i64) -> keyed<K, T>", KT, HK_NONE, "runs the operators before it with n tasks"},
 
     /* ---- aggregations of a whole stream: one element out ---- */
-    {"aggregate", "stream<T>.fold(init: A, f: (A, T) -> A) -> stream<A>", 0, HK_NONE, "folds every element in order, on one task"},
-    {"aggregate", "stream<T>.reduce(f: (T, T) -> T) -> stream<T>", 0, HK_NONE, "reduces every element in order, on one task"},
+    {"aggregate", "stream<T>.fold(init: A, f: (A, T) -> A) -> stream<A>", 0, HK_NONE, "folds every element on one task (each upstream task's elements in order)"},
+    {"aggregate", "stream<T>.reduce(f: (T, T) -> T) -> stream<T>", 0, HK_NONE, "reduces every element on one task (each upstream task's elements in order)"},
     {"aggregate", "stream<T>.fold_assoc(init: A, local: (A, T) -> A, merge: (A, A) -> A) -> stream<A>", 0, HK_NONE, "each task folds its elements, then the partial results are merged"},
     {"aggregate", "stream<T>.reduce_assoc(f: (T, T) -> T) -> stream<T>", 0, HK_NONE, "each task reduces its elements, then the partial results are reduced"},
     {"aggregate", "stream<T>.count() -> stream<i64>", 0, HK_NONE, "the number of elements"},
