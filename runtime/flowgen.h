@@ -104,7 +104,7 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
     } NAME;                                                                             \
     static void NAME##_free(NAME *h)                                                    \
     {                                                                                   \
-        free(h->slots);                                                                 \
+        fl_table_free(h->slots, h->cap * (fl_i64)sizeof(NAME##_slot));                  \
         h->slots = 0;                                                                   \
         h->cap = h->n = 0;                                                              \
     }                                                                                   \
@@ -119,13 +119,13 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
     {                                                                                   \
         NAME old = *h;                                                                  \
         h->cap = old.cap ? old.cap * 2 : 1024;                                          \
-        h->slots = (NAME##_slot *)fl_calloc(h->cap, (fl_i64)sizeof(NAME##_slot));       \
+        h->slots = (NAME##_slot *)fl_table_alloc(h->cap * (fl_i64)sizeof(NAME##_slot)); \
         for (fl_i64 i = 0; i < old.cap; i++)                                            \
             if (old.slots[i].used) {                                                    \
                 fl_i64 j = NAME##_find(h, old.slots[i].key, old.slots[i].hash);         \
                 h->slots[j] = old.slots[i];                                             \
             }                                                                           \
-        free(old.slots);                                                                \
+        fl_table_free(old.slots, old.cap * (fl_i64)sizeof(NAME##_slot));                \
     }                                                                                   \
     static inline fl_i64 NAME##_at(NAME *h, K key, fl_u64 hv, int *fresh)               \
     {                                                                                   \

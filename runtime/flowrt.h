@@ -45,6 +45,10 @@ void *fl_arena_grow(fl_arena *a, fl_i64 size);   /* slow path of fl_alloc */
 void fl_arena_free(fl_arena *a);                  /* frees every block; a is empty after */
 /* Zeroed memory for n elements of size bytes, or the job ends with "out of memory". */
 void *fl_calloc(fl_i64 n, fl_i64 size);
+/* Zeroed memory for a hash table of `bytes`: large ones are mapped with huge
+ * pages where possible and populated up front (no page faults while probing). */
+void *fl_table_alloc(fl_i64 bytes);
+void fl_table_free(void *p, fl_i64 bytes);
 
 static inline void *fl_alloc(fl_arena *a, fl_i64 size)
 {
