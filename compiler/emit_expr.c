@@ -104,6 +104,10 @@ static const char *ex_arith(Emit *e, Expr *x, const char *l, const char *r)
             return arena_printf(e->a, "fl_fmod(%s, %s)", l, r);
         return arena_printf(e->a, "(%s %c %s)", l, op, r);
     }
+    Expr *rx = x->u.bin.rhs;
+    if ((op == '/' || op == '%') && (rx->kind == EX_INT || rx->kind == EX_DURATION) && rx->u.ival != 0 &&
+        rx->u.ival != -1)  /* a constant divisor needs no check (and tcc inlines nothing) */
+        return arena_printf(e->a, "(%s %c %s)", l, op, r);
     if (op == '/')
         return arena_printf(e->a, "fl_div(%s, %s)", l, r);
     if (op == '%')
