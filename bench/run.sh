@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# bench/run.sh - flowc benchmarks (make bench): word count (uniform and Zipf
+# inputs) and collatz, each as a flowc native binary (-O2 and -O3), with the
+# flowc JIT (flowc run) and as a hand-written C baseline, at 2 threads and 1;
+# then the time to first result of `flowc run` on the sample input. Checks
+# that every variant gives the baseline's output before timing it, and
+# prints one table of wall times (best of --runs) and flowc/baseline ratios.
+#
+#   bench/run.sh [--size MB] [--runs N] [--collatz-n N] [--threads "2 1"]
+#
+#   --size MB       word count input size in MB of 10^6 bytes (default 500)
+#   --runs N        timed runs per cell, the best is reported (default 3); a
+#                   cell whose first run takes longer than SLOW_S (default
+#                   60) seconds is run once
+#   --collatz-n N   collatz bound (default 100000000)
+#   --threads LIST  thread counts (default "2 1")
+#
+# Needs build/flowc (runs make if it is missing), cc, python3, awk, GNU time
+# (/usr/bin/time), libxxhash.
+# Inputs, binaries and outputs go to bench/data/ (generated inputs are kept
+# and reused).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+SIZE=500
+RUNS=3
+CN=100000000
+THREADS="2 1"
+SLOW_S=${SLOW_S:-60}
+TUNED="--batch 64 --prefault"     # wc_baseline's tunings, reported as "C tuned"
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --size) SIZE=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --collatz-n) CN=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+FLOWC=build/flowc
+D=bench/data
+mkdir -p "$D"
+[ -x "$FLOWC" ] || make
+log() { echo "== $*" >&2; }
+
+# ---- build ----
+log "building the baselines (cc -O2) and the flowc binaries"
+cc -O2 -pthread bench/wc_baseline.c -o "$D/wc_baseline" -lxxhash
+cc -O2 -pthread bench/collatz_baseline.c -o "$D/collatz_baseline"
+$FLOWC build examples/wordcount.flow -o "$D/wc_flowc"
+$FLOWC build examples/wordcount.flow -o "$D/wc_flowc_O3" -O3
+$FLOWC build examples/collatz.flow -o "$D/collatz_flowc"
+$FLOWC build examples/collatz.flow -o "$D/collatz_flowc_O3" -O3
+
+# ---- inputs ----
+BYTES=$((SIZE * 1000000))
+UNI="$D/words_${SIZE}MB.txt"
+ZIPF="$D/words_zipf_${SIZE}MB.txt"
+for f in "$UNI" "$ZIPF"; do
+    if [ ! -s "$f" ]; then
+        log "generating $f"
+        z=; [ "$f" = "$ZIPF" ] && z=--zipf
+        python3 bench/gen_words.py --bytes "$BYTES" $z -o "$f.tmp"
+        mv "$f.tmp" "$f"
+    fi
+done
+
+# ---- helpers ----
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }     # calc EXPR: a number
+is() { awk "BEGIN { exit !($1) }"; }                  # is CONDITION: a status
+
+# best_of CMD...: run the command RUNS times; print the best wall time and
+# the best CPU time (user + sys, all threads) in seconds. A first run over
+# SLOW_S seconds is the only one. When EXPECT is set, every run's standard
+# output must be exactly that.
+best_of() {
+    local best= cbest= t c i out=/dev/null tf="$D/time.out"
+    [ -n "${EXPECT:-}" ] && out="$D/last.out"
+    for ((i = 0; i < RUNS; i++)); do
+        /usr/bin/time -f '%e %U %S' -o "$tf" "$@" >"$out" || { echo "run.sh: failed: $*" >&2; exit 1; }
+        if [ -n "${EXPECT:-}" ] && [ "$(cat "$out")" != "$EXPECT" ]; then
+            echo "run.sh: $* printed '$(head -c 200 "$out")', expected '$EXPECT'" >&2
+            exit 1
+        fi
+        t=$(tail -n 1 "$tf" | awk '{print $1}')
+        c=$(tail -n 1 "$tf" | awk '{print $2 + $3}')
+        if [ -z "$best" ] || is "$t < $best"; then best=$t; fi
+        if [ -z "$cbest" ] || is "$c < $cbest"; then cbest=$c; fi
+        is "$t > $SLOW_S" && break
+    done
+    [ -n "${EXPECT:-}" ] && rm -f "$out"
+    rm -f "$tf"
+    printf '%.2f %.2f' "$best" "$cbest"
+}
+
+ROWS=()
+TARGETS=()
+# target WHAT RATIO LIMIT: a line saying whether RATIO <= LIMIT
+target() {
+    local m=missed
+    is "$2 <= $3" && m=met
+    TARGETS+=("$(printf '%-44s %6.2fx  (target <= %sx): %s' "$1" "$2" "$3" "$m")")
+}
+
+# row BENCH THREADS VARIANT "WALL CPU" "BASE_WALL CPU" ["TUNED_WALL CPU"]
+row() {
+    local w c bw tw r1 r2=-
+    read -r w c <<<"$4"
+    bw=${5%% *}
+    r1=$(printf '%.2fx' "$(calc "$w / $bw")")
+    if [ -n "${6:-}" ]; then
+        tw=${6%% *}
+        r2=$(printf '%.2fx' "$(calc "$w / $tw")")
+    fi
+    ROWS+=("$(printf '%-10s %7s  %-18s %8.2f %8.2f  %7s  %8s' "$1" "$2" "$3" "$w" "$c" "$r1" "$r2")")
+    echo "   $1 t=$2 $3: $w s wall, $c s cpu" >&2
+}
+
+# sorted word count output of the flowc side (header dropped) vs the baseline
+check_wc() {
+    local name=$1 input=$2
+    log "checking the word count outputs on $input"
+    "$D/wc_baseline" "$input" --threads 2 | LC_ALL=C sort > "$D/$name.base.out"
+    "$D/wc_baseline" "$input" --threads 2 $TUNED | LC_ALL=C sort | cmp -s - "$D/$name.base.out" ||
+        { echo "run.sh: wc_baseline $TUNED differs from wc_baseline" >&2; exit 1; }
+    local v
+    for v in native native-O3 jit; do
+        case $v in
+        native) "$D/wc_flowc" --input "$input" --output "$D/$name.$v.csv" --threads 2 ;;
+        native-O3) "$D/wc_flowc_O3" --input "$input" --output "$D/$name.$v.csv" --threads 2 ;;
+        jit) $FLOWC run examples/wordcount.flow --input "$input" --output "$D/$name.$v.csv" --threads 2 ;;
+        esac
+        head -n 1 "$D/$name.$v.csv" | grep -qx 'key,value' || { echo "run.sh: $v: no CSV header" >&2; exit 1; }
+        tail -n +2 "$D/$name.$v.csv" | LC_ALL=C sort > "$D/$name.$v.out"
+        if ! cmp -s "$D/$name.base.out" "$D/$name.$v.out"; then
+            echo "run.sh: word count ($name, flowc $v) differs from the baseline:" >&2
+            diff "$D/$name.base.out" "$D/$name.$v.out" | head >&2
+            exit 1
+        fi
+        rm -f "$D/$name.$v.csv" "$D/$name.$v.out"
+    done
+    echo "   ok: $(wc -l < "$D/$name.base.out") distinct words; flowc native, -O3 and JIT agree with the baseline" >&2
+    rm -f "$D/$name.base.out"
+}
+
+bench_wc() {
+    local name=$1 input=$2 t b bt s
+    for t in $THREADS; do
+        log "word count ($name), $t thread(s)"
+        b=$(best_of "$D/wc_baseline" "$input" --threads "$t")
+        bt=$(best_of "$D/wc_baseline" "$input" --threads "$t" $TUNED)
+        row "$name" "$t" "C baseline" "$b" "$b" "$bt"
+        row "$name" "$t" "C tuned" "$bt" "$b" "$bt"
+        s=$(best_of "$D/wc_flowc" --input "$input" --output /dev/null --threads "$t")
+        row "$name" "$t" "flowc native -O2" "$s" "$b" "$bt"
+        target "$name, $t thread(s): flowc native -O2 / C" "$(calc "${s%% *} / ${b%% *}")" 1.3
+        s=$(best_of "$D/wc_flowc_O3" --input "$input" --output /dev/null --threads "$t")
+        row "$name" "$t" "flowc native -O3" "$s" "$b" "$bt"
+        s=$(best_of $FLOWC run examples/wordcount.flow --input "$input" --output /dev/null --threads "$t")
+        row "$name" "$t" "flowc JIT" "$s" "$b" "$bt"
+        target "$name, $t thread(s): flowc JIT / C" "$(calc "${s%% *} / ${b%% *}")" 4
+    done
+}
+
+# ---- run ----
+MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB memory"
+REV="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain -- compiler runtime 2>/dev/null | grep -q . && echo ' (compiler/ or runtime/ modified)' || true)"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "machine: $MACHINE; flowc at $REV; load average at start: $LOAD0" >&2
+
+check_wc "wc-uniform" "$UNI"
+check_wc "wc-zipf" "$ZIPF"
+
+log "collatz (n = $CN): the baseline's result; every timed flowc run must print it too"
+CEXPECT=$("$D/collatz_baseline" --n "$CN" --threads 2)
+echo "   $CEXPECT" >&2
+
+bench_wc "wc-uniform" "$UNI"
+bench_wc "wc-zipf" "$ZIPF"
+
+EXPECT=$CEXPECT
+for t in $THREADS; do
+    log "collatz, $t thread(s)"
+    b=$(best_of "$D/collatz_baseline" --n "$CN" --threads "$t")
+    row "collatz" "$t" "C baseline" "$b" "$b"
+    s=$(best_of "$D/collatz_flowc" --n "$CN" --threads "$t")
+    row "collatz" "$t" "flowc native -O2" "$s" "$b"
+    s=$(best_of "$D/collatz_flowc_O3" --n "$CN" --threads "$t")
+    row "collatz" "$t" "flowc native -O3" "$s" "$b"
+    s=$(best_of $FLOWC run examples/collatz.flow --n "$CN" --threads "$t")
+    row "collatz" "$t" "flowc JIT" "$s" "$b"
+done
+EXPECT=
+
+log "time to first result: flowc run examples/wordcount.flow (sample input), 10 runs"
+ttfr=()
+for i in $(seq 10); do
+    t0=$(now)
+    $FLOWC run examples/wordcount.flow >/dev/null
+    t1=$(now)
+    ttfr+=("$(calc "$t1 - $t0")")
+done
+med=$(printf '%s\n' "${ttfr[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", (a[5]+a[6])/2}')
+
+echo
+echo "flowc benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'); flowc at $REV"
+echo "machine: $MACHINE; load average at start: $LOAD0, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "word count: ${SIZE} MB of 8-letter words (8 per line), 1,000,000-word vocabulary;"
+echo "  C baseline: bench/wc_baseline.c as written; C tuned: the same with $TUNED"
+echo "collatz: n = $CN"
+echo "best of $RUNS runs (one run when over ${SLOW_S} s): wall seconds, and CPU seconds (user + sys);"
+echo "ratios are of wall times"
+echo
+printf '%-10s %7s  %-18s %8s %8s  %7s  %8s\n' "benchmark" "threads" "variant" "wall s" "cpu s" "vs C" "vs tuned"
+printf '%s\n' "${ROWS[@]}"
+echo
+printf '%s\n' "${TARGETS[@]}"
+echo "time to first result (flowc run examples/wordcount.flow, median of 10): $med s (target < 0.3 s: $(
+    is "$med < 0.3" && echo met || echo missed))"
