@@ -92,6 +92,19 @@ const char *ex_lambda(Emit *e, Expr *lambda, const char **args, int nargs)
 
 /* ---- operators ---- */
 
+/* x / 2^k and x % 2^k by shifts, truncating toward zero like C's division
+ * (tcc emits idiv for a constant divisor; gcc does this itself). */
+static const char *ex_div_pow2(Emit *e, char op, const char *l, int64_t d)
+{
+    int k = 0;
+    while ((1LL << k) < d)
+        k++;
+    const char *q = arena_printf(e->a, "((%s + (fl_i64)((fl_u64)(%s >> 63) >> %d)) >> %d)", l, l, 64 - k, k);
+    if (op == '/')
+        return q;
+    return arena_printf(e->a, "((fl_i64)((fl_u64)%s - ((fl_u64)%s << %d)))", l, q, k);
+}
+
 static const char *ex_arith(Emit *e, Expr *x, const char *l, const char *r)
 {
     Type *t = ty(x->u.bin.lhs);
@@ -105,9 +118,11 @@ static const char *ex_arith(Emit *e, Expr *x, const char *l, const char *r)
         return arena_printf(e->a, "(%s %c %s)", l, op, r);
     }
     Expr *rx = x->u.bin.rhs;
-    if ((op == '/' || op == '%') && (rx->kind == EX_INT || rx->kind == EX_DURATION) && rx->u.ival != 0 &&
-        rx->u.ival != -1)  /* a constant divisor needs no check (and tcc inlines nothing) */
-        return arena_printf(e->a, "(%s %c %s)", l, op, r);
+    int lit = rx->kind == EX_INT || rx->kind == EX_DURATION;
+    if ((op == '/' || op == '%') && lit && rx->u.ival > 1 && !(rx->u.ival & (rx->u.ival - 1)))
+        return ex_div_pow2(e, op, l, rx->u.ival);
+    if ((op == '/' || op == '%') && lit && rx->u.ival != 0 && rx->u.ival != -1)
+        return arena_printf(e->a, "(%s %c %s)", l, op, r);  /* no check needed (and no call under tcc) */
     if (op == '/')
         return arena_printf(e->a, "fl_div(%s, %s)", l, r);
     if (op == '%')

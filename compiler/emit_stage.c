@@ -285,7 +285,7 @@ static void se_agg_finish(SE *x, PlanNode *n)
         const char *i = em_temp(e);
         em_line(e, "for (fl_i64 %s = 0; %s < h_n%d.cap; %s++) {", i, i, n->id, i);
         e->indent++;
-        em_line(e, "if (!h_n%d.slots[%s].used)", n->id, i);
+        em_line(e, "if (!h_n%d.slots[%s].hash)", n->id, i);
         em_line(e, "    continue;");
         const char *r = em_temp(e);
         em_line(e, "%s %s;", et_name(e, row_type(e, n)), r);
@@ -566,7 +566,7 @@ static void se_join_finish(SE *x, PlanNode *n)
     em_line(e, "if (jh1_n%d.cap) {", id);
     em_line(e, "    fl_u64 _h = %s(jr0_n%d[_l]._0);", et_helper(e, "hash", n->in[0]->key), id);
     em_line(e, "    fl_i64 _s = ht_n%d_1_find(&jh1_n%d, jr0_n%d[_l]._0, _h);", id, id, id);
-    em_line(e, "    if (jh1_n%d.slots[_s].used) _j = jh1_n%d.slots[_s].val;", id, id);
+    em_line(e, "    if (jh1_n%d.slots[_s].hash) _j = jh1_n%d.slots[_s].val;", id, id);
     em_line(e, "}");
     if (n->how >= 1) {
         em_line(e, "if (_j < 0) {");

@@ -87,16 +87,16 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
 }
 
 /* FL_HT(name, K, V, hash, eq): a table from K to V, open addressing with
- * linear probing over an array of slots {hash, key, value, used} (one cache
- * line per probe). name##_at(h, key, hv, &fresh) gives the index of key's
+ * linear probing over an array of slots {hash, key, value} (a string key and
+ * an i64 make 32 bytes: one cache line per probe; a hash of 0 marks an empty
+ * slot, so stored hashes have their top bit set). name##_at(h, key, hv, &fresh) gives the index of key's
  * slot (inserting it, with fresh = 1; the caller stores the value);
- * iteration: for i < h.cap, if h.slots[i].used. */
+ * iteration: for i < h.cap, if h.slots[i].hash. */
 #define FL_HT(NAME, K, V, HASH, EQ)                                                     \
     typedef struct NAME##_slot {                                                        \
-        fl_u64 hash;                                                                    \
+        fl_u64 hash; /* the key's hash with the top bit set; 0: an empty slot */        \
         K key;                                                                          \
         V val;                                                                          \
-        unsigned char used;                                                             \
     } NAME##_slot;                                                                      \
     typedef struct NAME {                                                               \
         NAME##_slot *slots;                                                             \
@@ -111,7 +111,8 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
     static fl_i64 NAME##_find(NAME *h, K key, fl_u64 hv)                                \
     {                                                                                   \
         fl_i64 i = (fl_i64)(hv & (fl_u64)(h->cap - 1));                                 \
-        while (h->slots[i].used && !(h->slots[i].hash == hv && EQ(h->slots[i].key, key))) \
+        fl_u64 tag = hv | (1ULL << 63);                                                 \
+        while (h->slots[i].hash && !(h->slots[i].hash == tag && EQ(h->slots[i].key, key))) \
             i = (i + 1) & (h->cap - 1);                                                 \
         return i;                                                                       \
     }                                                                                   \
@@ -121,7 +122,7 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
         h->cap = old.cap ? old.cap * 2 : 1024;                                          \
         h->slots = (NAME##_slot *)fl_table_alloc(h->cap * (fl_i64)sizeof(NAME##_slot)); \
         for (fl_i64 i = 0; i < old.cap; i++)                                            \
-            if (old.slots[i].used) {                                                    \
+            if (old.slots[i].hash) {                                                    \
                 fl_i64 j = NAME##_find(h, old.slots[i].key, old.slots[i].hash);         \
                 h->slots[j] = old.slots[i];                                             \
             }                                                                           \
@@ -132,11 +133,10 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
         if (2 * (h->n + 1) > h->cap)                                                    \
             NAME##_grow(h);                                                             \
         fl_i64 i = NAME##_find(h, key, hv);                                             \
-        *fresh = !h->slots[i].used;                                                     \
+        *fresh = !h->slots[i].hash;                                                     \
         if (*fresh) {                                                                   \
-            h->slots[i].used = 1;                                                       \
             h->slots[i].key = key;                                                      \
-            h->slots[i].hash = hv;                                                      \
+            h->slots[i].hash = hv | (1ULL << 63);                                       \
             h->n++;                                                                     \
         }                                                                               \
         return i;                                                                       \

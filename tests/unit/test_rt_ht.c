@@ -30,7 +30,7 @@ Test(ht, counts_many_integer_keys_through_resizes)
     cr_assert(h.cap >= 2 * h.n, "the table stays at most half full");
     fl_i64 total = 0, seen = 0;
     for (fl_i64 i = 0; i < h.cap; i++)
-        if (h.slots[i].used) {
+        if (h.slots[i].hash) {
             cr_assert_eq(h.slots[i].val, 3);
             cr_assert_eq(h.slots[i].key % 7919, 0);
             total += h.slots[i].val;
@@ -60,7 +60,7 @@ Test(ht, string_keys_compare_by_content)
     cr_assert(fresh, "a prefix is another key");
     cr_assert_eq(h.n, 3);
     fl_i64 k = ht_si_find(&h, sb, hash_str(sb));
-    cr_assert(h.slots[k].used);
+    cr_assert(h.slots[k].hash);
     cr_assert_eq(h.slots[k].val, 10);
     ht_si_free(&h);
 }
