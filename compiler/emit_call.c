@@ -404,6 +404,20 @@ static const char *vec_call(Emit *e, Expr *x, const char *n, const char **v, Exp
     return vec_simple(e, x, n, v, ex[0] && ex_is_owned(e, ex[0]));
 }
 
+/* words(lower(s)) as one pass over s (the word count's inner loop). */
+static const char *words_of_lower(Emit *e, Expr *x, const Op *op)
+{
+    Expr *a = strcmp(op->name, "words") ? NULL : sema_call_arg(x, op, 0);
+    const Op *inner = a && (a->kind == EX_CALL || a->kind == EX_METHOD) ? a->u.call.op : NULL;
+    if (!inner || !inner->def || strcmp(inner->name, "lower"))
+        return NULL;
+    const char *s = ex_expr(e, sema_call_arg(a, inner, 0));
+    const char *r = em_temp(e);
+    em_line(e, "%s %s;", et_name(e, ty(x)), r);
+    em_line(e, "%s.len = %s.cap = fl_words_lower(%s, %s, &%s.data);", r, r, e->arena, s, r);
+    return r;
+}
+
 const char *ex_call_value(Emit *e, Expr *x)
 {
     const Op *op = x->u.call.op;
@@ -417,6 +431,9 @@ const char *ex_call_value(Emit *e, Expr *x)
         em_unsupported(e, x->u.call.name_loc, arena_printf(e->a, "`%s` as a value (a phase)", op->name));
         return "0";
     }
+    const char *fused = words_of_lower(e, x, op);
+    if (fused)
+        return fused;
     Expr **ex;
     const char **v = call_args(e, x, op, &ex);
     const char *n = op->name, *r;

@@ -293,6 +293,8 @@ int fl_contains(fl_str s, fl_str p);
 /* Splits into *out (allocated in a); returns the number of parts. */
 fl_i64 fl_split(fl_arena *a, fl_str s, fl_str sep, fl_str **out);
 fl_i64 fl_words(fl_arena *a, fl_str s, fl_str **out);
+/* words(lower(s)) in one pass: the words lowercased (into a copy in a). */
+fl_i64 fl_words_lower(fl_arena *a, fl_str s, fl_str **out);
 fl_str fl_i64_str(fl_arena *a, fl_i64 v);
 fl_str fl_f64_str(fl_arena *a, double v);
 /* Dates: ms since 1970, UTC. parse returns 0 on success. */

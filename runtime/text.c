@@ -249,6 +249,26 @@ fl_i64 fl_words(fl_arena *a, fl_str s, fl_str **out)
     return n;
 }
 
+fl_i64 fl_words_lower(fl_arena *a, fl_str s, fl_str **out)
+{
+    char *buf = fl_alloc(a, s.len ? s.len : 1);
+    fl_str *v = fl_alloc(a, (s.len / 2 + 1) * (fl_i64)sizeof(fl_str));
+    fl_i64 n = 0, i = 0;
+    while (i < s.len) {
+        while (i < s.len && !is_word(s.ptr[i]))
+            i++;
+        fl_i64 start = i;
+        for (; i < s.len && is_word(s.ptr[i]); i++) {
+            char c = s.ptr[i];
+            buf[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+        }
+        if (i > start)
+            v[n++] = (fl_str){buf + start, i - start};
+    }
+    *out = v;
+    return n;
+}
+
 fl_str fl_i64_str(fl_arena *a, fl_i64 v)
 {
     char tmp[24];

@@ -379,3 +379,20 @@ Test(rt_text, date_parts)
         cr_assert_eq(back, ms - (ms % 1000 + 1000) % 1000, "round trip of %lld", ms);
     }
 }
+
+/* words(lower(s)) in one pass gives what the two calls give. */
+Test(rt_text, words_lower_matches_words_of_lower)
+{
+    fl_arena a = {0};
+    const char *cases[] = {"", "   ", "Hello, World!", "ABC def-GHI  x9Y\t\r\nZ", "a", "1 22 333", "Ünïcode BYTES ok"};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        fl_str s = {cases[c], (fl_i64)strlen(cases[c])};
+        fl_str *w1, *w2;
+        fl_i64 n1 = fl_words(&a, fl_lower(&a, s), &w1);
+        fl_i64 n2 = fl_words_lower(&a, s, &w2);
+        cr_assert_eq(n1, n2, "case %zu", c);
+        for (fl_i64 i = 0; i < n1; i++)
+            cr_assert(fl_str_eq(w1[i], w2[i]), "case %zu word %lld", c, (long long)i);
+    }
+    fl_arena_free(&a);
+}
