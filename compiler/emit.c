@@ -85,7 +85,6 @@ void em_line_dir(Emit *e, Loc loc)
 static void em_params(Emit *e, Program *p, EScope **globals)
 {
     static const char *kinds[] = {"FL_T_I64", "FL_T_F64", "FL_T_BOOL", "FL_T_STR"};
-    int n = 0;
     for (int i = 0; i < p->nitems; i++) {
         Item *it = p->items[i];
         if (it->kind != IT_PARAM)
@@ -99,10 +98,8 @@ static void em_params(Emit *e, Program *p, EScope **globals)
         em_sect(e, S_JOB, "    {\"%s\", %s, &p_%s, &p_%s_set, %s},\n", it->u.param.name, kinds[k],
                 it->u.param.name, it->u.param.name, ex_c_string(e, def));
         em_bind(e, it->u.param.name, arena_printf(e->a, "p_%s", it->u.param.name));
-        n++;
     }
     *globals = e->scope;
-    (void)n;
 }
 
 /* The body of the job's init function: defaults of params not given, and
@@ -136,7 +133,7 @@ static void em_init(Emit *e, Program *p)
 
 static const char *em_fn_sig(Emit *e, FnDecl *f)
 {
-    const char *sig = arena_printf(e->a, "static %s %s(fl_arena *_A", et_name(e, f->type->u.fn.ret), ex_fn_name(f->name));
+    const char *sig = arena_printf(e->a, "static %s %s(fl_arena *_A", et_name(e, f->type->u.fn.ret), f->name);
     for (int i = 0; i < f->nparams; i++)
         sig = arena_printf(e->a, "%s, %s a_%s", sig, et_name(e, f->type->u.fn.params[i]), f->params[i]->name);
     return arena_printf(e->a, "%s)", sig);

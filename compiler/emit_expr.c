@@ -10,7 +10,6 @@
 
 static Type *ty(Expr *x) { return type_prune(x->type); }
 
-const char *ex_fn_name(const char *name) { return name; }
 
 /* A temporary of type t initialised with value. */
 static const char *ex_let(Emit *e, Type *t, const char *value)
@@ -79,7 +78,7 @@ int ex_is_owned(Emit *e, Expr *x)
 const char *ex_lambda(Emit *e, Expr *lambda, const char **args, int nargs)
 {
     if (lambda->kind == EX_NAME) {  /* a function passed by name */
-        const char *call = arena_printf(e->a, "%s(%s", ex_fn_name(lambda->u.name.name), e->arena);
+        const char *call = arena_printf(e->a, "%s(%s", lambda->u.name.name, e->arena);
         for (int i = 0; i < nargs; i++)
             call = arena_printf(e->a, "%s, %s", call, args[i]);
         return ex_let(e, type_prune(lambda->type)->u.fn.ret, arena_printf(e->a, "%s)", call));
@@ -223,7 +222,7 @@ static const char *ex_record(Emit *e, Expr *x)
         vals[i] = ex_expr(e, x->u.rec.fields[i]->value);
     em_line(e, "%s %s;", et_name(e, t), v);
     for (int i = 0; i < x->u.rec.n; i++)
-        em_line(e, "%s.%s = %s;", v, et_field(x->u.rec.fields[i]->name), vals[i]);
+        em_line(e, "%s.%s = %s;", v, x->u.rec.fields[i]->name, vals[i]);
     return v;
 }
 
@@ -281,7 +280,7 @@ const char *ex_expr(Emit *e, Expr *x)
     case EX_BINARY: return ex_binary(e, x);
     case EX_CAST: return ex_cast(e, x);
     case EX_CALL: case EX_METHOD: return ex_call_value(e, x);
-    case EX_FIELD: return arena_printf(e->a, "%s.%s", ex_expr(e, x->u.field.recv), et_field(x->u.field.name));
+    case EX_FIELD: return arena_printf(e->a, "%s.%s", ex_expr(e, x->u.field.recv), x->u.field.name);
     case EX_TINDEX: return arena_printf(e->a, "%s._%d", ex_expr(e, x->u.field.recv), x->u.field.index);
     case EX_TUPLE: return ex_tuple(e, x);
     case EX_VEC: return ex_vector(e, x);

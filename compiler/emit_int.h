@@ -53,7 +53,6 @@ const char *em_lookup(Emit *e, const char *name);
 
 /* emit_type.c */
 const char *et_name(Emit *e, Type *t);          /* the C type of t */
-const char *et_field(const char *name);         /* C name of a record field */
 const char *et_helper(Emit *e, const char *what, Type *t);  /* copy, eq, hash, cmp, print, csv, csvh */
 
 /* emit_expr.c */
@@ -68,6 +67,5 @@ const char *ex_lambda_acc(Emit *e, Expr *lambda, const char **args, int nargs);
 /* Whether expression x names a fold's accumulator. */
 int ex_is_owned(Emit *e, Expr *x);
 void ex_bind_pattern(Emit *e, Pattern *p, const char *value, Type *t);
-const char *ex_fn_name(const char *name);
 
 #endif

@@ -174,7 +174,7 @@ static void se_agg_decl(SE *x, PlanNode *n)
 }
 
 /* acc (a C lvalue) folds in `in`: a value, or another accumulator. */
-static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int partial, int fresh_known)
+static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int partial)
 {
     Emit *e = x->e;
     const char *copy = et_helper(e, "copy", agg_acc(e, n));
@@ -214,11 +214,9 @@ static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int
         em_line(e, "%s = %s;", acc, r);
         e->arena = saved_arena;
         e->scope = saved;
-        (void)copy;
         return;
     }
     }
-    (void)fresh_known;
 }
 
 /* The first value of an accumulator. */
@@ -236,7 +234,7 @@ static void se_agg_first(SE *x, PlanNode *n, const char *acc, const char *in, in
     case AGG_FOLD: em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, ex_expr(e, n->init)); break;
     default: em_line(e, "memset(&%s, 0, sizeof %s);", acc, acc); break;
     }
-    se_agg_fold(x, n, acc, in, 0, 1);
+    se_agg_fold(x, n, acc, in, 0);
 }
 
 static void se_agg_update(SE *x, PlanNode *n, const char *row)
@@ -264,7 +262,7 @@ static void se_agg_update(SE *x, PlanNode *n, const char *row)
     e->indent--;
     em_line(e, "} else {");
     e->indent++;
-    se_agg_fold(x, n, acc, in, partial, 0);
+    se_agg_fold(x, n, acc, in, partial);
     e->indent--;
     em_line(e, "}");
 }
@@ -741,7 +739,7 @@ static void se_csv(SE *x, PlanNode *n)
     em_line(e, "}");
     em_line(e, "%s _row;", et_name(e, rt));
     for (int i = 0; i < nf; i++) {
-        const char *dst = rt->kind == TY_RECORD ? arena_printf(e->a, "_row.%s", et_field(rt->u.rec.fields[i].name))
+        const char *dst = rt->kind == TY_RECORD ? arena_printf(e->a, "_row.%s", rt->u.rec.fields[i].name)
                                                 : arena_printf(e->a, "_row._%d", i);
         const char *col = rt->kind == TY_RECORD ? rt->u.rec.fields[i].name : arena_printf(e->a, "%d", i);
         se_csv_field(x, rt->kind == TY_RECORD ? rt->u.rec.fields[i].type : rt->u.tuple.elems[i], dst, i, col);

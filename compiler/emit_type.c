@@ -16,7 +16,6 @@ typedef struct TypeName {
     Type *t;
 } TypeName;
 
-const char *et_field(const char *name) { return name; }
 
 static const char *et_prim(Type *t)
 {
@@ -56,7 +55,7 @@ static void et_record_body(Emit *e, TypeName *tn, Type *t)
         fields[i] = et_name(e, t->u.rec.fields[i].type);
     em_sect(e, S_TYPES, "struct %s {\n", tn->c);
     for (int i = 0; i < t->u.rec.n; i++)
-        em_sect(e, S_TYPES, "    %s %s;\n", fields[i], et_field(t->u.rec.fields[i].name));
+        em_sect(e, S_TYPES, "    %s %s;\n", fields[i], t->u.rec.fields[i].name);
     if (!t->u.rec.n)
         em_sect(e, S_TYPES, "    char empty;\n");
     em_sect(e, S_TYPES, "};\n");
@@ -132,7 +131,7 @@ static int et_parts(Emit *e, Type *t, const char ***acc, Type ***types)
     *acc = arena_alloc(e->a, sizeof(char *) * (size_t)(n + 1));
     *types = arena_alloc(e->a, sizeof(Type *) * (size_t)(n + 1));
     for (int i = 0; i < n; i++) {
-        (*acc)[i] = t->kind == TY_TUPLE ? arena_printf(e->a, "_%d", i) : et_field(t->u.rec.fields[i].name);
+        (*acc)[i] = t->kind == TY_TUPLE ? arena_printf(e->a, "_%d", i) : t->u.rec.fields[i].name;
         (*types)[i] = t->kind == TY_TUPLE ? t->u.tuple.elems[i] : t->u.rec.fields[i].type;
     }
     return n;

@@ -320,9 +320,8 @@ static int sema_contains(Type *t, Type *r, int depth)
     return 0;
 }
 
-static void sema_declare_fn(Sema *s, FnDecl *f, Loc loc)
+static void sema_declare_fn(Sema *s, FnDecl *f)
 {
-    (void)loc;
     Type **ps = arena_alloc(s->a, sizeof(Type *) * (size_t)(f->nparams ? f->nparams : 1));
     for (int i = 0; i < f->nparams; i++) {
         ps[i] = sema_resolve_type(s, f->params[i]->type);
@@ -398,10 +397,10 @@ static void sema_declare(Sema *s, Program *p)
         if (it->kind == IT_PARAM)
             sema_declare_param(s, it);
         else if (it->kind == IT_FN)
-            sema_declare_fn(s, &it->u.fn, it->loc);
+            sema_declare_fn(s, &it->u.fn);
         else if (it->kind == IT_EXTERN)
             for (int j = 0; j < it->u.ext.n; j++)
-                sema_declare_fn(s, it->u.ext.fns[j], it->loc);
+                sema_declare_fn(s, it->u.ext.fns[j]);
         else if (it->kind == IT_LET)
             sema_declare_let_names(s, it->u.let.pat);
     }
@@ -550,11 +549,11 @@ static void sema_fn_body(Sema *s, FnDecl *f)
     s->locals = NULL;
 }
 
-static void sema_mark_defined(Sema *s, Pattern *p, Type *t, Expr *value)
+static void sema_mark_defined(Sema *s, Pattern *p, Type *t)
 {
     if (p->kind == PAT_TUPLE) {
         for (int i = 0; i < p->nelems; i++)
-            sema_mark_defined(s, p->elems[i], p->elems[i]->type, value);
+            sema_mark_defined(s, p->elems[i], p->elems[i]->type);
         return;
     }
     if (p->kind != PAT_NAME)
@@ -566,7 +565,6 @@ static void sema_mark_defined(Sema *s, Pattern *p, Type *t, Expr *value)
     g->defined = 1;
     g->why = "from its definition";
     g->loc = p->loc;
-    (void)value;
 }
 
 static void sema_let(Sema *s, Item *it)
@@ -585,7 +583,7 @@ static void sema_let(Sema *s, Item *it)
     s->toplevel_pattern = 1;  /* duplicates were reported as redefinitions */
     sema_bind_pattern(s, it->u.let.pat, t, "from its definition", &tmp);
     s->toplevel_pattern = 0;
-    sema_mark_defined(s, it->u.let.pat, t, it->u.let.value);
+    sema_mark_defined(s, it->u.let.pat, t);
 }
 
 static void sema_pipeline(Sema *s, Item *it)
