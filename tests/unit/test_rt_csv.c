@@ -14,19 +14,11 @@
 #include <unistd.h>
 
 #include "flrt_int.h"
+#include "rt_helpers.h"
 
 static char path[64];
 
-static void write_file(const char *text, size_t n)
-{
-    strcpy(path, "/tmp/flrt-csv-XXXXXX");
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    cr_assert_eq(write(fd, text, n), (ssize_t)n);
-    close(fd);
-}
-
-static fl_str S(const char *s) { return (fl_str){s, (fl_i64)strlen(s)}; }
+static void write_file(const char *text, size_t n) { write_temp(path, "/tmp/flrt-csv-XXXXXX", text, n); }
 
 /* Every record of tasks 0..n-1 as "line:f1|f2|...\n". */
 static char *read_all(int ntasks, const char *sep, int header, int skip_bad, fl_i64 *bad)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "flowrt.h"
+#include "rt_helpers.h"
 
 static char dir[64];
 static char out_path[128];
@@ -73,7 +74,6 @@ static int run_job(void (*fn)(fl_task *), int parallel, const char *threads)
     return fl_main(&j, 3, argv);
 }
 
-static fl_str S(const char *s) { return (fl_str){s, (fl_i64)strlen(s)}; }
 
 /* 100000 numbered lines, about 600 KB: the buffer is written several times */
 static void write_lines(fl_sink *s)

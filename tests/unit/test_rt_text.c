@@ -15,6 +15,7 @@
 #include <xxhash.h>
 
 #include "flowrt.h"
+#include "rt_helpers.h"
 
 static fl_arena A;
 
@@ -23,7 +24,6 @@ static void teardown(void) { fl_arena_free(&A); }
 
 TestSuite(rt_text, .init = setup, .fini = teardown);
 
-static fl_str S(const char *s) { return (fl_str){s, (fl_i64)strlen(s)}; }
 
 static const char *f64_text(double v)
 {
