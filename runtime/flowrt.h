@@ -129,6 +129,126 @@ int fl_stopping(void);
  * returns from its run function). */
 void fl_fail(fl_task *t, const char *fmt, ...);
 
+/* ---- serialization of rows for remote edges ----
+ * Generated code has, per type T crossing a remote edge, ser_T(fl_buf *, T)
+ * and de_T(fl_rbuf *, fl_arena *) built from these. Wire format: i64 and
+ * f64 8 bytes little-endian, bool 1 byte (0 or 1), str a u32 length then
+ * its bytes, vec a u32 count then its elements, opt a byte 0/1 then the
+ * value when present, tuples and records their parts in order. Decoded
+ * strings point into the received buffer (kept alive with the batch);
+ * vectors are allocated in the batch's arena. A decoder never reads past
+ * r->end: on truncated or malformed input it sets r->err and returns
+ * zeroes. Hosts are little-endian (x86-64, aarch64). */
+/* A growing buffer: text for sinks and to_str, bytes for remote edges. */
+typedef struct fl_buf {
+    char *p;
+    fl_i64 len, cap;
+} fl_buf;
+void fl_buf_reserve(fl_buf *b, fl_i64 more);
+
+typedef struct fl_rbuf {
+    const char *p, *end;
+    int err;                 /* input ran out or was malformed */
+} fl_rbuf;
+
+void fl_ser_toolong(fl_i64 n);   /* fails the job: a str or vec over 4 GiB */
+
+static inline void fl_ser_raw(fl_buf *b, const void *p, fl_i64 n)
+{
+    if (b->cap - b->len < n)
+        fl_buf_reserve(b, n);
+    memcpy(b->p + b->len, p, (fl_size)n);
+    b->len += n;
+}
+static inline void fl_ser_i64(fl_buf *b, fl_i64 v) { fl_ser_raw(b, &v, 8); }
+static inline void fl_ser_f64(fl_buf *b, double v) { fl_ser_raw(b, &v, 8); }
+static inline void fl_ser_bool(fl_buf *b, fl_bool v)
+{
+    unsigned char c = v ? 1 : 0;
+    fl_ser_raw(b, &c, 1);
+}
+static inline void fl_ser_len(fl_buf *b, fl_i64 n)
+{
+    unsigned int u = (unsigned int)n;
+    if (n < 0 || n > 0xffffffffLL)
+        fl_ser_toolong(n);
+    fl_ser_raw(b, &u, 4);
+}
+static inline void fl_ser_str(fl_buf *b, fl_str s)
+{
+    fl_ser_len(b, s.len);
+    if (s.len)
+        fl_ser_raw(b, s.ptr, s.len);
+}
+
+static inline int fl_de_need(fl_rbuf *r, fl_i64 n)
+{
+    if (r->err || r->end - r->p < n) {
+        r->err = 1;
+        r->p = r->end;
+        return 0;
+    }
+    return 1;
+}
+static inline fl_i64 fl_de_i64(fl_rbuf *r)
+{
+    fl_i64 v = 0;
+    if (fl_de_need(r, 8)) {
+        memcpy(&v, r->p, 8);
+        r->p += 8;
+    }
+    return v;
+}
+static inline double fl_de_f64(fl_rbuf *r)
+{
+    double v = 0;
+    if (fl_de_need(r, 8)) {
+        memcpy(&v, r->p, 8);
+        r->p += 8;
+    }
+    return v;
+}
+static inline fl_bool fl_de_bool(fl_rbuf *r)
+{
+    unsigned char c = 0;
+    if (fl_de_need(r, 1)) {
+        c = (unsigned char)*r->p++;
+        if (c > 1) {
+            r->err = 1;
+            c = 0;
+        }
+    }
+    return c;
+}
+/* A length or count: at most what min_size-byte items the rest can hold
+ * (min_size 0: at most 1 << 24 items). */
+static inline fl_i64 fl_de_len(fl_rbuf *r, fl_i64 min_size)
+{
+    unsigned int u = 0;
+    if (!fl_de_need(r, 4))
+        return 0;
+    memcpy(&u, r->p, 4);
+    r->p += 4;
+    if ((min_size > 0 && (fl_i64)u > (r->end - r->p) / min_size) || (min_size == 0 && u > (1u << 24))) {
+        r->err = 1;
+        r->p = r->end;
+        return 0;
+    }
+    return (fl_i64)u;
+}
+static inline fl_str fl_de_str(fl_rbuf *r)
+{
+    fl_str s;
+    s.len = fl_de_len(r, 1);
+    s.ptr = r->p;
+    r->p += s.len;
+    return s;
+}
+
+/* Per edge: a batch's rows to bytes, and back (0, or -1 on bad input). */
+typedef void (*fl_ser_fn)(fl_buf *b, const void *rows, fl_i64 n);
+typedef int (*fl_de_fn)(fl_rbuf *r, void *rows, fl_i64 n, fl_arena *a);
+
 /* ---- job description, built by generated code ---- */
 enum { FL_EDGE_FORWARD, FL_EDGE_HASH, FL_EDGE_SINGLE, FL_EDGE_BROADCAST };
 enum { FL_T_I64, FL_T_F64, FL_T_BOOL, FL_T_STR };
@@ -138,6 +258,8 @@ typedef struct fl_edge_def {
     int kind;            /* FL_EDGE_* */
     int input;           /* the input number at the destination */
     fl_i64 row_size;
+    fl_ser_fn ser;       /* rows to bytes, for a destination in another process */
+    fl_de_fn de;         /* and back */
 } fl_edge_def;
 
 typedef struct fl_stage_def {
@@ -255,12 +377,7 @@ fl_sink *fl_sink_open(fl_task *t, fl_str path);   /* "-" is standard output */
 void fl_sink_write(fl_sink *s, const char *p, fl_i64 n);
 void fl_sink_close(fl_sink *s);   /* flushes; the rename happens when the job succeeds */
 
-/* Text building for sinks and to_str. */
-typedef struct fl_buf {
-    char *p;
-    fl_i64 len, cap;
-} fl_buf;
-void fl_buf_reserve(fl_buf *b, fl_i64 more);
+/* Text building for sinks and to_str (fl_buf is defined above). */
 static inline void fl_buf_put(fl_buf *b, const char *p, fl_i64 n)
 {
     if (n <= 0)  /* a fresh buffer has a null p: no memcpy(0, .., 0) */

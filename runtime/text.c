@@ -31,6 +31,12 @@ void fl_buf_reserve(fl_buf *b, fl_i64 more)
     b->cap = cap;
 }
 
+void fl_ser_toolong(fl_i64 n)
+{
+    fl_fail(NULL, "a string or vector of %lld items cannot be sent to another process "
+                  "(the limit is 4294967295)", (long long)n);
+}
+
 void fl_buf_free(fl_buf *b)
 {
     free(b->p);
