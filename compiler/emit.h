@@ -12,8 +12,14 @@
 #include "diag.h"
 #include "stage.h"
 
+#ifndef FLOWC_VERSION
+#define FLOWC_VERSION "0.1.0"
+#endif
+
 /* Writes the C of the job to out; `file` names the .flow for #line
- * directives. Returns the number of errors (constructs not supported). */
+ * directives. The job table carries a fingerprint: a hash of the generated
+ * code and of flowc's version, which the processes of a job compare.
+ * Returns the number of errors (constructs not supported). */
 int emit_program(FILE *out, Program *p, const Plan *plan, const Stages *st, Arena *a, Diag *d,
                  const char *job_name);
 

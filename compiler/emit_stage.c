@@ -486,8 +486,8 @@ static void se_limit_finish(SE *x, PlanNode *n)
     em_line(e, "}");
 }
 
-/* ---- join: both sides kept (rows in arrival order, chained per key),
- * matched at the end of the input ---- */
+/* ---- join: the right side kept (rows in arrival order, chained per
+ * key), then each left row matched as it arrives ---- */
 
 static void se_join_side_decl(SE *x, PlanNode *n, int side)
 {
@@ -554,33 +554,39 @@ static void se_join_emit(SE *x, PlanNode *n, const char *l, const char *r)
     se_consume(x, n, v);
 }
 
-static void se_join_finish(SE *x, PlanNode *n)
+/* A probe of the kept right side with one left row: its matches out (and
+ * marked, for an outer join), or the row alone for a left or outer join. */
+static void se_join_probe(SE *x, PlanNode *n, const char *row)
 {
     Emit *e = x->e;
     int id = n->id;
-    em_line(e, "for (fl_i64 _l = 0; _l < jc0_n%d; _l++) {", id);
-    e->indent++;
+    const char *l = arena_printf(e->a, "%s._1", row);
     em_line(e, "fl_i64 _j = -1;");
     em_line(e, "if (jh1_n%d.cap) {", id);
-    em_line(e, "    fl_u64 _h = %s(jr0_n%d[_l]._0);", et_helper(e, "hash", n->in[0]->key), id);
-    em_line(e, "    fl_i64 _s = ht_n%d_1_find(&jh1_n%d, jr0_n%d[_l]._0, _h);", id, id, id);
+    em_line(e, "    fl_u64 _h = %s(%s._0);", et_helper(e, "hash", n->in[0]->key), row);
+    em_line(e, "    fl_i64 _s = ht_n%d_1_find(&jh1_n%d, %s._0, _h);", id, id, row);
     em_line(e, "    if (jh1_n%d.slots[_s].hash) _j = jh1_n%d.slots[_s].val;", id, id);
     em_line(e, "}");
     if (n->how >= 1) {
         em_line(e, "if (_j < 0) {");
         e->indent++;
-        se_join_emit(x, n, arena_printf(e->a, "jr0_n%d[_l]._1", id), NULL);
+        se_join_emit(x, n, l, NULL);
         e->indent--;
         em_line(e, "}");
     }
     em_line(e, "for (; _j >= 0; _j = jn1_n%d[_j]) {", id);
     e->indent++;
     em_line(e, "jm1_n%d[_j] = 1;", id);
-    se_join_emit(x, n, arena_printf(e->a, "jr0_n%d[_l]._1", id), arena_printf(e->a, "jr1_n%d[_j]._1", id));
+    se_join_emit(x, n, l, arena_printf(e->a, "jr1_n%d[_j]._1", id));
     e->indent--;
     em_line(e, "}");
-    e->indent--;
-    em_line(e, "}");
+}
+
+/* After the left side: an outer join's unmatched right rows. */
+static void se_join_finish(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    int id = n->id;
     if (n->how == 2) {
         em_line(e, "for (fl_i64 _r = 0; _r < jc1_n%d; _r++)", id);
         em_line(e, "    if (!jm1_n%d[_r]) {", id);
@@ -589,32 +595,46 @@ static void se_join_finish(SE *x, PlanNode *n)
         e->indent -= 2;
         em_line(e, "    }");
     }
-    em_line(e, "ht_n%d_0_free(&jh0_n%d);", id, id);
     em_line(e, "ht_n%d_1_free(&jh1_n%d);", id, id);
 }
 
+/* The loop over the DATA messages of the inputs in mask; body(row) per row. */
+static void se_recv_loop(SE *x, PlanNode *n, const char *mask, Type *rt,
+                         void (*body)(SE *, PlanNode *, const char *))
+{
+    Emit *e = x->e;
+    const char *rc = et_name(e, rt);
+    em_line(e, "while (fl_recv(t, %s, &_m)) {", mask);
+    e->indent++;
+    em_line(e, "if (_m.kind != FL_MSG_DATA)");
+    em_line(e, "    continue;");
+    em_line(e, "fl_batch *_b = _m.batch;");
+    em_line(e, "%s *_rowsv = (%s *)_b->rows;", rc, rc);
+    em_line(e, "int _from = _b->from;");
+    em_line(e, "(void)_from;");
+    em_line(e, "for (fl_i64 _i = 0; _i < _b->n; _i++) {");
+    e->indent++;
+    body(x, n, "_rowsv[_i]");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "fl_done(t, _b);");
+    em_line(e, "fl_arena_free(_A);");
+    e->indent--;
+    em_line(e, "}");
+}
+
+static void se_join_keep1(SE *x, PlanNode *n, const char *row) { se_join_keep(x, n, 1, row); }
+
+/* The right side (input 1) is kept whole first; the left side (input 0)
+ * then streams through it. */
 static void se_join_receive(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
-    em_line(e, "fl_batch *_b;");
-    em_line(e, "while ((_b = fl_recv(t))) {");
-    e->indent++;
-    for (int side = 0; side < 2; side++) {
-        const char *rc = et_name(e, row_type(e, n->in[side]));
-        em_line(e, "%sif (_b->input == %d) {", side ? "else " : "", side);
-        e->indent++;
-        em_line(e, "%s *_rowsv = (%s *)_b->rows;", rc, rc);
-        em_line(e, "for (fl_i64 _i = 0; _i < _b->n; _i++) {");
-        e->indent++;
-        se_join_keep(x, n, side, "_rowsv[_i]");
-        e->indent--;
-        em_line(e, "}");
-        e->indent--;
-        em_line(e, "}");
-    }
-    em_line(e, "fl_done(t, _b);");
-    e->indent--;
-    em_line(e, "}");
+    em_line(e, "fl_msg _m;");
+    em_line(e, "/* join: keep the right side */");
+    se_recv_loop(x, n, "2u", row_type(e, n->in[1]), se_join_keep1);
+    em_line(e, "/* join: stream the left side through it */");
+    se_recv_loop(x, n, "1u", row_type(e, n->in[0]), se_join_probe);
 }
 
 /* ---- nodes ---- */
@@ -781,23 +801,8 @@ static void se_source(SE *x, PlanNode *n)
 
 static void se_receive(SE *x, PlanNode *n)
 {
-    Emit *e = x->e;
-    const char *rc = et_name(e, row_type(e, n));
-    em_line(e, "fl_batch *_b;");
-    em_line(e, "while ((_b = fl_recv(t))) {");
-    e->indent++;
-    em_line(e, "%s *_rowsv = (%s *)_b->rows;", rc, rc);
-    em_line(e, "int _from = _b->from;");
-    em_line(e, "(void)_from;");
-    em_line(e, "for (fl_i64 _i = 0; _i < _b->n; _i++) {");
-    e->indent++;
-    se_consume(x, n, "_rowsv[_i]");
-    e->indent--;
-    em_line(e, "}");
-    em_line(e, "fl_done(t, _b);");
-    em_line(e, "fl_arena_free(_A);");
-    e->indent--;
-    em_line(e, "}");
+    em_line(x->e, "fl_msg _m;");
+    se_recv_loop(x, n, "~0u", row_type(x->e, n), se_consume);
 }
 
 static void se_stage(SE *x)
@@ -825,10 +830,8 @@ static void se_stage(SE *x)
         else if (n->kind == PN_LIMIT)
             se_limit_decl(x, n);
     }
-    if (s->driver->kind == PN_JOIN) {
-        se_join_side_decl(x, s->driver, 0);
+    if (s->driver->kind == PN_JOIN)
         se_join_side_decl(x, s->driver, 1);
-    }
     em_line_dir(e, s->driver->loc);
     if (s->driver->kind == PN_SOURCE)
         se_source(x, s->driver);
@@ -866,8 +869,9 @@ static void se_table(Emit *e, const Stages *st)
         fprintf(f, "static const fl_edge_def stage_%d_outs[] = {\n", i);
         for (int j = 0; j < s->outs.len; j++) {
             Edge *ed = s->outs.items[j];
-            fprintf(f, "    {%d, %s, %d, (fl_i64)sizeof(%s)},\n", ed->to_stage, kinds[ed->kind], ed->input,
-                    et_name(e, row_type(e, ed->from)));
+            Type *rt = row_type(e, ed->from);
+            fprintf(f, "    {%d, %s, %d, (fl_i64)sizeof(%s), %s, %s},\n", ed->to_stage, kinds[ed->kind], ed->input,
+                    et_name(e, rt), et_helper(e, "serb", rt), et_helper(e, "deb", rt));
         }
         fputs("};\n", f);
     }

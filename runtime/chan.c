@@ -1,12 +1,12 @@
-/* chan.c - how batches travel between the tasks of one process: bounded
- * queues of batch pointers (a mutex and two condition variables each; a
- * full queue blocks its senders, which is the backpressure), and the pools
- * that recycle batches (fl_done gives a batch back to the pool of the edge
+/* chan.c - how messages reach a task: its inbox (a FIFO of messages under
+ * one lock, with a bound per channel, i.e. per upstream task and input: a
+ * full channel blocks only its own sender, which is the backpressure), and
+ * the pools that recycle batches (fl_done gives a batch back to the pool
  * that made it, with its arena's block kept for the next use).
  *
- * One lock is taken per batch, never per row. Lock order: a queue's lock
- * and a pool's lock are leaves; batches leaving a closed queue are released
- * to their pools after the queue's lock is dropped. */
+ * One lock is taken per batch, never per row. Lock order: an inbox's lock
+ * and a pool's lock are leaves; batches leaving a closed inbox are
+ * released to their pools after the inbox's lock is dropped. */
 #define _GNU_SOURCE
 #include <stdatomic.h>
 #include <stdint.h>
@@ -19,6 +19,7 @@ typedef struct flrt_batch {
     fl_batch b;              /* first: what tasks see */
     flrt_pool *pool;
     struct flrt_batch *all;  /* the pool's list of every batch it made */
+    flrt_item item;          /* the batch as a queued message */
 } flrt_batch;
 
 /* ---- pools ---- */
@@ -93,94 +94,179 @@ void flrt_batch_release(fl_batch *b)
     pthread_mutex_unlock(&p->mu);
 }
 
-void fl_done(fl_task *t, fl_batch *b)
-{
-    (void)t;
-    if (b)
-        flrt_batch_release(b);
-}
 
-/* ---- queues ---- */
+/* ---- inboxes ---- */
 
-void flrt_queue_init(flrt_queue *q, int cap)
+static int stopping(const flrt_inbox *q) { return atomic_load_explicit(&q->job->stop, memory_order_relaxed); }
+
+void flrt_inbox_init(flrt_inbox *q, flrt_job *j, flrt_chan *chans, int nchan, int ninputs)
 {
     memset(q, 0, sizeof *q);
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->nonempty, NULL);
     pthread_cond_init(&q->nonfull, NULL);
-    q->cap = cap < 1 ? 1 : cap;
-    q->ring = flrt_xcalloc((size_t)q->cap, sizeof *q->ring);
+    q->job = j;
+    q->chans = chans;
+    q->nchan = nchan;
+    q->ninputs = ninputs;
+    q->left = flrt_xcalloc((size_t)(ninputs ? ninputs : 1), sizeof *q->left);
+    for (int c = 0; c < nchan; c++)
+        q->left[chans[c].input]++;
 }
 
-/* Takes every queued item out (under the lock) and releases the batches
+int flrt_inbox_chan(const flrt_inbox *q, int input, int src)
+{
+    int lo = 0, hi = q->nchan - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        const flrt_chan *c = &q->chans[mid];
+        if (c->input == input && c->src == src)
+            return mid;
+        if (c->input < input || (c->input == input && c->src < src))
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+static void item_free(flrt_item *it)
+{
+    if (it->batch)
+        flrt_batch_release(it->batch);
+    else
+        free(it);
+}
+
+/* Takes every queued message out (under the lock) and releases them
  * afterwards (outside it). */
-static void queue_drain(flrt_queue *q, int close)
+static void inbox_drain(flrt_inbox *q, int close)
 {
     pthread_mutex_lock(&q->mu);
-    int n = q->count;
-    fl_batch **items = flrt_xmalloc(sizeof *items * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++)
-        items[i] = q->ring[(q->head + i) % q->cap];
-    q->head = q->count = 0;
+    flrt_item *it = q->head;
+    q->head = q->tail = NULL;
+    for (int c = 0; c < q->nchan; c++)
+        q->chans[c].count = 0;
     if (close)
         q->closed = 1;
     pthread_cond_broadcast(&q->nonfull);
     pthread_mutex_unlock(&q->mu);
-    for (int i = 0; i < n; i++)
-        if (items[i])
-            flrt_batch_release(items[i]);
-    free(items);
+    while (it) {
+        flrt_item *next = it->next;
+        item_free(it);
+        it = next;
+    }
 }
 
-void flrt_queue_fini(flrt_queue *q)
+void flrt_inbox_fini(flrt_inbox *q)
 {
-    if (!q->ring)
+    if (!q->left)
         return;
-    queue_drain(q, 1);
-    free(q->ring);
-    q->ring = NULL;
+    inbox_drain(q, 1);
+    for (int c = 0; c < q->nchan; c++)
+        if (q->chans[c].pool) {
+            flrt_pool_fini(q->chans[c].pool);
+            free(q->chans[c].pool);
+        }
+    free(q->chans);
+    free(q->left);
+    q->left = NULL;
     pthread_cond_destroy(&q->nonempty);
     pthread_cond_destroy(&q->nonfull);
     pthread_mutex_destroy(&q->mu);
 }
 
-void flrt_queue_close(flrt_queue *q) { queue_drain(q, 1); }
+void flrt_inbox_close(flrt_inbox *q) { inbox_drain(q, 1); }
 
-int flrt_queue_push(flrt_queue *q, fl_batch *b)
+int flrt_inbox_push(flrt_inbox *q, int c, int kind, fl_batch *b, int wait)
 {
+    flrt_item *it = b ? &((flrt_batch *)b)->item : flrt_xcalloc(1, sizeof *it);
+    it->next = NULL;
+    it->kind = kind;
+    it->chan = c;
+    it->batch = b;
     pthread_mutex_lock(&q->mu);
-    while (q->count == q->cap && !q->closed && !fl_stopping())
+    while (wait && q->chans[c].count >= FLRT_CHAN_CAP && !q->closed && !stopping(q))
         pthread_cond_wait(&q->nonfull, &q->mu);
-    if (q->closed || fl_stopping()) {
+    if (q->closed || stopping(q)) {
         pthread_mutex_unlock(&q->mu);
+        if (!b)
+            free(it);
         return -1;
     }
-    q->ring[(q->head + q->count) % q->cap] = b;
-    q->count++;
+    if (q->tail)
+        q->tail->next = it;
+    else
+        q->head = it;
+    q->tail = it;
+    q->chans[c].count++;
     pthread_cond_signal(&q->nonempty);
     pthread_mutex_unlock(&q->mu);
     return 0;
 }
 
-int flrt_queue_pop(flrt_queue *q, fl_batch **b)
+static int inputs_left(const flrt_inbox *q, unsigned mask)
+{
+    for (int i = 0; i < q->ninputs && i < 32; i++)
+        if ((mask >> i & 1) && q->left[i])
+            return 1;
+    return 0;
+}
+
+/* Unlinks and returns the oldest item of an input in mask, or NULL. */
+static flrt_item *take(flrt_inbox *q, unsigned mask)
+{
+    flrt_item *prev = NULL;
+    for (flrt_item *it = q->head; it; prev = it, it = it->next) {
+        int in = q->chans[it->chan].input;
+        if (in >= 32 || !(mask >> in & 1))
+            continue;
+        if (prev)
+            prev->next = it->next;
+        else
+            q->head = it->next;
+        if (q->tail == it)
+            q->tail = prev;
+        return it;
+    }
+    return NULL;
+}
+
+int flrt_inbox_pop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan)
 {
     pthread_mutex_lock(&q->mu);
-    while (q->count == 0 && !fl_stopping())
+    flrt_item *it = NULL;
+    while (!stopping(q) && inputs_left(q, mask) && !(it = take(q, mask)))
         pthread_cond_wait(&q->nonempty, &q->mu);
-    if (fl_stopping()) {
+    if (!it) {
         pthread_mutex_unlock(&q->mu);
         return 0;
     }
-    *b = q->ring[q->head];
-    q->head = (q->head + 1) % q->cap;
-    q->count--;
-    pthread_cond_signal(&q->nonfull);
+    flrt_chan *c = &q->chans[it->chan];
+    if (c->count-- >= FLRT_CHAN_CAP)
+        pthread_cond_broadcast(&q->nonfull);
+    if (it->kind == FL_MSG_END)
+        q->left[c->input]--;
     pthread_mutex_unlock(&q->mu);
+    m->kind = it->kind;
+    m->input = c->input;
+    m->from = c->from;
+    m->batch = it->batch;
+    m->value = it->value;
+    if (m->batch) {
+        m->batch->input = c->input;
+        m->batch->from = c->from;
+    }
+    *chan = it->chan;
+    if (!it->batch)
+        free(it);
     return 1;
 }
 
-void flrt_queue_wake(flrt_queue *q)
+void flrt_inbox_wake(flrt_inbox *q)
 {
+    if (!q->left)
+        return;
     pthread_mutex_lock(&q->mu);
     pthread_cond_broadcast(&q->nonempty);
     pthread_cond_broadcast(&q->nonfull);

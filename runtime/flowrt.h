@@ -83,29 +83,50 @@ typedef struct fl_batch {
     struct fl_batch *next;
 } fl_batch;
 
+/* ---- messages: what a channel carries ----
+ * DATA is a batch of rows; END says that one upstream task of one input has
+ * finished (nothing more comes from it). The later kinds are reserved for
+ * event time (WATERMARK), iterations (ROUND) and checkpoints (BARRIER). */
+enum { FL_MSG_DATA = 1, FL_MSG_END, FL_MSG_WATERMARK, FL_MSG_ROUND, FL_MSG_BARRIER };
+
+typedef struct fl_msg {
+    int kind;            /* FL_MSG_* */
+    int input;           /* the input edge of the receiving stage */
+    int from;            /* the sending task's index in its stage */
+    fl_batch *batch;     /* DATA: the rows; give it back with fl_done */
+    fl_i64 value;        /* WATERMARK: the time; ROUND: the round */
+} fl_msg;
+
 /* ---- tasks ---- */
 typedef struct fl_task fl_task;
 typedef struct fl_out {
     int ndest;           /* tasks of the destination stage (1 for forward edges) */
-    fl_batch **pend;     /* pending batch per destination */
+    fl_batch **pend;     /* pending batch per destination; 0 until the first row */
 } fl_out;
 
-/* The public head of a task; the runtime's own fields follow it. */
+/* The public head of a task; the runtime's own fields follow it. Task
+ * indexes are global: the tasks of a parallel stage are spread over the
+ * job's processes, each process holding a contiguous run of indexes. */
 struct fl_task {
-    int index, ntasks;   /* this task among the tasks of its stage */
+    int index, ntasks;   /* this task among the tasks of its stage (all processes) */
+    int lindex, lcount;  /* among the tasks of its stage in this process */
     int stage;
     fl_out *outs;        /* one per output edge of the stage */
     fl_arena scratch;    /* the task's own long-lived memory (operator state) */
 };
 
-fl_batch *fl_out_flush(fl_task *t, int out, int dest);   /* sends the full batch, returns a new one */
+/* Sends the pending batch of (out, dest) when it has rows, and returns an
+ * empty one: through a local queue (the pointer moves) or, when the
+ * destination task lives in another process, serialized over TCP against
+ * credits the receiver granted. Waits while the destination is full. */
+fl_batch *fl_out_flush(fl_task *t, int out, int dest);
 
 /* A fresh row slot of output edge `out` for destination task `dest`; the
  * values it points to belong in fl_emit_arena(t, out, dest). */
 static inline void *fl_emit(fl_task *t, int out, int dest)
 {
     fl_batch *b = t->outs[out].pend[dest];
-    if (b->n == b->cap)
+    if (!b || b->n == b->cap)
         b = fl_out_flush(t, out, dest);
     return b->rows + (b->n++) * b->size;
 }
@@ -115,13 +136,15 @@ static inline fl_arena *fl_emit_arena(fl_task *t, int out, int dest)
     return &t->outs[out].pend[dest]->arena;
 }
 
-/* The next input batch (from any input edge; b->input says which), or 0
- * when every upstream task has ended. Give each batch back with fl_done. */
-fl_batch *fl_recv(fl_task *t);
+/* The next message from one of the inputs in the bit mask `inputs` (~0u:
+ * any), oldest first; DATA and END messages both come back. Returns 0 when
+ * every upstream task of those inputs has ended, or when the job stops.
+ * Give each DATA batch back with fl_done. */
+int fl_recv(fl_task *t, unsigned inputs, fl_msg *m);
 void fl_done(fl_task *t, fl_batch *b);
 
-/* Whether the job is being stopped (an error in another task): loops over
- * sources check it now and then and return. */
+/* Whether the job of the calling task is being stopped (an error in this
+ * or another process): loops over sources check it now and then and return. */
 int fl_stopping(void);
 
 /* Ends the job with an error: prints "flowc job: MESSAGE" and stops every
@@ -285,6 +308,9 @@ typedef struct fl_job_def {
     int nparams;
     const fl_param_def *params;
     void (*init)(void);  /* computes the defaults of params not given */
+    const char *fingerprint;   /* hex hash of the generated code and flowc's version */
+    const char *version;       /* flowc's version */
+    int native;                /* built by cc (not run by the JIT): may start processes */
 } fl_job_def;
 
 /* Parses the command line (--NAME VALUE, --threads N, --batch N, --help),

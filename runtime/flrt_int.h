@@ -26,9 +26,10 @@ char *flrt_strndup(const char *p, size_t n);
 void flrt_arena_reset(fl_arena *a);
 
 /* ---- batches and their pools (chan.c) ----
- * A batch belongs to the pool of the output edge of the task that made it;
- * fl_done gives it back there (under the pool's lock), the owner takes the
- * given-back list in one go when its own spares run out. */
+ * A batch belongs to the pool that made it (an output edge of a task, or a
+ * channel that receives from another process); fl_done gives it back there
+ * (under the pool's lock), the owner takes the given-back list in one go
+ * when its own spares run out. */
 typedef struct flrt_pool {
     pthread_mutex_t mu;
     fl_batch *back;          /* given back by receivers; under mu */
@@ -43,63 +44,179 @@ fl_batch *flrt_pool_get(flrt_pool *p);      /* an empty batch (owner only) */
 void flrt_batch_reset(fl_batch *b);         /* n = 0, arena emptied */
 void flrt_batch_release(fl_batch *b);       /* reset and give back to its pool */
 
-/* ---- bounded queues of batch pointers (chan.c); NULL is end-of-stream ---- */
-typedef struct flrt_queue {
+/* ---- inboxes (chan.c) ----
+ * Each task has one inbox: a FIFO of messages under one lock. A channel is
+ * one upstream task on one input; each has its own bound (FLRT_CHAN_CAP
+ * messages queued): a sender waits for room in its own channel only, so a
+ * full channel never blocks another sender or another input, and a task
+ * that reads one input at a time (a join building its side) cannot
+ * deadlock the others. A channel whose sender is in another process is
+ * bounded by credits instead (net.c): its pushes never wait. */
+enum { FLRT_CHAN_CAP = 4 };
+
+typedef struct flrt_chan {
+    int input;               /* the input edge of the receiving stage */
+    int src;                 /* the sender's global task id */
+    int from;                /* the sender's index in its stage */
+    int count;               /* messages queued */
+    int proc;                /* the sender's process */
+    const fl_edge_def *def;  /* the sender's edge (remote channels: de, row size) */
+    flrt_pool *pool;         /* remote channels: batches for received frames */
+} flrt_chan;
+
+typedef struct flrt_item {   /* a queued message */
+    struct flrt_item *next;
+    int kind, chan;
+    fl_batch *batch;
+    fl_i64 value;
+} flrt_item;
+
+typedef struct flrt_job flrt_job;
+
+typedef struct flrt_inbox {
     pthread_mutex_t mu;
     pthread_cond_t nonempty, nonfull;
-    fl_batch **ring;
-    int cap, head, count;
-    int closed;              /* the receiver is gone: pushes are dropped */
-} flrt_queue;
+    flrt_item *head, *tail;
+    flrt_chan *chans;        /* sorted by (input, src) */
+    int nchan;
+    int ninputs;
+    int *left;               /* per input: channels that have not ended */
+    int closed;              /* the receiver is gone: sends are dropped */
+    flrt_job *job;           /* its stop flag */
+} flrt_inbox;
 
-void flrt_queue_init(flrt_queue *q, int cap);
-void flrt_queue_fini(flrt_queue *q);        /* releases what is still queued */
-/* Appends b (or NULL: end-of-stream), waiting while the queue is full.
- * Returns 0, or -1 when the job stops or the receiver has closed the
- * queue: then nothing was queued and b is still the caller's. */
-int flrt_queue_push(flrt_queue *q, fl_batch *b);
-/* Takes the oldest item, waiting while there is none. Returns 1 with *b
- * set (NULL for end-of-stream), or 0 when the job stops. */
-int flrt_queue_pop(flrt_queue *q, fl_batch **b);
-void flrt_queue_close(flrt_queue *q);       /* releases queued batches */
-void flrt_queue_wake(flrt_queue *q);        /* wakes every waiter (stop) */
+/* chans (nchan of them, sorted by (input, src)) is taken over. */
+void flrt_inbox_init(flrt_inbox *q, flrt_job *j, flrt_chan *chans, int nchan, int ninputs);
+void flrt_inbox_fini(flrt_inbox *q);        /* releases what is still queued */
+/* The channel of (input, src), or -1. */
+int flrt_inbox_chan(const flrt_inbox *q, int input, int src);
+/* Queues a message on channel c: DATA with batch b, or END. With wait, it
+ * waits while the channel is full. Returns 0, or -1 when the job stops or
+ * the receiver has closed the inbox (then b is still the caller's). */
+int flrt_inbox_push(flrt_inbox *q, int c, int kind, fl_batch *b, int wait);
+/* The oldest message of an input in mask: 1 with *m and *chan set; 0 when
+ * every channel of those inputs has ended, or the job stops. */
+int flrt_inbox_pop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan);
+void flrt_inbox_close(flrt_inbox *q);       /* releases queued batches */
+void flrt_inbox_wake(flrt_inbox *q);        /* wakes every waiter (stop) */
 
 /* ---- tasks and the job (task.c) ---- */
 typedef struct flrt_task flrt_task;
 
+/* Where (output edge, destination task) of a task goes: a local inbox
+ * channel, or a task of another process reached through net.c. */
+typedef struct flrt_port {
+    flrt_task *task;         /* the local destination, or NULL */
+    int chan;                /* its channel in task->in */
+    int proc;                /* the destination's process */
+    int dst;                 /* the destination's global task id */
+    int credits;             /* remote: batches it can take now; under the job's credit_mu */
+} flrt_port;
+
 typedef struct flrt_edge {
     const fl_edge_def *def;
-    flrt_task *dst;          /* the destination stage's first task */
+    int to_first;            /* the destination stage's first global task id */
     int ndst;                /* and its number of tasks */
-    int all;                 /* end-of-stream goes to every destination task */
+    int all;                 /* END goes to every destination task */
+    flrt_port *ports;        /* per destination task (only those connected are set) */
     flrt_pool pool;
 } flrt_edge;
 
 struct flrt_task {
     fl_task pub;             /* first: generated code sees only this */
+    flrt_job *job;
     const fl_stage_def *def;
+    int gid;                 /* global task id */
     flrt_edge *edges;        /* one per output edge */
-    flrt_queue in;
-    int ninputs;             /* upstream connections: end-of-stream markers due */
-    int eos_left;            /* of which still to come */
+    flrt_inbox in;
+    fl_buf wire;             /* frames being serialized for remote ports */
     pthread_t thread;
     int started;
 };
 
-typedef struct flrt_job {
-    const fl_job_def *def;
-    int nthreads;            /* tasks of a parallel stage */
-    fl_i64 batch_rows;
-    int ntasks;
-    flrt_task *tasks;        /* stage after stage */
-    int *first, *count;      /* per stage: index of its first task, task count */
-} flrt_job;
+/* The processes of a job and where they listen (net.c fills it). */
+typedef struct flrt_proc {
+    char host[64];           /* address as the others reach it */
+    int port;                /* its listening port */
+    int threads;             /* tasks of a parallel stage in it */
+    int first;               /* its first index in a parallel stage */
+} flrt_proc;
 
-/* Builds, runs and joins the tasks of job; 0, or -1 when it failed. */
+typedef struct flrt_net flrt_net;
+
+struct flrt_job {
+    const fl_job_def *def;
+    int nthreads;            /* tasks of a parallel stage in this process */
+    fl_i64 batch_rows;
+    int rank, nprocs;        /* this process, and how many run the job */
+    flrt_proc *procs;        /* nprocs of them */
+    int ntasks;              /* global tasks, all processes */
+    int *first, *count;      /* per stage: its first global task id, task count */
+    flrt_task **local;       /* per global task id: the local task, or NULL */
+    flrt_task *tasks;        /* the local tasks */
+    int nlocal;
+    flrt_net *net;           /* NULL with one process */
+    pthread_mutex_t credit_mu;   /* remote ports' credits */
+    pthread_cond_t credit_cv;
+    _Atomic int stop, failed;
+};
+
+/* The job of the calling thread (a task's, or the one fl_main runs). */
+flrt_job *flrt_job_current(void);
+void flrt_job_set_current(flrt_job *j);
+/* Builds the tasks of this process, runs and joins them; 0, or -1. */
 int flrt_job_run(flrt_job *j);
-void flrt_stop_reset(void);                 /* a fresh job: not stopping */
-int flrt_failed(void);                      /* fl_fail was called */
-void flrt_set_running(flrt_job *j);         /* the job fl_fail wakes (or NULL) */
+int flrt_failed(void);                      /* fl_fail was called in this job */
+/* Stops the job as fl_fail does, printing msg unless NULL; remote: the
+ * failure came from another process (not told to the others again). */
+void flrt_job_fail(flrt_job *j, const char *msg, int remote);
+/* Placement: the process of task `index` of a stage of `count` tasks. */
+int flrt_place(const flrt_job *j, int stage, int index);
+int flrt_stage_of(const flrt_job *j, int gid);
+/* net.c's view of a task's ports: a remote batch was consumed (credit). */
+void flrt_port_credit(flrt_job *j, int src, int dst, int input, int n);
+
+/* ---- frames (wire.c): what travels between processes ----
+ * Every frame starts with a 24-byte header (little-endian): u32 length of
+ * what follows the length field, u16 kind, u16 input, u32 source task,
+ * u32 destination task, u32 rows (DATA) or count (CREDIT), u32 reserved. */
+enum {
+    FLRT_F_DATA = 1, FLRT_F_END, FLRT_F_CREDIT, FLRT_F_HEARTBEAT, FLRT_F_BYE, FLRT_F_FAIL,
+    FLRT_F_MAX = FLRT_F_FAIL
+};
+enum { FLRT_FRAME_HDR = 24, FLRT_FRAME_MAX = 1 << 30 };
+
+typedef struct flrt_frame {
+    int kind, input;
+    fl_u64 src, dst;
+    fl_u64 n;
+    fl_i64 len;              /* payload bytes after the header */
+} flrt_frame;
+
+void flrt_frame_encode(unsigned char *hdr, const flrt_frame *f);
+/* Decodes and checks a header: 0, or -1 with a reason in err. */
+int flrt_frame_decode(const unsigned char *hdr, flrt_frame *f, const char **err);
+
+/* The handshake each side of a connection sends: first a greeting (magic,
+ * protocol version, a fresh nonce), then, once the other's greeting is
+ * read, who it is, proven with a MAC over the other's nonce and its own
+ * fields keyed by the job's shared secret. */
+enum { FLRT_GREET = 32, FLRT_HELLO = 96, FLRT_PROTO = 1 };
+typedef struct flrt_hello {
+    fl_u64 fingerprint;      /* of the generated code and flowc's version */
+    int rank, nprocs, threads, port;
+    fl_i64 batch;
+    char version[24];        /* flowc's version, for messages */
+} flrt_hello;
+
+void flrt_greet_encode(unsigned char *out, const unsigned char nonce[16]);
+int flrt_greet_decode(const unsigned char *in, unsigned char nonce[16], const char **err);
+void flrt_hello_encode(unsigned char *out, const flrt_hello *h, const char *secret,
+                       const unsigned char peer_nonce[16]);
+/* 0; -1 bad format; -2 bad MAC (wrong secret). */
+int flrt_hello_decode(const unsigned char *in, flrt_hello *h, const char *secret,
+                      const unsigned char own_nonce[16], const char **err);
+fl_u64 flrt_fingerprint_parse(const char *hex);
 
 /* ---- sinks (sink.c) ---- */
 /* Closes the sinks left open; when ok renames each temporary file to its
@@ -130,5 +247,24 @@ void flrt_csv_reset(void);                  /* forgets meetings left by a failed
 /* ---- text (text.c) ---- */
 int flrt_fmt_i64(char *out, fl_i64 v);      /* out: 24 bytes; returns the length */
 int flrt_fmt_f64(char *out, double v);      /* out: 32 bytes; returns the length */
+
+/* ---- signals.c ---- */
+/* Installs the handlers: SIGINT and SIGTERM call the fatal hook, remove the
+ * temporary files listed below and end the process by the same signal (a
+ * signal ignored when the job starts stays ignored); SIGBUS in a listed
+ * mapping prints "flowc job: FILE changed size while it was being read",
+ * calls the hook with SIGTERM, removes the temporaries and exits 1. */
+void flrt_signals_install(void);
+/* The one hook called first by those handlers (NULL: none). It runs in a
+ * signal handler: async-signal-safe calls only. */
+void flrt_signals_on_fatal(void (*hook)(int sig));
+/* Lists a temporary file for the handlers: its slot, or -1 when the table
+ * is full or the path too long (then it is not listed). */
+int flrt_signals_add_temp(const char *path);
+void flrt_signals_drop_temp(int slot);      /* -1: nothing */
+/* Lists a mapping (path must stay valid while it is mapped); drop it
+ * before unmapping. */
+void flrt_signals_add_map(const void *addr, fl_i64 len, const char *path);
+void flrt_signals_drop_map(const void *addr);
 
 #endif

@@ -1,7 +1,10 @@
 /* job.c - fl_main, the entry point of every compiled job: reads the command
- * line (--NAME VALUE for each param, --threads N, --batch N, --help), runs
- * the param defaults (job->init), runs the tasks (task.c), then commits the
- * sinks' files when every task succeeded or removes them when one failed.
+ * line (--NAME VALUE for each param, --threads N, --batch N, --help,
+ * --version, and how the job spreads over processes: --procs, --hosts,
+ * --rank/--nprocs/--leader, --secret-file), runs the param defaults
+ * (job->init), joins the other processes (launch.c, net.c), runs the tasks
+ * (task.c), then commits the sinks' files when every task of every process
+ * succeeded or removes them when one failed.
  *
  * Exit status: 0 done, 1 the job failed (a message "flowc job: ..." was
  * printed), 2 a bad command line (the message names the option and what it
@@ -14,12 +17,17 @@
 #include <unistd.h>
 
 #include "flrt_int.h"
+#include "launch.h"
 
-enum { MAX_THREADS = 4096, MAX_BATCH = 1 << 24 };
+/* Threads per process: a thread's stack and a task's pending batches are
+ * small, but a hash exchange has a channel per pair of tasks. */
+enum { MAX_THREADS = 1024, MAX_BATCH = 1 << 24, MAX_PROCS = 4096 };
 
 typedef struct opts {
     int threads;
     fl_i64 batch;
+    int version;
+    flrt_dist_args dist;
 } opts;
 
 static const char *type_name(int type)
@@ -62,28 +70,38 @@ static fl_i64 unit_of(const char *u)
     return 0;
 }
 
-/* i64 of the command line: [+-]digits with '_' between digits, then an
- * optional duration suffix (ms s m h d) that converts to milliseconds. */
+static int digit_of(char c, int base)
+{
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
+    return d < base ? d : -1;
+}
+
+/* i64 of the command line, as the language writes it: [+-]digits (or 0x
+ * and hex digits) with '_' between digits, then an optional duration
+ * suffix (ms s m h d) that converts to milliseconds. */
 static int parse_i64_arg(const char *s, fl_i64 *v)
 {
     const char *p = s;
     int neg = *p == '-';
     if (*p == '-' || *p == '+')
         p++;
-    if (*p < '0' || *p > '9')
+    int base = p[0] == '0' && (p[1] == 'x' || p[1] == 'X') ? 16 : 10;
+    if (base == 16)
+        p += 2;
+    if (digit_of(*p, base) < 0)
         return -1;
     uint64_t x = 0;
-    for (; (*p >= '0' && *p <= '9') || *p == '_'; p++) {
+    for (; digit_of(*p, base) >= 0 || *p == '_'; p++) {
         if (*p == '_') {
-            if (p[1] < '0' || p[1] > '9')
+            if (digit_of(p[1], base) < 0)
                 return -1;
             continue;
         }
-        if (x > (UINT64_MAX - 9) / 10)
+        if (x > (UINT64_MAX - 15) / (uint64_t)base)
             return -1;
-        x = x * 10 + (uint64_t)(*p - '0');
+        x = x * (uint64_t)base + (uint64_t)digit_of(*p, base);
     }
-    fl_i64 unit = unit_of(p);
+    fl_i64 unit = base == 16 ? (*p ? 0 : 1) : unit_of(p);
     if (!unit || x > (uint64_t)INT64_MAX + (uint64_t)neg)
         return -1;
     fl_i64 r = neg ? (fl_i64)(0 - x) : (fl_i64)x;
@@ -125,7 +143,7 @@ static int parse_count(const char *opt, const char *s, fl_i64 lo, fl_i64 hi, fl_
 
 static void usage(const fl_job_def *job, FILE *f)
 {
-    fprintf(f, "usage: %s [--PARAM VALUE]... [--threads N] [--batch N]\n", job->name);
+    fprintf(f, "usage: %s [--PARAM VALUE]... [--threads N] [--batch N] [--procs N | --hosts FILE]\n", job->name);
     if (job->nparams) {
         fprintf(f, "\nparameters:\n");
         for (int i = 0; i < job->nparams; i++) {
@@ -135,9 +153,19 @@ static void usage(const fl_job_def *job, FILE *f)
         }
     }
     fprintf(f, "\noptions:\n"
-               "  --threads N  tasks per parallel stage (default: the online cores, %d)\n"
-               "  --batch N    rows per batch (default: %d)\n"
-               "  --help       this text\n",
+               "  --threads N        tasks per parallel stage in each process (default: the\n"
+               "                     online cores, %d, divided among --procs)\n"
+               "  --batch N          rows per batch (default: %d)\n"
+               "  --procs N          run as N processes of this machine\n"
+               "  --hosts FILE       run on the hosts of a cluster file (docs/runtime.md)\n"
+               "  --rank R --nprocs N --leader HOST:PORT\n"
+               "                     run as rank R of a job started by another launcher\n"
+               "                     (mpirun and srun set rank and size themselves)\n"
+               "  --secret-file PATH the job's shared secret (or FLOWC_SECRET)\n"
+               "  --bind ADDR, --port P\n"
+               "                     where this process listens for the others\n"
+               "  --version          the job's build: flowc's version and fingerprint\n"
+               "  --help             this text\n",
             default_threads(), (int)FL_BATCH_ROWS);
 }
 
@@ -149,6 +177,93 @@ static const fl_param_def *find_param(const fl_job_def *job, const char *name, s
     return NULL;
 }
 
+enum { O_THREADS, O_BATCH, O_PROCS, O_HOSTS, O_RANK, O_NPROCS, O_LEADER, O_SECRET, O_BIND, O_PORT, O_COUNT };
+static const char *const opt_names[O_COUNT] = {"threads", "batch", "procs", "hosts", "rank",
+                                               "nprocs", "leader", "secret-file", "bind", "port"};
+
+static int find_opt(const char *name, size_t len)
+{
+    for (int k = 0; k < O_COUNT; k++)
+        if (strlen(opt_names[k]) == len && !memcmp(opt_names[k], name, len))
+            return k;
+    return -1;
+}
+
+/* Edit distance of two short names (for "did you mean"). */
+static int distance(const char *a, size_t la, const char *b)
+{
+    size_t lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    int d[41][41];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t k = 0; k <= lb; k++)
+        d[0][k] = (int)k;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t k = 1; k <= lb; k++) {
+            int sub = d[i - 1][k - 1] + (a[i - 1] != b[k - 1]);
+            int del = d[i - 1][k] + 1, ins = d[i][k - 1] + 1;
+            d[i][k] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    return d[la][lb];
+}
+
+static void unknown_opt(const fl_job_def *job, const char *arg, size_t len)
+{
+    const char *best = NULL;
+    int bd = len > 4 ? 3 : 2;
+    for (int i = 0; i < job->nparams; i++) {
+        int dd = distance(arg, len, job->params[i].name);
+        if (dd < bd)
+            bd = dd, best = job->params[i].name;
+    }
+    for (int k = 0; k < O_COUNT; k++) {
+        int dd = distance(arg, len, opt_names[k]);
+        if (dd < bd)
+            bd = dd, best = opt_names[k];
+    }
+    if (best)
+        fprintf(stderr, "flowc job: unknown option --%.*s; did you mean --%s? (--help lists the options)\n",
+                (int)len, arg, best);
+    else
+        fprintf(stderr, "flowc job: unknown option --%.*s (--help lists the parameters)\n", (int)len, arg);
+}
+
+/* A runtime option k with its value. */
+static int set_opt(int k, const char *val, opts *o)
+{
+    fl_i64 n = 0;
+    flrt_dist_args *d = &o->dist;
+    switch (k) {
+    case O_THREADS:
+        if (parse_count("--threads", val, 1, MAX_THREADS, &n) < 0)
+            return -1;
+        o->threads = (int)n;
+        d->threads_given = 1;
+        return 0;
+    case O_BATCH:
+        if (parse_count("--batch", val, 1, MAX_BATCH, &n) < 0)
+            return -1;
+        o->batch = n;
+        return 0;
+    case O_PROCS: case O_NPROCS:
+        if (parse_count(k == O_PROCS ? "--procs" : "--nprocs", val, 1, MAX_PROCS, &n) < 0)
+            return -1;
+        *(k == O_PROCS ? &d->procs : &d->nprocs) = (int)n;
+        return 0;
+    case O_RANK: case O_PORT:
+        if (parse_count(k == O_RANK ? "--rank" : "--port", val, 0, k == O_RANK ? MAX_PROCS - 1 : 65535, &n) < 0)
+            return -1;
+        *(k == O_RANK ? &d->rank : &d->port) = (int)n;
+        return 0;
+    case O_HOSTS: d->hosts = val; return 0;
+    case O_LEADER: d->leader = val; return 0;
+    case O_SECRET: d->secret_file = val; return 0;
+    default: d->bind = val; return 0;
+    }
+}
+
 /* One option at argv[*i] (its value inline after '=' or in the next word). */
 static int parse_opt(const fl_job_def *job, int argc, char **argv, int *i, opts *o)
 {
@@ -156,29 +271,20 @@ static int parse_opt(const fl_job_def *job, int argc, char **argv, int *i, opts 
     const char *eq = strchr(arg, '=');
     size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
     const fl_param_def *p = find_param(job, arg, len);
-    int is_threads = len == 7 && !memcmp(arg, "threads", 7);
-    int is_batch = len == 5 && !memcmp(arg, "batch", 5);
-    if (!p && !is_threads && !is_batch) {
-        fprintf(stderr, "flowc job: unknown option --%.*s (--help lists the parameters)\n",
-                (int)len, arg);
+    int k = p ? -1 : find_opt(arg, len);
+    if (!p && k < 0) {
+        unknown_opt(job, arg, len);
         return -1;
     }
     const char *val = eq ? eq + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
-    const char *what = is_threads || is_batch ? "a whole number" : type_name(p->type);
     if (!val) {
-        fprintf(stderr, "flowc job: --%.*s needs a value (%s)\n", (int)len, arg, what);
+        fprintf(stderr, "flowc job: --%.*s needs a value (%s)\n", (int)len, arg,
+                p ? type_name(p->type) : "see --help");
         return -1;
     }
-    fl_i64 n;
-    if (is_threads) {
-        if (parse_count("--threads", val, 1, MAX_THREADS, &n) < 0)
-            return -1;
-        o->threads = (int)n;
-    } else if (is_batch) {
-        if (parse_count("--batch", val, 1, MAX_BATCH, &n) < 0)
-            return -1;
-        o->batch = n;
-    } else if (set_param(p, val) < 0) {
+    if (k >= 0)
+        return set_opt(k, val, o);
+    if (set_param(p, val) < 0) {
         fprintf(stderr, "flowc job: --%s expects %s (%s), not '%s'\n", p->name,
                 type_name(p->type), type_hint(p->type), val);
         return -1;
@@ -186,14 +292,21 @@ static int parse_opt(const fl_job_def *job, int argc, char **argv, int *i, opts 
     return 0;
 }
 
-/* 0 to run, 1 after --help, -1 on a bad command line. */
+/* 0 to run, 1 after --help or --version, -1 on a bad command line. */
 static int parse_args(const fl_job_def *job, int argc, char **argv, opts *o)
 {
+    memset(o, 0, sizeof *o);
     o->threads = default_threads();
     o->batch = FL_BATCH_ROWS;
+    o->dist.rank = o->dist.nprocs = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(job, stdout);
+            return 1;
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("%s: flowc %s, fingerprint %s\n", job->name, job->version ? job->version : "?",
+                   job->fingerprint ? job->fingerprint : "none");
             return 1;
         }
         if (strncmp(argv[i], "--", 2) != 0 || !argv[i][2]) {
@@ -207,6 +320,33 @@ static int parse_args(const fl_job_def *job, int argc, char **argv, opts *o)
     return 0;
 }
 
+/* Runs the job in this process, joined with the others when there are. */
+static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
+{
+    flrt_job j = {.def = job, .nthreads = o->threads, .batch_rows = o->batch};
+    flrt_job_set_current(&j);
+    flrt_maps_set_deferred(1);
+    if (job->init)
+        job->init();
+    if (d->active && !flrt_failed())
+        flrt_net_start(&j, &d->net);
+    if (!flrt_failed())
+        flrt_job_run(&j);
+    if (d->active)
+        flrt_net_finish(&j);
+    int ok = !flrt_failed();
+    if (flrt_sinks_finish(ok) < 0)
+        ok = 0;
+    fflush(stdout);
+    flrt_maps_set_deferred(0);
+    flrt_csv_reset();
+    free(j.procs);
+    flrt_job_set_current(NULL);
+    if (d->active)
+        pthread_mutex_destroy(&j.credit_mu), pthread_cond_destroy(&j.credit_cv);
+    return ok;
+}
+
 int fl_main(const fl_job_def *job, int argc, char **argv)
 {
     opts o;
@@ -214,18 +354,12 @@ int fl_main(const fl_job_def *job, int argc, char **argv)
     if (rc)
         return rc < 0 ? 2 : 0;
     fflush(stdout);           /* what the caller printed goes before the job's output */
-    flrt_stop_reset();
-    flrt_maps_set_deferred(1);
-    if (job->init)
-        job->init();
-    flrt_job j = {.def = job, .nthreads = o.threads, .batch_rows = o.batch};
-    if (!flrt_failed())
-        flrt_job_run(&j);
-    int ok = !flrt_failed();
-    if (flrt_sinks_finish(ok) < 0)
-        ok = 0;
-    fflush(stdout);
-    flrt_maps_set_deferred(0);
-    flrt_csv_reset();
+    flrt_dist d;
+    rc = flrt_dist_start(job, &o.dist, &o.threads, argc, argv, &d);
+    if (rc)
+        return rc;
+    int ok = run(job, &o, &d);
+    if (d.nkids)
+        ok = flrt_dist_wait(&d, ok) && ok;
     return ok ? 0 : 1;
 }

@@ -1,17 +1,22 @@
-/* task.c - the tasks of a job: one thread per task, built from the stage
- * table (fl_job_def) that generated code hands to fl_main.
+/* task.c - the tasks of a job, built from the stage table (fl_job_def) that
+ * generated code hands to fl_main: placement, ports, channels, one thread
+ * per local task, sending and receiving, end of stream, and stopping.
  *
- * A parallel stage has --threads tasks, another stage one. Each task owns a
- * bounded input queue and, per output edge, one pending batch per
- * destination (fl_out.pend): fl_out_flush moves a full batch to the
- * destination's queue by pointer. When its run function returns, a task
- * closes its queue (later senders drop what they send), flushes its
- * pending batches and sends end-of-stream to each destination task it is
- * connected to; fl_recv counts those markers per upstream connection.
+ * Task ids are global: stage after stage, a parallel stage has as many
+ * tasks as all processes have threads (process p holds a contiguous run of
+ * them), a single-task stage one, on process 0. Every process computes the
+ * same table from (stages, processes, threads per process) and builds only
+ * its own tasks. A task's output edge has a port per destination task: a
+ * channel of a local inbox (the batch pointer moves) or a remote task
+ * (net.c serializes the batch and sends it against credits). When its run
+ * function returns, a task closes its inbox (later sends are dropped),
+ * flushes its pending batches and sends END to every destination task it
+ * is connected to; fl_recv reports each END and ends when all have come.
  *
- * Errors: fl_fail prints the first message, raises the stop flag and wakes
- * every queue (taking their locks one at a time, never two together), so
- * that every blocked sender and receiver returns at once. */
+ * Errors: flrt_job_fail prints the first message, raises the job's stop
+ * flag, tells the other processes (net.c) and wakes every inbox (taking
+ * their locks one at a time, never two together) and every task waiting
+ * for credits, so that every blocked sender and receiver returns. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
@@ -22,78 +27,138 @@
 #include <unistd.h>
 
 #include "flrt_int.h"
+#include "net.h"
 
-enum { QUEUE_PER_INPUT = 8 };
+static flrt_job idle_job;                /* fl_fail outside of any job */
+static __thread flrt_job *cur_job;
+static _Atomic(flrt_job *) running;      /* the job fl_main runs (for signals) */
 
-static atomic_int stop_flag;
-static atomic_int fail_flag;
-static _Atomic(flrt_job *) running;
+/* ---- the current job, stopping ---- */
 
-/* ---- stopping ---- */
+flrt_job *flrt_job_current(void)
+{
+    if (cur_job)
+        return cur_job;
+    flrt_job *j = atomic_load(&running);
+    return j ? j : &idle_job;
+}
 
-int fl_stopping(void) { return atomic_load_explicit(&stop_flag, memory_order_relaxed); }
+void flrt_job_set_current(flrt_job *j)
+{
+    cur_job = j;
+    atomic_store(&running, j);
+}
 
-int flrt_failed(void) { return atomic_load(&fail_flag); }
+int fl_stopping(void) { return atomic_load_explicit(&flrt_job_current()->stop, memory_order_relaxed); }
+
+int flrt_failed(void) { return atomic_load(&flrt_job_current()->failed); }
 
 void flrt_stop_reset(void)
 {
-    atomic_store(&stop_flag, 0);
-    atomic_store(&fail_flag, 0);
+    flrt_job *j = flrt_job_current();
+    atomic_store(&j->stop, 0);
+    atomic_store(&j->failed, 0);
 }
 
-void flrt_set_running(flrt_job *j) { atomic_store(&running, j); }
-
-static void stop_all(void)
+static void stop_all(flrt_job *j)
 {
-    atomic_store(&stop_flag, 1);
-    flrt_job *j = atomic_load(&running);
-    if (j)
-        for (int i = 0; i < j->ntasks; i++)
-            if (j->tasks[i].in.ring)
-                flrt_queue_wake(&j->tasks[i].in);
+    atomic_store(&j->stop, 1);
+    for (int i = 0; i < j->nlocal; i++)
+        flrt_inbox_wake(&j->tasks[i].in);
+    if (j->net) {
+        pthread_mutex_lock(&j->credit_mu);
+        pthread_cond_broadcast(&j->credit_cv);
+        pthread_mutex_unlock(&j->credit_mu);
+    }
     flrt_csv_wake();
+}
+
+static void say(const char *msg)
+{
+    size_t len = strlen(msg), off = 0;
+    while (off < len) {
+        ssize_t w = write(2, msg + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+}
+
+void flrt_job_fail(flrt_job *j, const char *msg, int remote)
+{
+    if (atomic_exchange(&j->failed, 1) == 0) {
+        if (msg)
+            say(msg);
+        if (!remote && j->net)
+            flrt_net_fail(j, msg);
+    }
+    stop_all(j);
 }
 
 void fl_fail(fl_task *t, const char *fmt, ...)
 {
-    (void)t;
-    if (atomic_exchange(&fail_flag, 1) == 0) {
-        char msg[1024];
-        int n = snprintf(msg, sizeof msg, "flowc job: ");
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
-        va_end(ap);
-        size_t len = strlen(msg);
-        msg[len++] = '\n';
-        size_t off = 0;
-        while (off < len) {
-            ssize_t w = write(2, msg + off, len - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            off += (size_t)w;
-        }
+    flrt_job *j = t ? ((flrt_task *)t)->job : flrt_job_current();
+    char msg[1024];
+    int n = snprintf(msg, sizeof msg, "flowc job: ");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    strcat(msg, "\n");
+    flrt_job_fail(j, msg, 0);
+}
+
+/* ---- placement ---- */
+
+int flrt_place(const flrt_job *j, int stage, int index)
+{
+    if (!j->def->stages[stage].parallel)
+        return 0;
+    for (int p = j->nprocs - 1; p > 0; p--)
+        if (index >= j->procs[p].first)
+            return p;
+    return 0;
+}
+
+int flrt_stage_of(const flrt_job *j, int gid)
+{
+    int s = 0;
+    while (s + 1 < j->def->nstages && gid >= j->first[s + 1])
+        s++;
+    return s;
+}
+
+/* Whether END goes to every destination task of edge d from stage u. */
+static int edge_all(const flrt_job *j, int u, const fl_edge_def *d)
+{
+    return !(d->kind == FL_EDGE_SINGLE || (d->kind == FL_EDGE_FORWARD && j->count[d->to] == j->count[u]));
+}
+
+/* The destination task (index in its stage) of rows that sender i of
+ * stage u sends to `dest` (the fl_emit destination) over edge d. */
+static int route(const flrt_job *j, int u, int i, const fl_edge_def *d, int dest)
+{
+    int ndst = j->count[d->to];
+    switch (d->kind) {
+    case FL_EDGE_FORWARD: return ndst == j->count[u] ? i : i % ndst;
+    case FL_EDGE_SINGLE: return 0;
+    default: return dest;
     }
-    stop_all();
+}
+
+static int connected(const flrt_job *j, int u, int i, const fl_edge_def *d, int r)
+{
+    return edge_all(j, u, d) || route(j, u, i, d, r) == r;
 }
 
 /* ---- sending and receiving ---- */
 
-/* The task that destination `dest` of edge e of task t stands for. */
-static flrt_task *route(const flrt_task *t, const flrt_edge *e, int dest)
+static flrt_port *port_of(flrt_task *t, int out, int dest)
 {
-    switch (e->def->kind) {
-    case FL_EDGE_FORWARD:
-        if (e->ndst == t->pub.ntasks)
-            return e->dst + t->pub.index;
-        return e->dst + t->pub.index % e->ndst;
-    case FL_EDGE_SINGLE:
-        return e->dst;
-    default:
-        return e->dst + dest;
-    }
+    flrt_edge *e = &t->edges[out];
+    return &e->ports[route(t->job, t->pub.stage, t->pub.index, e->def, dest)];
 }
 
 fl_batch *fl_out_flush(fl_task *pt, int out, int dest)
@@ -101,58 +166,87 @@ fl_batch *fl_out_flush(fl_task *pt, int out, int dest)
     flrt_task *t = (flrt_task *)pt;
     flrt_edge *e = &t->edges[out];
     fl_batch *b = pt->outs[out].pend[dest];
+    if (!b)
+        return pt->outs[out].pend[dest] = flrt_pool_get(&e->pool);
     if (b->n == 0)
         return b;
-    if (!fl_stopping()) {
+    flrt_port *p = port_of(t, out, dest);
+    if (!atomic_load(&t->job->stop)) {
         b->from = pt->index;
         b->input = e->def->input;
-        if (flrt_queue_push(&route(t, e, dest)->in, b) == 0) {
-            fl_batch *nb = flrt_pool_get(&e->pool);
-            pt->outs[out].pend[dest] = nb;
-            return nb;
+        if (!p->task) {
+            flrt_net_send_batch(t, e, p, b);
+        } else if (flrt_inbox_push(&p->task->in, p->chan, FL_MSG_DATA, b, 1) == 0) {
+            return pt->outs[out].pend[dest] = flrt_pool_get(&e->pool);
         }
     }
-    flrt_batch_reset(b);      /* stopping, or nobody reads it: dropped */
+    flrt_batch_reset(b);      /* sent remotely, stopping, or nobody reads it */
     return b;
 }
 
-fl_batch *fl_recv(fl_task *pt)
+int fl_recv(fl_task *pt, unsigned inputs, fl_msg *m)
 {
     flrt_task *t = (flrt_task *)pt;
-    while (t->eos_left > 0) {
-        fl_batch *b;
-        if (!flrt_queue_pop(&t->in, &b))
-            return NULL;
-        if (b)
-            return b;
-        t->eos_left--;
-    }
-    return NULL;
+    int c;
+    if (!flrt_inbox_pop(&t->in, inputs, m, &c))
+        return 0;
+    const flrt_chan *ch = &t->in.chans[c];
+    if (ch->proc != t->job->rank && m->kind == FL_MSG_DATA)
+        flrt_net_credit(t->job, ch->proc, ch->src, t->gid, ch->input);
+    return 1;
 }
 
-/* After the run function: pending rows out, then end-of-stream to every
- * destination task this task is connected to. */
+void fl_done(fl_task *t, fl_batch *b)
+{
+    (void)t;
+    if (b)
+        flrt_batch_release(b);
+}
+
+void flrt_port_credit(flrt_job *j, int src, int dst, int input, int n)
+{
+    flrt_task *t = src >= 0 && src < j->ntasks ? j->local[src] : NULL;
+    int to = dst >= 0 && dst < j->ntasks ? flrt_stage_of(j, dst) : -1;
+    for (int k = 0; t && k < t->def->nout; k++) {
+        flrt_edge *e = &t->edges[k];
+        if (e->def->to != to || e->def->input != input)
+            continue;
+        pthread_mutex_lock(&j->credit_mu);
+        e->ports[dst - e->to_first].credits += n;
+        pthread_cond_broadcast(&j->credit_cv);
+        pthread_mutex_unlock(&j->credit_mu);
+        return;
+    }
+}
+
+/* After the run function: pending rows out, then END to every destination
+ * task this task is connected to. */
 static void task_end(flrt_task *t)
 {
     for (int k = 0; k < t->def->nout; k++) {
         flrt_edge *e = &t->edges[k];
         fl_out *o = &t->pub.outs[k];
         for (int d = 0; d < o->ndest; d++)
-            fl_out_flush(&t->pub, k, d);
-        if (!e->all) {
-            flrt_queue_push(&route(t, e, 0)->in, NULL);
-            continue;
+            if (o->pend[d])
+                fl_out_flush(&t->pub, k, d);
+        for (int r = 0; r < e->ndst; r++) {
+            flrt_port *p = &e->ports[r];
+            if (p->dst < 0)
+                continue;
+            if (p->task)
+                flrt_inbox_push(&p->task->in, p->chan, FL_MSG_END, NULL, 1);
+            else
+                flrt_net_send_end(t, e, p);
         }
-        for (int d = 0; d < e->ndst; d++)
-            flrt_queue_push(&e->dst[d].in, NULL);
     }
 }
 
 static void *task_main(void *arg)
 {
     flrt_task *t = arg;
+    cur_job = t->job;
     t->def->run(&t->pub);
-    flrt_queue_close(&t->in);
+    flrt_inbox_close(&t->in);
     task_end(t);
     return NULL;
 }
@@ -170,7 +264,7 @@ static int check_stages(const flrt_job *j)
         for (int k = 0; k < jd->stages[s].nout; k++) {
             const fl_edge_def *e = &jd->stages[s].outs[k];
             if (e->to < 0 || e->to >= jd->nstages || e->kind < FL_EDGE_FORWARD ||
-                e->kind > FL_EDGE_BROADCAST || e->row_size < 0) {
+                e->kind > FL_EDGE_BROADCAST || e->row_size < 0 || e->input < 0 || e->input >= 32) {
                 fl_fail(NULL, "job %s: stage %s: output edge %d is invalid (to %d, kind %d)",
                         jd->name, jd->stages[s].name, k, e->to, e->kind);
                 return -1;
@@ -180,85 +274,197 @@ static int check_stages(const flrt_job *j)
     return 0;
 }
 
-/* Edge k of task t: its destination, its pool and pending batches. */
+static int chan_cmp(const void *a, const void *b)
+{
+    const flrt_chan *x = a, *y = b;
+    if (x->input != y->input)
+        return x->input < y->input ? -1 : 1;
+    return (x->src > y->src) - (x->src < y->src);
+}
+
+/* Calls f for every (stage u, edge d, sender i) connected to task r of stage s. */
+typedef void (*sender_fn)(flrt_job *j, flrt_task *t, int u, int i, const fl_edge_def *d, void *arg);
+static void each_sender(flrt_job *j, flrt_task *t, sender_fn f, void *arg)
+{
+    const fl_job_def *jd = j->def;
+    for (int u = 0; u < jd->nstages; u++)
+        for (int k = 0; k < jd->stages[u].nout; k++) {
+            const fl_edge_def *d = &jd->stages[u].outs[k];
+            if (d->to != t->pub.stage)
+                continue;
+            for (int i = 0; i < j->count[u]; i++)
+                if (connected(j, u, i, d, t->pub.index))
+                    f(j, t, u, i, d, arg);
+        }
+}
+
+typedef struct chans_acc {
+    flrt_chan *v;
+    int n, ninputs;
+} chans_acc;
+
+static void count_sender(flrt_job *j, flrt_task *t, int u, int i, const fl_edge_def *d, void *arg)
+{
+    (void)j, (void)t, (void)u, (void)i;
+    chans_acc *a = arg;
+    a->n++;
+    if (d->input + 1 > a->ninputs)
+        a->ninputs = d->input + 1;
+}
+
+static void add_sender(flrt_job *j, flrt_task *t, int u, int i, const fl_edge_def *d, void *arg)
+{
+    (void)t;
+    chans_acc *a = arg;
+    flrt_chan *c = &a->v[a->n++];
+    c->input = d->input;
+    c->src = j->first[u] + i;
+    c->from = i;
+    c->proc = flrt_place(j, u, i);
+    c->def = d;
+    if (c->proc != j->rank) {
+        c->pool = flrt_xcalloc(1, sizeof *c->pool);
+        flrt_pool_init(c->pool, j->batch_rows, d->row_size);
+    }
+}
+
+static void inbox_build(flrt_job *j, flrt_task *t)
+{
+    chans_acc a = {0};
+    each_sender(j, t, count_sender, &a);
+    a.v = flrt_xcalloc((size_t)(a.n ? a.n : 1), sizeof *a.v);
+    int n = a.n;
+    a.n = 0;
+    each_sender(j, t, add_sender, &a);
+    qsort(a.v, (size_t)n, sizeof *a.v, chan_cmp);
+    flrt_inbox_init(&t->in, j, a.v, n, a.ninputs);
+}
+
+/* Rows per batch of an edge to ndest destinations: smaller batches for a
+ * wide fan-out, so a task's pending batches stay within about 8 batches. */
+static fl_i64 edge_rows(fl_i64 rows, int ndest)
+{
+    if (ndest <= 8)
+        return rows;
+    fl_i64 r = rows * 8 / ndest;
+    fl_i64 min = rows < 64 ? rows : 64;
+    return r < min ? min : r;
+}
+
+/* Edge k of task t: its ports, its pool and pending batches (made lazily). */
 static void edge_init(flrt_job *j, flrt_task *t, int k)
 {
     const fl_edge_def *d = &t->def->outs[k];
     flrt_edge *e = &t->edges[k];
     e->def = d;
-    e->dst = j->tasks + j->first[d->to];
+    e->to_first = j->first[d->to];
     e->ndst = j->count[d->to];
-    e->all = !(d->kind == FL_EDGE_SINGLE ||
-               (d->kind == FL_EDGE_FORWARD && e->ndst == t->pub.ntasks));
-    flrt_pool_init(&e->pool, j->batch_rows, d->row_size);
+    e->all = edge_all(j, t->pub.stage, d);
     fl_out *o = &t->pub.outs[k];
     o->ndest = (d->kind == FL_EDGE_HASH || d->kind == FL_EDGE_BROADCAST) ? e->ndst : 1;
     o->pend = flrt_xcalloc((size_t)o->ndest, sizeof *o->pend);
-    for (int i = 0; i < o->ndest; i++)
-        o->pend[i] = flrt_pool_get(&e->pool);
-    if (e->all)
-        for (int i = 0; i < e->ndst; i++)
-            e->dst[i].ninputs++;
-    else
-        route(t, e, 0)->ninputs++;
+    flrt_pool_init(&e->pool, edge_rows(j->batch_rows, o->ndest), d->row_size);
+    e->ports = flrt_xcalloc((size_t)e->ndst, sizeof *e->ports);
+    for (int r = 0; r < e->ndst; r++) {
+        flrt_port *p = &e->ports[r];
+        p->dst = -1;
+        if (!connected(j, t->pub.stage, t->pub.index, d, r))
+            continue;
+        p->dst = e->to_first + r;
+        p->proc = flrt_place(j, d->to, r);
+        p->task = j->local[p->dst];
+        p->credits = FLRT_CHAN_CAP;
+        if (p->task)
+            p->chan = flrt_inbox_chan(&p->task->in, d->input, t->gid);
+    }
 }
 
-static void tasks_build(flrt_job *j)
+static void stages_count(flrt_job *j)
 {
     const fl_job_def *jd = j->def;
+    int total = 0;
+    for (int p = 0; p < j->nprocs; p++) {
+        j->procs[p].first = total;
+        total += j->procs[p].threads;
+    }
     j->first = flrt_xcalloc((size_t)jd->nstages, sizeof(int));
     j->count = flrt_xcalloc((size_t)jd->nstages, sizeof(int));
     j->ntasks = 0;
     for (int s = 0; s < jd->nstages; s++) {
         j->first[s] = j->ntasks;
-        j->count[s] = jd->stages[s].parallel ? j->nthreads : 1;
+        j->count[s] = jd->stages[s].parallel ? total : 1;
         j->ntasks += j->count[s];
-    }
-    j->tasks = flrt_xcalloc((size_t)j->ntasks, sizeof *j->tasks);
-    for (int s = 0; s < jd->nstages; s++)
-        for (int i = 0; i < j->count[s]; i++) {
-            flrt_task *t = &j->tasks[j->first[s] + i];
-            t->def = &jd->stages[s];
-            t->pub.index = i;
-            t->pub.ntasks = j->count[s];
-            t->pub.stage = s;
-            t->pub.outs = flrt_xcalloc((size_t)t->def->nout, sizeof(fl_out));
-            t->edges = flrt_xcalloc((size_t)t->def->nout, sizeof(flrt_edge));
-        }
-    for (int i = 0; i < j->ntasks; i++)
-        for (int k = 0; k < j->tasks[i].def->nout; k++)
-            edge_init(j, &j->tasks[i], k);
-    for (int i = 0; i < j->ntasks; i++) {
-        flrt_task *t = &j->tasks[i];
-        t->eos_left = t->ninputs;
-        flrt_queue_init(&t->in, QUEUE_PER_INPUT * (t->ninputs ? t->ninputs : 1));
     }
 }
 
-/* Queues first (their batches go back to pools), then pools and the rest. */
+static void task_init(flrt_job *j, flrt_task *t, int s, int i)
+{
+    const fl_job_def *jd = j->def;
+    t->job = j;
+    t->def = &jd->stages[s];
+    t->gid = j->first[s] + i;
+    t->pub.index = i;
+    t->pub.ntasks = j->count[s];
+    t->pub.stage = s;
+    t->pub.lindex = t->def->parallel ? i - j->procs[j->rank].first : 0;
+    t->pub.lcount = t->def->parallel ? j->procs[j->rank].threads : 1;
+    t->pub.outs = flrt_xcalloc((size_t)t->def->nout, sizeof(fl_out));
+    t->edges = flrt_xcalloc((size_t)t->def->nout, sizeof(flrt_edge));
+    j->local[t->gid] = t;
+}
+
+static void tasks_build(flrt_job *j)
+{
+    const fl_job_def *jd = j->def;
+    stages_count(j);
+    const flrt_proc *me = &j->procs[j->rank];
+    j->nlocal = 0;
+    for (int s = 0; s < jd->nstages; s++)
+        j->nlocal += jd->stages[s].parallel ? me->threads : j->rank == 0;
+    j->tasks = flrt_xcalloc((size_t)(j->nlocal ? j->nlocal : 1), sizeof *j->tasks);
+    j->local = flrt_xcalloc((size_t)j->ntasks, sizeof *j->local);
+    int n = 0;
+    for (int s = 0; s < jd->nstages; s++) {
+        int lo = jd->stages[s].parallel ? me->first : 0;
+        int cnt = jd->stages[s].parallel ? me->threads : j->rank == 0;
+        for (int i = lo; i < lo + cnt; i++)
+            task_init(j, &j->tasks[n++], s, i);
+    }
+    for (int i = 0; i < j->nlocal; i++)
+        inbox_build(j, &j->tasks[i]);
+    for (int i = 0; i < j->nlocal; i++)
+        for (int k = 0; k < j->tasks[i].def->nout; k++)
+            edge_init(j, &j->tasks[i], k);
+}
+
+/* Inboxes first (their batches go back to pools), then pools and the rest. */
 static void tasks_free(flrt_job *j)
 {
-    for (int i = 0; i < j->ntasks; i++)
-        flrt_queue_fini(&j->tasks[i].in);
-    for (int i = 0; i < j->ntasks; i++) {
+    for (int i = 0; i < j->nlocal; i++)
+        flrt_inbox_fini(&j->tasks[i].in);
+    for (int i = 0; i < j->nlocal; i++) {
         flrt_task *t = &j->tasks[i];
         for (int k = 0; k < t->def->nout; k++) {
             flrt_pool_fini(&t->edges[k].pool);
             free(t->pub.outs[k].pend);
+            free(t->edges[k].ports);
         }
         free(t->edges);
         free(t->pub.outs);
+        fl_buf_free(&t->wire);
         fl_arena_free(&t->pub.scratch);
     }
     free(j->tasks);
+    free(j->local);
     free(j->first);
     free(j->count);
     j->tasks = NULL;
+    j->nlocal = 0;
 }
 
 static void tasks_start_join(flrt_job *j)
 {
-    for (int i = 0; i < j->ntasks; i++) {
+    for (int i = 0; i < j->nlocal; i++) {
         flrt_task *t = &j->tasks[i];
         int err = pthread_create(&t->thread, NULL, task_main, t);
         if (err) {
@@ -268,19 +474,24 @@ static void tasks_start_join(flrt_job *j)
         }
         t->started = 1;
     }
-    for (int i = 0; i < j->ntasks; i++)
+    for (int i = 0; i < j->nlocal; i++)
         if (j->tasks[i].started)
             pthread_join(j->tasks[i].thread, NULL);
 }
 
 int flrt_job_run(flrt_job *j)
 {
-    if (check_stages(j) < 0)
-        return -1;
-    tasks_build(j);
-    flrt_set_running(j);
-    tasks_start_join(j);
-    flrt_set_running(NULL);
-    tasks_free(j);
-    return flrt_failed() ? -1 : 0;
+    flrt_proc one = {.threads = j->nthreads};
+    if (!j->procs) {
+        j->procs = &one;
+        j->nprocs = 1;
+    }
+    if (check_stages(j) == 0) {
+        tasks_build(j);
+        tasks_start_join(j);
+        tasks_free(j);
+    }
+    if (j->procs == &one)
+        j->procs = NULL;
+    return atomic_load(&j->failed) ? -1 : 0;
 }

@@ -75,6 +75,16 @@ static int count_substr(const char *hay, const char *needle)
     return n;
 }
 
+/* The next DATA batch (END messages are counted by the runtime). */
+static fl_batch *recv_data(fl_task *t)
+{
+    fl_msg m;
+    while (fl_recv(t, ~0u, &m))
+        if (m.kind == FL_MSG_DATA)
+            return m.batch;
+    return NULL;
+}
+
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
@@ -98,7 +108,7 @@ static void range_run(fl_task *t)
 static void sum_run(fl_task *t)
 {
     fl_i64 s = 0, n = 0;
-    for (fl_batch *b; (b = fl_recv(t));) {
+    for (fl_batch *b; (b = recv_data(t));) {
         for (fl_i64 i = 0; i < b->n; i++)
             s += ((fl_i64 *)b->rows)[i];
         n += b->n;
@@ -143,7 +153,7 @@ typedef struct partial {
 static void partial_run(fl_task *t)
 {
     partial p = {0, 0};
-    for (fl_batch *b; (b = fl_recv(t));) {
+    for (fl_batch *b; (b = recv_data(t));) {
         if (b->input != 0 || b->from < 0 || b->from >= 64)
             atomic_fetch_add(&bad_rows, 1);
         for (fl_i64 i = 0; i < b->n; i++) {
@@ -160,7 +170,7 @@ static void partial_run(fl_task *t)
 
 static void total_run(fl_task *t)
 {
-    for (fl_batch *b; (b = fl_recv(t));) {
+    for (fl_batch *b; (b = recv_data(t));) {
         for (fl_i64 i = 0; i < b->n; i++) {
             atomic_fetch_add(&total, ((partial *)b->rows)[i].sum);
             atomic_fetch_add(&rows_seen, ((partial *)b->rows)[i].n);
@@ -213,7 +223,7 @@ static const fl_stage_def bcast_stages[] = {
 static void count_run(fl_task *t)
 {
     partial p = {0, 0};
-    for (fl_batch *b; (b = fl_recv(t));) {
+    for (fl_batch *b; (b = recv_data(t));) {
         for (fl_i64 i = 0; i < b->n; i++)
             p.sum += ((fl_i64 *)b->rows)[i];
         p.n += b->n;
@@ -242,7 +252,7 @@ Test(rt_job, broadcast, .init = watchdog)
 static void fwd_check_run(fl_task *t)
 {
     partial p = {0, 0};
-    for (fl_batch *b; (b = fl_recv(t));) {
+    for (fl_batch *b; (b = recv_data(t));) {
         if (b->from != t->index)
             atomic_fetch_add(&bad_rows, 1);
         for (fl_i64 i = 0; i < b->n; i++)
@@ -299,7 +309,7 @@ static void twos_run(fl_task *t)
 
 static void two_inputs_run(fl_task *t)
 {
-    for (fl_batch *b; (b = fl_recv(t));) {
+    for (fl_batch *b; (b = recv_data(t));) {
         for (fl_i64 i = 0; i < b->n; i++)
             if (((fl_i64 *)b->rows)[i] != b->input + 1)
                 atomic_fetch_add(&bad_rows, 1);
@@ -337,7 +347,7 @@ static void make_run(fl_task *t)
 
 static void check_run(fl_task *t)
 {
-    for (fl_batch *b; (b = fl_recv(t));) {
+    for (fl_batch *b; (b = recv_data(t));) {
         for (fl_i64 i = 0; i < b->n; i++) {
             fl_str s = ((fl_str *)b->rows)[i];
             if (s.len < 5 || memcmp(s.ptr, "row ", 4) != 0)
@@ -382,7 +392,7 @@ static void gen_forever_run(fl_task *t)
 static void pass_run(fl_task *t)
 {
     int batches = 0;
-    for (fl_batch *b; (b = fl_recv(t));) {
+    for (fl_batch *b; (b = recv_data(t));) {
         for (fl_i64 i = 0; i < b->n; i++)
             *(fl_i64 *)fl_emit(t, 0, 0) = ((fl_i64 *)b->rows)[i];
         fl_done(t, b);
@@ -396,7 +406,7 @@ static void pass_run(fl_task *t)
 
 static void slow_sink_run(fl_task *t)
 {
-    fl_batch *b = fl_recv(t);
+    fl_batch *b = recv_data(t);
     if (!b)
         return;
     fl_done(t, b);
@@ -405,7 +415,7 @@ static void slow_sink_run(fl_task *t)
         fl_fail(t, "boom %d", 42);
         return;
     }
-    while ((b = fl_recv(t)))
+    while ((b = recv_data(t)))
         fl_done(t, b);
 }
 
@@ -482,7 +492,7 @@ Test(rt_job, failing_init, .init = watchdog)
 
 static void first_batch_only_run(fl_task *t)
 {
-    fl_batch *b = fl_recv(t);
+    fl_batch *b = recv_data(t);
     if (b)
         fl_done(t, b);
 }
