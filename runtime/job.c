@@ -331,8 +331,8 @@ static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
     if (d->active && !flrt_failed())
         flrt_net_start(&j, &d->net);
     if (!flrt_failed())
-        flrt_job_run(&j);
-    if (d->active)
+        flrt_job_run(&j);     /* with the other processes, when there are */
+    if (j.net)
         flrt_net_finish(&j);
     int ok = !flrt_failed();
     if (flrt_sinks_finish(ok) < 0)

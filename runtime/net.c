@@ -730,9 +730,9 @@ static flrt_net *net_new(flrt_job *j)
     return n;
 }
 
-static void threads_start(flrt_net *n)
+void flrt_net_go(flrt_job *j)
 {
-    flrt_job *j = n->j;
+    flrt_net *n = j->net;
     for (int p = 0; p < j->nprocs; p++) {
         if (p == j->rank)
             continue;
@@ -770,8 +770,6 @@ int flrt_net_start(flrt_job *j, const flrt_net_opts *o)
     j->procs[o->rank].port = port;
     int rc = o->rank == 0 ? leader_start(n, &h, lfd) : worker_start(n, &h, lfd);
     close(lfd);
-    if (rc == 0)
-        threads_start(n);
     return rc;
 }
 

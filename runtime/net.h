@@ -28,6 +28,8 @@ typedef struct flrt_net_opts {
  * then tells each where the others listen). Fills j->procs, j->nprocs and
  * j->net, and takes rank 0's rows per batch. 0, or -1 with the job failed. */
 int flrt_net_start(flrt_job *j, const flrt_net_opts *o);
+/* Starts reading from the other processes (once this one's tasks exist). */
+void flrt_net_go(flrt_job *j);
 /* A socket listening on host:port (host NULL: every address; port 0: any);
  * the port it got in *bound. -1 with a message in err. */
 int flrt_net_listen(const char *host, int port, int *bound, char *err, size_t errlen);

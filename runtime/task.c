@@ -488,7 +488,11 @@ int flrt_job_run(flrt_job *j)
     }
     if (check_stages(j) == 0) {
         tasks_build(j);
+        if (j->net)
+            flrt_net_go(j);
         tasks_start_join(j);
+        if (j->net)
+            flrt_net_finish(j);
         tasks_free(j);
     }
     if (j->procs == &one)

@@ -39,6 +39,8 @@ fi
 passed=0
 failed=0
 THREADS=${E2E_THREADS:-1 2 4}   # E2E_THREADS="3 8" tries other thread counts
+# Native binaries also run as several processes over loopback: PROCS x threads per process.
+PROCS=${E2E_PROCS:-2x1 2x2 3x1 3x2}
 # Every job runs with a limit on its data (ulimit -d): 512 MiB, and 384 MiB more per thread of
 # --threads, since the stacks of its threads (8 MiB each, a few threads per stage and task)
 # count too. The data of the jobs here is well under 100 MiB, so a job that leaks or copies
@@ -92,7 +94,8 @@ build_all() {
     ' sh {} "$flowc" "$E2E" "$tmp/bin"
 }
 
-# run_job MODE FLOW THREADS OUTDIR ARG...: run the job in OUTDIR (its working directory);
+# run_job MODE FLOW THREADS OUTDIR ARG...: run the job in OUTDIR (its working directory), MODE
+# jit, native or pN (native as N processes);
 # standard output and error go to OUTDIR.stdout and OUTDIR.stderr, the exit status to
 # OUTDIR.rc and to `rc` (127 when the native build failed)
 run_job() {
@@ -106,8 +109,10 @@ run_job() {
         rc=$?
     else
         bin=$tmp/bin/$(basename "$flow" .flow)
+        local procs=()
+        [ "$mode" = native ] || procs=(--procs "${mode#p}")
         if [ -x "$bin" ]; then
-            (cd "$o" && ulimit -d "$(memlimit "$bin" "$t")" && timeout 60 "$bin" "${sargs[@]}" --threads "$t") \
+            (cd "$o" && ulimit -d "$(memlimit "$bin" "$t")" && timeout 60 "$bin" "${sargs[@]}" --threads "$t" "${procs[@]}") \
                 >"$o.stdout" 2>"$o.stderr" </dev/null
             rc=$?
         else
@@ -129,35 +134,58 @@ status_text() {
     esac
 }
 
-# run_all MODE: run every test with MODE (jit or native) and each thread count
+# configs MODE: the runs of a mode, as "MODE THREADS" lines (pN modes for native: --procs)
+configs() {
+    local th pt
+    if [ "$1" = jit ]; then
+        for th in $THREADS; do echo "jit $th"; done
+    else
+        for th in $THREADS; do echo "native $th"; done
+        for pt in $PROCS; do echo "p${pt%x*} ${pt#*x}"; done
+    fi
+}
+
+# config_text MODE THREADS: how a run is named in failures
+config_text() {
+    case $1 in
+        p*) echo "native, --procs ${1#p} --threads $2" ;;
+        *) echo "$1, --threads $2" ;;
+    esac
+}
+
+# run_all MODE PAR: run every test with MODE (jit or native) and each of its configurations,
+# PAR at a time
 run_all() {
-    local t name flow mode=$1 th
+    local t name flow m th mode=$1 par=$2 pids=()
     for t in "${TESTS[@]}"; do
         eval "set -- $t"
         name=$2
         flow=$3
         cur_test=$name
         if [ "$1" = ok ]; then shift 4; else shift 5; fi
-        for th in $THREADS; do
-            run_job "$mode" "$flow" "$th" "$tmp/run/$name.$mode.$th" "$@"
-        done
+        while read -r m th; do
+            run_job "$m" "$flow" "$th" "$tmp/run/$name.$m.$th" "$@" &
+            pids+=($!)
+            if [ ${#pids[@]} -ge "$par" ]; then
+                wait "${pids[0]}"
+                pids=("${pids[@]:1}")
+            fi
+        done < <(configs "$mode")
     done
+    [ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
 }
 
 check_ok() {  # check_ok NAME FLOW REF ARG...: its runs, as lines for `cmp.py --batch`
-    local name=$1 flow=$2 mode t
-    for mode in jit native; do
-        for t in $THREADS; do
-            printf '%q ' "$tmp/exp/$name" "$name ($flow, $mode, --threads $t)" "$tmp/run/$name.$mode.$t"
-            echo
-        done
-    done
+    local name=$1 flow=$2 m t
+    while read -r m t; do
+        printf '%q ' "$tmp/exp/$name" "$name ($flow, $(config_text "$m" "$t"))" "$tmp/run/$name.$m.$t"
+        echo
+    done < <(configs jit; configs native)
 }
 
 check_err() {  # check_err NAME FLOW REGEX ABSENT ARG...
     local name=$1 flow=$2 regex=$3 absent=$4 mode t f o problems rc
-    for mode in jit native; do
-        for t in $THREADS; do
+    while read -r mode t; do
             o=$tmp/run/$name.$mode.$t
             rc=$(cat "$o.rc")
             problems=
@@ -178,12 +206,11 @@ check_err() {  # check_err NAME FLOW REGEX ABSENT ARG...
                 passed=$((passed + 1))
             else
                 failed=$((failed + 1))
-                echo "FAIL: $name ($flow, $mode, --threads $t)"
+                echo "FAIL: $name ($flow, $(config_text "$mode" "$t"))"
                 printf '%s' "$problems"
                 [ -s "$o.stderr" ] && tail -n 15 "$o.stderr" | sed 's/^/    | /'
             fi
-        done
-    done
+    done < <(configs jit; configs native)
 }
 
 # ---- programs that must work ----
@@ -265,9 +292,9 @@ for t in "${TESTS[@]}"; do
     printf '%q ' "$tmp/exp/$name" "$ref" "${sargs[@]}"
     echo
 done | python3 "$E2E/ref.py" --batch "$DATA" 2>&1 | sed 's/^/    | /'
-run_all jit           # while the native builds go on
+run_all jit 1         # while the native builds go on
 wait $builder
-run_all native
+run_all native 2
 # the outputs of the `ok` tests, all checked by one cmp.py (its last line: RESULT PASSED FAILED)
 out=$(for t in "${TESTS[@]}"; do
           case $t in ok\ *) eval "check_$t" ;; esac
