@@ -99,6 +99,9 @@ void flrt_batch_release(fl_batch *b)
 
 static int stopping(const flrt_inbox *q) { return atomic_load_explicit(&q->job->stop, memory_order_relaxed); }
 
+/* Messages a local channel may hold (--queue, or FLRT_CHAN_CAP). */
+static int chan_cap(const flrt_inbox *q) { return q->job->chan_cap > 0 ? q->job->chan_cap : FLRT_CHAN_CAP; }
+
 void flrt_inbox_init(flrt_inbox *q, flrt_job *j, flrt_chan *chans, int nchan, int ninputs)
 {
     memset(q, 0, sizeof *q);
@@ -186,7 +189,7 @@ int flrt_inbox_push(flrt_inbox *q, int c, int kind, fl_batch *b, int wait)
     it->chan = c;
     it->batch = b;
     pthread_mutex_lock(&q->mu);
-    while (wait && q->chans[c].count >= FLRT_CHAN_CAP && !q->closed && !stopping(q))
+    while (wait && q->chans[c].count >= chan_cap(q) && !q->closed && !stopping(q))
         pthread_cond_wait(&q->nonfull, &q->mu);
     if (q->closed || stopping(q)) {
         pthread_mutex_unlock(&q->mu);
@@ -243,7 +246,7 @@ int flrt_inbox_pop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan)
         return 0;
     }
     flrt_chan *c = &q->chans[it->chan];
-    if (c->count-- >= FLRT_CHAN_CAP)
+    if (c->count-- >= chan_cap(q))
         pthread_cond_broadcast(&q->nonfull);
     if (it->kind == FL_MSG_END)
         q->left[c->input]--;

@@ -148,6 +148,7 @@ struct flrt_job {
     const fl_job_def *def;
     int nthreads;            /* tasks of a parallel stage in this process */
     fl_i64 batch_rows;
+    int chan_cap;            /* batches a channel holds (0: FLRT_CHAN_CAP) */
     int rank, nprocs;        /* this process, and how many run the job */
     flrt_proc *procs;        /* nprocs of them */
     int ntasks;              /* global tasks, all processes */

@@ -2,6 +2,7 @@
  * (libxxhash), the same function on every host and in both back ends, so
  * that a hash repartition sends a key to the same task everywhere. */
 #include <string.h>
+#define XXH_INLINE_ALL   /* no libxxhash at run time: jobs link only libc, libm, pthreads */
 #include <xxhash.h>
 
 #include "flrt_int.h"

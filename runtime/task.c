@@ -373,7 +373,7 @@ static void edge_init(flrt_job *j, flrt_task *t, int k)
         p->dst = e->to_first + r;
         p->proc = flrt_place(j, d->to, r);
         p->task = j->local[p->dst];
-        p->credits = FLRT_CHAN_CAP;
+        p->credits = j->chan_cap > 0 ? j->chan_cap : FLRT_CHAN_CAP;
         if (p->task)
             p->chan = flrt_inbox_chan(&p->task->in, d->input, t->gid);
     }

@@ -749,6 +749,19 @@ def ref_graphs(d, args):
             "agg_sum.txt": lines([sum(v % 1000 for v in s13.values())])}
 
 
+def ref_joins(d, args):
+    n = int(arg(args, "n", "20000"))
+    counts = collections.Counter(i % 97 for i in range(n))
+    names = {k: "k%d" % k for k in range(150)}
+    inner = [(i, counts[i % 97]) for i in range(n)]
+    left = [(k, str(k * 2), k in names, k if k in names else -1, names.get(k, "-")) for k in range(200)]
+    outer = [(k, k if k in names else -1, names.get(k, "-")) for k in range(100, 300)]
+    outer += [(-1, k, names[k]) for k in range(100) if k in names]
+    return {"inner.csv": csv_text(["_0", "_1"], inner),
+            "left.csv": csv_text(["_0", "_1", "_2", "_3._0", "_3._1"], left),
+            "outer.csv": csv_text(["_0", "_1._0", "_1._1"], outer)}
+
+
 def ref_nested(d, args):
     return {
         "from_nested.txt": lines(["x3", "y7"]),

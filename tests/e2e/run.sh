@@ -254,6 +254,8 @@ ok nested           nested.flow        nested        --out @O
 ok for_each         foreach.flow       empty
 ok inspect          foreach_inspect.flow inspect
 ok write_success    fail_late.flow     fail_late_ok  --out @O --bad 2000
+ok joins            joins.flow         joins         --out @O
+ok joins_tiny_queues joins.flow        joins         --out @O --batch 1 --queue 1
 
 # ---- programs that must fail cleanly ----
 #   NAME             FLOW                 REGEX (standard error)       ABSENT FILES  ARG...
