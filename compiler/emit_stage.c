@@ -199,16 +199,23 @@ static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int
         return;
     }
     case AGG_REDUCE: case AGG_FOLD: {
-        /* the value folded in is copied into the task's memory, and the lambda
-         * allocates there: the result needs no copy (so a vector accumulator
-         * grows in place, in amortised constant time per element) */
+        /* An accumulator that points to nothing (numbers, bools, tuples and
+         * records of them) is computed in the row's memory: nothing is kept
+         * per row. Otherwise the value folded in is copied into the task's
+         * memory, and the lambda allocates there: the result needs no copy
+         * (so a vector accumulator grows in place, in amortised constant
+         * time per element). */
         Expr *f = partial && n->agg == AGG_FOLD ? n->merge : n->fn;
         Type *it = partial ? agg_acc(e, n) : agg_value(n);
         EScope *saved = e->scope;
         const char *saved_arena = e->arena;
         const char *inc = em_temp(e);
-        em_line(e, "%s %s = %s(&t->scratch, %s);", et_name(e, it), inc, et_helper(e, "copy", it), in);
-        e->arena = "(&t->scratch)";
+        if (type_is_flat(agg_acc(e, n))) {
+            em_line(e, "%s %s = %s;", et_name(e, it), inc, in);
+        } else {
+            em_line(e, "%s %s = %s(&t->scratch, %s);", et_name(e, it), inc, et_helper(e, "copy", it), in);
+            e->arena = "(&t->scratch)";
+        }
         const char *args[2] = {acc, inc};
         const char *r = ex_lambda_acc(e, f, args, 2);
         em_line(e, "%s = %s;", acc, r);

@@ -506,3 +506,23 @@ const char *type_str(Arena *a, Type *t)
     free(buf);
     return r;
 }
+
+int type_is_flat(Type *t)
+{
+    t = type_prune(t);
+    switch (t->kind) {
+    case TY_I64: case TY_F64: case TY_BOOL: case TY_UNIT: return 1;
+    case TY_OPT: return type_is_flat(t->u.elem);
+    case TY_TUPLE:
+        for (int i = 0; i < t->u.tuple.n; i++)
+            if (!type_is_flat(t->u.tuple.elems[i]))
+                return 0;
+        return 1;
+    case TY_RECORD:
+        for (int i = 0; i < t->u.rec.n; i++)
+            if (!type_is_flat(t->u.rec.fields[i].type))
+                return 0;
+        return 1;
+    default: return 0;
+    }
+}

@@ -92,6 +92,7 @@ int type_has_error(Type *t);
 /* The number of nodes of t as a tree, counting no further than cap + 1. */
 int type_node_count(Type *t, int cap);        /* an error type anywhere inside */
 int type_is_scalar(Type *t);         /* i64 f64 bool str */
+int type_is_flat(Type *t);           /* holds no pointer: no str or vec anywhere inside */
 const Field *type_field(Type *rec, const char *name);
 
 /* Makes a and b equal by binding variables; 1 on success. On failure

@@ -2,7 +2,8 @@
  * flowrt.h is the fast path) and the runtime's checked malloc.
  *
  * A batch's rows and an operator's state point into arenas. Ordinary
- * blocks start at 64 KiB and double, up to 1 MiB, as an arena grows. A
+ * blocks start at 64 KiB (or the arena's `first`: a small batch's arena
+ * starts small) and double, up to 1 MiB, as an arena grows. A
  * request larger than a quarter of the next ordinary block gets a block of
  * its own, linked behind the current one, so that the current block keeps
  * serving small requests. Invariant: when a->end is set, the first block of
@@ -120,7 +121,7 @@ static fl_arena_block *block_new(fl_i64 size)
 static fl_i64 next_size(const fl_arena *a)
 {
     if (!a->end)
-        return BLOCK_MIN;
+        return a->first > 0 ? a->first : BLOCK_MIN;
     fl_i64 s = a->blocks->size * 2;
     return s > BLOCK_MAX ? BLOCK_MAX : s;
 }

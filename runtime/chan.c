@@ -56,6 +56,7 @@ static flrt_batch *batch_new(flrt_pool *p)
     x->b.rows = (char *)x + head;
     x->b.cap = p->cap;
     x->b.size = p->size;
+    x->b.arena.first = p->cap * 32 < 1024 ? 1024 : p->cap * 32 > 65536 ? 65536 : p->cap * 32;
     x->pool = p;
     x->all = p->all;
     p->all = x;
