@@ -53,7 +53,8 @@ const char *em_lookup(Emit *e, const char *name);
 
 /* emit_type.c */
 const char *et_name(Emit *e, Type *t);          /* the C type of t */
-const char *et_helper(Emit *e, const char *what, Type *t);  /* copy, eq, hash, cmp, print, csv, csvh */
+const char *et_helper(Emit *e, const char *what, Type *t);  /* copy, eq, hash, cmp, print, csv, csvh,
+                                                              ser, de, serb, deb */
 
 /* emit_expr.c */
 const char *ex_expr(Emit *e, Expr *x);          /* statements to e->f; returns a C expression */

@@ -3,7 +3,8 @@
  * rec_Name, vecN, optN, in dependency order, records declared first so a
  * record may hold a vector of itself), and per type the functions that
  * generated code needs: deep copy into an arena, equality, hash, order,
- * text for print/to_str, and CSV columns and header. */
+ * text for print/to_str, CSV columns and header, and the bytes of rows sent
+ * to another process (ser/de, serb/deb for a whole batch). */
 #define _GNU_SOURCE
 #include "emit_int.h"
 
@@ -341,6 +342,122 @@ static void et_csvh(Emit *e, Type *t, const char *fn, int keyed)
             fn, line, (int)strlen(line) + 1);
 }
 
+/* ---- serialization for remote edges (wire format: runtime/flowrt.h) ---- */
+
+/* The fewest bytes a value of t takes on the wire: how a decoder bounds a count. */
+static long et_wire_min(Type *t)
+{
+    t = type_prune(t);
+    switch (t->kind) {
+    case TY_BOOL: case TY_OPT: return 1;
+    case TY_STR: case TY_VEC: return 4;
+    case TY_TUPLE: case TY_RECORD: {
+        int n = t->kind == TY_TUPLE ? t->u.tuple.n : t->u.rec.n;
+        long sum = 0;
+        for (int i = 0; i < n; i++)
+            sum += et_wire_min(t->kind == TY_TUPLE ? t->u.tuple.elems[i] : t->u.rec.fields[i].type);
+        return sum;
+    }
+    default: return 8;
+    }
+}
+
+/* X of the runtime's fl_ser_X/fl_de_X for a scalar t (unit is an i64); NULL for the others. */
+static const char *et_wire_prim(Type *t)
+{
+    switch (t->kind) {
+    case TY_F64: return "f64";
+    case TY_BOOL: return "bool";
+    case TY_STR: return "str";
+    case TY_VEC: case TY_OPT: case TY_TUPLE: case TY_RECORD: return NULL;
+    default: return "i64";
+    }
+}
+
+static void et_ser(Emit *e, Type *t, const char *fn, const char *c)
+{
+    FILE *f = e->sect[S_HELPERS].f;
+    fprintf(f, "static void %s(fl_buf *b, %s v)\n{\n", fn, c);
+    switch (t->kind) {
+    case TY_VEC:
+        fprintf(f, "    fl_ser_len(b, v.len);\n    for (fl_i64 i = 0; i < v.len; i++)\n        %s(b, v.data[i]);\n",
+                et_helper(e, "ser", t->u.elem));
+        break;
+    case TY_OPT:
+        fprintf(f, "    fl_ser_bool(b, v.some);\n    if (v.some)\n        %s(b, v.v);\n", et_helper(e, "ser", t->u.elem));
+        break;
+    case TY_TUPLE: case TY_RECORD: {
+        const char **acc;
+        Type **ts;
+        int n = et_parts(e, t, &acc, &ts);
+        for (int i = 0; i < n; i++)
+            fprintf(f, "    %s(b, v.%s);\n", et_helper(e, "ser", ts[i]), acc[i]);
+        if (!n)
+            fputs("    (void)b;\n    (void)v;\n", f);
+        break;
+    }
+    default: fprintf(f, "    fl_ser_%s(b, v);\n", et_wire_prim(t)); break;
+    }
+    fputs("}\n\n", f);
+}
+
+/* de of a vector: the count bounded by what the input can hold, the
+ * elements in arena a; stops at the first error. */
+static void et_de_vec(Emit *e, Type *t, FILE *f)
+{
+    const char *el = et_name(e, t->u.elem), *de = et_helper(e, "de", t->u.elem);
+    fprintf(f, "    v.len = v.cap = fl_de_len(r, %ld);\n    v.data = (%s *)fl_alloc(a, (v.len ? v.len : 1) * (fl_i64)sizeof(%s));\n"
+               "    for (fl_i64 i = 0; i < v.len && !r->err; i++)\n        v.data[i] = %s(r, a);\n",
+            et_wire_min(t->u.elem), el, el, de);
+}
+
+/* The inverse of ser: strings point into r's input, vectors go to arena a;
+ * after an error (r->err) the value is all zeroes. */
+static void et_de(Emit *e, Type *t, const char *fn, const char *c)
+{
+    FILE *f = e->sect[S_HELPERS].f;
+    const char *prim = et_wire_prim(t);
+    fprintf(f, "static %s %s(fl_rbuf *r, fl_arena *a)\n{\n", c, fn);
+    if (prim) {
+        fprintf(f, "    (void)a;\n    return fl_de_%s(r);\n}\n\n", prim);
+        return;
+    }
+    fprintf(f, "    %s v;\n    memset(&v, 0, sizeof v);\n", c);
+    if (t->kind == TY_VEC) {
+        et_de_vec(e, t, f);
+    } else if (t->kind == TY_OPT) {
+        fprintf(f, "    v.some = fl_de_bool(r);\n    if (v.some)\n        v.v = %s(r, a);\n", et_helper(e, "de", t->u.elem));
+    } else {
+        const char **acc;
+        Type **ts;
+        int n = et_parts(e, t, &acc, &ts);
+        for (int i = 0; i < n; i++)
+            fprintf(f, "    v.%s = %s(r, a);\n", acc[i], et_helper(e, "de", ts[i]));
+        if (!n)
+            fputs("    (void)a;\n", f);
+    }
+    fputs("    if (r->err)\n        memset(&v, 0, sizeof v);\n    return v;\n}\n\n", f);
+}
+
+/* serb/deb: n rows of t, as the runtime's fl_ser_fn and fl_de_fn for an
+ * edge; deb fails on bad input and on bytes left after the n rows. */
+static void et_serb(Emit *e, Type *t, const char *fn, const char *c)
+{
+    fprintf(e->sect[S_HELPERS].f,
+            "static void %s(fl_buf *b, const void *rows, fl_i64 n)\n{\n    const %s *in = (const %s *)rows;\n"
+            "    for (fl_i64 i = 0; i < n; i++)\n        %s(b, in[i]);\n}\n\n",
+            fn, c, c, et_helper(e, "ser", t));
+}
+
+static void et_deb(Emit *e, Type *t, const char *fn, const char *c)
+{
+    fprintf(e->sect[S_HELPERS].f,
+            "static int %s(fl_rbuf *r, void *rows, fl_i64 n, fl_arena *a)\n{\n    %s *out = (%s *)rows;\n"
+            "    for (fl_i64 i = 0; i < n && !r->err; i++)\n        out[i] = %s(r, a);\n"
+            "    return r->err || r->p != r->end ? -1 : 0;\n}\n\n",
+            fn, c, c, et_helper(e, "de", t));
+}
+
 const char *et_helper(Emit *e, const char *what, Type *t)
 {
     t = type_prune(t);
@@ -356,8 +473,14 @@ const char *et_helper(Emit *e, const char *what, Type *t)
         em_sect(e, S_PROTOS, "static %s %s(fl_arena *a, %s v);\n", c, fn, c);
     else if (!strcmp(what, "hash"))
         em_sect(e, S_PROTOS, "static fl_u64 %s(%s v);\n", fn, c);
-    else if (!strcmp(what, "print") || !strcmp(what, "csv"))
+    else if (!strcmp(what, "print") || !strcmp(what, "csv") || !strcmp(what, "ser"))
         em_sect(e, S_PROTOS, "static void %s(fl_buf *b, %s v);\n", fn, c);
+    else if (!strcmp(what, "de"))
+        em_sect(e, S_PROTOS, "static %s %s(fl_rbuf *r, fl_arena *a);\n", c, fn);
+    else if (!strcmp(what, "serb"))
+        em_sect(e, S_PROTOS, "static void %s(fl_buf *b, const void *rows, fl_i64 n);\n", fn);
+    else if (!strcmp(what, "deb"))
+        em_sect(e, S_PROTOS, "static int %s(fl_rbuf *r, void *rows, fl_i64 n, fl_arena *a);\n", fn);
     else
         em_sect(e, S_PROTOS, "static int %s(%s x, %s y);\n", fn, c, c);
     /* the body is written apart: helpers it needs are finished (and placed) first */
@@ -371,6 +494,10 @@ const char *et_helper(Emit *e, const char *what, Type *t)
     else if (!strcmp(what, "cmp")) et_cmp(e, t, fn, c);
     else if (!strcmp(what, "print")) et_print(e, t, fn, c);
     else if (!strcmp(what, "csv")) et_csv(e, t, fn, c);
+    else if (!strcmp(what, "ser")) et_ser(e, t, fn, c);
+    else if (!strcmp(what, "de")) et_de(e, t, fn, c);
+    else if (!strcmp(what, "serb")) et_serb(e, t, fn, c);
+    else if (!strcmp(what, "deb")) et_deb(e, t, fn, c);
     else et_csvh(e, t, fn, !strcmp(what, "csvhk"));
     fclose(e->sect[S_HELPERS].f);
     e->sect[S_HELPERS].f = section;
