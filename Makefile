@@ -42,7 +42,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all deps run bench test unit golden examples docs regress e2e memory fuzz install clean
+.PHONY: all deps run bench test unit golden examples docs regress e2e memory procs fuzz install clean
 
 all: deps $(B)/flowc $(B)/libflowrt.a
 
@@ -114,7 +114,10 @@ e2e: all
 memory: all
 	tests/memory/run.sh $(B)/flowc
 
-test: all unit golden examples docs regress e2e memory
+procs: all
+	tests/procs/run.sh $(B)/flowc
+
+test: all unit golden examples docs regress e2e memory procs
 
 run: all
 	$(B)/flowc run examples/wordcount.flow

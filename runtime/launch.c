@@ -349,7 +349,7 @@ static int kid_wait(flrt_dist *d, int i, fl_i64 deadline)
 
 int flrt_dist_wait(flrt_dist *d, int ok)
 {
-    fl_i64 deadline = ms_now() + (ok ? 10000 : 3000);
+    fl_i64 deadline = ms_now() + (ok ? 10000 : 1000);
     for (int i = 0; i < d->nkids; i++) {
         if (d->kids[i] <= 0)
             continue;

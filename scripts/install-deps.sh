@@ -2,7 +2,8 @@
 # install-deps.sh: make sure the tools and libraries flowc builds with are present.
 #
 # Checks for re2c, bison, tcc, pkg-config, python3, a C compiler (cc/gcc), clang (for the
-# fuzzer), make, and the headers of libtcc, xxHash and Criterion. When everything is there it
+# fuzzer), make, and the headers of libtcc, xxHash and Criterion; and, for the tests of jobs
+# run as several processes and on several hosts, mpirun (Open MPI), pgrep, ip, ssh and sshd. When everything is there it
 # exits 0 and prints nothing (make calls it before every build). When something is missing it
 # installs just the missing Debian packages if run as root, or prints the apt-get line to run
 # and exits 1 otherwise.
@@ -22,6 +23,12 @@ have python3    || need python3
 { have cc || have gcc; } || need gcc
 have clang      || need clang
 have make       || need make
+# for the tests of jobs run as several processes and hosts
+have mpirun     || need openmpi-bin
+have pgrep      || need procps
+have ip         || need iproute2
+have ssh        || need openssh-client
+[[ -x /usr/sbin/sshd ]] || need openssh-server
 [[ -f /usr/include/stdio.h ]]   || need libc6-dev   # gcc only recommends it
 [[ -f /usr/include/libtcc.h ]]  || need libtcc-dev
 [[ -f /usr/include/xxhash.h ]]  || need libxxhash-dev
