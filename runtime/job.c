@@ -362,6 +362,8 @@ int fl_main(const fl_job_def *job, int argc, char **argv)
     if (rc)
         return rc < 0 ? 2 : 0;
     fflush(stdout);           /* what the caller printed goes before the job's output */
+    flrt_signals_install();
+    flrt_signals_on_fatal(flrt_dist_signal);   /* SIGINT/SIGTERM reach the processes started */
     flrt_dist d;
     rc = flrt_dist_start(job, &o.dist, &o.threads, argc, argv, &d);
     if (rc)

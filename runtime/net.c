@@ -44,7 +44,7 @@
 #include "net.h"
 
 enum {
-    DEAD_MS = 6000,          /* silence after which a peer is taken for dead */
+    DEAD_MS = 5000,          /* silence after which a peer is taken for dead */
     BEAT_MS = 1000,          /* heartbeat period on an idle connection */
     JOIN_MS = 60000,         /* for all processes to join */
     CONNECT_MS = 30000,      /* for a process to reach another */

@@ -77,7 +77,9 @@ else bad "ranks on several hosts need --leader" "status $rc: $msg"; fi
 fault() {
     local name=$1 action=$2 regex=$3 start end rc
     rm -f "$tmp/out.csv"
-    "$tmp/slow" --procs 2 --threads 1 --out "$tmp/out.csv" 2>"$tmp/fault.log" &
+    # (with SIGINT back to its default: a shell starts background jobs with it ignored)
+    python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+        "$tmp/slow" --procs 2 --threads 1 --out "$tmp/out.csv" 2>"$tmp/fault.log" &
     leader=$!
     sleep 1
     worker=$(pgrep -P "$leader" | head -n 1)
@@ -90,7 +92,7 @@ fault() {
     local ms=$(((end - start) / 1000000)) problems=()
     [ "$rc" -ne 0 ] || problems+=("the job succeeded")
     [ "$ms" -le 10000 ] || problems+=("it took $ms ms to end")
-    grep -Eq -- "$regex" "$tmp/fault.log" || problems+=("no message matching /$regex/")
+    [ -z "$regex" ] || grep -Eq -- "$regex" "$tmp/fault.log" || problems+=("no message matching /$regex/")
     [ ! -e "$tmp/out.csv" ] || problems+=("an output file was committed")
     ls "$tmp" | grep -q 'out.csv.tmp' && problems+=("a temporary file was left")
     sleep 0.5
@@ -100,6 +102,8 @@ fault() {
 }
 fault "a worker killed mid-job" 'kill -KILL $worker' 'lost process 1'
 fault "a worker that stops answering" 'kill -STOP $worker' 'process 1 .*stopped answering'
+fault "SIGINT to the leader (forwarded to the workers)" 'kill -INT $leader' ''
+fault "SIGTERM to the leader (forwarded to the workers)" 'kill -TERM $leader' ''
 
 # the leader killed: no message and no cleanup can come from it (its temporary file stays, for
 # a later run to remove), but every worker must end with it
@@ -108,7 +112,7 @@ rm -f "$tmp/out.csv"
 leader=$!
 sleep 1
 kill -KILL $leader
-wait $leader 2>/dev/null
+wait $leader 2>/dev/null || true
 sleep 1
 if leftovers; then bad "the leader killed mid-job" "processes were left: $(pgrep -af "$tmp/")"
 elif [ -e "$tmp/out.csv" ]; then bad "the leader killed mid-job" "an output file was committed"
