@@ -127,9 +127,10 @@ check_wc() {
     "$D/wc_baseline" "$input" --threads 2 $TUNED | LC_ALL=C sort | cmp -s - "$D/$name.base.out" ||
         { echo "run.sh: wc_baseline $TUNED differs from wc_baseline" >&2; exit 1; }
     local v
-    for v in native native-O3 jit; do
+    for v in native native-O3 jit procs2; do
         case $v in
         native) "$D/wc_flowc" --input "$input" --output "$D/$name.$v.csv" --threads 2 ;;
+        procs2) "$D/wc_flowc" --input "$input" --output "$D/$name.$v.csv" --procs 2 --threads 1 ;;
         native-O3) "$D/wc_flowc_O3" --input "$input" --output "$D/$name.$v.csv" --threads 2 ;;
         jit) $FLOWC run examples/wordcount.flow --input "$input" --output "$D/$name.$v.csv" --threads 2 ;;
         esac
@@ -142,7 +143,7 @@ check_wc() {
         fi
         rm -f "$D/$name.$v.csv" "$D/$name.$v.out"
     done
-    echo "   ok: $(wc -l < "$D/$name.base.out") distinct words; flowc native, -O3 and JIT agree with the baseline" >&2
+    echo "   ok: $(wc -l < "$D/$name.base.out") distinct words; flowc native, -O3, JIT and --procs 2 agree with the baseline" >&2
     rm -f "$D/$name.base.out"
 }
 
@@ -165,6 +166,24 @@ bench_wc() {
     done
 }
 
+# bench_procs NAME INPUT: word count as one process at 2 threads, and as --procs 1 and
+# --procs 2 --threads 1 (two processes over loopback); the bytes they exchange and how fast rows
+# are serialized (FLOWC_NET_STATS)
+bench_procs() {
+    local name=$1 input=$2 one p1 p2
+    log "word count ($name) across processes"
+    one=$(best_of "$D/wc_flowc" --input "$input" --output /dev/null --threads 2)
+    row "$name" "2" "flowc, 1 process" "$one" "$one"
+    p1=$(best_of "$D/wc_flowc" --input "$input" --output /dev/null --procs 1 --threads 2)
+    row "$name" "2" "flowc --procs 1" "$p1" "$one"
+    p2=$(best_of "$D/wc_flowc" --input "$input" --output /dev/null --procs 2 --threads 1)
+    row "$name" "1+1" "flowc --procs 2" "$p2" "$one"
+    target "$name: --procs 2 --threads 1 / 1 process, 2 threads" "$(calc "${p2%% *} / ${one%% *}")" 1.15
+    NETSTATS+=("$name: $(FLOWC_NET_STATS=1 "$D/wc_flowc" --input "$input" --output /dev/null --procs 2 --threads 1 2>&1 |
+        sed 's/^flowc job: //' | tr '\n' ';')")
+}
+NETSTATS=()
+
 # ---- run ----
 MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB memory"
 REV="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain -- compiler runtime 2>/dev/null | grep -q . && echo ' (compiler/ or runtime/ modified)' || true)"
@@ -180,6 +199,8 @@ echo "   $CEXPECT" >&2
 
 bench_wc "wc-uniform" "$UNI"
 bench_wc "wc-zipf" "$ZIPF"
+bench_procs "wc-uniform" "$UNI"
+bench_procs "wc-zipf" "$ZIPF"
 
 EXPECT=$CEXPECT
 for t in $THREADS; do
@@ -218,5 +239,7 @@ printf '%-10s %7s  %-18s %8s %8s  %7s  %8s\n' "benchmark" "threads" "variant" "w
 printf '%s\n' "${ROWS[@]}"
 echo
 printf '%s\n' "${TARGETS[@]}"
+echo "between processes (--procs 2 --threads 1, FLOWC_NET_STATS):"
+printf '  %s\n' "${NETSTATS[@]}"
 echo "time to first result (flowc run examples/wordcount.flow, median of 10): $med s (target < 0.3 s: $(
     is "$med < 0.3" && echo met || echo missed))"

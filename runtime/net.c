@@ -71,6 +71,7 @@ struct flrt_net {
     pthread_mutex_t mu;      /* byes */
     pthread_cond_t cv;
     _Atomic fl_i64 sent, received;
+    _Atomic fl_i64 ser_ns, ser_bytes, de_ns, de_bytes;   /* for FLOWC_NET_STATS */
 };
 
 static fl_i64 now_ms(void)
@@ -78,6 +79,13 @@ static fl_i64 now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (fl_i64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static fl_i64 now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (fl_i64)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static const char *host_of(const flrt_job *j, int p) { return j->procs[p].host[0] ? j->procs[p].host : "?"; }
@@ -499,7 +507,10 @@ void flrt_net_send_batch(flrt_task *t, flrt_edge *e, flrt_port *p, fl_batch *b)
     w->len = 0;
     fl_buf_reserve(w, FLRT_FRAME_HDR);
     w->len = FLRT_FRAME_HDR;
+    fl_i64 t0 = now_ns();
     e->def->ser(w, b->rows, b->n);
+    atomic_fetch_add(&j->net->ser_ns, now_ns() - t0);
+    atomic_fetch_add(&j->net->ser_bytes, w->len - FLRT_FRAME_HDR);
     flrt_frame f = {.kind = FLRT_F_DATA, .input = e->def->input, .src = (fl_u64)t->gid, .dst = (fl_u64)p->dst,
                     .n = (fl_u64)b->n, .len = w->len - FLRT_FRAME_HDR};
     if (f.len > FLRT_FRAME_MAX) {
@@ -623,7 +634,11 @@ static int rd_data(rd *r, const flrt_frame *f)
         return -1;
     }
     fl_rbuf rb = {buf, buf + f->len, 0};
-    if (ch->def->de(&rb, b->rows, (fl_i64)f->n, &b->arena) < 0) {
+    fl_i64 t0 = now_ns();
+    int bad = ch->def->de(&rb, b->rows, (fl_i64)f->n, &b->arena) < 0;
+    atomic_fetch_add(&r->n->de_ns, now_ns() - t0);
+    atomic_fetch_add(&r->n->de_bytes, f->len);
+    if (bad) {
         flrt_batch_release(b);
         bad_frame(r, "a batch whose rows do not decode");
         return -1;
@@ -773,6 +788,18 @@ int flrt_net_start(flrt_job *j, const flrt_net_opts *o)
     return rc;
 }
 
+static double mb_per_s(fl_i64 bytes, fl_i64 ns) { return ns > 0 ? (double)bytes / 1e6 / ((double)ns / 1e9) : 0; }
+
+/* FLOWC_NET_STATS: what this process sent and received, and how fast rows were (de)serialized. */
+static void stats_print(flrt_net *n)
+{
+    fl_i64 sb = atomic_load(&n->ser_bytes), db = atomic_load(&n->de_bytes);
+    fprintf(stderr, "flowc job: process %d: sent %lld bytes, received %lld; serialized %.1f MB at %.0f MB/s, "
+                    "deserialized %.1f MB at %.0f MB/s\n", n->j->rank, (long long)atomic_load(&n->sent),
+            (long long)atomic_load(&n->received), (double)sb / 1e6, mb_per_s(sb, atomic_load(&n->ser_ns)),
+            (double)db / 1e6, mb_per_s(db, atomic_load(&n->de_ns)));
+}
+
 int flrt_net_finish(flrt_job *j)
 {
     flrt_net *n = j->net;
@@ -800,6 +827,8 @@ int flrt_net_finish(flrt_job *j)
     for (int p = 0; p < j->nprocs; p++)
         if (n->conns[p].fd >= 0)
             shutdown(n->conns[p].fd, SHUT_WR);
+    if (getenv("FLOWC_NET_STATS"))
+        stats_print(n);
     for (int p = 0; p < j->nprocs; p++)
         if (n->conns[p].reading)
             pthread_join(n->conns[p].reader, NULL);

@@ -106,6 +106,12 @@ void fl_fail(fl_task *t, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
     va_end(ap);
+    size_t len = strlen(msg);
+    if (j->nprocs > 1) {      /* which process, on which host: a file may be missing on one */
+        char host[64] = "?";
+        gethostname(host, sizeof host - 1);
+        snprintf(msg + len, sizeof msg - len - 1, " (process %d of %d, on %s)", j->rank, j->nprocs, host);
+    }
     strcat(msg, "\n");
     flrt_job_fail(j, msg, 0);
 }

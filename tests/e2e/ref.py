@@ -480,7 +480,7 @@ def ref_sinks(d, args):
 
 
 def ref_params(d, args):
-    n = int(arg(args, "n", "5"))
+    n = int(arg(args, "n", "5").replace("_", ""), 0)
     tag = arg(args, "tag", "default")
     loud = arg(args, "loud", "false") == "true"
     scale = float(arg(args, "scale", "1.0"))

@@ -240,6 +240,7 @@ ok params_bool      params.flow        params        --loud false --use_file tru
                                                      --scale 0.125 --input @D/words.txt --n 7
 ok params_negative  params.flow        params        --input @D/words2.txt --n -3
 ok params_forms     params.flow        params        --input @D/words2.txt --n 1_0 --scale 3 --tag ""
+ok params_hex       params.flow        params        --input @D/words2.txt --n 0x1_0 --scale 1e-400
 ok strings          strings.flow       strings       --dir @D --out @O
 ok vectors          vectors.flow       vectors       --out @O
 ok options          options.flow       options       --dir @D --out @O
@@ -271,6 +272,9 @@ err param_not_bool   params.flow          '--loud.*maybe'               ""  --in
 err param_not_f64    params.flow          '--scale.*abc'                ""  --input @D/words.txt --scale abc
 err param_too_big    collatz.flow         '--n.*99999999999999999999'   ""  --n 99999999999999999999
 err param_no_value   collatz.flow         '--n'                         ""  --n
+err param_did_you_mean params.flow        'unknown option --scal; did you mean --scale' "" --input @D/words.txt --scal 2
+err option_did_you_mean collatz.flow      'unknown option --thread; did you mean --threads' "" --thread 2
+err param_bad_hex    collatz.flow         '--n.*0x1g'                   ""  --n 0x1g
 err failed_no_files  fail_late.flow       'out of range'                "good.csv good.txt bad.csv" \
                                           --out @O --bad 1999
 err for_each_fail    foreach.flow         'out of range'                ""  --size 2999
@@ -313,6 +317,16 @@ else
 fi
 for t in "${TESTS[@]}"; do
     case $t in err\ *) eval "check_$t" ;; esac
+done
+
+# a sanitizer's report fails a run even when the job's status hides it (a failing job exits 1
+# whether or not it leaked)
+for f in "$tmp"/run/*.stderr; do
+    if grep -q 'ERROR: \(LeakSanitizer\|AddressSanitizer\)\|runtime error:' "$f"; then
+        failed=$((failed + 1))
+        echo "FAIL: $(basename "$f" .stderr): a sanitizer report"
+        grep -m 3 -A 6 'ERROR: \|runtime error:' "$f" | sed 's/^/    | /'
+    fi
 done
 
 echo "$passed passed, $failed failed"

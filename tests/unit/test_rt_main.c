@@ -38,7 +38,7 @@ static const fl_param_def params[] = {
     {"flag", FL_T_BOOL, &p_b, &set_b, "true"},
     {"name", FL_T_STR, &p_s, &set_s, "\"dflt\""},
 };
-static const fl_job_def job = {"paramjob", 0, NULL, 4, params, init};
+static const fl_job_def job = {"paramjob", 0, NULL, 4, params, init, NULL, NULL, 0};
 
 static void reset(void)
 {
@@ -121,6 +121,10 @@ Test(rt_main, i64_values)
     ok(120000, "2m");
     ok(3600000, "1h");
     ok(86400000, "1d");
+    ok(16, "0x10");
+    ok(255, "0XfF");
+    ok(-4096, "-0x1_000");
+    ok(9223372036854775807LL, "0x7fffffffffffffff");
     ok(9223372036854775807LL, "9223372036854775807");
     ok(-9223372036854775807LL - 1, "-9223372036854775808");
 }
@@ -180,8 +184,19 @@ Test(rt_main, errors)
         "as 10s), not '9999999999999999d'\n", "--n", "9999999999999999d", NULL);
     bad("flowc job: --x expects f64 (a number such as 2.5), not '2,5'\n", "--x", "2,5", NULL);
     bad("flowc job: --flag expects bool (true or false), not 'yes'\n", "--flag", "yes", NULL);
-    bad("flowc job: --threads expects a whole number from 1 to 4096, not '0'\n", "--threads",
+    bad("flowc job: --threads expects a whole number from 1 to 1024, not '0'\n", "--threads",
         "0", NULL);
+    bad("flowc job: --threads expects a whole number from 1 to 1024, not '4096'\n", "--threads",
+        "4096", NULL);
+    bad("flowc job: unknown option --tread; did you mean --threads? (--help lists the options)\n",
+        "--tread", "2", NULL);
+    bad("flowc job: unknown option --nn; did you mean --n? (--help lists the options)\n", "--nn", "2", NULL);
+    bad("flowc job: --n expects i64 (a whole number such as 42, 1_000_000 or a duration such "
+        "as 10s), not '0x'\n", "--n", "0x", NULL);
+    bad("flowc job: --n expects i64 (a whole number such as 42, 1_000_000 or a duration such "
+        "as 10s), not '0x10s'\n", "--n", "0x10s", NULL);
+    bad("flowc job: --procs expects a whole number from 1 to 4096, not '0'\n", "--procs", "0", NULL);
+    bad("flowc job: --rank and --nprocs go together\n", "--rank", "1", NULL);
     bad("flowc job: --batch expects a whole number from 1 to 16777216, not 'x'\n", "--batch",
         "x", NULL);
     bad("flowc job: unexpected argument 'extra' (options are --NAME VALUE; --help lists "
