@@ -6,7 +6,8 @@
 #   make test          build and run every test (unit, golden, examples, docs, fuzz regressions,
 #                      end-to-end runs of jobs in both back ends)
 #   make test SAN=1    the same under AddressSanitizer and UBSan (in build-san/)
-#   make fuzz          fuzz the front end with libFuzzer for FUZZ_SECONDS (default 600)
+#   make fuzz          fuzz the front end, then the frame decoder, with libFuzzer for
+#                      FUZZ_SECONDS each (default 600)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -42,7 +43,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all deps run bench test unit golden examples docs regress e2e memory procs fuzz install clean
+.PHONY: all deps run bench test unit golden examples docs regress e2e memory procs fuzz fuzz-front fuzz-frame install clean
 
 all: deps $(B)/flowc $(B)/libflowrt.a
 
@@ -133,12 +134,25 @@ $(FUZZ_B)/fuzz_front: tests/fuzz/fuzz_front.c $(FUZZ_SRC) $(GEN)/lexer.c $(GEN)/
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -I$(GEN) -Icompiler -Igrammar -Iruntime -o $@ $^
 
-fuzz: deps $(FUZZ_B)/fuzz_front
+$(FUZZ_B)/fuzz_frame: tests/fuzz/fuzz_frame.c runtime/wire.c runtime/arena.c runtime/flowrt.h runtime/flrt_int.h
+	@mkdir -p $(FUZZ_B)
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -Iruntime -o $@ $(filter %.c,$^)
+
+# make fuzz: the front end, then the frame decoder (FUZZ_SECONDS each)
+fuzz: fuzz-front fuzz-frame
+
+fuzz-front: deps $(FUZZ_B)/fuzz_front
 	@mkdir -p $(FUZZ_B)/corpus
 	cp examples/*.flow tests/golden/*.flow stdlib/*.flow $(FUZZ_B)/corpus/ 2>/dev/null || true
 	$(FUZZ_B)/fuzz_front -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
 	    -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_B)/ -dict=tests/fuzz/flow.dict \
 	    $(FUZZ_B)/corpus tests/fuzz/corpus
+
+fuzz-frame: deps $(FUZZ_B)/fuzz_frame
+	@mkdir -p $(FUZZ_B)/frame_corpus
+	$(FUZZ_B)/fuzz_frame -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	    -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_B)/ $(FUZZ_B)/frame_corpus tests/fuzz/frame_corpus
 
 # ---- install ----
 install: all

@@ -11,7 +11,7 @@
  * greeting (8-byte magic "FLOWCJOB", u32 protocol version, u32 0, a
  * 16-byte random nonce), then, once the other's greeting is read, a hello:
  * u64 job fingerprint, u32 rank, u32 processes, u32 threads, u32 listening
- * port, i64 rows per batch, flowc's version (24 bytes, NUL-padded), 32
+ * port, i64 rows per batch, flowc's version (24 bytes, NUL-padded), 24
  * bytes 0, and a 16-byte MAC: XXH3-128 of the job's secret, the OTHER
  * side's nonce and the 80 bytes before the MAC. A peer without the secret
  * cannot answer a fresh nonce. (XXH3 is not a cryptographic MAC: this

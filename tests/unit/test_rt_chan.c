@@ -1,13 +1,16 @@
-/* test_rt_chan.c - unit tests of runtime/chan.c: the bounded queue keeps
- * each sender's order, a full queue blocks its sender (backpressure) until
- * the receiver takes, end-of-stream markers from several senders are all
- * delivered, a closed queue drops what is sent, the stop flag wakes a
- * blocked receiver, and pools recycle batches (arena block kept). */
+/* test_rt_chan.c - unit tests of runtime/chan.c: a task's inbox keeps each
+ * sender's order and delivers every END; a full channel blocks only its own
+ * sender (the backpressure) until the receiver pops, never a sender of
+ * another input, so a receiver reading one input at a time (a join building
+ * its side) goes on; a pop with a mask ends once those inputs have ended; a
+ * closed inbox drops what is sent and gives queued batches back; the stop
+ * flag wakes a blocked receiver and a blocked sender; pools recycle batches
+ * (arena block kept). */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
-#include <criterion/redirect.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,189 +21,448 @@
  * test in a process of its own; its .timeout leaks in parallel runs). */
 static void watchdog(void) { alarm(20); }
 
-enum { SENDERS = 4, PER_SENDER = 3000 };
-
-typedef struct sender {
-    flrt_queue *q;
-    flrt_pool pool;
-    int id, count;
-    atomic_int pushed;
-} sender;
-
-static void *send_main(void *arg)
-{
-    sender *s = arg;
-    for (int i = 0; i < s->count; i++) {
-        fl_batch *b = flrt_pool_get(&s->pool);
-        *(fl_i64 *)fl_alloc(&b->arena, 8) = i;   /* something in the arena too */
-        ((fl_i64 *)b->rows)[0] = i;
-        b->n = 1;
-        b->from = s->id;
-        cr_assert_eq(flrt_queue_push(s->q, b), 0);
-        atomic_fetch_add(&s->pushed, 1);
-    }
-    flrt_queue_push(s->q, NULL);
-    return NULL;
-}
-
-static void start(sender *s, int id, flrt_queue *q, int count, pthread_t *th)
-{
-    s->q = q;
-    s->id = id;
-    s->count = count;
-    atomic_store(&s->pushed, 0);
-    flrt_pool_init(&s->pool, 4, sizeof(fl_i64));
-    pthread_create(th, NULL, send_main, s);
-}
-
-Test(rt_chan, order_per_sender_and_eos_count, .init = watchdog)
-{
-    flrt_queue q;
-    flrt_queue_init(&q, 8);
-    sender s[SENDERS];
-    pthread_t th[SENDERS];
-    for (int i = 0; i < SENDERS; i++)
-        start(&s[i], i, &q, PER_SENDER, &th[i]);
-    fl_i64 next[SENDERS] = {0};
-    int eos = 0, total = 0;
-    while (eos < SENDERS) {
-        fl_batch *b;
-        cr_assert_eq(flrt_queue_pop(&q, &b), 1);
-        if (!b) {
-            eos++;
-            continue;
-        }
-        cr_assert_eq(((fl_i64 *)b->rows)[0], next[b->from], "sender %d out of order", b->from);
-        next[b->from]++;
-        total++;
-        flrt_batch_release(b);
-    }
-    for (int i = 0; i < SENDERS; i++) {
-        pthread_join(th[i], NULL);
-        cr_assert_eq(next[i], PER_SENDER);
-    }
-    cr_assert_eq(total, SENDERS * PER_SENDER);
-    cr_assert_eq(q.count, 0);
-    for (int i = 0; i < SENDERS; i++)
-        flrt_pool_fini(&s[i].pool);
-    flrt_queue_fini(&q);
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
     nanosleep(&ts, NULL);
 }
 
-/* Waits (up to 5 s, on a loaded machine) until s has pushed n batches. */
+/* An inbox with per_input[i] channels on input i; the sender of channel k
+ * of input i has global task id 10 * i + k and index k in its stage. */
+static void inbox_make(flrt_inbox *q, flrt_job *j, int ninputs, const int *per_input)
+{
+    int n = 0;
+    for (int i = 0; i < ninputs; i++)
+        n += per_input[i];
+    flrt_chan *c = calloc((size_t)n, sizeof *c);
+    cr_assert_not_null(c);
+    int k = 0;
+    for (int i = 0; i < ninputs; i++)
+        for (int s = 0; s < per_input[i]; s++, k++)
+            c[k] = (flrt_chan){.input = i, .src = 10 * i + s, .from = s};
+    flrt_inbox_init(q, j, c, n, ninputs);
+}
+
+/* A DATA batch of one i64 row holding v (and something in its arena). */
+static fl_batch *batch_of(flrt_pool *p, fl_i64 v)
+{
+    fl_batch *b = flrt_pool_get(p);
+    *(fl_i64 *)fl_alloc(&b->arena, 8) = v;
+    ((fl_i64 *)b->rows)[0] = v;
+    b->n = 1;
+    return b;
+}
+
+static fl_i64 row0(const fl_msg *m) { return ((fl_i64 *)m->batch->rows)[0]; }
+
+/* ---- a sender thread: count DATA messages 0, 1, ... then an END ---- */
+
+typedef struct sender {
+    flrt_inbox *q;
+    int chan, count;
+    flrt_pool pool;
+    atomic_int pushed;       /* DATA pushes that returned */
+    atomic_int ended;        /* the END push returned */
+    pthread_t th;
+} sender;
+
+static void *send_main(void *arg)
+{
+    sender *s = arg;
+    for (int i = 0; i < s->count; i++) {
+        cr_assert_eq(flrt_inbox_push(s->q, s->chan, FL_MSG_DATA, batch_of(&s->pool, i), 1), 0);
+        atomic_fetch_add(&s->pushed, 1);
+    }
+    cr_assert_eq(flrt_inbox_push(s->q, s->chan, FL_MSG_END, NULL, 1), 0);
+    atomic_store(&s->ended, 1);
+    return NULL;
+}
+
+static void sender_start(sender *s, flrt_inbox *q, int chan, int count)
+{
+    s->q = q;
+    s->chan = chan;
+    s->count = count;
+    atomic_store(&s->pushed, 0);
+    atomic_store(&s->ended, 0);
+    flrt_pool_init(&s->pool, 4, sizeof(fl_i64));
+    cr_assert_eq(pthread_create(&s->th, NULL, send_main, s), 0);
+}
+
+static void sender_join(sender *s)
+{
+    pthread_join(s->th, NULL);
+    flrt_pool_fini(&s->pool);
+}
+
+/* Waits (up to 5 s, on a loaded machine) until s has pushed n batches;
+ * then a little longer, so that a sender that should be blocked would
+ * have had the time to push one more. */
 static void wait_pushed(sender *s, int n)
 {
     for (int i = 0; i < 5000 && atomic_load(&s->pushed) < n; i++)
         sleep_ms(1);
+    sleep_ms(50);
 }
 
-Test(rt_chan, full_queue_blocks_sender, .init = watchdog)
+/* Pops (mask) the rest of channel `chan`: DATA `next`, next + 1, ... up
+ * to its END; returns how many DATA came. Only that channel may answer. */
+static int drain_chan(flrt_inbox *q, unsigned mask, int chan, int next)
 {
-    flrt_queue q;
-    flrt_queue_init(&q, 2);
-    sender s;
-    pthread_t th;
-    start(&s, 0, &q, 10, &th);
-    wait_pushed(&s, 2);
-    sleep_ms(50);
-    cr_assert_eq(atomic_load(&s.pushed), 2, "the sender must wait at a full queue");
-    fl_batch *b;
-    cr_assert_eq(flrt_queue_pop(&q, &b), 1);
-    flrt_batch_release(b);
-    wait_pushed(&s, 3);
-    sleep_ms(50);
-    cr_assert_eq(atomic_load(&s.pushed), 3, "one slot freed lets one more in");
-    int got = 1;
+    int got = 0;
     for (;;) {
-        cr_assert_eq(flrt_queue_pop(&q, &b), 1);
-        if (!b)
-            break;
-        cr_assert_eq(((fl_i64 *)b->rows)[0], got);
+        fl_msg m;
+        int c = -1;
+        cr_assert_eq(flrt_inbox_pop(q, mask, &m, &c), 1);
+        cr_assert_eq(c, chan, "a message of channel %d while draining %d", c, chan);
+        if (m.kind == FL_MSG_END)
+            return got;
+        cr_assert_eq(m.kind, FL_MSG_DATA);
+        cr_assert_eq(row0(&m), next + got);
         got++;
-        flrt_batch_release(b);
+        flrt_batch_release(m.batch);
     }
-    cr_assert_eq(got, 10);
-    pthread_join(th, NULL);
-    flrt_pool_fini(&s.pool);
-    flrt_queue_fini(&q);
 }
 
-Test(rt_chan, closed_queue_drops)
+/* ---- order, every END, several senders on two inputs ---- */
+
+enum { PER_INPUT = 3, PER_SENDER = 3000 };
+
+Test(rt_chan, order_per_sender_and_every_end, .init = watchdog)
 {
-    flrt_queue q;
-    flrt_queue_init(&q, 2);
+    flrt_job j = {0};
+    flrt_inbox q;
+    int per[2] = {PER_INPUT, PER_INPUT};
+    inbox_make(&q, &j, 2, per);
+    sender s[2 * PER_INPUT];
+    for (int c = 0; c < 2 * PER_INPUT; c++)
+        sender_start(&s[c], &q, c, PER_SENDER);
+    fl_i64 next[2 * PER_INPUT] = {0};
+    int ends[2 * PER_INPUT] = {0};
+    int total = 0, nend = 0;
+    fl_msg m;
+    int c;
+    while (flrt_inbox_pop(&q, ~0u, &m, &c)) {
+        cr_assert(c >= 0 && c < 2 * PER_INPUT);
+        cr_assert_eq(m.input, q.chans[c].input);
+        cr_assert_eq(m.from, q.chans[c].from);
+        cr_assert_eq(ends[c], 0, "a message of channel %d after its END", c);
+        if (m.kind == FL_MSG_END) {
+            cr_assert_null(m.batch);
+            ends[c]++;
+            nend++;
+            continue;
+        }
+        cr_assert_eq(m.kind, FL_MSG_DATA);
+        cr_assert_eq(m.batch->input, m.input);
+        cr_assert_eq(m.batch->from, m.from);
+        cr_assert_eq(row0(&m), next[c], "channel %d out of order", c);
+        next[c]++;
+        total++;
+        flrt_batch_release(m.batch);
+    }
+    cr_assert_eq(nend, 2 * PER_INPUT, "pop ends only after every END");
+    for (c = 0; c < 2 * PER_INPUT; c++) {
+        sender_join(&s[c]);
+        cr_assert_eq(next[c], PER_SENDER);
+        cr_assert_eq(ends[c], 1);
+        cr_assert_eq(q.chans[c].count, 0);
+    }
+    cr_assert_eq(total, 2 * PER_INPUT * PER_SENDER);
+    cr_assert_eq(flrt_inbox_pop(&q, ~0u, &m, &c), 0, "and stays ended");
+    flrt_inbox_fini(&q);
+}
+
+/* ---- backpressure ---- */
+
+Test(rt_chan, full_channel_blocks_its_sender, .init = watchdog)
+{
+    flrt_job j = {0};
+    flrt_inbox q;
+    inbox_make(&q, &j, 1, (int[]){1});
+    sender s;
+    sender_start(&s, &q, 0, 10);
+    wait_pushed(&s, FLRT_CHAN_CAP);
+    cr_assert_eq(atomic_load(&s.pushed), FLRT_CHAN_CAP, "the sender must wait at a full channel");
+    cr_assert_eq(q.chans[0].count, FLRT_CHAN_CAP);
+    fl_msg m;
+    int c;
+    cr_assert_eq(flrt_inbox_pop(&q, 1u, &m, &c), 1);
+    cr_assert_eq(row0(&m), 0);
+    flrt_batch_release(m.batch);
+    wait_pushed(&s, FLRT_CHAN_CAP + 1);
+    cr_assert_eq(atomic_load(&s.pushed), FLRT_CHAN_CAP + 1, "one message popped lets one more in");
+    cr_assert_eq(drain_chan(&q, 1u, 0, 1), 9);
+    cr_assert_eq(flrt_inbox_pop(&q, 1u, &m, &c), 0);
+    sender_join(&s);
+    flrt_inbox_fini(&q);
+}
+
+/* A full channel blocks neither another channel of the same input... */
+Test(rt_chan, full_channel_leaves_same_input_alone, .init = watchdog)
+{
+    flrt_job j = {0};
+    flrt_inbox q;
+    inbox_make(&q, &j, 1, (int[]){2});
+    sender a, b;
+    sender_start(&a, &q, 0, 10);
+    wait_pushed(&a, FLRT_CHAN_CAP);
+    cr_assert_eq(atomic_load(&a.pushed), FLRT_CHAN_CAP);
+    sender_start(&b, &q, 1, FLRT_CHAN_CAP - 1);   /* with its END, fills its own channel */
+    for (int i = 0; i < 5000 && !atomic_load(&b.ended); i++)
+        sleep_ms(1);
+    cr_assert(atomic_load(&b.ended), "a full channel blocked another sender");
+    cr_assert_eq(atomic_load(&a.pushed), FLRT_CHAN_CAP);
+    fl_msg m;
+    int c, got[2] = {0}, ends = 0;
+    while (flrt_inbox_pop(&q, ~0u, &m, &c)) {
+        if (m.kind == FL_MSG_END) {
+            ends++;
+            continue;
+        }
+        cr_assert_eq(row0(&m), got[c]++);
+        flrt_batch_release(m.batch);
+    }
+    cr_assert_eq(ends, 2);
+    cr_assert_eq(got[0], 10);
+    cr_assert_eq(got[1], FLRT_CHAN_CAP - 1);
+    sender_join(&a);
+    sender_join(&b);
+    flrt_inbox_fini(&q);
+}
+
+/* ...nor a sender of another input: a join builds its side (input 0)
+ * while the other side's channel (input 1) is full and its sender waits. */
+Test(rt_chan, join_builds_one_side_while_other_is_full, .init = watchdog)
+{
+    flrt_job j = {0};
+    flrt_inbox q;
+    inbox_make(&q, &j, 2, (int[]){1, 1});
+    sender probe, build;
+    sender_start(&probe, &q, 1, 20);
+    wait_pushed(&probe, FLRT_CHAN_CAP);
+    cr_assert_eq(atomic_load(&probe.pushed), FLRT_CHAN_CAP, "the probe side fills its channel");
+    sender_start(&build, &q, 0, 500);
+    fl_msg m;
+    int c, got = 0;
+    while (flrt_inbox_pop(&q, 1u << 0, &m, &c)) {
+        cr_assert_eq(m.input, 0, "a mask of input 0 gave input %d", m.input);
+        cr_assert_eq(c, 0);
+        if (m.kind == FL_MSG_END)
+            continue;
+        cr_assert_eq(row0(&m), got++);
+        flrt_batch_release(m.batch);
+    }
+    cr_assert_eq(got, 500, "the build side came through in full, and its END");
+    cr_assert_eq(atomic_load(&probe.pushed), FLRT_CHAN_CAP, "the probe side still waits");
+    cr_assert_eq(drain_chan(&q, 1u << 1, 1, 0), 20);
+    cr_assert_eq(flrt_inbox_pop(&q, ~0u, &m, &c), 0);
+    sender_join(&probe);
+    sender_join(&build);
+    flrt_inbox_fini(&q);
+}
+
+/* ---- masks, oldest first, pushes that do not wait (one thread) ---- */
+
+static void expect(flrt_inbox *q, unsigned mask, int kind, int chan, fl_i64 v)
+{
+    fl_msg m;
+    int c = -1;
+    cr_assert_eq(flrt_inbox_pop(q, mask, &m, &c), 1);
+    cr_assert_eq(m.kind, kind);
+    cr_assert_eq(c, chan);
+    cr_assert_eq(m.input, q->chans[chan].input);
+    if (kind == FL_MSG_DATA) {
+        cr_assert_eq(row0(&m), v);
+        flrt_batch_release(m.batch);
+    } else {
+        cr_assert_null(m.batch);
+    }
+}
+
+Test(rt_chan, pop_oldest_first_across_inputs, .init = watchdog)
+{
+    flrt_job j = {0};
+    flrt_inbox q;
+    inbox_make(&q, &j, 2, (int[]){1, 1});
+    cr_assert_eq(flrt_inbox_chan(&q, 0, 0), 0);
+    cr_assert_eq(flrt_inbox_chan(&q, 1, 10), 1);
+    cr_assert_eq(flrt_inbox_chan(&q, 1, 0), -1);
+    flrt_pool p;
+    flrt_pool_init(&p, 1, 8);
+    cr_assert_eq(flrt_inbox_push(&q, 1, FL_MSG_DATA, batch_of(&p, 100), 1), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_DATA, batch_of(&p, 0), 1), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 1, FL_MSG_DATA, batch_of(&p, 101), 1), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_END, NULL, 1), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 1, FL_MSG_END, NULL, 1), 0);
+    expect(&q, ~0u, FL_MSG_DATA, 1, 100);
+    expect(&q, ~0u, FL_MSG_DATA, 0, 0);
+    expect(&q, ~0u, FL_MSG_DATA, 1, 101);
+    expect(&q, ~0u, FL_MSG_END, 0, 0);
+    expect(&q, ~0u, FL_MSG_END, 1, 0);
+    fl_msg m;
+    int c;
+    cr_assert_eq(flrt_inbox_pop(&q, ~0u, &m, &c), 0);
+    flrt_inbox_fini(&q);
+    flrt_pool_fini(&p);
+}
+
+Test(rt_chan, pop_with_mask_ends_when_its_inputs_end, .init = watchdog)
+{
+    flrt_job j = {0};
+    flrt_inbox q;
+    inbox_make(&q, &j, 3, (int[]){2, 1, 1});
+    flrt_pool p;
+    flrt_pool_init(&p, 1, 8);
+    cr_assert_eq(flrt_inbox_push(&q, 2, FL_MSG_DATA, batch_of(&p, 200), 1), 0);   /* input 1 */
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_DATA, batch_of(&p, 0), 1), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 2, FL_MSG_DATA, batch_of(&p, 201), 1), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_END, NULL, 1), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 1, FL_MSG_END, NULL, 1), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 3, FL_MSG_DATA, batch_of(&p, 300), 1), 0);   /* input 2 */
+    expect(&q, 1u << 0, FL_MSG_DATA, 0, 0);
+    expect(&q, 1u << 0, FL_MSG_END, 0, 0);
+    expect(&q, 1u << 0, FL_MSG_END, 1, 0);
+    fl_msg m;
+    int c;
+    cr_assert_eq(flrt_inbox_pop(&q, 1u << 0, &m, &c), 0,
+                 "input 0 has ended, though inputs 1 and 2 have data queued");
+    cr_assert_eq(flrt_inbox_pop(&q, 1u << 0, &m, &c), 0);
+    expect(&q, 1u << 2 | 1u << 0, FL_MSG_DATA, 3, 300);
+    expect(&q, 1u << 1, FL_MSG_DATA, 2, 200);
+    cr_assert_eq(flrt_inbox_push(&q, 2, FL_MSG_END, NULL, 1), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 3, FL_MSG_END, NULL, 1), 0);
+    expect(&q, 1u << 1, FL_MSG_DATA, 2, 201);
+    expect(&q, 1u << 1, FL_MSG_END, 2, 0);
+    cr_assert_eq(flrt_inbox_pop(&q, 1u << 1 | 1u << 0, &m, &c), 0);
+    expect(&q, ~0u, FL_MSG_END, 3, 0);
+    cr_assert_eq(flrt_inbox_pop(&q, ~0u, &m, &c), 0);
+    flrt_inbox_fini(&q);
+    flrt_pool_fini(&p);
+}
+
+/* A remote channel's pushes (wait 0) never wait, past the bound too. */
+Test(rt_chan, push_without_wait_goes_past_the_bound, .init = watchdog)
+{
+    flrt_job j = {0};
+    flrt_inbox q;
+    inbox_make(&q, &j, 1, (int[]){1});
+    flrt_pool p;
+    flrt_pool_init(&p, 1, 8);
+    for (int i = 0; i < 3 * FLRT_CHAN_CAP; i++)
+        cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_DATA, batch_of(&p, i), 0), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_END, NULL, 0), 0);
+    cr_assert_eq(q.chans[0].count, 3 * FLRT_CHAN_CAP + 1);
+    cr_assert_eq(drain_chan(&q, ~0u, 0, 0), 3 * FLRT_CHAN_CAP);
+    cr_assert_eq(q.chans[0].count, 0);
+    flrt_inbox_fini(&q);
+    flrt_pool_fini(&p);
+}
+
+/* ---- closing ---- */
+
+Test(rt_chan, closed_inbox_drops, .init = watchdog)
+{
+    flrt_job j = {0};
+    flrt_inbox q;
+    inbox_make(&q, &j, 1, (int[]){1});
     flrt_pool p;
     flrt_pool_init(&p, 1, 8);
     fl_batch *a = flrt_pool_get(&p), *b = flrt_pool_get(&p);
-    cr_assert_eq(flrt_queue_push(&q, a), 0);
-    flrt_queue_close(&q);
-    cr_assert_eq(q.count, 0, "close releases what was queued");
-    cr_assert_eq(flrt_queue_push(&q, b), -1, "a closed queue drops");
-    cr_assert_eq(flrt_queue_push(&q, NULL), -1);
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_DATA, a, 1), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_END, NULL, 1), 0);
+    flrt_inbox_close(&q);
+    cr_assert_null(q.head, "close releases what was queued");
+    cr_assert_eq(q.chans[0].count, 0);
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_DATA, b, 1), -1, "a closed inbox drops");
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_END, NULL, 1), -1);
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_DATA, b, 0), -1);
     cr_assert_eq(flrt_pool_get(&p), a, "the released batch went back to its pool");
-    flrt_batch_release(b);
+    flrt_batch_release(b);   /* a dropped batch is still the sender's */
+    flrt_inbox_fini(&q);
     flrt_pool_fini(&p);
-    flrt_queue_fini(&q);
 }
 
-static void *close_later(void *arg)
+Test(rt_chan, fini_releases_queued_batches, .init = watchdog)
 {
-    sleep_ms(50);
-    flrt_queue_close(arg);
-    return NULL;
-}
-
-Test(rt_chan, close_wakes_blocked_sender, .init = watchdog)
-{
-    flrt_queue q;
-    flrt_queue_init(&q, 1);
+    flrt_job j = {0};
+    flrt_inbox q;
+    inbox_make(&q, &j, 1, (int[]){1});
     flrt_pool p;
     flrt_pool_init(&p, 1, 8);
-    fl_batch *a = flrt_pool_get(&p), *b = flrt_pool_get(&p);
-    cr_assert_eq(flrt_queue_push(&q, a), 0);
-    pthread_t th;
-    pthread_create(&th, NULL, close_later, &q);
-    cr_assert_eq(flrt_queue_push(&q, b), -1, "closing the full queue releases the sender");
-    pthread_join(th, NULL);
-    flrt_batch_release(b);
+    fl_batch *a = batch_of(&p, 1);
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_DATA, a, 1), 0);
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_END, NULL, 1), 0);
+    flrt_inbox_fini(&q);
+    fl_batch *again = flrt_pool_get(&p);
+    cr_assert_eq(again, a);
+    cr_assert_eq(again->n, 0, "released batches come back empty");
     flrt_pool_fini(&p);
-    flrt_queue_fini(&q);
 }
 
-static void *fail_later(void *arg)
+typedef struct later {
+    flrt_inbox *q;
+    flrt_job *j;
+    int stop;                /* 1: set the stop flag and wake; 0: close */
+} later;
+
+static void *act_later(void *arg)
 {
+    later *l = arg;
     sleep_ms(50);
-    fl_fail(NULL, "stop now");
-    flrt_queue_wake(arg);
+    if (l->stop) {
+        atomic_store(&l->j->stop, 1);
+        flrt_inbox_wake(l->q);
+    } else {
+        flrt_inbox_close(l->q);
+    }
     return NULL;
 }
 
-static void watchdog_quiet(void)
+/* Fills channel 0 up to its bound, then pushes one more, which waits until
+ * the other thread acts: it must come back with -1, b still ours. */
+static void blocked_push(int stop)
 {
-    watchdog();
-    cr_redirect_stderr();
+    flrt_job j = {0};
+    flrt_inbox q;
+    inbox_make(&q, &j, 1, (int[]){1});
+    flrt_pool p;
+    flrt_pool_init(&p, 1, 8);
+    for (int i = 0; i < FLRT_CHAN_CAP; i++)
+        cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_DATA, batch_of(&p, i), 1), 0);
+    fl_batch *b = batch_of(&p, 99);
+    later l = {&q, &j, stop};
+    pthread_t th;
+    pthread_create(&th, NULL, act_later, &l);
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_DATA, b, 1), -1, "the blocked sender is released");
+    pthread_join(th, NULL);
+    flrt_batch_release(b);
+    flrt_inbox_fini(&q);
+    flrt_pool_fini(&p);
 }
 
-Test(rt_chan, stop_wakes_receiver, .init = watchdog_quiet)
+Test(rt_chan, close_wakes_blocked_sender, .init = watchdog) { blocked_push(0); }
+
+Test(rt_chan, stop_wakes_blocked_sender, .init = watchdog) { blocked_push(1); }
+
+Test(rt_chan, stop_wakes_receiver, .init = watchdog)
 {
-    flrt_stop_reset();
-    flrt_queue q;
-    flrt_queue_init(&q, 4);
+    flrt_job j = {0};
+    flrt_inbox q;
+    inbox_make(&q, &j, 2, (int[]){1, 1});
+    later l = {&q, &j, 1};
     pthread_t th;
-    pthread_create(&th, NULL, fail_later, &q);
-    fl_batch *b = NULL;
-    cr_assert_eq(flrt_queue_pop(&q, &b), 0, "a stopping job ends fl_recv");
-    cr_assert(fl_stopping());
-    cr_assert_eq(flrt_queue_push(&q, NULL), -1, "and sends");
+    pthread_create(&th, NULL, act_later, &l);
+    fl_msg m;
+    int c;
+    cr_assert_eq(flrt_inbox_pop(&q, ~0u, &m, &c), 0, "a stopping job ends the pop");
     pthread_join(th, NULL);
-    flrt_queue_fini(&q);
-    flrt_stop_reset();
+    cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_END, NULL, 1), -1, "and the pushes");
+    cr_assert_eq(flrt_inbox_pop(&q, 1u << 1, &m, &c), 0);
+    flrt_inbox_fini(&q);
 }
+
+/* ---- pools ---- */
 
 Test(rt_chan, pool_recycles)
 {
