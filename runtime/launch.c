@@ -298,6 +298,8 @@ int flrt_dist_start(const fl_job_def *job, const flrt_dist_args *a, int *threads
         rc = rank_setup(a, d, a->rank, a->nprocs, 0);
     } else if (a->hosts) {
         rc = flrt_hosts_start(job, a, threads, argc, argv, d);
+        sig_kids = d->kids;           /* signals reach the ssh clients too */
+        sig_nkids = rc == 0 ? d->nkids : 0;
     } else if (a->procs > 1) {
         rc = procs_setup(job, a, threads, argc, argv, d);
     } else if (env_rank(&rank, &size, &local) && size > 1) {
