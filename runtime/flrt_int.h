@@ -11,6 +11,7 @@
 #define FLRT_INT_H
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "flowrt.h"
@@ -171,6 +172,10 @@ int flrt_failed(void);                      /* fl_fail was called in this job */
 /* Stops the job as fl_fail does, printing msg unless NULL; remote: the
  * failure came from another process (not told to the others again). */
 void flrt_job_fail(flrt_job *j, const char *msg, int remote);
+/* fl_fail's message ("flowc job: ...", and which process of several) for job j. */
+void flrt_job_vfail(flrt_job *j, const char *fmt, va_list ap);
+/* Prints "flowc job: MESSAGE" on standard error (not a failure). */
+void flrt_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Placement: the process of task `index` of a stage of `count` tasks. */
 int flrt_place(const flrt_job *j, int stage, int index);
 int flrt_stage_of(const flrt_job *j, int gid);

@@ -116,17 +116,6 @@ static struct {
     size_t *len;
 } st;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "flowc job: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 static fl_i64 ms_now(void)
 {
     struct timespec ts;
@@ -477,7 +466,7 @@ static int cluster_read(const char *file, cluster *c)
     c->file = file;
     FILE *f = fopen(file, "r");
     if (!f) {
-        say("cannot read the cluster file %s: %s", file, strerror(errno));
+        flrt_say("cannot read the cluster file %s: %s", file, strerror(errno));
         return -1;
     }
     char *line = NULL;
@@ -517,7 +506,7 @@ static int self_read(const fl_job_def *job, self *me)
     int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     XXH3_state_t *s = XXH3_createState();
     if (n < 0 || fd < 0 || !s) {
-        say("cannot read this job's binary (/proc/self/exe): %s", strerror(errno));
+        flrt_say("cannot read this job's binary (/proc/self/exe): %s", strerror(errno));
         if (fd >= 0)
             close(fd);
         XXH3_freeState(s);
@@ -535,7 +524,7 @@ static int self_read(const fl_job_def *job, self *me)
     XXH3_freeState(s);
     close(fd);
     if (got < 0) {
-        say("cannot read this job's binary: %s", strerror(errno));
+        flrt_say("cannot read this job's binary: %s", strerror(errno));
         return -1;
     }
     snprintf(me->hash, sizeof me->hash, "%016llx%016llx", (unsigned long long)h.high64,
@@ -749,27 +738,27 @@ static int call_verdict(const host *h, call *c, const self *me, int copied)
     if (code == 0 && has_line(c->out, me->version))
         return 0;
     if (ws == -1 && !c->len)
-        say("host %s did not answer within %d s (%s)", h->label, (copied ? COPY_MS : CHECK_MS) / 1000,
+        flrt_say("host %s did not answer within %d s (%s)", h->label, (copied ? COPY_MS : CHECK_MS) / 1000,
             copied ? "copying the job" : "checking for the job");
     else if (code == 127 && !strncmp(c->out, NO_SSH, strlen(NO_SSH)))
-        say("cannot run ssh for host %s: %s (install an ssh client: openssh-client)", h->label,
+        flrt_say("cannot run ssh for host %s: %s (install an ssh client: openssh-client)", h->label,
             last_words(c) + strlen(NO_SSH));
     else if (code == 255)
-        say("cannot reach host %s over ssh: %s", h->label, last_words(c));
+        flrt_say("cannot reach host %s over ssh: %s", h->label, last_words(c));
     else if (code == 70 && copied)
-        say("cannot copy the job to host %s (into " CACHE_DIR "%s/\"): %s", h->label, me->hash, last_words(c));
+        flrt_say("cannot copy the job to host %s (into " CACHE_DIR "%s/\"): %s", h->label, me->hash, last_words(c));
     else if (code == 0)
-        say("host %s has another program at " CACHE_DIR "%s/%s\": it printed '%s', not '%s'", h->label, me->hash,
+        flrt_say("host %s has another program at " CACHE_DIR "%s/%s\": it printed '%s', not '%s'", h->label, me->hash,
             me->name, last_words(c), me->version);
     else if (ws != -1 && WIFSIGNALED(ws))
-        say("host %s cannot run the job: %s (signal %d)", h->label, last_words(c), WTERMSIG(ws));
+        flrt_say("host %s cannot run the job: %s (signal %d)", h->label, last_words(c), WTERMSIG(ws));
     else if (code > 128 && code < 128 + 65)
-        say("host %s cannot run the job: %s (killed by signal %d: %s)", h->label, last_words(c), code - 128,
+        flrt_say("host %s cannot run the job: %s (killed by signal %d: %s)", h->label, last_words(c), code - 128,
             strsignal(code - 128));
     else if (ended)
-        say("host %s cannot run the job: %s (exit status %d)", h->label, last_words(c), code);
+        flrt_say("host %s cannot run the job: %s (exit status %d)", h->label, last_words(c), code);
     else
-        say("host %s cannot run the job: %s", h->label, last_words(c));
+        flrt_say("host %s cannot run the job: %s", h->label, last_words(c));
     return -1;
 }
 
@@ -800,11 +789,11 @@ static void probe(cluster *cl, call *calls, const self *me, int null)
  * with `--version`. */
 static int copy(cluster *cl, call *calls, const self *me, int missing)
 {
-    say("copying the job (%lld KiB) to %d host%s", (me->size + 1023) / 1024, missing, missing > 1 ? "s" : "");
+    flrt_say("copying the job (%lld KiB) to %d host%s", (me->size + 1023) / 1024, missing, missing > 1 ? "s" : "");
     int rc = 0;
     for (int i = 0; i < cl->nhosts; i++)
         if (calls[i].cmd && (calls[i].in_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) < 0 && rc == 0) {
-            say("cannot read this job's binary: %s", strerror(errno));
+            flrt_say("cannot read this job's binary: %s", strerror(errno));
             rc = -1;
         }
     if (rc == 0)
@@ -856,7 +845,7 @@ static int leader_guess(const host *h, char *out, size_t len)
     struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *ai;
     int rc = getaddrinfo(h->address, "9", &hints, &ai);
     if (rc) {
-        say("cannot resolve host %s: %s", h->label, gai_strerror(rc));
+        flrt_say("cannot resolve host %s: %s", h->label, gai_strerror(rc));
         return -1;
     }
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -869,7 +858,7 @@ static int leader_guess(const host *h, char *out, size_t len)
         close(fd);
     freeaddrinfo(ai);
     if (!ok)
-        say("cannot find the address host %s reaches this machine at (%s): set leader = \"ADDRESS\" in the "
+        flrt_say("cannot find the address host %s reaches this machine at (%s): set leader = \"ADDRESS\" in the "
             "cluster file", h->label, strerror(e));
     return ok ? 0 : -1;
 }
@@ -946,7 +935,7 @@ static int rank_start(const cluster *cl, int i, const char *cmd, flrt_dist *d)
 {
     int in[2];
     if (pipe2(in, O_CLOEXEC) < 0) {
-        say("cannot start process %d on host %s: %s", i + 1, cl->hosts[i].label, strerror(errno));
+        flrt_say("cannot start process %d on host %s: %s", i + 1, cl->hosts[i].label, strerror(errno));
         return -1;
     }
     /* 33 bytes fit in the pipe: written before ssh exists, no SIGPIPE */
@@ -956,7 +945,7 @@ static int rank_start(const cluster *cl, int i, const char *cmd, flrt_dist *d)
     int e = errno;
     close(in[0]);
     if (pid < 0) {
-        say("cannot start process %d on host %s: %s", i + 1, cl->hosts[i].label, strerror(e));
+        flrt_say("cannot start process %d on host %s: %s", i + 1, cl->hosts[i].label, strerror(e));
         return -1;
     }
     d->kids[d->nkids] = pid;
@@ -1115,7 +1104,7 @@ static int leader_setup(const flrt_dist_args *a, flrt_dist *d)
     int port;
     int lfd = flrt_net_listen(a->bind, a->port ? a->port : cl->leader_port, &port, err, sizeof err);
     if (lfd < 0) {
-        say("%s", err);
+        flrt_say("%s", err);
         return -1;
     }
     d->net = (flrt_net_opts){.rank = 0, .nprocs = cl->nhosts + 1, .leader_port = port, .listen_fd = lfd,
@@ -1127,11 +1116,11 @@ int flrt_hosts_start(const fl_job_def *job, const flrt_dist_args *a, int *thread
                      flrt_dist *d)
 {
     if (!job->native) {
-        say("--hosts needs a native binary: build one with `flowc build` (flowc run runs in one process)");
+        flrt_say("--hosts needs a native binary: build one with `flowc build` (flowc run runs in one process)");
         return 2;
     }
     if (a->procs > 0) {
-        say("--procs and --hosts do not go together: the cluster file says where the processes run");
+        flrt_say("--procs and --hosts do not go together: the cluster file says where the processes run");
         return 2;
     }
     if (cluster_read(a->hosts, &st.c) < 0)
@@ -1143,7 +1132,7 @@ int flrt_hosts_start(const fl_job_def *job, const flrt_dist_args *a, int *thread
     }
     unsigned char r[16];
     if (getrandom(r, sizeof r, 0) != sizeof r) {
-        say("no random numbers for the job's secret");
+        flrt_say("no random numbers for the job's secret");
         start_failed(d);
         return 1;
     }

@@ -36,17 +36,6 @@
 static pid_t *sig_kids;          /* for flrt_dist_signal */
 static volatile int sig_nkids;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "flowc job: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 /* ---- the secret ---- */
 
 static int secret_new(char *out, size_t len)
@@ -64,7 +53,7 @@ static int secret_read(const char *path, char *out, size_t len)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
     if (!f) {
-        say("cannot read the secret file %s: %s", path, strerror(errno));
+        flrt_say("cannot read the secret file %s: %s", path, strerror(errno));
         return -1;
     }
     int ok = fgets(out, (int)len, f) != NULL;
@@ -72,7 +61,7 @@ static int secret_read(const char *path, char *out, size_t len)
         fclose(f);
     out[strcspn(out, "\r\n")] = 0;
     if (!ok || strlen(out) < 8) {
-        say("the secret in %s is missing or shorter than 8 characters", path);
+        flrt_say("the secret in %s is missing or shorter than 8 characters", path);
         return -1;
     }
     return 0;
@@ -87,7 +76,7 @@ static int secret_get(const flrt_dist_args *a, flrt_dist *d)
         snprintf(d->secret, sizeof d->secret, "%s", env);
         return 0;
     }
-    say("processes started apart need a shared secret: set FLOWC_SECRET in every rank's environment "
+    flrt_say("processes started apart need a shared secret: set FLOWC_SECRET in every rank's environment "
         "(mpirun -x FLOWC_SECRET) or give --secret-file PATH (at least 8 characters)");
     return -1;
 }
@@ -128,7 +117,7 @@ static int split_hostport(const char *s, char *host, size_t hlen, int *port)
     char *end;
     long p = colon ? strtol(colon + 1, &end, 10) : -1;
     if (!colon || colon == s || *end || p < 1 || p > 65535 || (size_t)(colon - s) >= hlen) {
-        say("--leader expects HOST:PORT, not '%s'", s);
+        flrt_say("--leader expects HOST:PORT, not '%s'", s);
         return -1;
     }
     memcpy(host, s, (size_t)(colon - s));
@@ -147,7 +136,7 @@ static int derived_port(const char *secret)
 static int rank_setup(const flrt_dist_args *a, flrt_dist *d, int rank, int size, int local)
 {
     if (rank < 0 || rank >= size) {
-        say("rank %d is out of range for %d processes", rank, size);
+        flrt_say("rank %d is out of range for %d processes", rank, size);
         return 2;
     }
     if (secret_get(a, d) < 0)
@@ -160,7 +149,7 @@ static int rank_setup(const flrt_dist_args *a, flrt_dist *d, int rank, int size,
         snprintf(d->leader_host, sizeof d->leader_host, "127.0.0.1");
         d->net.leader_port = derived_port(d->secret);
     } else {
-        say("the ranks run on several hosts: give rank 0's address with --leader HOST:PORT "
+        flrt_say("the ranks run on several hosts: give rank 0's address with --leader HOST:PORT "
             "(or FLOWC_LEADER) to every rank");
         return 2;
     }
@@ -243,14 +232,14 @@ static int procs_setup(const fl_job_def *job, const flrt_dist_args *a, int *thre
                        flrt_dist *d)
 {
     if (!job->native) {
-        say("--procs needs a native binary: build one with `flowc build` (flowc run runs in one process)");
+        flrt_say("--procs needs a native binary: build one with `flowc build` (flowc run runs in one process)");
         return 2;
     }
     char err[256];
     int port;
     int lfd = flrt_net_listen("127.0.0.1", 0, &port, err, sizeof err);
     if (lfd < 0 || secret_new(d->secret, sizeof d->secret) < 0) {
-        say("%s", lfd < 0 ? err : "no random numbers for the job's secret");
+        flrt_say("%s", lfd < 0 ? err : "no random numbers for the job's secret");
         return 1;
     }
     if (!a->threads_given) {
@@ -274,7 +263,7 @@ static int procs_setup(const fl_job_def *job, const flrt_dist_args *a, int *thre
         d->kids[d->nkids] = spawn(v, d->secret);
         free(v);
         if (d->kids[d->nkids] < 0) {
-            say("cannot start process %d: %s", r, strerror(errno));
+            flrt_say("cannot start process %d: %s", r, strerror(errno));
             return 1;
         }
         sig_nkids = ++d->nkids;
@@ -292,7 +281,7 @@ int flrt_dist_start(const fl_job_def *job, const flrt_dist_args *a, int *threads
     int rc = 0, rank, size, local = 0;
     if (a->rank >= 0 || a->nprocs >= 0) {
         if (a->rank < 0 || a->nprocs < 1) {
-            say("--rank and --nprocs go together");
+            flrt_say("--rank and --nprocs go together");
             return 2;
         }
         rc = rank_setup(a, d, a->rank, a->nprocs, 0);

@@ -94,25 +94,10 @@ static const char *host_of(const flrt_job *j, int p) { return j->procs[p].host[0
 static void net_fail(flrt_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void net_fail(flrt_job *j, const char *fmt, ...)
 {
-    char msg[512];
-    int n = snprintf(msg, sizeof msg, "flowc job: ");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
+    flrt_job_vfail(j, fmt, ap);
     va_end(ap);
-    strcat(msg, "\n");
-    flrt_job_fail(j, msg, 0);
-}
-
-static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logmsg(const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "flowc job: %s\n", msg);
 }
 
 /* ---- sockets with deadlines ---- */
@@ -291,7 +276,7 @@ static int accept_peer(const hs *h, int lfd, flrt_hello *peer, char *addr, size_
     peer_addr(fd, addr, alen);
     const char *err = "";
     if (handshake(h, fd, now_ms() + STRANGER_MS, peer, &err) < 0) {
-        logmsg("refused a connection from %s: %s", addr, err);
+        flrt_say("refused a connection from %s: %s", addr, err);
         close(fd);
         return -1;
     }
@@ -369,7 +354,7 @@ static int accept_all(flrt_net *n, const hs *h, int lfd, int lo, fl_i64 deadline
             return -1;
         }
         if (peer.rank < lo || peer.rank == j->rank || n->conns[peer.rank].fd >= 0) {
-            logmsg("refused a connection from %s: rank %d is not expected here", addr, peer.rank);
+            flrt_say("refused a connection from %s: rank %d is not expected here", addr, peer.rank);
             close(fd);
             continue;
         }

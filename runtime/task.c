@@ -97,15 +97,11 @@ void flrt_job_fail(flrt_job *j, const char *msg, int remote)
     stop_all(j);
 }
 
-void fl_fail(fl_task *t, const char *fmt, ...)
+void flrt_job_vfail(flrt_job *j, const char *fmt, va_list ap)
 {
-    flrt_job *j = t ? ((flrt_task *)t)->job : flrt_job_current();
     char msg[1024];
     int n = snprintf(msg, sizeof msg, "flowc job: ");
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
-    va_end(ap);
     size_t len = strlen(msg);
     if (j->nprocs > 1) {      /* which process, on which host: a file may be missing on one */
         char host[64] = "?";
@@ -114,6 +110,24 @@ void fl_fail(fl_task *t, const char *fmt, ...)
     }
     strcat(msg, "\n");
     flrt_job_fail(j, msg, 0);
+}
+
+void fl_fail(fl_task *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    flrt_job_vfail(t ? ((flrt_task *)t)->job : flrt_job_current(), fmt, ap);
+    va_end(ap);
+}
+
+void flrt_say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "flowc job: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
 }
 
 /* ---- placement ---- */
