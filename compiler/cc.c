@@ -1,19 +1,31 @@
 /* cc.c - `flowc build`: writes the generated C and the runtime headers
- * into a temporary folder, runs `cc -O2` (or -O3 -march=native) on it with
- * libflowrt.a, and removes the folder. A compiler error on generated code
- * is a flowc bug: the folder is kept and named in the report. */
+ * into a temporary folder ($TMPDIR or /tmp, flowc-build-XXXXXX), runs
+ * `$CC -O2` (or -O3 -march=native) on it with libflowrt.a, and removes the
+ * folder.
+ *
+ * Errors of the surroundings are the user's to fix and leave nothing
+ * behind: an output path that cannot be written (checked before anything
+ * is compiled), a C compiler that cannot be run, a missing libflowrt.a, a
+ * temporary folder that cannot be made or written; each gets a message and
+ * cc_build returns 1. Only a compiler that ran and failed on the generated
+ * code is a flowc bug: the folder is kept and named in the report. */
 #define _GNU_SOURCE
 #include "cc.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "front.h"
 #include "jit.h"
+
+enum { RUN_OK = 0, RUN_FAILED = 1, RUN_NOEXEC = 2, RUN_ERROR = 3 };
 
 const char *cc_lib_dir(void)
 {
@@ -22,9 +34,27 @@ const char *cc_lib_dir(void)
     return dir ? dir : ".";
 }
 
+int cc_check_out(const char *out)
+{
+    const char *slash = strrchr(out, '/');
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out) + (slash == out) : 1,
+             slash ? out : ".");
+    struct stat st;
+    const char *why = NULL;
+    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+        why = "it is a folder";
+    else if (access(dir, W_OK | X_OK) < 0)
+        why = strerror(errno);
+    if (!why)
+        return 0;
+    fprintf(stderr, "flowc: cannot write %s: %s\n", out, why);
+    return -1;
+}
+
 static int cc_write(const char *dir, const char *name, const char *text)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     if (!f)
@@ -33,26 +63,60 @@ static int cc_write(const char *dir, const char *name, const char *text)
     return fclose(f);
 }
 
-static int cc_run(char **argv)
+/* Reads the errno a child that could not exec wrote into fd (0: it ran). */
+static int exec_errno(int fd)
 {
+    int err = 0;
+    ssize_t n;
+    do
+        n = read(fd, &err, sizeof err);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    return n == (ssize_t)sizeof err ? err : 0;
+}
+
+/* Runs argv and waits: RUN_OK, RUN_FAILED (it ran and failed), RUN_NOEXEC
+ * (it could not be started) or RUN_ERROR (no process, no wait); *err says
+ * why for the last two. */
+static int cc_run(char **argv, int *err)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        *err = errno;
+        return RUN_ERROR;
+    }
     pid_t pid = fork();
-    if (pid < 0)
-        return -1;
+    if (pid < 0) {
+        *err = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return RUN_ERROR;
+    }
     if (pid == 0) {
         execvp(argv[0], argv);
-        perror("flowc: cannot run cc");
+        int e = errno;
+        ssize_t w = write(fds[1], &e, sizeof e);
+        (void)w;
         _exit(127);
     }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
+    close(fds[1]);
+    *err = exec_errno(fds[0]);
+    int st, rc;
+    while ((rc = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
         ;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (rc < 0) {
+        *err = errno;
+        return RUN_ERROR;
+    }
+    if (*err)
+        return RUN_NOEXEC;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? RUN_OK : RUN_FAILED;
 }
 
 static void cc_cleanup(const char *dir)
 {
     static const char *files[] = {"job.c", "flowrt.h", "flowgen.h"};
-    char path[PATH_MAX];
+    char path[PATH_MAX + 16];
     for (int i = 0; i < 3; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         unlink(path);
@@ -60,24 +124,65 @@ static void cc_cleanup(const char *dir)
     rmdir(dir);
 }
 
-int cc_build(const char *csrc, const CcOpts *o)
+/* Makes the temporary folder and writes the sources into it; 0 or -1. */
+static int cc_prepare(char *dir, size_t size, const char *csrc)
 {
-    char dir[] = "/tmp/flowc-build-XXXXXX";
-    if (!mkdtemp(dir)) {
-        perror("flowc: cannot make a temporary folder");
+    const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    int n = snprintf(dir, size, "%s/flowc-build-XXXXXX", tmp);
+    if (n >= (int)size || !mkdtemp(dir)) {
+        fprintf(stderr, "flowc: cannot make a temporary folder in %s: %s\n", tmp,
+                strerror(n >= (int)size ? ENAMETOOLONG : errno));
         return -1;
     }
     if (cc_write(dir, "job.c", csrc) || cc_write(dir, "flowrt.h", jit_flowrt_h) ||
         cc_write(dir, "flowgen.h", jit_flowgen_h)) {
-        fprintf(stderr, "flowc: cannot write into %s\n", dir);
+        fprintf(stderr, "flowc: cannot write into %s: %s\n", dir, strerror(errno));
         cc_cleanup(dir);
         return -1;
     }
+    return 0;
+}
+
+/* What the run of the C compiler means: 0, 1 (the user's to fix: the
+ * folder is removed) or -1 (a flowc bug: the folder is kept). */
+static int cc_report(int run, int err, const char *cc, const char *dir, const char *src)
+{
+    switch (run) {
+    case RUN_OK:
+        cc_cleanup(dir);
+        return 0;
+    case RUN_FAILED:
+        fprintf(stderr, "flowc: internal error: %s failed on the generated code (a flowc bug; "
+                        "please report it with %s)\n", cc, src);
+        return -1;
+    case RUN_NOEXEC:
+        fprintf(stderr, "flowc: cannot run the C compiler `%s` (set $CC): %s\n", cc,
+                strerror(err));
+        break;
+    default:
+        fprintf(stderr, "flowc: cannot run the C compiler `%s`: %s\n", cc, strerror(err));
+        break;
+    }
+    cc_cleanup(dir);
+    return 1;
+}
+
+int cc_build(const char *csrc, const CcOpts *o)
+{
+    char lib[PATH_MAX + 32];
+    snprintf(lib, sizeof lib, "%s/libflowrt.a", cc_lib_dir());
+    if (cc_check_out(o->out) < 0)
+        return 1;
+    if (access(lib, R_OK) < 0) {
+        fprintf(stderr, "flowc: cannot find libflowrt.a beside flowc or in ../lib/flowc\n");
+        return 1;
+    }
+    char dir[PATH_MAX], src[PATH_MAX + 8];
+    if (cc_prepare(dir, sizeof dir, csrc) < 0)
+        return 1;
     if (o->keep_c)
         cc_write(".", o->keep_c, csrc);
-    char src[PATH_MAX], lib[PATH_MAX + 32];
     snprintf(src, sizeof src, "%s/job.c", dir);
-    snprintf(lib, sizeof lib, "%s/libflowrt.a", cc_lib_dir());
     const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
 #ifdef FLOWC_SANITIZE  /* a sanitized flowc links a sanitized runtime: so are its jobs */
     char *san = "-fsanitize=address,undefined";
@@ -85,13 +190,8 @@ int cc_build(const char *csrc, const CcOpts *o)
     char *san = "-w";
 #endif
     char *argv[] = {(char *)cc, "-std=c99", "-DFL_NATIVE", (char *)(o->opt3 ? "-O3" : "-O2"), (char *)(o->opt3 ? "-march=native" : "-g0"),
-                    "-w", san, "-o", (char *)o->out, src, lib, "-lxxhash", "-lpthread", "-lm", NULL};
-    int rc = cc_run(argv);
-    if (rc != 0) {
-        fprintf(stderr, "flowc: internal error: %s failed on the generated code (a flowc bug; please report "
-                        "it with %s)\n", cc, src);
-        return -1;
-    }
-    cc_cleanup(dir);
-    return 0;
+                    "-w", san, "-o", (char *)o->out, src, lib, "-lpthread", "-lm", NULL};
+    int err = 0;
+    int run = cc_run(argv, &err);
+    return cc_report(run, err, cc, dir, src);
 }

@@ -9,9 +9,16 @@ typedef struct CcOpts {
     const char *keep_c;  /* write the C here too (NULL: a temporary) */
 } CcOpts;
 
-/* Returns 0 on success; on a compiler error (a flowc bug) the generated
- * file is kept and its path reported. */
+/* Returns 0 on success; 1 on an error of the surroundings (the output
+ * cannot be written, $CC cannot be run, no libflowrt.a, no temporary
+ * folder): a message is printed and nothing is left behind; -1 when the C
+ * compiler failed on the generated code (a flowc bug): the generated file
+ * is kept and its path reported. */
 int cc_build(const char *csrc, const CcOpts *o);
+/* 0 when out can be written (its folder exists and is writable, and out
+ * is not a folder); else prints "flowc: cannot write OUT: reason" and
+ * returns -1. */
+int cc_check_out(const char *out);
 /* The folder of libflowrt.a, beside flowc (build tree) or installed. */
 const char *cc_lib_dir(void);
 

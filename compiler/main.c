@@ -240,10 +240,14 @@ static int cmd_build(int argc, char **argv)
         fputs("usage: flowc build FILE -o OUT [-O3]\n", stderr);
         return 2;
     }
+    if (cc_check_out(o.out) < 0)
+        return 1;
     Job j;
     int rc = job_compile(&j, file, 1);
-    if (!rc && cc_build(j.c, &o) != 0)
-        rc = 3;
+    if (!rc) {
+        rc = cc_build(j.c, &o);
+        rc = rc < 0 ? 3 : rc;   /* 1: the user's to fix; -1: a flowc bug */
+    }
     job_free(&j);
     return rc;
 }

@@ -4,20 +4,34 @@
  * A record may span lines inside quotes, so a parallel task cannot find
  * its first record by looking for a line end alone. A line start is a
  * record start when the number of quotes before it is even (escaped quotes
- * "" count twice, so they keep the parity). The tasks of a stage that open
- * the same file meet: each counts the quotes and line ends of its raw share
- * [size*i/n, size*(i+1)/n) (one pass over the file in all), publishes the
- * counts, and sums those of the tasks before it. Task i then starts at the
- * first record start at or after its raw share's start and ends where task
- * i+1 starts: each record is read by the task in whose raw share it starts.
- * The line-end counts give each task the line number of its first record.
+ * "" count twice, so they keep the parity). Task i of n starts at the first
+ * record start at or after the start of its raw share [size*i/n,
+ * size*(i+1)/n) and ends where task i+1 starts: each record is read by the
+ * task in whose raw share it starts. The line-end counts before a share
+ * give the line number of its first record.
+ *
+ * A stage's tasks may be spread over several processes, each holding a
+ * run of consecutive task indexes (its local tasks: local_first,
+ * local_count), and processes do not talk about files. The local tasks of
+ * a stage that open the same file meet in memory: each counts the quotes
+ * and line ends of its own raw share, publishes them and sums those of
+ * the local tasks before it. The first local task also counts the whole
+ * prefix [0, start of its raw share) by itself (nothing in the process of
+ * task 0) and publishes it with its own counts. So each process reads its
+ * shares once and the prefix before them once more; the shares found are
+ * those of a single process, and the records those of a single-task
+ * reading.
  * Only for a file with a stray quote in an unquoted field (a malformed
  * record, which fails the job unless skip_bad) may the shares differ from
  * a single-task reading: then skip_bad may skip different lines.
  *
  * Fields are slices of the file, mapped copy-on-write: a quoted field with
  * "" is unescaped in place. Blank lines are skipped, not records.
- * Lock order: meet_mu is a leaf. */
+ *
+ * Numbers (fl_parse_f64) follow IEEE 754 and strtod: a value too small
+ * for a double rounds to a subnormal or to 0 (1e-400 is 0, -1e-400 is
+ * -0.0) without a word, a value too large (1e400) is an error, not an
+ * infinity. Lock order: meet_mu is a leaf. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
@@ -87,7 +101,9 @@ static fl_i64 count_nl(const char *p, fl_i64 n)
 
 typedef struct meet {
     struct meet *next;
-    int stage, ntasks, left;     /* left: tasks yet to take their prefix */
+    int stage, ntasks;           /* the stage, its tasks in all processes */
+    int first, count;            /* its tasks here: [first, first + count) */
+    int left;                    /* local tasks yet to take their sums */
     unsigned char *arrived;
     fl_i64 *quotes, *lines;
     char path[];
@@ -105,22 +121,32 @@ static void meet_free(meet *m)
     free(m);
 }
 
-/* The meeting of task i: the oldest one for its file where i has not been
+/* The tasks of t's stage in this process: global indexes [local_first,
+ * local_first + local_count). A task made without lindex and lcount (a
+ * runtime that does not set them, a unit test) counts as the whole stage
+ * in one process. */
+static int local_first(const fl_task *t) { return t->lcount > 0 ? t->index - t->lindex : 0; }
+static int local_count(const fl_task *t) { return t->lcount > 0 ? t->lcount : t->ntasks; }
+
+/* The meeting of task t: the oldest one for its file where t has not been
  * (a stage may read the same file twice), or a new one. Under meet_mu. */
 static meet *meet_find(const fl_task *t, const char *path)
 {
+    int first = local_first(t), li = t->index - first;
     meet **pp = &meets;
     for (; *pp; pp = &(*pp)->next) {
         meet *m = *pp;
-        if (m->stage == t->stage && m->ntasks == t->ntasks && !strcmp(m->path, path) &&
-            !m->arrived[t->index])
+        if (m->stage == t->stage && m->ntasks == t->ntasks && m->first == first &&
+            !strcmp(m->path, path) && !m->arrived[li])
             return m;
     }
-    size_t n = (size_t)t->ntasks;
+    size_t n = (size_t)local_count(t);
     meet *m = flrt_xcalloc(1, sizeof *m + strlen(path) + 1);
     strcpy(m->path, path);
     m->stage = t->stage;
-    m->ntasks = m->left = t->ntasks;
+    m->ntasks = t->ntasks;
+    m->first = first;
+    m->count = m->left = local_count(t);
     m->arrived = flrt_xcalloc(n, 1);
     m->quotes = flrt_xcalloc(n, sizeof(fl_i64));
     m->lines = flrt_xcalloc(n, sizeof(fl_i64));
@@ -147,22 +173,23 @@ static void meet_leave(meet *m)
     meet_free(m);
 }
 
-/* Publishes task t's counts and waits for those of the tasks before it;
- * their sums in *pq, *pnl. -1 when the job stops meanwhile. */
+/* Publishes the counts of task t (*pq, *pnl: those before its raw share
+ * when it is the first local task, else 0, plus q, nl of its raw share),
+ * waits for those of the local tasks before it, and adds them to *pq,
+ * *pnl. -1 when the job stops meanwhile. */
 static int meet_join(const fl_task *t, const char *path, fl_i64 q, fl_i64 nl, fl_i64 *pq,
                      fl_i64 *pnl)
 {
     pthread_mutex_lock(&meet_mu);
     meet *m = meet_find(t, path);
-    int i = t->index;
+    int i = t->index - m->first;
     m->arrived[i] = 1;
-    m->quotes[i] = q;
-    m->lines[i] = nl;
+    m->quotes[i] = *pq + q;
+    m->lines[i] = *pnl + nl;
     pthread_cond_broadcast(&meet_cv);
     while (!before_arrived(m, i) && !fl_stopping())
         pthread_cond_wait(&meet_cv, &meet_mu);
     int rc = fl_stopping() ? -1 : 0;
-    *pq = *pnl = 0;
     for (int j = 0; j < i; j++) {
         *pq += m->quotes[j];
         *pnl += m->lines[j];
@@ -214,10 +241,12 @@ static fl_i64 record_start(const char *p, fl_i64 size, fl_i64 x, int odd)
 static int csv_share(const fl_task *t, const flrt_map *m, fl_i64 *start, fl_i64 *end,
                      fl_i64 *line)
 {
-    fl_i64 lo, hi, q, nl, pq, pnl;
+    fl_i64 lo, hi, q, nl, pq = 0, pnl = 0;
     flrt_share(m->len, t->index, t->ntasks, &lo, &hi);
+    if (t->index == local_first(t))  /* the prefix before this process's shares */
+        count_qn(m->addr, lo, &pq, &pnl);
     count_qn(m->addr + lo, hi - lo, &q, &nl);
-    if (meet_join(t, m->path, q, nl, &pq, &pnl) < 0)
+    if (local_count(t) > 1 && meet_join(t, m->path, q, nl, &pq, &pnl) < 0)
         return -1;
     *start = record_start(m->addr, m->len, lo, (int)(pq & 1));
     *end = record_start(m->addr, m->len, hi, (int)((pq + q) & 1));
@@ -239,7 +268,7 @@ int fl_csv_open(fl_task *t, fl_csv *c, fl_str path, fl_str sep, int header, int 
     memset(c, 0, sizeof *c);
     c->skip_bad = skip_bad;
     if (bad_sep(sep)) {
-        fl_fail(t, "read_csv %.*s: the separator must be one byte other than a quote or a "
+        fl_fail(NULL, "read_csv %.*s: the separator must be one byte other than a quote or a "
                    "line end, not \"%.*s\"", (int)path.len, path.ptr, (int)sep.len, sep.ptr);
         return -1;
     }
@@ -253,8 +282,10 @@ int fl_csv_open(fl_task *t, fl_csv *c, fl_str path, fl_str sep, int header, int 
     c->buf = x;
     x->stop[(unsigned char)c->sep] = x->stop['\n'] = x->stop['"'] = 1;
     fl_i64 start = 0, end = m->len, line = 1;
-    if (t->ntasks > 1 && m->len > 0 && csv_share(t, m, &start, &end, &line) < 0)
+    if (t->ntasks > 1 && m->len > 0 && csv_share(t, m, &start, &end, &line) < 0) {
+        fl_csv_close(c);             /* the job stops: nothing is left to close */
         return -1;
+    }
     x->line = line;
     if (m->len == 0)
         return 0;
@@ -488,6 +519,26 @@ static int f64_syntax(const char *p, const char *e, fl_u64 *m, int *e10, int *ex
     return p == e ? 0 : -1;
 }
 
+/* strtod on the n bytes at p (already checked by f64_syntax). ERANGE
+ * means underflow when the result is 0 or subnormal: accepted, the value
+ * rounds as IEEE 754 says; or overflow when it is +-HUGE_VAL: refused. */
+static int f64_strtod(const char *p, fl_i64 n, double *v)
+{
+    char tmp[128];
+    char *buf = n < (fl_i64)sizeof tmp ? tmp : flrt_xmalloc((size_t)n + 1);
+    memcpy(buf, p, (size_t)n);
+    buf[n] = 0;
+    errno = 0;
+    double d = strtod(buf, NULL);
+    int range = errno == ERANGE;
+    if (buf != tmp)
+        free(buf);
+    if (range && isinf(d))              /* overflow: an error, not an infinity */
+        return -1;
+    *v = d;                             /* underflow too: 0 or a subnormal */
+    return 0;
+}
+
 int fl_parse_f64(fl_str s, double *v)
 {
     static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -498,25 +549,11 @@ int fl_parse_f64(fl_str s, double *v)
     int e10, exact;
     if (f64_syntax(s.ptr, s.ptr + s.len, &m, &e10, &exact) < 0)
         return -1;
-    int neg = s.ptr[0] == '-';
-    if (exact && m <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
-        double d = (double)m;               /* exact, and one correctly rounded step */
-        d = e10 < 0 ? d / pow10[-e10] : d * pow10[e10];
-        *v = neg ? -d : d;
-        return 0;
-    }
-    char tmp[128];
-    char *buf = s.len < (fl_i64)sizeof tmp ? tmp : flrt_xmalloc((size_t)s.len + 1);
-    memcpy(buf, s.ptr, (size_t)s.len);
-    buf[s.len] = 0;
-    errno = 0;
-    double d = strtod(buf, NULL);
-    int range = errno == ERANGE && isinf(d);
-    if (buf != tmp)
-        free(buf);
-    if (range)
-        return -1;
-    *v = d;
+    if (!(exact && m <= (1ULL << 53) && e10 >= -22 && e10 <= 22))
+        return f64_strtod(s.ptr, s.len, v);
+    double d = (double)m;                   /* exact, and one correctly rounded step */
+    d = e10 < 0 ? d / pow10[-e10] : d * pow10[e10];
+    *v = s.ptr[0] == '-' ? -d : d;
     return 0;
 }
 

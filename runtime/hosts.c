@@ -74,6 +74,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#define XXH_INLINE_ALL   /* jobs link no libxxhash */
 #include <xxhash.h>
 
 #include "hosts.h"

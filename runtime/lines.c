@@ -9,7 +9,12 @@
  *
  * Rows may keep slices of a source file (a line, a word of it) without
  * copying them, so while a job runs fl_lines_close only puts the mapping
- * on a list; fl_main unmaps them after every task has ended. Lock order:
+ * on a list; fl_main unmaps them after every task has ended.
+ *
+ * A file truncated while it is mapped makes the next read of a page past
+ * its new end raise SIGBUS. Each mapping is listed for the SIGBUS handler
+ * (signals.c), which names the file in its message ("FILE changed size
+ * while it was being read") and ends the job with status 1. Lock order:
  * maps_mu is a leaf. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -107,6 +112,7 @@ flrt_map *flrt_map_open(fl_str path, int writable)
             return map_fail(m, fd, strerror(errno));
         madvise(a, (size_t)m->len, MADV_SEQUENTIAL);
         m->addr = a;
+        flrt_signals_add_map(a, m->len, m->path);
     }
     close(fd);
     return m;
@@ -114,8 +120,10 @@ flrt_map *flrt_map_open(fl_str path, int writable)
 
 static void map_free(flrt_map *m)
 {
-    if (m->addr)
+    if (m->addr) {
+        flrt_signals_drop_map(m->addr);
         munmap(m->addr, (size_t)m->len);
+    }
     free(m);
 }
 

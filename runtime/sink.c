@@ -1,28 +1,47 @@
 /* sink.c - the files a job writes. A sink collects text in its buffer and
  * writes it out in large pieces; "-" is standard output, where pieces end
  * at a line end (under a lock, so lines of different sinks never mix).
- * A file sink writes to PATH.tmp-PID in PATH's folder; fl_main renames it
- * to PATH only once the whole job has succeeded (flrt_sinks_finish), and
- * removes it when the job failed: a failed job commits no file.
+ *
+ * A sink whose path is a regular file, or nothing yet, writes to a
+ * temporary TARGET.tmp-PID beside it; fl_main renames that to TARGET only
+ * once the whole job has succeeded (flrt_sinks_finish), and removes it when
+ * the job failed: a failed job commits no file. TARGET is the path with its
+ * symbolic links followed, so a link stays a link and its target gets the
+ * text. Anything else (a device such as /dev/null, a FIFO, a terminal, a
+ * descriptor under /proc such as /dev/stdout) is opened and written
+ * through: it is never replaced by a regular file, and what was written
+ * stays written even when the job fails.
+ *
+ * The temporaries are listed for the signal handlers (signals.c), which
+ * remove them when SIGINT or SIGTERM ends the job. A process killed
+ * otherwise (SIGKILL, a crash) leaves its temporary: opening a sink removes
+ * the TARGET.tmp-PID files of its target whose PID is no live process.
  *
  * Lock order: sinks_mu (the job's list of sinks) and stdout_mu are leaves;
  * neither is held while the other is taken. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "flrt_int.h"
 
-enum { FLUSH_AT = 256 * 1024 };
+enum { FLUSH_AT = 256 * 1024, MAX_LINKS = 40 };
 
 struct fl_sink {
     fl_sink *next;           /* the job's list, under sinks_mu */
     char *path;              /* as given; "-" for standard output */
-    char *tmp;               /* the temporary file, NULL for standard output */
+    char *target;            /* path, links followed: renamed onto (NULL: written through) */
+    char *tmp;               /* the temporary file (NULL: written through) */
+    int tslot;               /* tmp's slot in the signal handlers' list, or -1 */
+    int std;                 /* standard output: whole lines, under stdout_mu */
     int fd;                  /* -1 once closed */
     int failed;              /* a write failed: the rest is ignored */
     fl_buf buf;
@@ -51,14 +70,14 @@ static int write_all(int fd, const char *p, size_t n)
 static void sink_flush(fl_sink *s, int whole)
 {
     fl_i64 n = s->buf.len;
-    if (!whole && !s->tmp) {
+    if (!whole && s->std) {
         const char *nl = memrchr(s->buf.p, '\n', (size_t)n);
         n = nl ? nl + 1 - s->buf.p : 0;
     }
     if (n == 0 || s->failed || s->fd < 0)
         return;
     int rc;
-    if (!s->tmp) {
+    if (s->std) {
         pthread_mutex_lock(&stdout_mu);
         rc = write_all(s->fd, s->buf.p, (size_t)n);
         pthread_mutex_unlock(&stdout_mu);
@@ -67,7 +86,7 @@ static void sink_flush(fl_sink *s, int whole)
     }
     if (rc < 0) {
         s->failed = 1;
-        fl_fail(NULL, "cannot write %s: %s", s->tmp ? s->path : "standard output",
+        fl_fail(NULL, "cannot write %s: %s", s->std ? "standard output" : s->path,
                 strerror(errno));
         return;
     }
@@ -75,13 +94,14 @@ static void sink_flush(fl_sink *s, int whole)
     s->buf.len -= n;
 }
 
-/* Registers s; -1 (and the job fails) when a sink already writes its path. */
+/* Registers s; -1 (and the job fails) when a sink already renames onto
+ * its target. */
 static int sink_register(fl_sink *s)
 {
     int dup = 0;
     pthread_mutex_lock(&sinks_mu);
-    for (fl_sink *o = sinks; o && s->tmp; o = o->next)
-        if (o->tmp && !strcmp(o->path, s->path))
+    for (fl_sink *o = sinks; o && s->target; o = o->next)
+        if (o->target && !strcmp(o->target, s->target))
             dup = 1;
     s->next = sinks;
     sinks = s;
@@ -93,16 +113,121 @@ static int sink_register(fl_sink *s)
     return 0;
 }
 
-static int sink_create(fl_sink *s)
+/* ---- where a sink writes ---- */
+
+/* The target of the symbolic link p (a new string), relative to p's
+ * folder when the link is relative; NULL with errno set. */
+static char *link_target(const char *p)
 {
-    size_t n = strlen(s->path) + 32;
-    s->tmp = flrt_xmalloc(n);
-    snprintf(s->tmp, n, "%s.tmp-%ld", s->path, (long)getpid());
+    char buf[PATH_MAX];
+    ssize_t n = readlink(p, buf, sizeof buf);
+    if (n < 0)
+        return NULL;
+    if (n == (ssize_t)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    const char *slash = strrchr(p, '/');
+    size_t dir = buf[0] == '/' || !slash ? 0 : (size_t)(slash + 1 - p);
+    char *r = flrt_xmalloc(dir + (size_t)n + 1);
+    memcpy(r, p, dir);
+    memcpy(r + dir, buf, (size_t)n);
+    r[dir + (size_t)n] = 0;
+    return r;
+}
+
+/* path with the symbolic links of its last component followed (a new
+ * string; it may not exist yet), or NULL with errno set. *proc is set when
+ * it leads into /proc (a descriptor, as /dev/stdout): not a file to
+ * replace. */
+static char *follow_links(const char *path, int *proc)
+{
+    char *cur = flrt_strndup(path, strlen(path));
+    for (int hops = 0;; hops++) {
+        struct stat st;
+        if (!strncmp(cur, "/proc/", 6)) {
+            *proc = 1;
+            return cur;
+        }
+        if (lstat(cur, &st) < 0 || !S_ISLNK(st.st_mode))
+            return cur;           /* not there yet, or not a link: open reports errors */
+        char *next = hops < MAX_LINKS ? link_target(cur) : NULL;
+        int err = hops < MAX_LINKS ? errno : ELOOP;
+        free(cur);
+        if (!next) {
+            errno = err;
+            return NULL;
+        }
+        cur = next;
+    }
+}
+
+/* Whether name is exactly BASE.tmp-PID where PID is no live process. */
+static int stale_temp(const char *name, const char *base)
+{
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) || strncmp(name + n, ".tmp-", 5))
+        return 0;
+    const char *p = name + n + 5;
+    if (*p < '1' || *p > '9' || strlen(p) > 10 || strspn(p, "0123456789") != strlen(p))
+        return 0;
+    long pid = strtol(p, NULL, 10);
+    return pid <= INT_MAX && pid != (long)getpid() && kill((pid_t)pid, 0) < 0 &&
+           errno == ESRCH;
+}
+
+/* Removes the TARGET.tmp-PID files that processes which no longer exist
+ * left in target's folder (killed by SIGKILL, crashed). */
+static void remove_stale(const char *target)
+{
+    const char *slash = strrchr(target, '/');
+    char *dir = slash ? flrt_strndup(target, slash == target ? 1 : (size_t)(slash - target))
+                      : flrt_strndup(".", 1);
+    const char *base = slash ? slash + 1 : target;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (stale_temp(e->d_name, base))
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
+static int open_retry(const char *path, int flags)
+{
+    int fd;
+    do
+        fd = open(path, flags, 0666);
+    while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+/* Writes through to what path names (a device, a FIFO, a descriptor). */
+static int sink_open_direct(fl_sink *s)
+{
+    struct stat st;
+    int append = stat(s->path, &st) == 0 && S_ISREG(st.st_mode);  /* a file behind /proc */
     if (sink_register(s) < 0)
         return -1;
-    do
-        s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    while (s->fd < 0 && errno == EINTR);
+    s->fd = open_retry(s->path, O_WRONLY | O_NOCTTY | O_CLOEXEC | (append ? O_APPEND : 0));
+    if (s->fd < 0) {
+        fl_fail(NULL, "cannot open %s: %s", s->path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes to TARGET.tmp-PID, listed for the signal handlers. */
+static int sink_open_temp(fl_sink *s)
+{
+    size_t n = strlen(s->target) + 32;
+    s->tmp = flrt_xmalloc(n);
+    snprintf(s->tmp, n, "%s.tmp-%ld", s->target, (long)getpid());
+    if (sink_register(s) < 0)
+        return -1;
+    remove_stale(s->target);
+    s->tslot = flrt_signals_add_temp(s->tmp);
+    s->fd = open_retry(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
     if (s->fd < 0) {
         fl_fail(NULL, "cannot create %s (as %s): %s", s->path, s->tmp, strerror(errno));
         return -1;
@@ -110,11 +235,37 @@ static int sink_create(fl_sink *s)
     return 0;
 }
 
+/* Fails the job: s cannot be opened. */
+static int sink_refuse(fl_sink *s, const char *why)
+{
+    sink_register(s);
+    fl_fail(NULL, "cannot create %s: %s", s->path, why);
+    return -1;
+}
+
+static int sink_create(fl_sink *s)
+{
+    int proc = 0;
+    char *target = follow_links(s->path, &proc);
+    if (!target)
+        return sink_refuse(s, strerror(errno));
+    struct stat st;
+    int exists = !proc && stat(target, &st) == 0;
+    if (proc || (exists && !S_ISREG(st.st_mode))) {
+        free(target);
+        return exists && S_ISDIR(st.st_mode) ? sink_refuse(s, "it is a folder")
+                                             : sink_open_direct(s);
+    }
+    s->target = target;
+    return sink_open_temp(s);
+}
+
 fl_sink *fl_sink_open(fl_task *t, fl_str path)
 {
     (void)t;
     fl_sink *s = flrt_xcalloc(1, sizeof *s);
     s->fd = -1;
+    s->tslot = -1;
     s->path = flrt_strndup(path.ptr, (size_t)path.len);
     if (path.len == 0 || memchr(path.ptr, 0, (size_t)path.len)) {
         s->failed = 1;
@@ -122,6 +273,7 @@ fl_sink *fl_sink_open(fl_task *t, fl_str path)
         fl_fail(NULL, "cannot create '%s': not a valid file name", s->path);
     } else if (!strcmp(s->path, "-")) {
         s->fd = 1;
+        s->std = 1;
         sink_register(s);
     } else if (sink_create(s) < 0) {
         s->failed = 1;
@@ -144,7 +296,7 @@ void fl_sink_close(fl_sink *s)
         return;
     if (!fl_stopping())
         sink_flush(s, 1);
-    if (s->tmp && close(s->fd) < 0 && !s->failed && !fl_stopping()) {
+    if (!s->std && close(s->fd) < 0 && !s->failed && !fl_stopping()) {
         s->failed = 1;
         fl_fail(NULL, "cannot write %s: %s", s->path, strerror(errno));
     }
@@ -152,19 +304,23 @@ void fl_sink_close(fl_sink *s)
     fl_buf_free(&s->buf);
 }
 
-/* Renames (when ok) or removes s's temporary file; -1 when a rename failed. */
+/* Renames (when ok) or removes s's temporary file, then unlists it; -1
+ * when a rename failed. */
 static int sink_commit(fl_sink *s, int ok)
 {
     if (!s->tmp)
         return 0;
-    if (ok) {
-        if (rename(s->tmp, s->path) == 0)
-            return 0;
-        fprintf(stderr, "flowc job: cannot rename %s to %s: %s\n", s->tmp, s->path,
+    int rc = 0;
+    if (ok && rename(s->tmp, s->target) < 0) {
+        fprintf(stderr, "flowc job: cannot rename %s to %s: %s\n", s->tmp, s->target,
                 strerror(errno));
+        rc = -1;
     }
-    unlink(s->tmp);
-    return ok ? -1 : 0;
+    if (!ok || rc < 0)
+        unlink(s->tmp);
+    flrt_signals_drop_temp(s->tslot);
+    s->tslot = -1;
+    return rc;
 }
 
 /* The job's sinks in the order they were opened, the list emptied. */
@@ -196,6 +352,7 @@ int flrt_sinks_finish(int ok)
     while (list) {
         fl_sink *next = list->next;
         free(list->path);
+        free(list->target);
         free(list->tmp);
         free(list);
         list = next;

@@ -38,6 +38,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 leftovers() { pgrep -f "$tmp/(slow|wc|other)" >/dev/null; }
 export FLOWC_SECRET=flowc-test-$$-secret
 
+# ---- the binary: it must run on a host with nothing but the C library ----
+extra=$(ldd "$tmp/wc" | grep -Ev '^\s*(linux-vdso|/lib64/ld-linux|libc\.so|libm\.so|libpthread\.so)' || true)
+if [ -z "$extra" ]; then ok "a job binary links only libc, libm and pthreads"
+else bad "a job binary links only libc, libm and pthreads" "$extra"; fi
+
 # ---- launchers ----
 if command -v mpirun >/dev/null; then
     rm -f "$tmp/out.csv"
@@ -100,7 +105,7 @@ fault() {
     if [ ${#problems[@]} -eq 0 ]; then ok "$name (ended in $ms ms)"
     else bad "$name" "${problems[@]}" "$(tail -n 5 "$tmp/fault.log")"; pkill -KILL -f "$tmp/slow"; fi
 }
-fault "a worker killed mid-job" 'kill -KILL $worker' 'lost process 1'
+fault "a worker killed mid-job" 'kill -KILL $worker' '(lost|send to) process 1'
 fault "a worker that stops answering" 'kill -STOP $worker' 'process 1 .*stopped answering'
 fault "SIGINT to the leader (forwarded to the workers)" 'kill -INT $leader' ''
 fault "SIGTERM to the leader (forwarded to the workers)" 'kill -TERM $leader' ''
@@ -111,8 +116,7 @@ rm -f "$tmp/out.csv"
 "$tmp/slow" --procs 3 --threads 1 --out "$tmp/out.csv" 2>"$tmp/fault.log" &
 leader=$!
 sleep 1
-kill -KILL $leader
-wait $leader 2>/dev/null || true
+{ kill -KILL $leader; wait $leader; } 2>/dev/null
 sleep 1
 if leftovers; then bad "the leader killed mid-job" "processes were left: $(pgrep -af "$tmp/")"
 elif [ -e "$tmp/out.csv" ]; then bad "the leader killed mid-job" "an output file was committed"

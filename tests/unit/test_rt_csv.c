@@ -3,7 +3,10 @@
  * the header, empty fields, more fields than asked for, record line
  * numbers, malformed records (the job fails with PATH:LINE, or they are
  * skipped and counted), and the same records for any number of tasks
- * (random files with quoted line ends). Then the strict field parsers. */
+ * (random files with quoted line ends), also when the tasks are spread
+ * over processes that each meet alone; a failed open leaves nothing to
+ * free. Then the strict field parsers: underflow is 0 or subnormal,
+ * overflow an error (fields and --param). */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -20,13 +23,20 @@ static char path[64];
 
 static void write_file(const char *text, size_t n) { write_temp(path, "/tmp/flrt-csv-XXXXXX", text, n); }
 
-/* Every record of tasks 0..n-1 as "line:f1|f2|...\n". */
-static char *read_all(int ntasks, const char *sep, int header, int skip_bad, fl_i64 *bad)
+/* Every record of tasks [first, first + count) of ntasks as
+ * "line:f1|f2|...\n"; local: the tasks say they are the ones of their
+ * stage in this process (lindex, lcount), else they leave it unsaid. */
+static char *read_tasks(int first, int count, int ntasks, int local, const char *sep, int header,
+                        int skip_bad, fl_i64 *bad)
 {
     size_t cap = 1 << 16, o = 0;
     char *out = calloc(1, cap);
-    for (int i = 0; i < ntasks; i++) {
+    for (int i = first; i < first + count; i++) {
         fl_task t = {.index = i, .ntasks = ntasks};
+        if (local) {
+            t.lindex = i - first;
+            t.lcount = count;
+        }
         fl_csv c;
         fl_csv_open(&t, &c, S(path), S(sep), header, skip_bad);
         fl_str f[8];
@@ -43,6 +53,12 @@ static char *read_all(int ntasks, const char *sep, int header, int skip_bad, fl_
         fl_csv_close(&c);
     }
     return out;
+}
+
+/* Every record of tasks 0..n-1 (one process, lindex and lcount unsaid). */
+static char *read_all(int ntasks, const char *sep, int header, int skip_bad, fl_i64 *bad)
+{
+    return read_tasks(0, ntasks, ntasks, 0, sep, header, skip_bad, bad);
 }
 
 static void expect(const char *text, const char *sep, int header, const char *records)
@@ -114,7 +130,6 @@ Test(rt_csv, more_fields_than_asked)
 
 static void malformed(const char *text, const char *msg)
 {
-    flrt_stop_reset();
     write_file(text, strlen(text));
     char *got = read_all(1, ",", 0, 0, NULL);
     cr_assert(fl_stopping(), "a malformed record fails the job");
@@ -201,6 +216,64 @@ Test(rt_csv, any_number_of_tasks)
     cr_assert_not(fl_stopping());
 }
 
+/* Every record of ntasks tasks spread over processes of sizes[0..nprocs):
+ * the processes read last first, each alone (a process that waited for
+ * the counts of another would hang here), the records joined in order. */
+static char *read_procs(int ntasks, const int *sizes, int nprocs)
+{
+    char *part[8];
+    int first = ntasks;
+    for (int p = nprocs - 1; p >= 0; p--) {
+        first -= sizes[p];
+        part[p] = read_tasks(first, sizes[p], ntasks, 1, ",", 1, 0, NULL);
+    }
+    char *out = calloc(1, 1 << 16);
+    for (int p = 0; p < nprocs; p++) {
+        strcat(out, part[p]);
+        free(part[p]);
+    }
+    return out;
+}
+
+Test(rt_csv, tasks_over_processes)
+{
+    alarm(20);
+    srand(12);
+    char *text = malloc(1 << 16);
+    for (int f = 0; f < 100; f++) {
+        size_t n = random_csv(text, rand() % 30);
+        write_file(text, n);
+        char *ref = read_all(1, ",", 1, 0, NULL);
+        for (int k = 2; k <= 8; k++) {
+            int sizes[8], np = 0;
+            for (int left = k; left > 0; left -= sizes[np++])
+                sizes[np] = 1 + rand() % left;
+            char *got = read_procs(k, sizes, np);
+            cr_assert_str_eq(got, ref, "%d tasks in %d processes, file:\n%s", k, np, text);
+            free(got);
+        }
+        free(ref);
+        unlink(path);
+    }
+    free(text);
+    cr_assert_not(fl_stopping());
+}
+
+Test(rt_csv, failed_open_frees, .init = cr_redirect_stderr)
+{
+    write_file("a,b\n1,2\n", 8);
+    fl_fail(NULL, "another task failed");
+    fl_task t = {.index = 1, .ntasks = 2};
+    fl_csv c;
+    cr_assert_eq(fl_csv_open(&t, &c, S(path), S(","), 0, 0), -1, "the job stops meanwhile");
+    cr_assert_null(c.buf, "the reader's buffer is freed");
+    cr_assert_null(c.lines.map, "and its mapping closed");
+    cr_assert_eq(fl_csv_next(&c, NULL, 0), -1);
+    fl_csv_close(&c);
+    flrt_csv_reset();
+    unlink(path);
+}
+
 /* ---- field parsers ---- */
 
 Test(rt_csv, parse_i64)
@@ -274,4 +347,61 @@ Test(rt_csv, parse_bool)
     cr_assert_neq(fl_parse_bool(S("1"), &b), 0);
     cr_assert_neq(fl_parse_bool(S(""), &b), 0);
     cr_assert_neq(fl_parse_bool(S("truee"), &b), 0);
+}
+
+/* Underflow rounds to a subnormal or to 0, as strtod and IEEE 754 say;
+ * overflow is an error (not an infinity). */
+Test(rt_csv, parse_f64_range)
+{
+    const char *under[] = {"1e-400", "-1e-400", "2.5e-320", "4.9e-324", "2e-324", "1e-99999",
+                           "0.000000000000000000000000000000000000000000000000000000000000"
+                           "0000000000000000000000000000000000000000000000000000000000000"
+                           "0000000000000000000000000000000000000000000000000000000000000"
+                           "0000000000000000000000000000000000000000000000000000000000000"
+                           "0000000000000000000000000000000000000000000000000000000000000"
+                           "0000000000000000000000000000000000000000000000000000000000000"
+                           "00001",
+                           "2.2250738585072011e-308", "1.7976931348623157e308", "1e308"};
+    for (size_t i = 0; i < sizeof under / sizeof *under; i++) {
+        double v = 1;
+        cr_assert_eq(fl_parse_f64(S(under[i]), &v), 0, "'%s' is a number", under[i]);
+        cr_assert_eq(v, strtod(under[i], NULL), "'%s' gave %.17g", under[i], v);
+    }
+    double v;
+    cr_assert_eq(fl_parse_f64(S("-1e-400"), &v), 0);
+    cr_assert(v == 0 && signbit(v), "-1e-400 is -0.0");
+    cr_assert_eq(fl_parse_f64(S("2.5e-320"), &v), 0);
+    cr_assert(v > 0 && v < 2.3e-308, "a subnormal");
+    const char *over[] = {"1e400", "-1e400", "1.8e308", "1.7976931348623159e308", "1e99999",
+                          "179769313486231580793728971405303415079934132710037826936173778980444"
+                          "968292764750946649017977587207096330286416692887910946555547851940402"
+                          "630657488671505820681908902000708383676273854845817711531764475730270"
+                          "069855571366959622842914819860834936475292719074168444365510704342711"
+                          "559699508093042880177904174497792"};
+    for (size_t i = 0; i < sizeof over / sizeof *over; i++)
+        cr_assert_neq(fl_parse_f64(S(over[i]), &v), 0, "'%s' overflows: an error", over[i]);
+}
+
+static double p_x;
+static int set_x;
+static const fl_param_def x_param[] = {{"x", FL_T_F64, &p_x, &set_x, "0.5"}};
+
+static void nothing_run(fl_task *t) { (void)t; }
+
+static int run_with_x(const char *value)
+{
+    fl_stage_def st[] = {{"nothing", 0, nothing_run, 0, NULL}};
+    fl_job_def j = {.name = "xjob", .nstages = 1, .stages = st, .nparams = 1, .params = x_param};
+    char *argv[] = {"job", "--x", (char *)value, NULL};
+    return fl_main(&j, 3, argv);
+}
+
+Test(rt_csv, param_f64_range, .init = cr_redirect_stderr)
+{
+    p_x = 1;
+    cr_assert_eq(run_with_x("1e-400"), 0, "underflow is accepted");
+    cr_assert(p_x == 0 && set_x);
+    cr_assert_eq(run_with_x("1e400"), 2, "overflow is a bad command line");
+    fflush(stderr);
+    cr_assert_stderr_eq_str("flowc job: --x expects f64 (a number such as 2.5), not '1e400'\n");
 }

@@ -2,14 +2,18 @@
  * file into 1..8 task shares gives, task after task, exactly the lines of a
  * straightforward single pass (no line lost or doubled), for awkward files:
  * lines longer than a share, no final line end, \r\n, empty lines, an empty
- * file, and random files. Also fl_split_range and the open errors. */
+ * file, and random files. Also fl_split_range, the open errors, and a file
+ * truncated while a job reads it (SIGBUS: a message naming the file, exit
+ * status 1, no output nor temporary left). */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "flrt_int.h"
@@ -109,7 +113,6 @@ Test(rt_lines, random_files)
 
 Test(rt_lines, missing_file, .init = cr_redirect_stderr)
 {
-    flrt_stop_reset();
     fl_task t = {.index = 0, .ntasks = 1};
     fl_lines r;
     cr_assert_eq(fl_lines_open(&t, &r, S("/tmp/flrt-no-such-file")), -1);
@@ -171,4 +174,77 @@ Test(rt_lines, split_range)
     fl_split_range(&t, -10, -2, &lo, &hi);
     cr_assert_eq(lo, -10);
     cr_assert_eq(hi, -8);
+}
+
+/* ---- a file truncated while a job reads it ---- */
+
+static char trunc_dir[64], trunc_out[128];
+
+/* Reads the first line, truncates the file, reads on: SIGBUS. */
+static void truncating_run(fl_task *t)
+{
+    fl_sink *s = fl_sink_open(t, S(trunc_out));
+    fl_lines r;
+    if (fl_lines_open(t, &r, S(path)) < 0)
+        _exit(5);
+    fl_str l;
+    if (!fl_lines_next(&r, &l))
+        _exit(7);
+    fl_sink_write(s, l.ptr, l.len);
+    if (truncate(path, 0) < 0)
+        _exit(6);
+    while (fl_lines_next(&r, &l))
+        fl_sink_write(s, l.ptr, l.len);
+    fl_lines_close(&r);
+    fl_sink_close(s);
+}
+
+/* The child: the job with the handlers installed, stderr into err. */
+static void truncating_child(const char *err)
+{
+    int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    flrt_signals_install();
+    fl_stage_def st[] = {{"read", 0, truncating_run, 0, NULL}};
+    fl_job_def j = {.name = "truncjob", .nstages = 1, .stages = st};
+    char *argv[] = {"job", "--threads", "1", NULL};
+    _exit(fl_main(&j, 3, argv));
+}
+
+Test(rt_lines, truncated_while_read)
+{
+    alarm(20);
+    size_t n = 1 << 20;
+    char *text = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        text[i] = i % 64 == 63 ? '\n' : 'a' + (char)(i % 26);
+    write_file(text, n);
+    free(text);
+    strcpy(trunc_dir, "/tmp/flrt-trunc-XXXXXX");
+    cr_assert_not_null(mkdtemp(trunc_dir));
+    snprintf(trunc_out, sizeof trunc_out, "%s/out.txt", trunc_dir);
+    char err[96], tmp[160];
+    snprintf(err, sizeof err, "%s.err", trunc_dir);
+    pid_t pid = fork();
+    if (pid == 0)
+        truncating_child(err);
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", trunc_out, (long)pid);
+    int out_left = access(trunc_out, F_OK) == 0, tmp_left = access(tmp, F_OK) == 0;
+    unlink(tmp);
+    unlink(trunc_out);
+    rmdir(trunc_dir);
+    unlink(path);
+    FILE *f = fopen(err, "r");
+    char msg[256] = {0}, expect[256];
+    msg[fread(msg, 1, sizeof msg - 1, f)] = 0;
+    fclose(f);
+    unlink(err);
+    cr_assert(WIFEXITED(st), "no crash (status %#x)", st);
+    cr_assert_eq(WEXITSTATUS(st), 1);
+    snprintf(expect, sizeof expect, "flowc job: %s changed size while it was being read\n", path);
+    cr_assert_str_eq(msg, expect);
+    cr_assert_not(out_left, "no output committed");
+    cr_assert_not(tmp_left, "the temporary is removed");
 }

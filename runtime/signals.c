@@ -1,0 +1,255 @@
+/* signals.c - what a job does when a signal ends it. SIGINT and SIGTERM:
+ * the fatal hook (fl_main sets one that forwards the signal to the job's
+ * other processes), the open sinks' temporary files removed, then the
+ * signal raised again with its default action, so the exit status says
+ * "killed by signal". SIGBUS inside a mapped input file (lines.c, csv.c:
+ * the file was truncated while it was read): "flowc job: FILE changed size
+ * while it was being read", the hook (with SIGTERM), the temporaries
+ * removed, exit 1. A SIGBUS anywhere else removes the temporaries and
+ * crashes as before.
+ *
+ * A handler runs at any moment in any thread, so it takes no lock and
+ * calls no malloc: what it reads lives in fixed tables of slots (the
+ * temporary files, registered by sink.c; the mappings, by lines.c). Each
+ * slot is a seqlock: its writer makes `seq` odd while it changes the slot
+ * and even again after; the handler uses a slot only when `seq` was even
+ * and unchanged across its reading. A full table only costs the handler
+ * its knowledge: an unlisted temporary is left for the next run to remove
+ * (sink.c), an unlisted mapping's SIGBUS crashes. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flrt_int.h"
+
+enum { MAX_TEMPS = 64, MAX_MAPS = 4096 };
+
+typedef struct temp_slot {
+    atomic_uint seq;             /* odd while the path changes */
+    char path[PATH_MAX];         /* "" when free */
+} temp_slot;
+
+typedef struct map_slot {
+    atomic_uint seq;             /* odd while the slot changes */
+    _Atomic(const char *) addr;  /* NULL when free */
+    _Atomic(fl_i64) len;
+    _Atomic(const char *) path;  /* the flrt_map's own: valid while mapped */
+} map_slot;
+
+static temp_slot temps[MAX_TEMPS];
+static atomic_int temp_taken[MAX_TEMPS];
+static atomic_int temps_hi;      /* one past the highest slot ever taken */
+static map_slot maps[MAX_MAPS];
+static atomic_int map_taken[MAX_MAPS];
+static atomic_int maps_hi;
+static void (*_Atomic fatal_hook)(int);
+static atomic_flag bus_seen = ATOMIC_FLAG_INIT;  /* a thread is reporting a SIGBUS */
+
+/* ---- slots ---- */
+
+/* Takes the first free flag of taken[0, n): its index, or -1. */
+static int slot_take(atomic_int *taken, int n, atomic_int *hi)
+{
+    for (int i = 0; i < n; i++) {
+        int want = 0;
+        if (!atomic_compare_exchange_strong(&taken[i], &want, 1))
+            continue;
+        int h = atomic_load(hi);
+        while (h <= i && !atomic_compare_exchange_weak(hi, &h, i + 1))
+            ;
+        return i;
+    }
+    return -1;
+}
+
+static void seq_begin(atomic_uint *seq)
+{
+    atomic_fetch_add_explicit(seq, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+}
+
+static void seq_end(atomic_uint *seq) { atomic_fetch_add_explicit(seq, 1, memory_order_release); }
+
+/* Whether what was read since seq was s is whole: s even and unchanged. */
+static int seq_valid(atomic_uint *seq, unsigned s)
+{
+    atomic_thread_fence(memory_order_acquire);
+    return !(s & 1) && atomic_load_explicit(seq, memory_order_relaxed) == s;
+}
+
+int flrt_signals_add_temp(const char *path)
+{
+    if (strlen(path) >= sizeof temps[0].path)
+        return -1;
+    int i = slot_take(temp_taken, MAX_TEMPS, &temps_hi);
+    if (i < 0)
+        return -1;
+    seq_begin(&temps[i].seq);
+    strcpy(temps[i].path, path);
+    seq_end(&temps[i].seq);
+    return i;
+}
+
+void flrt_signals_drop_temp(int slot)
+{
+    if (slot < 0 || slot >= MAX_TEMPS)
+        return;
+    seq_begin(&temps[slot].seq);
+    temps[slot].path[0] = 0;
+    seq_end(&temps[slot].seq);
+    atomic_store(&temp_taken[slot], 0);
+}
+
+void flrt_signals_add_map(const void *addr, fl_i64 len, const char *path)
+{
+    int i = slot_take(map_taken, MAX_MAPS, &maps_hi);
+    if (i < 0)
+        return;
+    seq_begin(&maps[i].seq);
+    atomic_store_explicit(&maps[i].len, len, memory_order_relaxed);
+    atomic_store_explicit(&maps[i].path, path, memory_order_relaxed);
+    atomic_store_explicit(&maps[i].addr, (const char *)addr, memory_order_relaxed);
+    seq_end(&maps[i].seq);
+}
+
+void flrt_signals_drop_map(const void *addr)
+{
+    int n = atomic_load(&maps_hi);
+    for (int i = 0; i < n; i++) {
+        if (atomic_load_explicit(&maps[i].addr, memory_order_relaxed) != addr)
+            continue;
+        seq_begin(&maps[i].seq);
+        atomic_store_explicit(&maps[i].addr, NULL, memory_order_relaxed);
+        seq_end(&maps[i].seq);
+        atomic_store(&map_taken[i], 0);
+        return;
+    }
+}
+
+/* ---- in the handlers: async-signal-safe calls only ---- */
+
+/* Removes every listed temporary file. */
+static void temps_remove(void)
+{
+    char path[PATH_MAX];
+    int n = atomic_load(&temps_hi);
+    for (int i = 0; i < n; i++) {
+        unsigned s = atomic_load_explicit(&temps[i].seq, memory_order_acquire);
+        memcpy(path, temps[i].path, sizeof path);
+        path[sizeof path - 1] = 0;
+        if (seq_valid(&temps[i].seq, s) && path[0])
+            unlink(path);
+    }
+}
+
+/* The path of the listed mapping that holds address a, or NULL. */
+static const char *map_path_of(const char *a)
+{
+    int n = atomic_load(&maps_hi);
+    for (int i = 0; i < n; i++) {
+        unsigned s = atomic_load_explicit(&maps[i].seq, memory_order_acquire);
+        const char *addr = atomic_load_explicit(&maps[i].addr, memory_order_relaxed);
+        fl_i64 len = atomic_load_explicit(&maps[i].len, memory_order_relaxed);
+        const char *path = atomic_load_explicit(&maps[i].path, memory_order_relaxed);
+        if (seq_valid(&maps[i].seq, s) && addr && a >= addr && a - addr < len)
+            return path;
+    }
+    return NULL;
+}
+
+static void say(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0) {
+        ssize_t w = write(2, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void call_hook(int sig)
+{
+    void (*hook)(int) = atomic_load(&fatal_hook);
+    if (hook)
+        hook(sig);
+}
+
+/* Ends the process by sig with its default action. */
+static void die_by(int sig)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig);
+}
+
+static void on_stop(int sig)
+{
+    call_hook(sig);
+    temps_remove();
+    die_by(sig);
+}
+
+static void on_bus(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    const char *path = map_path_of((const char *)si->si_addr);
+    if (!path) {
+        temps_remove();
+        die_by(sig);
+    }
+    if (atomic_flag_test_and_set(&bus_seen))
+        for (;;)                     /* another thread reports it and exits */
+            pause();
+    say("flowc job: ");
+    say(path);
+    say(" changed size while it was being read\n");
+    call_hook(SIGTERM);
+    temps_remove();
+    _exit(1);
+}
+
+/* ---- installing ---- */
+
+/* Sets act for sig unless sig was ignored when the job started (a job run
+ * in the background of a script, or under nohup, keeps ignoring it). */
+static void install(int sig, const struct sigaction *act)
+{
+    struct sigaction old;
+    if (sigaction(sig, NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
+        old.sa_handler == SIG_IGN)
+        return;
+    sigaction(sig, act, NULL);
+}
+
+void flrt_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sa.sa_handler = on_stop;
+    install(SIGINT, &sa);
+    install(SIGTERM, &sa);
+    sa.sa_sigaction = on_bus;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGBUS, &sa, NULL);
+}
+
+void flrt_signals_on_fatal(void (*hook)(int sig)) { atomic_store(&fatal_hook, hook); }
