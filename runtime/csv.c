@@ -99,8 +99,8 @@ static fl_i64 count_nl(const char *p, fl_i64 n)
 
 /* ---- where the tasks of a stage meet over a file ---- */
 
-typedef struct meet {
-    struct meet *next;
+typedef struct flrt_meet {
+    struct flrt_meet *next;
     int stage, ntasks;           /* the stage, its tasks in all processes */
     int first, count;            /* its tasks here: [first, first + count) */
     int left;                    /* local tasks yet to take their sums */
@@ -109,9 +109,10 @@ typedef struct meet {
     char path[];
 } meet;
 
-static pthread_mutex_t meet_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t meet_cv = PTHREAD_COND_INITIALIZER;
-static meet *meets;              /* in the order they were made; under meet_mu */
+/* the meetings are the current job's (in the order they were made; under meet_mu) */
+#define meet_mu (flrt_job_current()->meet_mu)
+#define meet_cv (flrt_job_current()->meet_cv)
+#define meets (flrt_job_current()->meets)
 
 static void meet_free(meet *m)
 {

@@ -161,7 +161,20 @@ struct flrt_job {
     pthread_mutex_t credit_mu;   /* remote ports' credits */
     pthread_cond_t credit_cv;
     _Atomic int stop, failed;
+    /* what the job's sinks, file mappings and CSV readers share */
+    pthread_mutex_t sinks_mu;
+    struct fl_sink *sinks;       /* sink.c: open sinks, newest first; under sinks_mu */
+    pthread_mutex_t maps_mu;
+    struct flrt_map *maps;       /* lines.c: mappings closed while it runs; under maps_mu */
+    _Atomic int maps_deferred;
+    pthread_mutex_t meet_mu;
+    pthread_cond_t meet_cv;
+    struct flrt_meet *meets;     /* csv.c: tasks meeting over a file; under meet_mu */
 };
+
+/* The locks of a job (zeroed by the caller); fini destroys them. */
+void flrt_job_init(flrt_job *j);
+void flrt_job_fini(flrt_job *j);
 
 /* The job of the calling thread (a task's, or the one fl_main runs). */
 flrt_job *flrt_job_current(void);

@@ -332,6 +332,7 @@ static int parse_args(const fl_job_def *job, int argc, char **argv, opts *o)
 static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
 {
     flrt_job j = {.def = job, .nthreads = o->threads, .batch_rows = o->batch, .chan_cap = o->queue};
+    flrt_job_init(&j);
     flrt_job_set_current(&j);
     flrt_maps_set_deferred(1);
     if (job->init)
@@ -350,8 +351,7 @@ static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
     flrt_csv_reset();
     free(j.procs);
     flrt_job_set_current(NULL);
-    if (d->active)
-        pthread_mutex_destroy(&j.credit_mu), pthread_cond_destroy(&j.credit_cv);
+    flrt_job_fini(&j);
     return ok;
 }
 

@@ -29,9 +29,10 @@
 
 #include "flrt_int.h"
 
-static pthread_mutex_t maps_mu = PTHREAD_MUTEX_INITIALIZER;
-static flrt_map *deferred;    /* closed while the job runs; under maps_mu */
-static atomic_int defer_on;
+/* the deferred mappings are the current job's */
+#define maps_mu (flrt_job_current()->maps_mu)
+#define deferred (flrt_job_current()->maps)
+#define defer_on (flrt_job_current()->maps_deferred)
 
 /* ---- shares ---- */
 

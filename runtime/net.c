@@ -725,8 +725,6 @@ static flrt_net *net_new(flrt_job *j)
     }
     pthread_mutex_init(&n->mu, NULL);
     pthread_cond_init(&n->cv, NULL);
-    pthread_mutex_init(&j->credit_mu, NULL);
-    pthread_cond_init(&j->credit_cv, NULL);
     return n;
 }
 

@@ -47,9 +47,10 @@ struct fl_sink {
     fl_buf buf;
 };
 
-static pthread_mutex_t sinks_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t stdout_mu = PTHREAD_MUTEX_INITIALIZER;
-static fl_sink *sinks;
+static pthread_mutex_t stdout_mu = PTHREAD_MUTEX_INITIALIZER;   /* standard output is the process's */
+/* the list of sinks is the current job's */
+#define sinks_mu (flrt_job_current()->sinks_mu)
+#define sinks (flrt_job_current()->sinks)
 
 /* Writes all of p, retrying after EINTR; 0 or -1 with errno set. */
 static int write_all(int fd, const char *p, size_t n)

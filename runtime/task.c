@@ -29,9 +29,35 @@
 #include "flrt_int.h"
 #include "net.h"
 
-static flrt_job idle_job;                /* fl_fail outside of any job */
+static flrt_job idle_job = {            /* fl_fail and sinks outside of any job */
+    .credit_mu = PTHREAD_MUTEX_INITIALIZER, .credit_cv = PTHREAD_COND_INITIALIZER,
+    .sinks_mu = PTHREAD_MUTEX_INITIALIZER, .maps_mu = PTHREAD_MUTEX_INITIALIZER,
+    .meet_mu = PTHREAD_MUTEX_INITIALIZER, .meet_cv = PTHREAD_COND_INITIALIZER,
+};
 static __thread flrt_job *cur_job;
 static _Atomic(flrt_job *) running;      /* the job fl_main runs (for signals) */
+
+/* ---- the job's context ---- */
+
+void flrt_job_init(flrt_job *j)
+{
+    pthread_mutex_init(&j->credit_mu, NULL);
+    pthread_cond_init(&j->credit_cv, NULL);
+    pthread_mutex_init(&j->sinks_mu, NULL);
+    pthread_mutex_init(&j->maps_mu, NULL);
+    pthread_mutex_init(&j->meet_mu, NULL);
+    pthread_cond_init(&j->meet_cv, NULL);
+}
+
+void flrt_job_fini(flrt_job *j)
+{
+    pthread_mutex_destroy(&j->credit_mu);
+    pthread_cond_destroy(&j->credit_cv);
+    pthread_mutex_destroy(&j->sinks_mu);
+    pthread_mutex_destroy(&j->maps_mu);
+    pthread_mutex_destroy(&j->meet_mu);
+    pthread_cond_destroy(&j->meet_cv);
+}
 
 /* ---- the current job, stopping ---- */
 
@@ -65,11 +91,9 @@ static void stop_all(flrt_job *j)
     atomic_store(&j->stop, 1);
     for (int i = 0; i < j->nlocal; i++)
         flrt_inbox_wake(&j->tasks[i].in);
-    if (j->net) {
-        pthread_mutex_lock(&j->credit_mu);
-        pthread_cond_broadcast(&j->credit_cv);
-        pthread_mutex_unlock(&j->credit_mu);
-    }
+    pthread_mutex_lock(&j->credit_mu);
+    pthread_cond_broadcast(&j->credit_cv);
+    pthread_mutex_unlock(&j->credit_mu);
     flrt_csv_wake();
 }
 
