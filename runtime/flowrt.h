@@ -398,7 +398,8 @@ int fl_parse_i64(fl_str s, fl_i64 *v);
 int fl_parse_f64(fl_str s, double *v);
 int fl_parse_bool(fl_str s, fl_bool *v);
 
-/* ---- sinks: text written to a temporary file, renamed at success ---- */
+/* ---- sinks: text written to a temporary file, renamed at success (devices,
+ * FIFOs and terminals are written through; symlinks lead to their target) ---- */
 typedef struct fl_sink fl_sink;
 fl_sink *fl_sink_open(fl_task *t, fl_str path);   /* "-" is standard output */
 void fl_sink_write(fl_sink *s, const char *p, fl_i64 n);
