@@ -14,6 +14,7 @@
 #                   60) seconds is run once
 #   --collatz-n N   collatz bound (default 100000000)
 #   --threads LIST  thread counts (default "2 1")
+#   --only LIST     sections to run, of "wc procs collatz ttfr" (default: all)
 #
 # Needs build/flowc (runs make if it is missing), cc, python3, awk, GNU time
 # (/usr/bin/time), libxxhash.
@@ -26,6 +27,7 @@ SIZE=500
 RUNS=3
 CN=100000000
 THREADS="2 1"
+ONLY="wc procs collatz ttfr"
 SLOW_S=${SLOW_S:-60}
 TUNED="--batch 64 --prefault"     # wc_baseline's tunings, reported as "C tuned"
 while [ $# -gt 0 ]; do
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --collatz-n) CN=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
+    --only) ONLY=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -190,20 +193,26 @@ REV="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcela
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "machine: $MACHINE; flowc at $REV; load average at start: $LOAD0" >&2
 
-check_wc "wc-uniform" "$UNI"
-check_wc "wc-zipf" "$ZIPF"
+has() { [[ " $ONLY " == *" $1 "* ]]; }    # has SECTION: whether --only includes it
 
-log "collatz (n = $CN): the baseline's result; every timed flowc run must print it too"
-CEXPECT=$("$D/collatz_baseline" --n "$CN" --threads 2)
-echo "   $CEXPECT" >&2
+if has wc || has procs; then
+    check_wc "wc-uniform" "$UNI"
+    check_wc "wc-zipf" "$ZIPF"
+fi
+if has wc; then
+    bench_wc "wc-uniform" "$UNI"
+    bench_wc "wc-zipf" "$ZIPF"
+fi
+if has procs; then
+    bench_procs "wc-uniform" "$UNI"
+    bench_procs "wc-zipf" "$ZIPF"
+fi
 
-bench_wc "wc-uniform" "$UNI"
-bench_wc "wc-zipf" "$ZIPF"
-bench_procs "wc-uniform" "$UNI"
-bench_procs "wc-zipf" "$ZIPF"
-
-EXPECT=$CEXPECT
+has collatz && log "collatz (n = $CN): the baseline's result; every timed flowc run must print it too"
+has collatz && CEXPECT=$("$D/collatz_baseline" --n "$CN" --threads 2) && echo "   $CEXPECT" >&2
+EXPECT=${CEXPECT:-}
 for t in $THREADS; do
+    has collatz || break
     log "collatz, $t thread(s)"
     b=$(best_of "$D/collatz_baseline" --n "$CN" --threads "$t")
     row "collatz" "$t" "C baseline" "$b" "$b"
@@ -219,6 +228,7 @@ EXPECT=
 log "time to first result: flowc run examples/wordcount.flow (sample input), 10 runs"
 ttfr=()
 for i in $(seq 10); do
+    has ttfr || { ttfr=(0 0 0 0 0 0 0 0 0 0); break; }
     t0=$(now)
     $FLOWC run examples/wordcount.flow >/dev/null
     t1=$(now)
