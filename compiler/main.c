@@ -33,6 +33,7 @@ static void usage(FILE *out)
           "  build FILE -o OUT [-O3]\n"
           "                      compile with cc (-O2; -O3 -march=native) into a native binary\n"
           "  plan [--dot] FILE   print the logical plan and the stages (or a Graphviz graph)\n"
+          "      --dump PASS     print the plan after PASS: build, prune, lower or stages\n"
           "  emit FILE [-o OUT]  print the generated C\n"
           "\n"
           "options:\n"
@@ -151,20 +152,50 @@ static void job_free(Job *j)
     front_fini(&j->f);
 }
 
+/* flowc plan [--dot] [--dump PASS] FILE: the front end, then the plan passes
+ * up to PASS (all of them by default), and the dump of the last one. */
 static int cmd_plan(int argc, char **argv)
 {
-    int dot = argc > 0 && !strcmp(argv[0], "--dot");
-    if (argc != 1 + dot) {
-        fputs("usage: flowc plan [--dot] FILE\n", stderr);
+    const char *file = NULL, *dump = "stages";
+    int dot = 0, bad = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--dot"))
+            dot = 1;
+        else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
+            dump = argv[++i];
+        else if (!file && argv[i][0] != '-')
+            file = argv[i];
+        else
+            bad = 1;
+    }
+    const PlanPass *last = plan_pass(dump);
+    if (bad || !file) {
+        fputs("usage: flowc plan [--dot] FILE, or flowc plan --dump PASS FILE\n", stderr);
         return 2;
     }
-    Job j;
-    int rc = job_compile(&j, argv[dot], 0);
-    if (!rc && dot)
-        stage_print_dot(stdout, j.plan, j.st);
-    else if (!rc)
-        stage_print(stdout, j.plan, j.st);
-    job_free(&j);
+    if (!last) {
+        fprintf(stderr, "flowc plan: unknown pass `%s`; the passes are %s\n", dump, plan_pass_names());
+        return 2;
+    }
+    if (dot && strcmp(dump, "stages")) {
+        fprintf(stderr, "flowc plan: --dot draws the stages; it does not go with --dump %s\n", dump);
+        return 2;
+    }
+    Front f;
+    front_init(&f, stderr);
+    front_parse(&f, file, NULL, 0);
+    front_check(&f);
+    PlanJob pj = {.prog = f.prog, .a = &f.arena, .d = &f.diag};
+    if (!f.diag.errors && !plan_run(&pj, last)) {
+        if (dot)
+            stage_print_dot(stdout, pj.plan, pj.st);
+        else
+            last->dump(stdout, &pj);
+    }
+    if (f.diag.errors || f.diag.warnings)
+        diag_summary(&f.diag);
+    int rc = f.diag.errors ? 1 : 0;
+    front_fini(&f);
     return rc;
 }
 

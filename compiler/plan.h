@@ -1,8 +1,14 @@
 /* plan.h - the logical plan: the typed program as a DAG of stream operators
- * (a `let` stream used twice feeds two consumers; merge joins two inputs),
- * with high-level operators lowered: keyed and whole-stream aggregations
- * become a local (per task) part, a repartition, and a global part where
- * the aggregation is associative. Stages (stage.h) are cut from it. */
+ * (a `let` stream used twice feeds two consumers; merge joins two inputs).
+ * It is made by a list of passes, each with a dump (flowc plan --dump PASS):
+ *   build   every stream expression becomes a node; aggregations, limits,
+ *           joins and sinks are still one node each (plan_build.c)
+ *   prune   only the nodes that reach a sink stay (plan_prune.c)
+ *   lower   an associative aggregation becomes a local part, a repartition
+ *           and a global part; a non-associative one, limit, scan and the
+ *           sinks gather first; a join keys its two sides (plan_lower.c)
+ *   stages  the lowered plan cut into stages (stage.c)
+ * plan_pass.c holds the list and runs it. */
 #ifndef FLOWC_PLAN_H
 #define FLOWC_PLAN_H
 
@@ -32,15 +38,18 @@ typedef enum {
 } PlanKind;
 
 typedef enum { AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FOLD, AGG_REDUCE } AggKind;
+/* WHOLE: the aggregation in one node (before lower, and a non-associative
+ * one after its gather); LOCAL and GLOBAL: its two parts after lower. */
 typedef enum { AGG_WHOLE, AGG_LOCAL, AGG_GLOBAL } AggPart;
 
 typedef struct PlanNode PlanNode;
 struct PlanNode {
     PlanKind kind;
-    int id;
+    int id;                 /* its index in Plan.nodes, renumbered after each pass */
     Loc loc;
     const char *op;         /* the operator's name, as in the .flow file */
     Expr *call;             /* the call it came from (arguments, lambdas) */
+    const char *name;       /* the top-level `let` that binds it, or NULL */
     Type *elem, *key;       /* the output: stream<elem> or keyed<key, elem> */
     PlanNode **in;          /* inputs */
     int nin;
@@ -49,6 +58,7 @@ struct PlanNode {
     /* PN_AGG */
     AggKind agg;
     AggPart part;
+    int assoc;              /* partial results merge: lower splits it in two */
     Expr *fn, *init, *merge;   /* the lambdas / init value of the aggregation */
     Type *acc;              /* the accumulator type */
     /* PN_KEY */
@@ -62,14 +72,57 @@ struct PlanNode {
 };
 
 typedef struct Plan {
-    PlanNode **nodes;       /* in creation (topological) order */
+    PlanNode **nodes;       /* in topological order: every input before its consumers */
     int n;
 } Plan;
 
-/* Builds the plan of a checked program; reports what the back end does not
- * handle yet as errors at the operator. NULL if there were errors. */
-Plan *plan_build(Program *p, Arena *a, Diag *d);
+/* ---- nodes (plan.c) ---- */
+
+/* A node made by `call` (its name and location), on one input or none. */
+PlanNode *plan_node(Arena *a, PlanKind kind, Expr *call, PlanNode *in, Type *elem, Type *key);
+/* The same on two inputs (join, merge). */
+PlanNode *plan_node2(Arena *a, PlanKind kind, Expr *call, PlanNode *l, PlanNode *r, Type *elem, Type *key);
+/* Sets the plan's nodes, renumbers them and links each to its consumers. */
+void plan_set_nodes(Plan *p, Arena *a, PlanNode **nodes, int n);
 const char *plan_kind_name(PlanKind k);
 void plan_print(FILE *out, const Plan *p);
+
+/* ---- the passes ---- */
+
+/* build: the plan of a checked program, every aggregation one node; reports
+ * what the back end does not handle yet as errors at the operator. NULL if
+ * there were errors. */
+Plan *plan_from_program(Program *p, Arena *a, Diag *d);
+/* prune: drops the nodes from which no sink can be reached. */
+void plan_prune(Plan *p, Arena *a);
+/* lower: splits aggregations and limits, gathers before one-task operators,
+ * keys the sides of joins. Runs once, on a built plan. */
+void plan_lower(Plan *p, Arena *a);
+
+typedef struct Stages Stages;
+
+/* What the passes work on: the program, and what they have made of it. */
+typedef struct PlanJob {
+    Program *prog;
+    Arena *a;
+    Diag *d;
+    Plan *plan;
+    Stages *st;
+} PlanJob;
+
+typedef struct PlanPass {
+    const char *name;
+    int (*run)(PlanJob *j);                     /* 0, or -1 after reporting errors */
+    void (*dump)(FILE *out, const PlanJob *j);  /* what the pass made */
+} PlanPass;
+
+/* The pass named `name`, or NULL. */
+const PlanPass *plan_pass(const char *name);
+/* The names of the passes in order, as "build, prune, ...". */
+const char *plan_pass_names(void);
+/* Runs the passes in order up to `last` included; 0, or -1 on errors. */
+int plan_run(PlanJob *j, const PlanPass *last);
+/* build, prune and lower: the plan stage_build cuts. NULL if there were errors. */
+Plan *plan_build(Program *p, Arena *a, Diag *d);
 
 #endif

@@ -1,0 +1,300 @@
+/* plan_build.c - the build pass: from the checked program to the plan, one
+ * node per stream operator (a `let` stream is one node with several
+ * consumers). High-level operators stay whole here: an aggregation is one
+ * PN_AGG (part AGG_WHOLE), a limit one PN_LIMIT, a join one PN_JOIN with its
+ * key lambdas, a sink one PN_SINK; plan_lower.c splits them. A few operators
+ * are spelt with others: group_by is a key and a shuffle, group_by_count(k)
+ * is group_by(k).count(), distinct the keys of a count by the element. What
+ * the back end does not run yet is reported at the operator, so `flowc run`
+ * never starts a job it cannot finish. */
+#include "plan.h"
+
+#include <string.h>
+
+#include "sema.h"
+
+typedef struct StreamBind {
+    const char *name;       /* a top-level let (top-level names are unique) */
+    PlanNode *node;
+} StreamBind;
+
+typedef struct PB {
+    Arena *a;
+    Diag *d;
+    PtrVec nodes;
+    PtrVec binds;
+    int errors;
+} PB;
+
+static PlanNode *pb_node(PB *b, PlanKind kind, Expr *call, PlanNode *in, Type *elem, Type *key)
+{
+    PlanNode *n = plan_node(b->a, kind, call, in, elem, key);
+    ptrvec_push(b->a, &b->nodes, n);
+    return n;
+}
+
+static PlanNode *pb_node2(PB *b, PlanKind kind, Expr *call, PlanNode *l, PlanNode *r, Type *elem)
+{
+    PlanNode *n = plan_node2(b->a, kind, call, l, r, elem, NULL);
+    ptrvec_push(b->a, &b->nodes, n);
+    return n;
+}
+
+static void pb_unsupported(PB *b, Expr *call, const char *what)
+{
+    diag_error(b->d, call->u.call.name_loc, "%s is not supported by the back end yet (flowc check "
+               "accepts it; flowc run and build do not)", what);
+    b->errors++;
+}
+
+static Expr *pb_arg(Expr *call, const char *name)
+{
+    const Op *op = call->u.call.op;
+    for (int i = 0; i < op->nparams; i++)
+        if (!strcmp(op->params[i].name, name))
+            return sema_call_arg(call, op, i);
+    return NULL;
+}
+
+static PlanNode *pb_stream(PB *b, Expr *e);
+
+/* The stream a call applies to: its receiver (method form) or first argument. */
+static PlanNode *pb_receiver(PB *b, Expr *call)
+{
+    Expr *r = call->kind == EX_METHOD ? call->u.call.recv : call->u.call.args[0]->value;
+    return pb_stream(b, r);
+}
+
+static Type *pb_elem(Expr *e) { return type_prune(e->type)->u.stream.elem; }
+static Type *pb_key(Expr *e) { return type_prune(e->type)->u.stream.key; }
+
+static int pb_agg_kind(const char *name, AggKind *k)
+{
+    static const struct { const char *name; AggKind k; } kinds[] = {
+        {"count", AGG_COUNT}, {"sum", AGG_SUM}, {"min", AGG_MIN}, {"max", AGG_MAX}, {"avg", AGG_AVG},
+        {"fold_assoc", AGG_FOLD}, {"reduce_assoc", AGG_REDUCE}, {"fold", AGG_FOLD}, {"reduce", AGG_REDUCE},
+        {"group_by_count", AGG_COUNT}, {"group_by_sum", AGG_SUM}, {"group_by_avg", AGG_AVG},
+        {"group_by_reduce", AGG_REDUCE}, {"group_by_fold", AGG_FOLD}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(name, kinds[i].name)) {
+            *k = kinds[i].k;
+            return 1;
+        }
+    return 0;
+}
+
+/* An aggregation, whole: its lambdas and init value by the operator's names;
+ * associative unless it is plain fold or reduce. */
+static PlanNode *pb_agg(PB *b, Expr *call, PlanNode *in, AggKind k)
+{
+    const char *name = call->u.call.name;
+    PlanNode *n = pb_node(b, PN_AGG, call, in, pb_elem(call), pb_key(call));
+    n->agg = k;
+    n->part = AGG_WHOLE;
+    n->assoc = strcmp(name, "fold") && strcmp(name, "reduce");
+    n->fn = pb_arg(call, !strcmp(name, "group_by_sum") || !strcmp(name, "group_by_avg") ? "value"
+                   : !strcmp(name, "fold_assoc") ? "local" : "f");
+    n->init = pb_arg(call, "init");
+    n->merge = pb_arg(call, "merge");
+    return n;
+}
+
+/* group_by(k): the key, and a repartition by it. */
+static PlanNode *pb_group_by(PB *b, Expr *call, PlanNode *in)
+{
+    PlanNode *n = pb_node(b, PN_KEY, call, in, in->elem, pb_key(call));
+    n->keyfn = pb_arg(call, "key");
+    return pb_node(b, PN_SHUFFLE, call, n, n->elem, n->key);
+}
+
+/* distinct: the keys of a count by the element itself (keyfn NULL). */
+static PlanNode *pb_distinct(PB *b, Expr *call, PlanNode *in)
+{
+    PlanNode *keyed = pb_node(b, PN_KEY, call, in, in->elem, in->elem);
+    PlanNode *move = pb_node(b, PN_SHUFFLE, call, keyed, in->elem, in->elem);
+    PlanNode *count = pb_node(b, PN_AGG, call, move, TYPE_I64, in->elem);
+    count->agg = AGG_COUNT;
+    count->assoc = 1;
+    return pb_node(b, PN_KEYONLY, call, count, in->elem, NULL);
+}
+
+static PlanNode *pb_elementwise(PB *b, Expr *call, PlanNode *in)
+{
+    static const struct { const char *name; PlanKind k; } kinds[] = {
+        {"map", PN_MAP}, {"filter", PN_FILTER}, {"flat_map", PN_FLAT_MAP},
+        {"filter_map", PN_FILTER_MAP}, {"inspect", PN_INSPECT}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(call->u.call.name, kinds[i].name)) {
+            PlanNode *n = pb_node(b, kinds[i].k, call, in, pb_elem(call), pb_key(call));
+            n->fn = pb_arg(call, "f");
+            return n;
+        }
+    return NULL;
+}
+
+/* scan: one state per key on a keyed stream, one in all on a plain one. */
+static PlanNode *pb_scan(PB *b, Expr *call, PlanNode *in)
+{
+    PlanNode *n = pb_node(b, PN_SCAN, call, in, pb_elem(call), pb_key(call));
+    n->fn = pb_arg(call, "f");
+    n->init = pb_arg(call, "init");
+    return n;
+}
+
+/* join: the two inputs and the key lambdas of each side. */
+static PlanNode *pb_join(PB *b, Expr *call, PlanNode *in)
+{
+    PlanNode *other = pb_stream(b, pb_arg(call, "other"));
+    if (!other)
+        return NULL;
+    Expr *how = pb_arg(call, "how");
+    PlanNode *j = pb_node2(b, PN_JOIN, call, in, other, pb_elem(call));
+    j->lkey = pb_arg(call, "left_key");
+    j->rkey = pb_arg(call, "right_key");
+    j->how = how && how->type ? type_prune(how->type)->u.sym.chosen : 0;
+    return j;
+}
+
+static PlanNode *pb_merge(PB *b, Expr *call, PlanNode *in)
+{
+    PlanNode *other = pb_stream(b, pb_arg(call, "other"));
+    return other ? pb_node2(b, PN_MERGE, call, in, other, in->elem) : NULL;
+}
+
+/* The operators that take a stream, other than the element-wise ones. */
+static PlanNode *pb_stream_op(PB *b, Expr *call, PlanNode *in)
+{
+    const Op *op = call->u.call.op;
+    const char *name = call->u.call.name;
+    StreamShape sh = op->recv->u.stream.shape;
+    AggKind k;
+    if (!strcmp(name, "key_by")) {
+        PlanNode *n = pb_node(b, PN_KEY, call, in, in->elem, pb_key(call));
+        n->keyfn = pb_arg(call, "key");
+        return n;
+    }
+    if (!strcmp(name, "group_by"))
+        return pb_group_by(b, call, in);
+    if (!strncmp(name, "group_by_", 9) && pb_agg_kind(name, &k))
+        return pb_agg(b, call, pb_group_by(b, call, in), k);
+    if ((sh == SH_KEYED || sh == SH_PLAIN) && pb_agg_kind(name, &k))
+        return pb_agg(b, call, in, k);
+    if (!strcmp(name, "unkey"))
+        return pb_node(b, PN_UNKEY, call, in, pb_elem(call), NULL);
+    if (!strcmp(name, "shuffle"))
+        return pb_node(b, PN_SHUFFLE, call, in, in->elem, NULL);
+    if (!strcmp(name, "broadcast"))
+        return pb_node(b, PN_BROADCAST, call, in, in->elem, NULL);
+    if (!strcmp(name, "distinct"))
+        return pb_distinct(b, call, in);
+    if (!strcmp(name, "join"))
+        return pb_join(b, call, in);
+    if (!strcmp(name, "scan"))
+        return pb_scan(b, call, in);
+    if (!strcmp(name, "limit"))
+        return pb_node(b, PN_LIMIT, call, in, in->elem, NULL);
+    if (!strcmp(op->def->group, "sink"))
+        return pb_node(b, PN_SINK, call, in, in->elem, in->key);
+    if (!strcmp(name, "merge"))
+        return pb_merge(b, call, in);
+    pb_unsupported(b, call, arena_printf(b->a, "`%s`", name));
+    return NULL;
+}
+
+static PlanNode *pb_op(PB *b, Expr *call)
+{
+    const Op *op = call->u.call.op;
+    if (!op->recv)
+        return pb_node(b, PN_SOURCE, call, NULL, pb_elem(call), NULL);
+    PlanNode *in = pb_receiver(b, call);
+    if (!in)
+        return NULL;
+    PlanNode *n = pb_elementwise(b, call, in);
+    return n ? n : pb_stream_op(b, call, in);
+}
+
+static PlanNode *pb_name(PB *b, Expr *e)
+{
+    for (int i = 0; i < b->binds.len; i++) {
+        StreamBind *sb = b->binds.items[i];
+        if (!strcmp(sb->name, e->u.name.name))
+            return sb->node;  /* NULL: its let failed, and was reported */
+    }
+    diag_error(b->d, e->loc, "this stream is not supported by the back end yet");
+    b->errors++;
+    return NULL;
+}
+
+static PlanNode *pb_stream(PB *b, Expr *e)
+{
+    if (e->kind == EX_NAME)
+        return pb_name(b, e);
+    if (e->kind != EX_CALL && e->kind != EX_METHOD) {
+        diag_error(b->d, e->loc, "this stream expression is not supported by the back end yet");
+        b->errors++;
+        return NULL;
+    }
+    const Op *op = e->u.call.op;
+    if (!op || !op->def) {
+        diag_error(b->d, e->u.call.name_loc, "this stream is not supported by the back end yet");
+        b->errors++;
+        return NULL;
+    }
+    return pb_op(b, e);
+}
+
+static void pb_bind(PB *b, const char *name, PlanNode *n)
+{
+    StreamBind *sb = arena_alloc(b->a, sizeof *sb);
+    sb->name = name;
+    sb->node = n;
+    ptrvec_push(b->a, &b->binds, sb);
+    if (n && !n->name)
+        n->name = name;
+}
+
+/* The names of a let that failed: their uses are not reported again. */
+static void pb_poison(PB *b, Pattern *p)
+{
+    if (p->kind == PAT_TUPLE) {
+        for (int i = 0; i < p->nelems; i++)
+            pb_poison(b, p->elems[i]);
+        return;
+    }
+    if (p->kind == PAT_NAME)
+        pb_bind(b, p->name, NULL);
+}
+
+static void pb_let(PB *b, Item *it)
+{
+    Pattern *p = it->u.let.pat;
+    if (!type_has_stream(it->u.let.value->type))
+        return;  /* a value: emitted as a constant of the job */
+    if (p->kind != PAT_NAME && p->kind != PAT_WILD) {
+        diag_error(b->d, it->u.let.value->loc, "taking a tuple of streams apart (iterate, replay) is not "
+                                               "supported by the back end yet");
+        b->errors++;
+        pb_poison(b, p);
+        return;
+    }
+    PlanNode *n = pb_stream(b, it->u.let.value);
+    if (p->kind == PAT_NAME)
+        pb_bind(b, p->name, n);
+}
+
+Plan *plan_from_program(Program *p, Arena *a, Diag *d)
+{
+    PB b = {.a = a, .d = d};
+    for (int i = 0; i < p->nitems; i++) {
+        Item *it = p->items[i];
+        if (it->kind == IT_LET)
+            pb_let(&b, it);
+        else if (it->kind == IT_EXPR)
+            pb_stream(&b, it->u.expr.expr);
+    }
+    if (b.errors)
+        return NULL;
+    Plan *plan = arena_alloc(a, sizeof *plan);
+    plan_set_nodes(plan, a, (PlanNode **)b.nodes.items, b.nodes.len);
+    return plan;
+}

@@ -1,0 +1,135 @@
+/* plan_lower.c - the lower pass: rewrites the high-level nodes of a built
+ * (and pruned) plan into what the stages run, node by node, each expansion
+ * taking the place of the node it replaces in the order:
+ *   aggregate, associative   local part -> shuffle by key (or gather) -> global
+ *                            part; a keyed one pre-aggregates only where it
+ *                            comes straight from a group_by, whose shuffle it
+ *                            replaces (else its input is partitioned already)
+ *   aggregate, not assoc.    whole stream: gather -> aggregate; keyed: as is
+ *   limit                    local part -> gather -> global part
+ *   scan (not keyed)         gather -> scan
+ *   sink (but for_each)      gather -> sink (one writer)
+ *   join                     a key node on each side (stage.c repartitions
+ *                            both by it into the join's stage) */
+#include "plan.h"
+
+#include <string.h>
+
+typedef struct PL {
+    Arena *a;
+    PtrVec out;     /* the lowered plan, in order */
+} PL;
+
+static PlanNode *pl_add(PL *l, PlanNode *n)
+{
+    ptrvec_push(l->a, &l->out, n);
+    return n;
+}
+
+static PlanNode *pl_node(PL *l, PlanKind kind, PlanNode *like, PlanNode *in, Type *elem, Type *key)
+{
+    return pl_add(l, plan_node(l->a, kind, like->call, in, elem, key));
+}
+
+/* Takes a node out of the lowered plan (made already: it came before). */
+static void pl_drop(PL *l, PlanNode *n)
+{
+    int j = 0;
+    for (int i = 0; i < l->out.len; i++)
+        if (l->out.items[i] != n)
+            l->out.items[j++] = l->out.items[i];
+    l->out.len = j;
+}
+
+/* The local part of aggregation g, on g's input. */
+static PlanNode *pl_agg_local(PL *l, PlanNode *g, PlanNode *in)
+{
+    PlanNode *n = pl_node(l, PN_AGG, g, in, g->elem, g->key);
+    n->agg = g->agg;
+    n->part = AGG_LOCAL;
+    n->assoc = 1;
+    n->fn = g->fn;
+    n->init = g->init;
+    n->merge = g->merge;
+    return n;
+}
+
+/* local part -> move -> g, the global part. */
+static void pl_split(PL *l, PlanNode *g, PlanNode *in, PlanKind move)
+{
+    PlanNode *local = pl_agg_local(l, g, in);
+    g->in[0] = pl_node(l, move, g, local, g->elem, g->key);
+    g->part = AGG_GLOBAL;
+    pl_add(l, g);
+}
+
+static void pl_keyed_agg(PL *l, PlanNode *g)
+{
+    PlanNode *in = g->in[0];
+    if (g->assoc && in->kind == PN_SHUFFLE && !in->name && in->nout == 1) {
+        pl_drop(l, in);  /* group_by's shuffle: the partial results move instead */
+        pl_split(l, g, in->in[0], PN_SHUFFLE);
+        return;
+    }
+    g->part = AGG_GLOBAL;
+    pl_add(l, g);
+}
+
+static void pl_whole_agg(PL *l, PlanNode *g)
+{
+    PlanNode *in = g->in[0];
+    if (g->assoc) {
+        pl_split(l, g, in, PN_GATHER);
+        return;
+    }
+    g->in[0] = pl_node(l, PN_GATHER, g, in, in->elem, NULL);
+    pl_add(l, g);
+}
+
+static void pl_limit(PL *l, PlanNode *n)
+{
+    PlanNode *local = pl_node(l, PN_LIMIT, n, n->in[0], n->elem, NULL);
+    local->local = 1;
+    n->in[0] = pl_node(l, PN_GATHER, n, local, n->elem, NULL);
+    pl_add(l, n);
+}
+
+/* n, on one task after a gather of its input when `one`, else as it is. */
+static void pl_one_task(PL *l, PlanNode *n, int one)
+{
+    PlanNode *in = n->in[0];
+    if (one)
+        n->in[0] = pl_node(l, PN_GATHER, n, in, in->elem, in->key);
+    pl_add(l, n);
+}
+
+static void pl_join(PL *l, PlanNode *j)
+{
+    Type *kt = type_prune(j->lkey->type)->u.fn.ret;
+    for (int i = 0; i < 2; i++) {
+        PlanNode *k = pl_node(l, PN_KEY, j, j->in[i], j->in[i]->elem, kt);
+        k->keyfn = i ? j->rkey : j->lkey;
+        j->in[i] = k;
+    }
+    pl_add(l, j);
+}
+
+static void pl_lower(PL *l, PlanNode *n)
+{
+    switch (n->kind) {
+    case PN_AGG: n->key ? pl_keyed_agg(l, n) : pl_whole_agg(l, n); return;
+    case PN_LIMIT: pl_limit(l, n); return;
+    case PN_JOIN: pl_join(l, n); return;
+    case PN_SCAN: pl_one_task(l, n, !n->in[0]->key); return;
+    case PN_SINK: pl_one_task(l, n, strcmp(n->op, "for_each") != 0); return;
+    default: pl_add(l, n); return;
+    }
+}
+
+void plan_lower(Plan *p, Arena *a)
+{
+    PL l = {.a = a};
+    for (int i = 0; i < p->n; i++)
+        pl_lower(&l, p->nodes[i]);
+    plan_set_nodes(p, a, (PlanNode **)l.out.items, l.out.len);
+}
