@@ -218,6 +218,14 @@ static int diag_muted(Diag *d)
 
 void diag_error(Diag *d, Loc loc, const char *fmt, ...)
 {
+    if (d->downgrade) {
+        va_list ap;
+        va_start(ap, fmt);
+        d->warnings++;
+        diag_emit(d, loc, DIAG_WARNING, fmt, ap);
+        va_end(ap);
+        return;
+    }
     d->errors++;
     if (diag_muted(d)) {
         d->suppressed++;

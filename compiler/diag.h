@@ -26,6 +26,7 @@ typedef struct Diag {
     int errors, warnings;
     int max_errors;    /* stop printing errors after this many (0: no limit) */
     int suppressed;    /* errors not printed because of max_errors */
+    int downgrade;     /* report errors as warnings (flowc check asking the back end) */
     int color;
     FILE *out;
 } Diag;

@@ -49,7 +49,7 @@ while read -r first; do
     f=$tmp/block-$first.flow
     out=$(NO_COLOR=1 "$flowc" check "$f" 2>&1 </dev/null)
     rc=$?
-    if [ $rc -eq 0 ] && [ -z "$out" ]; then
+    if [ $rc -eq 0 ] && [ -z "$(clean_check "$out")" ]; then
         passed=$((passed + 1))
         continue
     fi
