@@ -104,6 +104,17 @@ static void em_params(Emit *e, Program *p, EScope **globals)
     *globals = e->scope;
 }
 
+/* Binds the names of a top-level let's pattern to their parts of the
+ * global g that holds its value. */
+static void em_bind_global(Emit *e, Pattern *p, const char *g)
+{
+    if (p->kind == PAT_NAME)
+        em_bind(e, p->name, g);
+    else if (p->kind == PAT_TUPLE)
+        for (int i = 0; i < p->nelems; i++)
+            em_bind_global(e, p->elems[i], arena_printf(e->a, "%s._%d", g, i));
+}
+
 /* The body of the job's init function: defaults of params not given, and
  * top-level value lets, in order. */
 static void em_init(Emit *e, Program *p)
@@ -120,13 +131,13 @@ static void em_init(Emit *e, Program *p)
             em_line(e, "p_%s = %s;", it->u.param.name, ex_expr(e, it->u.param.value));
             e->indent--;
             em_line(e, "}");
-        } else if (it->kind == IT_LET && !type_has_stream(it->u.let.value->type) && it->u.let.pat->kind == PAT_NAME) {
-            const char *g = arena_printf(e->a, "g_%s", it->u.let.pat->name);
+        } else if (it->kind == IT_LET && !type_has_stream(it->u.let.value->type)) {
+            Pattern *pat = it->u.let.pat;
+            const char *g = pat->kind == PAT_NAME ? arena_printf(e->a, "g_%s", pat->name)
+                                                  : arena_printf(e->a, "g_%d", i);
             em_sect(e, S_GLOBALS, "static %s %s;\n", et_name(e, it->u.let.value->type), g);
             em_line(e, "%s = %s;", g, ex_expr(e, it->u.let.value));
-            em_bind(e, it->u.let.pat->name, g);
-        } else if (it->kind == IT_LET && !type_has_stream(it->u.let.value->type)) {
-            em_unsupported(e, it->u.let.pat->loc, "a tuple pattern in a top-level let");
+            em_bind_global(e, pat, g);  /* bound even when the value was refused: no follow-on errors */
         }
     }
     fputs("}\n\n", e->f);

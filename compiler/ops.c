@@ -53,8 +53,8 @@ static const OpDef ops_table[] = {
     {"aggregate", "stream<T>.reduce_assoc(f: (T, T) -> T) -> stream<T>", 0, HK_NONE, "each task reduces its elements, then the partial results are reduced"},
     {"aggregate", "stream<T>.count() -> stream<i64>", 0, HK_NONE, "the number of elements"},
     {"aggregate", "stream<T>.sum(f: (T) -> N) -> stream<N>", 0, HK_NONE, "the sum of f(x)"},
-    {"aggregate", "stream<T>.min(f: (T) -> O) -> stream<T>", 0, HK_NONE, "the element with the smallest f(x) (the first of equals)"},
-    {"aggregate", "stream<T>.max(f: (T) -> O) -> stream<T>", 0, HK_NONE, "the element with the largest f(x) (the first of equals)"},
+    {"aggregate", "stream<T>.min(f: (T) -> O) -> stream<T>", 0, HK_NONE, "the element with the smallest f(x) (of equals, the first to arrive)"},
+    {"aggregate", "stream<T>.max(f: (T) -> O) -> stream<T>", 0, HK_NONE, "the element with the largest f(x) (of equals, the first to arrive)"},
     {"aggregate", "stream<T>.avg(f: (T) -> N) -> stream<f64>", 0, HK_NONE, "the mean of f(x)"},
     /* ---- keyed aggregations: one (key, value) per key ---- */
     {"keyed", "keyed<K, T>.fold(init: A, f: (A, T) -> A) -> keyed<K, A>", 0, HK_NONE, "folds the values of each key"},

@@ -567,6 +567,21 @@ static void sema_mark_defined(Sema *s, Pattern *p, Type *t)
     g->loc = p->loc;
 }
 
+/* Marks the names of a top-level let that are streams of one element: the
+ * whole pattern on an aggregation of a whole stream (or a map of one), the
+ * final state of an iteration, `let (state, out) = s.iterate(..)`. */
+static void sema_mark_single(Sema *s, Pattern *p, Expr *value)
+{
+    const Op *op = value->kind == EX_CALL || value->kind == EX_METHOD ? value->u.call.op : NULL;
+    if (p->kind == PAT_TUPLE && p->nelems == 2 && op && op->def && op->def->hook == HK_ITERATE)
+        p = p->elems[0];
+    else if (!sema_single_stream(value))
+        return;
+    Binding *g = p->kind == PAT_NAME ? sema_global(s, p->name) : NULL;
+    if (g && g->kind == B_LET && type_is_stream(g->type))
+        g->single = 1;
+}
+
 static void sema_let(Sema *s, Item *it)
 {
     s->locals = NULL;
@@ -584,6 +599,7 @@ static void sema_let(Sema *s, Item *it)
     sema_bind_pattern(s, it->u.let.pat, t, "from its definition", &tmp);
     s->toplevel_pattern = 0;
     sema_mark_defined(s, it->u.let.pat, t);
+    sema_mark_single(s, it->u.let.pat, it->u.let.value);
 }
 
 static void sema_pipeline(Sema *s, Item *it)

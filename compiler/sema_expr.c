@@ -17,6 +17,22 @@ int sema_has_lambda(Expr *e)
     return 0;
 }
 
+int sema_single_stream(Expr *e)
+{
+    if (e->kind == EX_NAME) {
+        const Binding *b = e->u.name.sym;
+        return b && b->single;
+    }
+    const Op *op = e->kind == EX_CALL || e->kind == EX_METHOD ? e->u.call.op : NULL;
+    if (!op || !op->def)
+        return 0;
+    if (!strcmp(op->def->group, "aggregate"))
+        return 1;
+    Expr *recv = e->kind == EX_METHOD ? e->u.call.recv : e->u.call.nargs ? e->u.call.args[0]->value : NULL;
+    return op->recv && recv && (!strcmp(op->name, "map") || !strcmp(op->name, "inspect")) &&
+           sema_single_stream(recv);
+}
+
 /* A note at the binding of a name whose type took part in a mismatch. */
 static void sema_why(Sema *s, Expr *e)
 {
@@ -79,7 +95,10 @@ void sema_mismatch(Sema *s, Expr *e, Type *want, Type *got, const char *ctx)
         sema_why(s, e);
         return;
     }
-    if (got->kind == TY_STREAM && want->kind != TY_STREAM && want->kind != TY_VAR)
+    if (got->kind == TY_STREAM && want->kind != TY_STREAM && want->kind != TY_VAR && sema_single_stream(e))
+        diag_error(s->d, e->loc, "%s: expected a value of type %s, found %s (a stream of one element); "
+                                 "it becomes a value with .one()", ctx, w, g);
+    else if (got->kind == TY_STREAM && want->kind != TY_STREAM && want->kind != TY_VAR)
         diag_error(s->d, e->loc, "%s: expected a value of type %s, found %s; a stream becomes a value "
                                  "with .collect() or .one()", ctx, w, g);
     else if (want->kind == TY_FN && e->kind != EX_LAMBDA)
@@ -183,10 +202,13 @@ static Type *sema_name(Sema *s, Expr *e, Type *expected)
     Type *bt = type_prune(b->type);
     if (bt->kind == TY_WINSPEC && bt->u.win.wk != WK_TXN)  /* a bound window spec fits any stream */
         return type_winspec(s->a, bt->u.win.wk, type_var(s->a, TC_NONE));
-    if (!s->stream_ok && type_has_stream(b->type)) {
-        diag_error(s->d, e->loc, "`%s` is a stream, which cannot be used inside a %s; "
-                   "turn it into a value first with `let v = %s.collect()`",
-                   b->name, s->in_fn ? "function" : "lambda", b->name);
+    if (!s->stream_ok && type_has_stream(b->type)) {  /* reported at the first such use only */
+        if (!b->refused)
+            diag_error(s->d, e->loc, "`%s` is a stream%s, which cannot be used inside a %s; "
+                       "turn it into a value first with `let v = %s.%s()`", b->name,
+                       b->single ? " of one element" : "", s->in_fn ? "function" : "lambda", b->name,
+                       b->single ? "one" : "collect");
+        b->refused = 1;
         return TYPE_ERROR;
     }
     return b->type;

@@ -20,6 +20,8 @@ struct Binding {
     const char *why;      /* where the type came from, for notes */
     int uses;
     int defined;          /* top-level lets: checked already */
+    int single;           /* top-level lets: a stream of one element (.one() makes it a value) */
+    int refused;          /* named where a stream cannot be: reported once, then silent */
     Op *fn;               /* B_FN: the function as a callable signature */
     FnDecl *decl;
     Binding *next;
@@ -61,6 +63,9 @@ Type *sema_expr(Sema *s, Expr *e, Type *expected);
 Type *sema_expect(Sema *s, Expr *e, Type *want, const char *ctx);
 void sema_mismatch(Sema *s, Expr *e, Type *want, Type *got, const char *ctx);
 int sema_has_lambda(Expr *e);
+/* Whether e is a stream of one element: a whole-stream aggregation, a map
+ * or inspect of one, or a let bound to one. */
+int sema_single_stream(Expr *e);
 
 /* sema_call.c */
 Type *sema_call(Sema *s, Expr *e, Type *expected);

@@ -464,6 +464,13 @@ static int yyreport_syntax_error(const yypcontext_t *pc, ParseCtx *ctx)
         Loc p = at_eol ? lx->prev : at;
         diag_error(ctx->diag, p, "expected `else`: an `if` is an expression and needs both branches, "
                                  "as in if c { a } else { b }");
+    } else if (parse_has_char(exp, n, ';') && !parse_has(exp, n, YYSYMBOL_FN) && closer == '}') {
+        /* the value of a block's `let` is complete, and no `;` ends it */
+        Loc p = {lx->prev.file, lx->prev.end, lx->prev.end};
+        diag_error(ctx->diag, p, "missing `;` after the value of this `let`: each `let` of a block ends "
+                                 "with `;`");
+        if (tok == YYSYMBOL_LET)
+            diag_note(ctx->diag, at, "the next `let` starts here");
     } else if (tok == YYSYMBOL_OROR && want && !strcmp(want, "an expression")) {
         diag_error(ctx->diag, at, "a lambda needs at least one parameter: write |_| e");
     } else if (tok == YYSYMBOL_IDENT && n == 1 && exp[0] == YYSYMBOL_UIDENT) {

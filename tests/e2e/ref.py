@@ -784,6 +784,62 @@ def ref_empty(d, args):
     return {"stdout": ""}
 
 
+
+
+def ref_order_scan(d, args):
+    n = int(arg(args, "n", "3000"))
+    xs = range(n)
+    # keys made by one flat_map call each: the scan sees each vector in order
+    flat = [(x, (i, i - 1)) for x in xs for i in range(x % 23 + 1)]
+    # after limit, each key's elements in source order: (x, how many before, the one before)
+    limit_keyed, seen, last = [], collections.Counter(), {}
+    for x in xs:
+        k = x % 7
+        limit_keyed.append((k, (x, seen[k], last.get(k, -1))))
+        seen[k] += 1
+        last[k] = x
+    # plain scan after limit: the running sum before each element
+    limit_plain, total = [], 0
+    for x in xs:
+        limit_plain.append((x, total))
+        total += x
+    # counts of the elements seen before each one, whatever the order
+    sizes = collections.Counter(x % 7 for x in xs)
+    return {"flat_map.txt": lines(flat),
+            "limit_keyed.txt": lines(limit_keyed),
+            "limit_plain.txt": lines(limit_plain),
+            "plain_count.txt": lines(range(n)),
+            "keyed_count.txt": lines([(k, i) for k, c in sizes.items() for i in range(c)])}
+
+
+def ref_order_minmax(d, args):
+    n = int(arg(args, "n", "5000"))
+    xs = range(n)
+    digits = group(xs, lambda x: x % 10)
+    pairs = group([(x % 9, x % 9 * 3) for x in xs], lambda p: p[0] % 2)
+    # Python's max and min give the first of equals, as one task in source order does
+    first_max = {k: max(v, key=lambda x: x % 7) for k, v in digits.items()}
+    first_min = {k: min(v, key=lambda x: x % 7) for k, v in digits.items()}
+    return {
+        "whole_max_f.txt": lines([max(x % 7 for x in xs)]),
+        "whole_min_f.txt": lines([min(x % 7 for x in xs)]),
+        "keyed_max_f.txt": lines([(k, max(x % 7 for x in v)) for k, v in digits.items()]),
+        "keyed_min_f.txt": lines([(k, min(x % 7 for x in v)) for k, v in digits.items()]),
+        "keyed_max_equal.txt": lines([(k, max(v, key=lambda p: p[0])) for k, v in pairs.items()]),
+        "limit_whole_max.txt": lines([max(xs, key=lambda x: x % 7)]),
+        "limit_whole_min.txt": lines([min(xs, key=lambda x: x % 7)]),
+        "limit_keyed_max.txt": lines(keyed(first_max)),
+        "limit_keyed_min.txt": lines(keyed(first_min)),
+        "tiebreak_whole_max.txt": lines([max(xs, key=lambda x: (x % 7, -x))]),
+        "tiebreak_keyed_max.txt": lines(keyed(first_max)),
+        "tiebreak_keyed_min.txt": lines(keyed(first_min)),
+    }
+
+
+def ref_tuple_let(d, args):
+    return {"out.txt": lines(["3 x 2.5"]), "pq.txt": lines(["(7, 3)"])}
+
+
 REFS = {name[4:]: f for name, f in globals().items() if name.startswith("ref_")}
 
 

@@ -257,6 +257,11 @@ ok inspect          foreach_inspect.flow inspect
 ok write_success    fail_late.flow     fail_late_ok  --out @O --bad 2000
 ok joins            joins.flow         joins         --out @O
 ok joins_tiny_queues joins.flow        joins         --out @O --batch 1 --queue 1
+ok order_scan       order_scan.flow    order_scan    --out @O
+ok order_minmax     order_minmax.flow  order_minmax  --out @O
+ok order_scan_small order_scan.flow    order_scan    --out @O --batch 7
+ok order_minmax_small order_minmax.flow order_minmax --out @O --batch 1 --queue 1
+ok tuple_let        tuple_let.flow     tuple_let     --out @O
 
 # ---- programs that must fail cleanly ----
 #   NAME             FLOW                 REGEX (standard error)       ABSENT FILES  ARG...

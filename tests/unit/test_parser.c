@@ -579,7 +579,7 @@ Test(parser, block_let_needs_semicolon)
 {
     parse("f({ let a = 1 a })");
     cr_expect_eq(D.errors, 1, "%s", out());
-    cr_expect(strstr(out(), "t.flow:1:15: error: unexpected identifier\n") != NULL, "%s", out());
+    cr_expect(strstr(out(), "t.flow:1:14: error: missing `;` after the value of this `let`: each `let` of a block ends with `;`\n") != NULL, "%s", out());
 }
 
 Test(parser, record_literals)
