@@ -10,17 +10,19 @@
 #include "arena.h"
 #include "ast.h"
 #include "diag.h"
+#include "plan.h"
 #include "stage.h"
 
 #ifndef FLOWC_VERSION
 #define FLOWC_VERSION "0.1.0"
 #endif
 
-/* Writes the C of the job to out; `file` names the .flow for #line
+/* Writes the C of the job to out: its phases (ph; plans[k] and sts[k] for
+ * k = 0..ph->ncalls) in one stage table. `file` names the .flow for #line
  * directives. The job table carries a fingerprint: a hash of the generated
  * code and of flowc's version, which the processes of a job compare.
  * Returns the number of errors (constructs not supported). */
-int emit_program(FILE *out, Program *p, const Plan *plan, const Stages *st, Arena *a, Diag *d,
+int emit_program(FILE *out, Program *p, const Phases *ph, Plan **plans, Stages **sts, Arena *a, Diag *d,
                  const char *job_name);
 
 #endif

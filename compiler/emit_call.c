@@ -428,6 +428,9 @@ const char *ex_call_value(Emit *e, Expr *x)
     if (!op->def)
         return user_call(e, x, op);
     if (op->recv) {
+        int k = plan_value_index(e->ph, x);   /* collect or one: computed by phase k */
+        if (k >= 0)
+            return arena_printf(e->a, "pv_%d", k);
         em_unsupported(e, x->u.call.name_loc, arena_printf(e->a, "`%s` as a value (a phase)", op->name));
         return "0";
     }

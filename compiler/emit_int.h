@@ -5,6 +5,7 @@
 #define FLOWC_EMIT_INT_H
 
 #include "emit.h"
+#include "plan.h"
 #include "ops.h"
 #include "sema.h"
 #include "types.h"
@@ -38,6 +39,7 @@ typedef struct Emit {
     PtrVec helpers;          /* names of helper functions made so far */
     const char *arena;       /* C expression of the arena for new values */
     FnDecl *fn;              /* the function being emitted (tail calls) */
+    const Phases *ph;        /* the value calls: their values are globals pv_K */
     int errors;
 } Emit;
 
@@ -47,6 +49,7 @@ void em_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 void em_line_dir(Emit *e, Loc loc);
 void em_sect(Emit *e, int sect, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *em_temp(Emit *e);
+const char *em_c_string(Emit *e, const char *text);   /* a C string literal of text */
 void em_unsupported(Emit *e, Loc at, const char *what);
 void em_bind(Emit *e, const char *name, const char *c);
 const char *em_lookup(Emit *e, const char *name);

@@ -13,6 +13,7 @@ typedef struct SE {
     Emit *e;
     const Stages *st;
     Stage *s;
+    int base;               /* the phase's first stage in the job's table */
 } SE;
 
 static void se_consume(SE *x, PlanNode *n, const char *row);
@@ -321,10 +322,63 @@ static void se_agg_finish(SE *x, PlanNode *n)
 
 static Type *sink_row(SE *x, PlanNode *n) { return row_type(x->e, n->in[0]); }
 
+/* ---- the sink of a phase: collect() or one() into the global pv_K ---- */
+
+static void se_value_open(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    if (!strcmp(n->op, "collect")) {
+        em_line(e, "%s vacc_n%d;", et_name(e, e->ph->calls[n->value]->type), n->id);
+        em_line(e, "memset(&vacc_n%d, 0, sizeof vacc_n%d);", n->id, n->id);
+    }
+    em_line(e, "fl_i64 vcnt_n%d = 0;", n->id);
+}
+
+static void se_value_row(SE *x, PlanNode *n, const char *row)
+{
+    Emit *e = x->e;
+    Type *rt = sink_row(x, n);
+    const char *rc = et_name(e, rt), *copy = et_helper(e, "copy", rt);
+    int id = n->id;
+    if (strcmp(n->op, "collect")) {
+        em_line(e, "if (vcnt_n%d++ == 0)", id);
+        em_line(e, "    pv_%d = %s(&g_arena, %s);", n->value, copy, row);
+        return;
+    }
+    em_line(e, "if (vacc_n%d.len == vacc_n%d.cap) {", id, id);
+    em_line(e, "    fl_i64 c = vacc_n%d.cap ? 2 * vacc_n%d.cap : 16;", id, id);
+    em_line(e, "    %s *d = (%s *)fl_alloc(&g_arena, c * (fl_i64)sizeof(%s));", rc, rc, rc);
+    em_line(e, "    if (vacc_n%d.len)", id);
+    em_line(e, "        memcpy(d, vacc_n%d.data, (fl_size)vacc_n%d.len * sizeof(%s));", id, id, rc);
+    em_line(e, "    vacc_n%d.data = d;", id);
+    em_line(e, "    vacc_n%d.cap = c;", id);
+    em_line(e, "}");
+    em_line(e, "vacc_n%d.data[vacc_n%d.len++] = %s(&g_arena, %s);", id, id, copy, row);
+}
+
+static void se_value_close(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    if (!strcmp(n->op, "collect")) {
+        em_line(e, "pv_%d = vacc_n%d;", n->value, n->id);
+        return;
+    }
+    int line, col;
+    diag_linecol(e->d, n->loc, &line, &col);
+    const char *file = diag_source(e->d, n->loc.file)->path;
+    em_line(e, "if (vcnt_n%d != 1)", n->id);
+    em_line(e, "    fl_fail(t, \"%%s:%d:%d: one() needs exactly one element; the stream has %%lld\", %s, vcnt_n%d);", line, col,
+            em_c_string(e, file), n->id);
+}
+
 static void se_sink_open(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *name = n->op;
+    if (n->value >= 0) {
+        se_value_open(x, n);
+        return;
+    }
     if (!strcmp(name, "for_each"))
         return;
     const Op *op = n->call->u.call.op;
@@ -345,6 +399,10 @@ static void se_sink_row(SE *x, PlanNode *n, const char *row)
 {
     Emit *e = x->e;
     const char *name = n->op;
+    if (n->value >= 0) {
+        se_value_row(x, n, row);
+        return;
+    }
     Type *rt = type_prune(sink_row(x, n));
     if (!strcmp(name, "for_each")) {
         se_lambda(x, n->fn ? n->fn : sema_call_arg(n->call, n->call->u.call.op, 0), row);
@@ -366,6 +424,10 @@ static void se_sink_row(SE *x, PlanNode *n, const char *row)
 static void se_sink_close(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
+    if (n->value >= 0) {
+        se_value_close(x, n);
+        return;
+    }
     if (!strcmp(n->op, "for_each"))
         return;
     if (!strcmp(n->op, "count_into")) {
@@ -819,7 +881,8 @@ static void se_stage(SE *x)
     e->f = e->sect[S_STAGES].f;
     e->arena = "_A";
 
-    fprintf(e->f, "/* stage %d: %s */\nstatic void stage_%d(fl_task *t)\n{\n", s->id, s->driver->op, s->id);
+    fprintf(e->f, "/* stage %d: %s */\nstatic void stage_%d(fl_task *t)\n{\n", x->base + s->id, s->driver->op,
+            x->base + s->id);
     e->indent = 1;
     em_line(e, "fl_arena _tmp;");
     em_line(e, "memset(&_tmp, 0, sizeof _tmp);");
@@ -865,40 +928,80 @@ static void se_stage(SE *x)
     fputs("}\n\n", e->f);
 }
 
-static void se_table(Emit *e, const Stages *st)
+static const char *const edge_kinds[] = {"FL_EDGE_FORWARD", "FL_EDGE_HASH", "FL_EDGE_SINGLE", "FL_EDGE_BROADCAST"};
+
+/* The output edges of the stages of one phase (stage numbers from base). */
+static void se_edges(Emit *e, const Stages *st, int base)
 {
     FILE *f = e->sect[S_STAGES].f;
-    static const char *kinds[] = {"FL_EDGE_FORWARD", "FL_EDGE_HASH", "FL_EDGE_SINGLE", "FL_EDGE_BROADCAST"};
     for (int i = 0; i < st->n; i++) {
         Stage *s = st->v[i];
         if (!s->outs.len)
             continue;
-        fprintf(f, "static const fl_edge_def stage_%d_outs[] = {\n", i);
+        fprintf(f, "static const fl_edge_def stage_%d_outs[] = {\n", base + i);
         for (int j = 0; j < s->outs.len; j++) {
             Edge *ed = s->outs.items[j];
             Type *rt = row_type(e, ed->from);
-            fprintf(f, "    {%d, %s, %d, (fl_i64)sizeof(%s), %s, %s},\n", ed->to_stage, kinds[ed->kind], ed->input,
-                    et_name(e, rt), et_helper(e, "serb", rt), et_helper(e, "deb", rt));
+            fprintf(f, "    {%d, %s, %d, (fl_i64)sizeof(%s), %s, %s},\n", base + ed->to_stage, edge_kinds[ed->kind],
+                    ed->input, et_name(e, rt), et_helper(e, "serb", rt), et_helper(e, "deb", rt));
         }
         fputs("};\n", f);
     }
+}
+
+/* Phase k's value, to and from bytes (for the processes that did not compute it). */
+static void se_phase_value(Emit *e, int k)
+{
+    FILE *f = e->sect[S_STAGES].f;
+    Type *t = e->ph->calls[k]->type;
+    const char *c = et_name(e, t), *ser = et_helper(e, "ser", t), *de = et_helper(e, "de", t);
+    const char *copy = et_helper(e, "copy", t);
+    fprintf(f, "static void phase_%d_ser(fl_buf *b) { %s(b, pv_%d); }\n", k, ser, k);
+    fprintf(f, "static int phase_%d_de(fl_rbuf *r)\n{\n    %s v = %s(r, &g_arena);\n"
+               "    if (r->err || r->p != r->end)\n        return -1;\n    pv_%d = %s(&g_arena, v);\n    return 0;\n}\n",
+            k, c, de, k, copy);
+}
+
+/* The job's stage table (every phase's stages, phase after phase) and phases. */
+static void se_table(Emit *e, Stages **sts, int nphases)
+{
+    FILE *f = e->sect[S_STAGES].f;
+    int base = 0;
+    for (int k = 0; k < nphases; base += sts[k]->n, k++)
+        se_edges(e, sts[k], base);
     fputs("\nstatic const fl_stage_def job_stages[] = {\n", f);
-    for (int i = 0; i < st->n; i++) {
-        Stage *s = st->v[i];
-        fprintf(f, "    {\"%s\", %d, stage_%d, %d, %s},\n", s->driver->op, s->parallel, i, s->outs.len,
-                s->outs.len ? arena_printf(e->a, "stage_%d_outs", i) : "0");
+    base = 0;
+    for (int k = 0; k < nphases; base += sts[k]->n, k++)
+        for (int i = 0; i < sts[k]->n; i++) {
+            Stage *s = sts[k]->v[i];
+            fprintf(f, "    {\"%s\", %d, stage_%d, %d, %s},\n", s->driver->op, s->parallel, base + i, s->outs.len,
+                    s->outs.len ? arena_printf(e->a, "stage_%d_outs", base + i) : "0");
+        }
+    fputs("};\n\n", f);
+    for (int k = 0; k + 1 < nphases; k++)
+        se_phase_value(e, k);
+    fputs("\nstatic const fl_phase_def job_phases[] = {\n", f);
+    base = 0;
+    for (int k = 0; k < nphases; base += sts[k]->n, k++) {
+        const char *init = k ? arena_printf(e->a, "job_init_%d", k) : "job_init";
+        if (k + 1 < nphases)
+            fprintf(f, "    {%d, %d, %s, phase_%d_ser, phase_%d_de},\n", base, sts[k]->n, init, k, k);
+        else
+            fprintf(f, "    {%d, %d, %s, 0, 0},\n", base, sts[k]->n, init);
     }
     fputs("};\n\n", f);
 }
 
-int emit_stages(Emit *e, const Plan *plan, const Stages *st, EScope *globals)
+int emit_stages(Emit *e, Plan **plans, Stages **sts, EScope *globals)
 {
-    (void)plan;
-    for (int i = 0; i < st->n; i++) {
-        SE x = {.e = e, .st = st, .s = st->v[i]};
-        e->scope = globals;
-        se_stage(&x);
-    }
-    se_table(e, st);
+    (void)plans;
+    int nphases = e->ph->ncalls + 1, base = 0;
+    for (int k = 0; k < nphases; base += sts[k]->n, k++)
+        for (int i = 0; i < sts[k]->n; i++) {
+            SE x = {.e = e, .st = sts[k], .s = sts[k]->v[i], .base = base};
+            e->scope = globals;
+            se_stage(&x);
+        }
+    se_table(e, sts, nphases);
     return e->errors;
 }

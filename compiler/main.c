@@ -78,7 +78,9 @@ static int check_file(const char *path, CheckOpts *o)
     }
     if (!f.diag.errors) {     /* what type-checks but the back end refuses: warnings */
         f.diag.downgrade = 1;
-        plan_build(f.prog, &f.arena, &f.diag);
+        Phases *ph = plan_phases(f.prog, &f.arena);
+        for (int k = 0; k <= ph->ncalls; k++)
+            plan_build(f.prog, ph, k, &f.arena, &f.diag);
         f.diag.downgrade = 0;
     }
     diag_summary(&f.diag);
@@ -117,8 +119,9 @@ static int cmd_check(int argc, char **argv)
 
 typedef struct Job {
     Front f;
-    Plan *plan;
-    Stages *st;
+    Phases *ph;
+    Plan **plans;            /* per phase */
+    Stages **sts;
     char *c;
     size_t clen;
 } Job;
@@ -129,6 +132,29 @@ static const char *job_name(const char *path)
     return b ? b + 1 : path;
 }
 
+/* The plan and stages of every phase; node ids made unique over the phases
+ * (emission names state after them). 0, or -1 after errors. */
+static int job_plan(Job *j)
+{
+    Arena *a = &j->f.arena;
+    j->ph = plan_phases(j->f.prog, a);
+    int n = j->ph->ncalls + 1, base = 0, bad = 0;
+    j->plans = arena_alloc(a, sizeof *j->plans * (size_t)n);
+    j->sts = arena_alloc(a, sizeof *j->sts * (size_t)n);
+    for (int k = 0; k < n; k++) {
+        j->plans[k] = plan_build(j->f.prog, j->ph, k, a, &j->f.diag);
+        if (!j->plans[k]) {
+            bad = 1;
+            continue;
+        }
+        j->sts[k] = stage_build(j->plans[k], a);
+        for (int i = 0; i < j->plans[k]->n; i++)
+            j->plans[k]->nodes[i]->id += base;
+        base += j->plans[k]->n;
+    }
+    return bad ? -1 : 0;
+}
+
 /* Front end, plan, stages and (when want_c) C; 0 on success, else the
  * diagnostics are printed and 1 is returned. */
 static int job_compile(Job *j, const char *path, int want_c)
@@ -137,13 +163,9 @@ static int job_compile(Job *j, const char *path, int want_c)
     front_init(&j->f, stderr);
     front_parse(&j->f, path, NULL, 0);
     front_check(&j->f);
-    if (!j->f.diag.errors)
-        j->plan = plan_build(j->f.prog, &j->f.arena, &j->f.diag);
-    if (j->plan)
-        j->st = stage_build(j->plan, &j->f.arena);
-    if (j->st && want_c) {
+    if (!j->f.diag.errors && job_plan(j) == 0 && want_c) {
         FILE *out = open_memstream(&j->c, &j->clen);
-        emit_program(out, j->f.prog, j->plan, j->st, &j->f.arena, &j->f.diag, job_name(path));
+        emit_program(out, j->f.prog, j->ph, j->plans, j->sts, &j->f.arena, &j->f.diag, job_name(path));
         fclose(out);
     }
     if (j->f.diag.errors || j->f.diag.warnings)
@@ -190,8 +212,13 @@ static int cmd_plan(int argc, char **argv)
     front_init(&f, stderr);
     front_parse(&f, file, NULL, 0);
     front_check(&f);
-    PlanJob pj = {.prog = f.prog, .a = &f.arena, .d = &f.diag};
-    if (!f.diag.errors && !plan_run(&pj, last)) {
+    Phases *ph = f.diag.errors ? NULL : plan_phases(f.prog, &f.arena);
+    for (int k = 0; ph && k <= ph->ncalls; k++) {
+        PlanJob pj = {.prog = f.prog, .ph = ph, .phase = k, .a = &f.arena, .d = &f.diag};
+        if (plan_run(&pj, last))
+            continue;
+        if (ph->ncalls)
+            printf("%sphase %d: %s\n", k ? "\n" : "", k, k < ph->ncalls ? ph->calls[k]->u.call.name : "the pipelines");
         if (dot)
             stage_print_dot(stdout, pj.plan, pj.st);
         else

@@ -23,6 +23,7 @@ PlanNode *plan_node(Arena *a, PlanKind kind, Expr *call, PlanNode *in, Type *ele
     n->op = call && (call->kind == EX_CALL || call->kind == EX_METHOD) ? call->u.call.name : plan_kind_name(kind);
     n->elem = elem;
     n->key = key;
+    n->value = -1;
     if (in) {
         n->in = arena_alloc(a, sizeof(PlanNode *));
         n->in[0] = in;

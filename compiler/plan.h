@@ -69,12 +69,31 @@ struct PlanNode {
     int how;
     Expr *lkey, *rkey;
     int stage;              /* stage.c: the stage the node runs in */
+    /* PN_SINK of a phase: the value call (collect or one) it computes */
+    int value;              /* its index among the program's value calls; -1: not a value */
 };
 
 typedef struct Plan {
     PlanNode **nodes;       /* in topological order: every input before its consumers */
     int n;
+    int phase;              /* which phase of the job this plan is */
 } Plan;
+
+/* ---- phases (plan_phase.c) ----
+ * Each `s.collect()` or `s.one()` of a top-level value let (a value call)
+ * makes a phase, in program order: phase k computes value call k; the last
+ * phase (index = the number of value calls) runs the pipelines. A value let
+ * is computed before the first phase that comes after every value call up to
+ * it in the program (its segment). */
+typedef struct Phases {
+    Expr **calls;           /* the value calls, in program order */
+    int ncalls;
+    int *seg;               /* per item: the number of value calls in items 0..i */
+} Phases;
+
+Phases *plan_phases(Program *p, Arena *a);
+/* The index of value call x, or -1. */
+int plan_value_index(const Phases *ph, const Expr *x);
 
 /* ---- nodes (plan.c) ---- */
 
@@ -92,7 +111,7 @@ void plan_print(FILE *out, const Plan *p);
 /* build: the plan of a checked program, every aggregation one node; reports
  * what the back end does not handle yet as errors at the operator. NULL if
  * there were errors. */
-Plan *plan_from_program(Program *p, Arena *a, Diag *d);
+Plan *plan_from_program(Program *p, const Phases *ph, int phase, Arena *a, Diag *d);
 /* prune: drops the nodes from which no sink can be reached. */
 void plan_prune(Plan *p, Arena *a);
 /* lower: splits aggregations and limits, gathers before one-task operators,
@@ -104,6 +123,8 @@ typedef struct Stages Stages;
 /* What the passes work on: the program, and what they have made of it. */
 typedef struct PlanJob {
     Program *prog;
+    const Phases *ph;
+    int phase;              /* which phase to plan */
     Arena *a;
     Diag *d;
     Plan *plan;
@@ -122,7 +143,8 @@ const PlanPass *plan_pass(const char *name);
 const char *plan_pass_names(void);
 /* Runs the passes in order up to `last` included; 0, or -1 on errors. */
 int plan_run(PlanJob *j, const PlanPass *last);
-/* build, prune and lower: the plan stage_build cuts. NULL if there were errors. */
-Plan *plan_build(Program *p, Arena *a, Diag *d);
+/* build, prune and lower of one phase: the plan stage_build cuts. NULL if
+ * there were errors. */
+Plan *plan_build(Program *p, const Phases *ph, int phase, Arena *a, Diag *d);
 
 #endif

@@ -282,19 +282,35 @@ static void pb_let(PB *b, Item *it)
         pb_bind(b, p->name, n);
 }
 
-Plan *plan_from_program(Program *p, Arena *a, Diag *d)
+/* Value call k of a phase: its stream, ended by a sink that keeps the value. */
+static void pb_value(PB *b, Expr *call, int k)
+{
+    PlanNode *in = pb_receiver(b, call);
+    if (!in)
+        return;
+    PlanNode *n = pb_node(b, PN_SINK, call, in, in->elem, in->key);
+    n->value = k;
+}
+
+/* The plan of one phase: every let stream (prune keeps what the phase
+ * needs), then its roots: value call `phase`, or the pipelines (last phase). */
+Plan *plan_from_program(Program *p, const Phases *ph, int phase, Arena *a, Diag *d)
 {
     PB b = {.a = a, .d = d};
+    int ncalls = ph ? ph->ncalls : 0;
     for (int i = 0; i < p->nitems; i++) {
         Item *it = p->items[i];
         if (it->kind == IT_LET)
             pb_let(&b, it);
-        else if (it->kind == IT_EXPR)
+        else if (it->kind == IT_EXPR && phase == ncalls)
             pb_stream(&b, it->u.expr.expr);
     }
+    if (phase < ncalls)
+        pb_value(&b, ph->calls[phase], phase);
     if (b.errors)
         return NULL;
     Plan *plan = arena_alloc(a, sizeof *plan);
     plan_set_nodes(plan, a, (PlanNode **)b.nodes.items, b.nodes.len);
+    plan->phase = phase;
     return plan;
 }

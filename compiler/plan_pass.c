@@ -12,7 +12,7 @@
 
 static int pass_build(PlanJob *j)
 {
-    j->plan = plan_from_program(j->prog, j->a, j->d);
+    j->plan = plan_from_program(j->prog, j->ph, j->phase, j->a, j->d);
     return j->plan ? 0 : -1;
 }
 
@@ -73,8 +73,8 @@ int plan_run(PlanJob *j, const PlanPass *last)
     return 0;
 }
 
-Plan *plan_build(Program *p, Arena *a, Diag *d)
+Plan *plan_build(Program *p, const Phases *ph, int phase, Arena *a, Diag *d)
 {
-    PlanJob j = {.prog = p, .a = a, .d = d};
+    PlanJob j = {.prog = p, .ph = ph, .phase = phase, .a = a, .d = d};
     return plan_run(&j, plan_pass("lower")) < 0 ? NULL : j.plan;
 }

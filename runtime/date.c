@@ -9,6 +9,7 @@
  * s ends right after a conversion and the rest of the format holds no date
  * conversion (only %H %M %S and literal text), the missing time is
  * midnight: "%Y-%m-%d %H:%M:%S" accepts "2024-03-01". */
+#define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>
 

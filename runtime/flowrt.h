@@ -302,6 +302,18 @@ typedef struct fl_param_def {
     const char *def;     /* the default as written, for --help */
 } fl_param_def;
 
+/* A phase of the job: the stages that compute one value (a collect() or
+ * one() of the program), or, last, the pipelines. Phases run one after the
+ * other; before phase k its init computes the value lets that need the
+ * values made so far; after it, the process that computed its value (0)
+ * hands it to the others (ser/de; none for the last phase). */
+typedef struct fl_phase_def {
+    int first, nstages;        /* its stages in the job's table */
+    void (*init)(void);
+    void (*ser)(fl_buf *b);
+    int (*de)(fl_rbuf *r);     /* 0, or -1 on bad bytes */
+} fl_phase_def;
+
 typedef struct fl_job_def {
     const char *name;
     int nstages;
@@ -312,6 +324,8 @@ typedef struct fl_job_def {
     const char *fingerprint;   /* hex hash of the generated code and flowc's version */
     const char *version;       /* flowc's version */
     int native;                /* built by cc (not run by the JIT): may start processes */
+    int nphases;               /* 0: one phase of every stage, init as above */
+    const fl_phase_def *phases;
 } fl_job_def;
 
 /* Parses the command line (--NAME VALUE, --threads N, --batch N, --help),

@@ -155,6 +155,7 @@ struct flrt_job {
     int ntasks;              /* global tasks, all processes */
     int *first, *count;      /* per stage: its first global task id, task count */
     flrt_task **local;       /* per global task id: the local task, or NULL */
+    pthread_rwlock_t tables; /* held to change tasks and local; net.c's readers read under it */
     flrt_task *tasks;        /* the local tasks */
     int nlocal;
     flrt_net *net;           /* NULL with one process */
@@ -201,7 +202,9 @@ void flrt_port_credit(flrt_job *j, int src, int dst, int input, int n);
  * u32 destination task, u32 rows (DATA) or count (CREDIT), u32 reserved. */
 enum {
     FLRT_F_DATA = 1, FLRT_F_END, FLRT_F_CREDIT, FLRT_F_HEARTBEAT, FLRT_F_BYE, FLRT_F_FAIL,
-    FLRT_F_MAX = FLRT_F_FAIL
+    FLRT_F_PHASE,            /* n: a phase whose tasks the sender has built */
+    FLRT_F_VALUES,           /* n: a phase; the payload: its value (from process 0) */
+    FLRT_F_MAX = FLRT_F_VALUES
 };
 enum { FLRT_FRAME_HDR = 24, FLRT_FRAME_MAX = 1 << 30 };
 

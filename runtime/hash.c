@@ -1,6 +1,7 @@
 /* hash.c - hashing and ordering of strings. Keys are hashed with XXH3
  * (libxxhash), the same function on every host and in both back ends, so
  * that a hash repartition sends a key to the same task everywhere. */
+#define _GNU_SOURCE
 #include <string.h>
 #define XXH_INLINE_ALL   /* no libxxhash at run time: jobs link only libc, libm, pthreads */
 #include <xxhash.h>

@@ -59,6 +59,7 @@ typedef struct conn {
     pthread_t reader;
     int reading;
     _Atomic int bye;
+    _Atomic int phase;       /* the last phase whose tasks it has built */
     _Atomic fl_i64 last_rx, last_tx;
 } conn;
 
@@ -68,8 +69,10 @@ struct flrt_net {
     pthread_t beat;
     int beating;
     _Atomic int closing;
-    pthread_mutex_t mu;      /* byes */
+    pthread_mutex_t mu;      /* byes, phases, values */
     pthread_cond_t cv;
+    int values_phase;        /* the last phase whose value came (from process 0); under mu */
+    fl_buf values;           /* its bytes; under mu */
     _Atomic fl_i64 sent, received;
     _Atomic fl_i64 ser_ns, ser_bytes, de_ns, de_bytes;   /* for FLOWC_NET_STATS */
 };
@@ -532,6 +535,65 @@ void flrt_net_fail(flrt_job *j, const char *msg)
     free(buf);
 }
 
+/* Waits (under mu) until done(n, arg) or the job fails; 0, or -1 when it failed. */
+static int net_wait(flrt_net *n, int (*done)(flrt_net *, int), int arg)
+{
+    pthread_mutex_lock(&n->mu);
+    while (!done(n, arg) && !atomic_load(&n->j->failed))
+        pthread_cond_wait(&n->cv, &n->mu);
+    pthread_mutex_unlock(&n->mu);
+    return atomic_load(&n->j->failed) ? -1 : 0;
+}
+
+static int all_at_phase(flrt_net *n, int p)
+{
+    for (int q = 0; q < n->j->nprocs; q++)
+        if (q != n->j->rank && atomic_load(&n->conns[q].phase) < p)
+            return 0;
+    return 1;
+}
+
+static int has_values(flrt_net *n, int p) { return n->values_phase >= p; }
+
+void flrt_net_barrier(flrt_job *j, int p)
+{
+    for (int q = 0; q < j->nprocs; q++)
+        if (q != j->rank)
+            send_ctl(j, q, FLRT_F_PHASE, j->rank, 0, 0, p, 0);
+    net_wait(j->net, all_at_phase, p);
+}
+
+void flrt_net_send_values(flrt_job *j, int p, const char *bytes, fl_i64 len)
+{
+    unsigned char *buf = flrt_xmalloc((size_t)(FLRT_FRAME_HDR + len));
+    flrt_frame f = {.kind = FLRT_F_VALUES, .src = (fl_u64)j->rank, .n = (fl_u64)p, .len = len};
+    if (len > FLRT_FRAME_MAX) {
+        fl_fail(NULL, "the value of phase %d (%lld bytes) is too large to send to the other processes", p,
+                (long long)len);
+        free(buf);
+        return;
+    }
+    flrt_frame_encode(buf, &f);
+    if (len)
+        memcpy(buf + FLRT_FRAME_HDR, bytes, (size_t)len);
+    for (int q = 0; q < j->nprocs; q++)
+        if (q != j->rank)
+            conn_send(j, q, buf, (size_t)(FLRT_FRAME_HDR + len), 0);
+    free(buf);
+}
+
+int flrt_net_wait_values(flrt_job *j, int p, fl_buf *out)
+{
+    flrt_net *n = j->net;
+    if (net_wait(n, has_values, p) < 0)
+        return -1;
+    pthread_mutex_lock(&n->mu);
+    out->len = 0;
+    fl_buf_put(out, n->values.p, n->values.len);
+    pthread_mutex_unlock(&n->mu);
+    return 0;
+}
+
 void flrt_net_bytes(const flrt_job *j, fl_i64 *sent, fl_i64 *received)
 {
     *sent = j->net ? atomic_load(&j->net->sent) : 0;
@@ -636,21 +698,59 @@ static int rd_data(rd *r, const flrt_frame *f)
     return 0;
 }
 
+/* A frame for a task: DATA, END or CREDIT, under the job's table lock (the
+ * tasks of a phase are made and freed under it). */
+static int rd_task_frame(rd *r, const flrt_frame *f)
+{
+    flrt_job *j = r->n->j;
+    int c, rc = 0;
+    flrt_task *t;
+    pthread_rwlock_rdlock(&j->tables);
+    if (f->kind == FLRT_F_DATA) {
+        rc = rd_data(r, f);
+    } else if (f->kind == FLRT_F_CREDIT) {
+        flrt_port_credit(j, (int)f->src, (int)f->dst, f->input, (int)f->n);  /* a finished phase's: ignored */
+    } else if ((t = frame_dest(r, f, &c))) {
+        flrt_inbox_push(&t->in, c, FL_MSG_END, NULL, 0);
+    } else {
+        bad_frame(r, "an END for a task that does not take it");
+        rc = -1;
+    }
+    pthread_rwlock_unlock(&j->tables);
+    return rc;
+}
+
+/* Phase p's value from process 0. */
+static int rd_values(rd *r, const flrt_frame *f)
+{
+    flrt_net *n = r->n;
+    char *buf = flrt_xmalloc((size_t)(f->len ? f->len : 1));
+    if (rd_full(r, buf, (size_t)f->len) < 0) {
+        free(buf);
+        return -1;
+    }
+    pthread_mutex_lock(&n->mu);
+    n->values.len = 0;
+    fl_buf_put(&n->values, buf, f->len);
+    n->values_phase = (int)f->n;
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+    free(buf);
+    return 0;
+}
+
 static int rd_frame(rd *r, const flrt_frame *f)
 {
     flrt_net *n = r->n;
-    int c;
-    flrt_task *t;
     switch (f->kind) {
-    case FLRT_F_DATA: return rd_data(r, f);
-    case FLRT_F_END:
-        if (!(t = frame_dest(r, f, &c))) {
-            bad_frame(r, "an END for a task that does not take it");
-            return -1;
-        }
-        flrt_inbox_push(&t->in, c, FL_MSG_END, NULL, 0);
+    case FLRT_F_DATA: case FLRT_F_END: case FLRT_F_CREDIT: return rd_task_frame(r, f);
+    case FLRT_F_VALUES: return rd_values(r, f);
+    case FLRT_F_PHASE:
+        pthread_mutex_lock(&n->mu);
+        atomic_store(&n->conns[r->p].phase, (int)f->n);
+        pthread_cond_broadcast(&n->cv);
+        pthread_mutex_unlock(&n->mu);
         return 0;
-    case FLRT_F_CREDIT: flrt_port_credit(n->j, (int)f->src, (int)f->dst, f->input, (int)f->n); return 0;
     case FLRT_F_HEARTBEAT: return 0;
     case FLRT_F_BYE:
         pthread_mutex_lock(&n->mu);
@@ -674,6 +774,12 @@ static void wake_finish(flrt_net *n)
     pthread_mutex_lock(&n->mu);
     pthread_cond_broadcast(&n->cv);
     pthread_mutex_unlock(&n->mu);
+}
+
+void flrt_net_wake(flrt_job *j)
+{
+    if (j->net)
+        wake_finish(j->net);
 }
 
 static void *reader_main(void *arg)
@@ -725,6 +831,7 @@ static flrt_net *net_new(flrt_job *j)
     }
     pthread_mutex_init(&n->mu, NULL);
     pthread_cond_init(&n->cv, NULL);
+    n->values_phase = -1;
     return n;
 }
 
@@ -823,6 +930,7 @@ int flrt_net_finish(flrt_job *j)
         pthread_mutex_destroy(&n->conns[p].wmu);
     }
     free(n->conns);
+    fl_buf_free(&n->values);
     pthread_mutex_destroy(&n->mu);
     pthread_cond_destroy(&n->cv);
     free(n);

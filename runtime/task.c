@@ -33,6 +33,7 @@ static flrt_job idle_job = {            /* fl_fail and sinks outside of any job 
     .credit_mu = PTHREAD_MUTEX_INITIALIZER, .credit_cv = PTHREAD_COND_INITIALIZER,
     .sinks_mu = PTHREAD_MUTEX_INITIALIZER, .maps_mu = PTHREAD_MUTEX_INITIALIZER,
     .meet_mu = PTHREAD_MUTEX_INITIALIZER, .meet_cv = PTHREAD_COND_INITIALIZER,
+    .tables = PTHREAD_RWLOCK_INITIALIZER,
 };
 static __thread flrt_job *cur_job;
 static _Atomic(flrt_job *) running;      /* the job fl_main runs (for signals) */
@@ -41,6 +42,7 @@ static _Atomic(flrt_job *) running;      /* the job fl_main runs (for signals) *
 
 void flrt_job_init(flrt_job *j)
 {
+    pthread_rwlock_init(&j->tables, NULL);
     pthread_mutex_init(&j->credit_mu, NULL);
     pthread_cond_init(&j->credit_cv, NULL);
     pthread_mutex_init(&j->sinks_mu, NULL);
@@ -51,6 +53,7 @@ void flrt_job_init(flrt_job *j)
 
 void flrt_job_fini(flrt_job *j)
 {
+    pthread_rwlock_destroy(&j->tables);
     pthread_mutex_destroy(&j->credit_mu);
     pthread_cond_destroy(&j->credit_cv);
     pthread_mutex_destroy(&j->sinks_mu);
@@ -94,6 +97,7 @@ static void stop_all(flrt_job *j)
     pthread_mutex_lock(&j->credit_mu);
     pthread_cond_broadcast(&j->credit_cv);
     pthread_mutex_unlock(&j->credit_mu);
+    flrt_net_wake(j);
     flrt_csv_wake();
 }
 
@@ -457,21 +461,22 @@ static void task_init(flrt_job *j, flrt_task *t, int s, int i)
     j->local[t->gid] = t;
 }
 
-static void tasks_build(flrt_job *j)
+/* The local tasks of stages [lo, hi) (one phase), with their inboxes and
+ * ports; under the table lock (readers of other processes look them up). */
+static void tasks_build(flrt_job *j, int lo, int hi)
 {
     const fl_job_def *jd = j->def;
-    stages_count(j);
     const flrt_proc *me = &j->procs[j->rank];
+    pthread_rwlock_wrlock(&j->tables);
     j->nlocal = 0;
-    for (int s = 0; s < jd->nstages; s++)
+    for (int s = lo; s < hi; s++)
         j->nlocal += jd->stages[s].parallel ? me->threads : j->rank == 0;
     j->tasks = flrt_xcalloc((size_t)(j->nlocal ? j->nlocal : 1), sizeof *j->tasks);
-    j->local = flrt_xcalloc((size_t)j->ntasks, sizeof *j->local);
     int n = 0;
-    for (int s = 0; s < jd->nstages; s++) {
-        int lo = jd->stages[s].parallel ? me->first : 0;
+    for (int s = lo; s < hi; s++) {
+        int first = jd->stages[s].parallel ? me->first : 0;
         int cnt = jd->stages[s].parallel ? me->threads : j->rank == 0;
-        for (int i = lo; i < lo + cnt; i++)
+        for (int i = first; i < first + cnt; i++)
             task_init(j, &j->tasks[n++], s, i);
     }
     for (int i = 0; i < j->nlocal; i++)
@@ -479,11 +484,13 @@ static void tasks_build(flrt_job *j)
     for (int i = 0; i < j->nlocal; i++)
         for (int k = 0; k < j->tasks[i].def->nout; k++)
             edge_init(j, &j->tasks[i], k);
+    pthread_rwlock_unlock(&j->tables);
 }
 
 /* Inboxes first (their batches go back to pools), then pools and the rest. */
 static void tasks_free(flrt_job *j)
 {
+    pthread_rwlock_wrlock(&j->tables);
     for (int i = 0; i < j->nlocal; i++)
         flrt_inbox_fini(&j->tasks[i].in);
     for (int i = 0; i < j->nlocal; i++) {
@@ -497,13 +504,12 @@ static void tasks_free(flrt_job *j)
         free(t->pub.outs);
         fl_buf_free(&t->wire);
         fl_arena_free(&t->pub.scratch);
+        j->local[t->gid] = NULL;
     }
     free(j->tasks);
-    free(j->local);
-    free(j->first);
-    free(j->count);
     j->tasks = NULL;
     j->nlocal = 0;
+    pthread_rwlock_unlock(&j->tables);
 }
 
 static void tasks_start_join(flrt_job *j)
@@ -523,6 +529,58 @@ static void tasks_start_join(flrt_job *j)
             pthread_join(j->tasks[i].thread, NULL);
 }
 
+/* The stages of phase p: [*lo, *hi). A job without phases is one phase. */
+static void phase_range(const flrt_job *j, int p, int *lo, int *hi)
+{
+    const fl_job_def *jd = j->def;
+    *lo = jd->nphases ? jd->phases[p].first : 0;
+    *hi = jd->nphases ? *lo + jd->phases[p].nstages : jd->nstages;
+}
+
+/* After phase p: its value reaches every process (process 0 computed it). */
+static void phase_value(flrt_job *j, int p)
+{
+    const fl_phase_def *ph = &j->def->phases[p];
+    if (!j->net || !ph->ser)
+        return;
+    if (j->rank == 0) {
+        fl_buf b = {0};
+        ph->ser(&b);
+        flrt_net_send_values(j, p, b.p, b.len);
+        fl_buf_free(&b);
+        return;
+    }
+    fl_buf v = {0};
+    if (flrt_net_wait_values(j, p, &v) == 0) {
+        fl_rbuf r = {v.p, v.p + v.len, 0};
+        if (ph->de(&r) < 0)
+            fl_fail(NULL, "the value of phase %d from process 0 does not decode", p);
+    }
+    fl_buf_free(&v);
+}
+
+/* Phase p: its init (values of the phases before it), its tasks, its value. */
+static void phase_run(flrt_job *j, int p)
+{
+    const fl_job_def *jd = j->def;
+    int lo, hi;
+    if (p > 0 && jd->phases[p].init)
+        jd->phases[p].init();
+    if (atomic_load(&j->failed))
+        return;
+    phase_range(j, p, &lo, &hi);
+    tasks_build(j, lo, hi);
+    if (j->net && p == 0)
+        flrt_net_go(j);
+    else if (j->net)
+        flrt_net_barrier(j, p);   /* every process has its tasks before any sends */
+    if (!atomic_load(&j->failed))
+        tasks_start_join(j);
+    if (jd->nphases && p + 1 < jd->nphases && !atomic_load(&j->failed))
+        phase_value(j, p);
+    tasks_free(j);
+}
+
 int flrt_job_run(flrt_job *j)
 {
     flrt_proc one = {.threads = j->nthreads};
@@ -531,13 +589,17 @@ int flrt_job_run(flrt_job *j)
         j->nprocs = 1;
     }
     if (check_stages(j) == 0) {
-        tasks_build(j);
-        if (j->net)
-            flrt_net_go(j);
-        tasks_start_join(j);
+        stages_count(j);
+        j->local = flrt_xcalloc((size_t)j->ntasks, sizeof *j->local);
+        int np = j->def->nphases ? j->def->nphases : 1;
+        for (int p = 0; p < np && !atomic_load(&j->failed); p++)
+            phase_run(j, p);
         if (j->net)
             flrt_net_finish(j);
-        tasks_free(j);
+        free(j->local);
+        free(j->first);
+        free(j->count);
+        j->local = NULL;
     }
     if (j->procs == &one)
         j->procs = NULL;

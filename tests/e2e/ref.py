@@ -840,6 +840,18 @@ def ref_tuple_let(d, args):
     return {"out.txt": lines(["3 x 2.5"]), "pq.txt": lines(["(7, 3)"])}
 
 
+def ref_phases(d, args):
+    n = int(arg(args, "n", "5000"))
+    xs = range(n)
+    total, cnt, top = sum(xs), len(xs), max(xs)
+    mean = total / cnt
+    above = len([x for x in xs if x > mean])
+    names = ["w%d" % (i * i) for i in range(5)]
+    rows = [(x, total, cnt, top, above, 10, x % 10 == 3, names[x // 1000]) for x in xs if x % 1000 == 0]
+    return {"phases.csv": csv_text(["_%d" % i for i in range(8)], rows),
+            "mean.txt": lines(["%s %d" % (fmt(mean), above)])}
+
+
 REFS = {name[4:]: f for name, f in globals().items() if name.startswith("ref_")}
 
 

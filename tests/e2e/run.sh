@@ -262,6 +262,8 @@ ok order_minmax     order_minmax.flow  order_minmax  --out @O
 ok order_scan_small order_scan.flow    order_scan    --out @O --batch 7
 ok order_minmax_small order_minmax.flow order_minmax --out @O --batch 1 --queue 1
 ok tuple_let        tuple_let.flow     tuple_let     --out @O
+ok phases           phases.flow        phases        --out @O
+ok phases_small     phases.flow        phases        --out @O --n 3001 --batch 3
 
 # ---- programs that must fail cleanly ----
 #   NAME             FLOW                 REGEX (standard error)       ABSENT FILES  ARG...
@@ -285,6 +287,8 @@ err failed_no_files  fail_late.flow       'out of range'                "good.cs
 err for_each_fail    foreach.flow         'out of range'                ""  --size 2999
 err inspect_fail     foreach_inspect.flow 'out of range'                "counts.txt" --size 2999
 err division_by_zero division.flow        'division by zero'            "out.txt" --d 0
+err one_none         one_fails.flow       'one_fails.flow:4:.*one\(\) needs exactly one element; the stream has 0' "never.txt" --out @O --n 1
+err one_many         one_fails.flow       'one\(\) needs exactly one element; the stream has 5' "never.txt" --out @O --n 6
 # (not under AddressSanitizer, whose jobs run without a memory limit)
 if ! grep -q __asan_init "$flowc" 2>/dev/null; then
     err oom_table        oom_table.flow       'out of memory'               ""

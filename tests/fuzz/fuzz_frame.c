@@ -226,7 +226,7 @@ static int frame_valid(const uint8_t *h)
         return 0;
     if (kind == FLRT_F_DATA)
         return n > 0 && len > 0;
-    return kind == FLRT_F_FAIL || len == 0;
+    return kind == FLRT_F_FAIL || kind == FLRT_F_VALUES || len == 0;
 }
 
 /* The input as frames, as net.c reads them. */

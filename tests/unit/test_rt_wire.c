@@ -40,6 +40,8 @@ Test(rt_wire, frame_round_trip_every_kind)
         {.kind = FLRT_F_BYE, .input = 0, .src = 3, .dst = 0, .n = 0, .len = 0},
         {.kind = FLRT_F_FAIL, .input = 0, .src = 2, .dst = 0, .n = 0, .len = 40},
         {.kind = FLRT_F_FAIL, .input = 0, .src = 2, .dst = 0, .n = 0, .len = 0},
+        {.kind = FLRT_F_PHASE, .input = 0, .src = 1, .dst = 0, .n = 3, .len = 0},
+        {.kind = FLRT_F_VALUES, .input = 0, .src = 0, .dst = 0, .n = 2, .len = 77},
     };
     int seen = 0;
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
