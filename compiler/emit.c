@@ -157,8 +157,9 @@ static void em_init(Emit *e, Program *p)
     e->f = e->sect[S_FNS].f;
     fputs("static fl_arena g_arena;\n\n", e->f);
     for (int k = 0; k < e->ph->ncalls; k++)
-        em_sect(e, S_GLOBALS, "static %s pv_%d;   /* the value of phase %d */\n", et_name(e, e->ph->calls[k]->type), k, k);
-    for (int seg = 0; seg <= e->ph->ncalls; seg++)
+        em_sect(e, S_GLOBALS, "static %s pv_%d;   /* value %d, computed by phase %d */\n",
+                et_name(e, e->ph->calls[k]->type), k, k, e->ph->phase[k]);
+    for (int seg = 0; seg < e->ph->nphases; seg++)
         em_init_segment(e, p, seg);
 }
 
@@ -245,7 +246,7 @@ int emit_stages(Emit *e, Plan **plans, Stages **sts, EScope *globals);
 static int em_nstages(Stages **sts, const Phases *ph)
 {
     int n = 0;
-    for (int k = 0; k <= ph->ncalls; k++)
+    for (int k = 0; k < ph->nphases; k++)
         n += sts[k]->n;
     return n;
 }
@@ -302,7 +303,7 @@ int emit_program(FILE *out, Program *p, const Phases *ph, Plan **plans, Stages *
                  "    \"%016llx\", \"%s\", FL_JOB_NATIVE, %d, job_phases};\n\n"
                  "int main(int argc, char **argv)\n{\n    int rc = fl_main(&job, argc, argv);\n"
                  "    fl_arena_free(&g_arena);\n    return rc;\n}\n",
-            job_name, em_nstages(sts, ph), nparams, (unsigned long long)em_fingerprint(&e), FLOWC_VERSION, ph->ncalls + 1);
+            job_name, em_nstages(sts, ph), nparams, (unsigned long long)em_fingerprint(&e), FLOWC_VERSION, ph->nphases);
     for (int i = 0; i < S_COUNT; i++)
         free(e.sect[i].buf);
     return e.errors;

@@ -949,17 +949,22 @@ static void se_edges(Emit *e, const Stages *st, int base)
     }
 }
 
-/* Phase k's value, to and from bytes (for the processes that did not compute it). */
-static void se_phase_value(Emit *e, int k)
+/* Phase p's values, to and from bytes (for the processes that did not compute them). */
+static void se_phase_values(Emit *e, int p)
 {
     FILE *f = e->sect[S_STAGES].f;
-    Type *t = e->ph->calls[k]->type;
-    const char *c = et_name(e, t), *ser = et_helper(e, "ser", t), *de = et_helper(e, "de", t);
-    const char *copy = et_helper(e, "copy", t);
-    fprintf(f, "static void phase_%d_ser(fl_buf *b) { %s(b, pv_%d); }\n", k, ser, k);
-    fprintf(f, "static int phase_%d_de(fl_rbuf *r)\n{\n    %s v = %s(r, &g_arena);\n"
-               "    if (r->err || r->p != r->end)\n        return -1;\n    pv_%d = %s(&g_arena, v);\n    return 0;\n}\n",
-            k, c, de, k, copy);
+    const Phases *ph = e->ph;
+    fprintf(f, "static void phase_%d_ser(fl_buf *b)\n{\n", p);
+    for (int k = 0; k < ph->ncalls; k++)
+        if (ph->phase[k] == p)
+            fprintf(f, "    %s(b, pv_%d);\n", et_helper(e, "ser", ph->calls[k]->type), k);
+    fprintf(f, "}\n\nstatic int phase_%d_de(fl_rbuf *r)\n{\n", p);
+    for (int k = 0; k < ph->ncalls; k++) {
+        Type *t = ph->calls[k]->type;
+        if (ph->phase[k] == p)
+            fprintf(f, "    pv_%d = %s(&g_arena, %s(r, &g_arena));\n", k, et_helper(e, "copy", t), et_helper(e, "de", t));
+    }
+    fputs("    return r->err || r->p != r->end ? -1 : 0;\n}\n\n", f);
 }
 
 /* The job's stage table (every phase's stages, phase after phase) and phases. */
@@ -979,7 +984,7 @@ static void se_table(Emit *e, Stages **sts, int nphases)
         }
     fputs("};\n\n", f);
     for (int k = 0; k + 1 < nphases; k++)
-        se_phase_value(e, k);
+        se_phase_values(e, k);
     fputs("\nstatic const fl_phase_def job_phases[] = {\n", f);
     base = 0;
     for (int k = 0; k < nphases; base += sts[k]->n, k++) {
@@ -995,7 +1000,7 @@ static void se_table(Emit *e, Stages **sts, int nphases)
 int emit_stages(Emit *e, Plan **plans, Stages **sts, EScope *globals)
 {
     (void)plans;
-    int nphases = e->ph->ncalls + 1, base = 0;
+    int nphases = e->ph->nphases, base = 0;
     for (int k = 0; k < nphases; base += sts[k]->n, k++)
         for (int i = 0; i < sts[k]->n; i++) {
             SE x = {.e = e, .st = sts[k], .s = sts[k]->v[i], .base = base};

@@ -79,7 +79,7 @@ static int check_file(const char *path, CheckOpts *o)
     if (!f.diag.errors) {     /* what type-checks but the back end refuses: warnings */
         f.diag.downgrade = 1;
         Phases *ph = plan_phases(f.prog, &f.arena);
-        for (int k = 0; k <= ph->ncalls; k++)
+        for (int k = 0; k < ph->nphases; k++)
             plan_build(f.prog, ph, k, &f.arena, &f.diag);
         f.diag.downgrade = 0;
     }
@@ -138,7 +138,7 @@ static int job_plan(Job *j)
 {
     Arena *a = &j->f.arena;
     j->ph = plan_phases(j->f.prog, a);
-    int n = j->ph->ncalls + 1, base = 0, bad = 0;
+    int n = j->ph->nphases, base = 0, bad = 0;
     j->plans = arena_alloc(a, sizeof *j->plans * (size_t)n);
     j->sts = arena_alloc(a, sizeof *j->sts * (size_t)n);
     for (int k = 0; k < n; k++) {
@@ -213,12 +213,12 @@ static int cmd_plan(int argc, char **argv)
     front_parse(&f, file, NULL, 0);
     front_check(&f);
     Phases *ph = f.diag.errors ? NULL : plan_phases(f.prog, &f.arena);
-    for (int k = 0; ph && k <= ph->ncalls; k++) {
+    for (int k = 0; ph && k < ph->nphases; k++) {
         PlanJob pj = {.prog = f.prog, .ph = ph, .phase = k, .a = &f.arena, .d = &f.diag};
         if (plan_run(&pj, last))
             continue;
-        if (ph->ncalls)
-            printf("%sphase %d: %s\n", k ? "\n" : "", k, k < ph->ncalls ? ph->calls[k]->u.call.name : "the pipelines");
+        if (ph->nphases > 1)
+            printf("%sphase %d%s\n", k ? "\n" : "", k, k + 1 < ph->nphases ? ": values" : ": the pipelines");
         if (dot)
             stage_print_dot(stdout, pj.plan, pj.st);
         else

@@ -81,14 +81,16 @@ typedef struct Plan {
 
 /* ---- phases (plan_phase.c) ----
  * Each `s.collect()` or `s.one()` of a top-level value let (a value call)
- * makes a phase, in program order: phase k computes value call k; the last
- * phase (index = the number of value calls) runs the pipelines. A value let
- * is computed before the first phase that comes after every value call up to
- * it in the program (its segment). */
+ * is computed by a phase: one more than the latest phase whose value its
+ * stream needs (or 0), so independent values share a phase and a pass over
+ * their input. The last phase runs the pipelines. A value let is computed
+ * by the init of its segment's phase, before that phase runs. */
 typedef struct Phases {
     Expr **calls;           /* the value calls, in program order */
+    int *phase;             /* per call: the phase that computes it */
     int ncalls;
-    int *seg;               /* per item: the number of value calls in items 0..i */
+    int nphases;            /* the last one runs the pipelines */
+    int *seg;               /* per item (value lets): the phase whose init computes it */
 } Phases;
 
 Phases *plan_phases(Program *p, Arena *a);

@@ -293,20 +293,22 @@ static void pb_value(PB *b, Expr *call, int k)
 }
 
 /* The plan of one phase: every let stream (prune keeps what the phase
- * needs), then its roots: value call `phase`, or the pipelines (last phase). */
+ * needs), then its roots: the value calls it computes, and in the last
+ * phase the pipelines. */
 Plan *plan_from_program(Program *p, const Phases *ph, int phase, Arena *a, Diag *d)
 {
     PB b = {.a = a, .d = d};
-    int ncalls = ph ? ph->ncalls : 0;
+    int last = ph ? ph->nphases - 1 : 0;
     for (int i = 0; i < p->nitems; i++) {
         Item *it = p->items[i];
         if (it->kind == IT_LET)
             pb_let(&b, it);
-        else if (it->kind == IT_EXPR && phase == ncalls)
+        else if (it->kind == IT_EXPR && phase == last)
             pb_stream(&b, it->u.expr.expr);
     }
-    if (phase < ncalls)
-        pb_value(&b, ph->calls[phase], phase);
+    for (int k = 0; ph && k < ph->ncalls; k++)
+        if (ph->phase[k] == phase)
+            pb_value(&b, ph->calls[k], k);
     if (b.errors)
         return NULL;
     Plan *plan = arena_alloc(a, sizeof *plan);
