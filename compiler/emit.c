@@ -156,9 +156,9 @@ static void em_init(Emit *e, Program *p)
 {
     e->f = e->sect[S_FNS].f;
     fputs("static fl_arena g_arena;\n\n", e->f);
-    for (int k = 0; k < e->ph->ncalls; k++)
-        em_sect(e, S_GLOBALS, "static %s pv_%d;   /* value %d, computed by phase %d */\n",
-                et_name(e, e->ph->calls[k]->type), k, k, e->ph->phase[k]);
+    for (int k = 0; k < e->ph->ncalls; k++)   /* each in its own memory: the tasks of a phase run at once */
+        em_sect(e, S_GLOBALS, "static %s pv_%d;   /* value %d, computed by phase %d */\nstatic fl_arena pva_%d;\n",
+                et_name(e, e->ph->calls[k]->type), k, k, e->ph->phase[k], k);
     for (int seg = 0; seg < e->ph->nphases; seg++)
         em_init_segment(e, p, seg);
 }
@@ -243,6 +243,15 @@ static void em_externs(Emit *e, Item *it)
 
 int emit_stages(Emit *e, Plan **plans, Stages **sts, EScope *globals);
 
+/* main's lines that free the values' memory. */
+static const char *em_free_values(Arena *a, const Phases *ph)
+{
+    const char *r = "";
+    for (int k = 0; k < ph->ncalls; k++)
+        r = arena_printf(a, "%s    fl_arena_free(&pva_%d);\n", r, k);
+    return r;
+}
+
 static int em_nstages(Stages **sts, const Phases *ph)
 {
     int n = 0;
@@ -302,8 +311,9 @@ int emit_program(FILE *out, Program *p, const Phases *ph, Plan **plans, Stages *
                  "static const fl_job_def job = {\"%s\", %d, job_stages, %d, job_params, job_init,\n"
                  "    \"%016llx\", \"%s\", FL_JOB_NATIVE, %d, job_phases};\n\n"
                  "int main(int argc, char **argv)\n{\n    int rc = fl_main(&job, argc, argv);\n"
-                 "    fl_arena_free(&g_arena);\n    return rc;\n}\n",
-            job_name, em_nstages(sts, ph), nparams, (unsigned long long)em_fingerprint(&e), FLOWC_VERSION, ph->nphases);
+                 "    fl_arena_free(&g_arena);\n%s    return rc;\n}\n",
+            job_name, em_nstages(sts, ph), nparams, (unsigned long long)em_fingerprint(&e), FLOWC_VERSION, ph->nphases,
+            em_free_values(a, ph));
     for (int i = 0; i < S_COUNT; i++)
         free(e.sect[i].buf);
     return e.errors;

@@ -342,18 +342,18 @@ static void se_value_row(SE *x, PlanNode *n, const char *row)
     int id = n->id;
     if (strcmp(n->op, "collect")) {
         em_line(e, "if (vcnt_n%d++ == 0)", id);
-        em_line(e, "    pv_%d = %s(&g_arena, %s);", n->value, copy, row);
+        em_line(e, "    pv_%d = %s(&pva_%d, %s);", n->value, copy, n->value, row);
         return;
     }
     em_line(e, "if (vacc_n%d.len == vacc_n%d.cap) {", id, id);
     em_line(e, "    fl_i64 c = vacc_n%d.cap ? 2 * vacc_n%d.cap : 16;", id, id);
-    em_line(e, "    %s *d = (%s *)fl_alloc(&g_arena, c * (fl_i64)sizeof(%s));", rc, rc, rc);
+    em_line(e, "    %s *d = (%s *)fl_alloc(&pva_%d, c * (fl_i64)sizeof(%s));", rc, rc, n->value, rc);
     em_line(e, "    if (vacc_n%d.len)", id);
     em_line(e, "        memcpy(d, vacc_n%d.data, (fl_size)vacc_n%d.len * sizeof(%s));", id, id, rc);
     em_line(e, "    vacc_n%d.data = d;", id);
     em_line(e, "    vacc_n%d.cap = c;", id);
     em_line(e, "}");
-    em_line(e, "vacc_n%d.data[vacc_n%d.len++] = %s(&g_arena, %s);", id, id, copy, row);
+    em_line(e, "vacc_n%d.data[vacc_n%d.len++] = %s(&pva_%d, %s);", id, id, copy, n->value, row);
 }
 
 static void se_value_close(SE *x, PlanNode *n)
@@ -667,43 +667,99 @@ static void se_join_finish(SE *x, PlanNode *n)
     em_line(e, "ht_n%d_1_free(&jh1_n%d);", id, id);
 }
 
+/* The rows of the batch in C variable `batch` (of row type rt) through
+ * body, then the batch given back and the row memory freed. */
+static void se_batch_rows(SE *x, PlanNode *n, const char *batch, Type *rt,
+                          void (*body)(SE *, PlanNode *, const char *))
+{
+    Emit *e = x->e;
+    const char *rc = et_name(e, rt);
+    em_line(e, "{");
+    e->indent++;
+    em_line(e, "%s *_rowsv = (%s *)%s->rows;", rc, rc, batch);
+    em_line(e, "int _from = %s->from;", batch);
+    em_line(e, "(void)_from;");
+    em_line(e, "for (fl_i64 _i = 0; _i < %s->n; _i++) {", batch);
+    e->indent++;
+    body(x, n, "_rowsv[_i]");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "fl_done(t, %s);", batch);
+    em_line(e, "fl_arena_free(_A);");
+    e->indent--;
+    em_line(e, "}");
+}
+
 /* The loop over the DATA messages of the inputs in mask; body(row) per row. */
 static void se_recv_loop(SE *x, PlanNode *n, const char *mask, Type *rt,
                          void (*body)(SE *, PlanNode *, const char *))
 {
     Emit *e = x->e;
-    const char *rc = et_name(e, rt);
     em_line(e, "while (fl_recv(t, %s, &_m)) {", mask);
     e->indent++;
     em_line(e, "if (_m.kind != FL_MSG_DATA)");
     em_line(e, "    continue;");
-    em_line(e, "fl_batch *_b = _m.batch;");
-    em_line(e, "%s *_rowsv = (%s *)_b->rows;", rc, rc);
-    em_line(e, "int _from = _b->from;");
-    em_line(e, "(void)_from;");
-    em_line(e, "for (fl_i64 _i = 0; _i < _b->n; _i++) {");
-    e->indent++;
-    body(x, n, "_rowsv[_i]");
-    e->indent--;
-    em_line(e, "}");
-    em_line(e, "fl_done(t, _b);");
-    em_line(e, "fl_arena_free(_A);");
+    se_batch_rows(x, n, "_m.batch", rt, body);
     e->indent--;
     em_line(e, "}");
 }
 
 static void se_join_keep1(SE *x, PlanNode *n, const char *row) { se_join_keep(x, n, 1, row); }
 
-/* The right side (input 1) is kept whole first; the left side (input 0)
- * then streams through it. */
+/* The held left batches, probed now that the right side is complete. */
+static void se_join_release(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    em_line(e, "while (_held) {");
+    e->indent++;
+    em_line(e, "fl_batch *_hb = _held;");
+    em_line(e, "_held = _hb->next;");
+    se_batch_rows(x, n, "_hb", row_type(e, n->in[0]), se_join_probe);
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "_held_tail = &_held;");
+}
+
+/* Both inputs are read as they come (so one upstream task feeding both,
+ * a self-join, never waits on the other): the right side (input 1) is
+ * kept; a left batch is probed at once when the right side has ended, or
+ * held until it has. */
 static void se_join_receive(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     em_line(e, "fl_msg _m;");
-    em_line(e, "/* join: keep the right side */");
-    se_recv_loop(x, n, "2u", row_type(e, n->in[1]), se_join_keep1);
-    em_line(e, "/* join: stream the left side through it */");
-    se_recv_loop(x, n, "1u", row_type(e, n->in[0]), se_join_probe);
+    em_line(e, "fl_batch *_held = 0, **_held_tail = &_held;   /* left batches waiting for the right side */");
+    em_line(e, "int _right_done = fl_ended(t, 1);");
+    em_line(e, "while (fl_recv(t, 3u, &_m)) {");
+    e->indent++;
+    em_line(e, "if (_m.kind == FL_MSG_END && _m.input == 1 && !_right_done && fl_ended(t, 1)) {");
+    e->indent++;
+    em_line(e, "_right_done = 1;");
+    se_join_release(x, n);
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "if (_m.kind != FL_MSG_DATA)");
+    em_line(e, "    continue;");
+    em_line(e, "if (_m.input == 1) {");
+    e->indent++;
+    se_batch_rows(x, n, "_m.batch", row_type(e, n->in[1]), se_join_keep1);
+    e->indent--;
+    em_line(e, "} else if (!_right_done) {");
+    em_line(e, "    _m.batch->next = 0;");
+    em_line(e, "    *_held_tail = _m.batch;");
+    em_line(e, "    _held_tail = &_m.batch->next;");
+    em_line(e, "} else {");
+    e->indent++;
+    se_batch_rows(x, n, "_m.batch", row_type(e, n->in[0]), se_join_probe);
+    e->indent--;
+    em_line(e, "}");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "while (_held) {   /* the job stops: give back what waited */");
+    em_line(e, "    fl_batch *_hb = _held;");
+    em_line(e, "    _held = _hb->next;");
+    em_line(e, "    fl_done(t, _hb);");
+    em_line(e, "}");
 }
 
 /* ---- nodes ---- */
@@ -962,7 +1018,7 @@ static void se_phase_values(Emit *e, int p)
     for (int k = 0; k < ph->ncalls; k++) {
         Type *t = ph->calls[k]->type;
         if (ph->phase[k] == p)
-            fprintf(f, "    pv_%d = %s(&g_arena, %s(r, &g_arena));\n", k, et_helper(e, "copy", t), et_helper(e, "de", t));
+            fprintf(f, "    pv_%d = %s(&pva_%d, %s(r, &pva_%d));\n", k, et_helper(e, "copy", t), k, et_helper(e, "de", t), k);
     }
     fputs("    return r->err || r->p != r->end ? -1 : 0;\n}\n\n", f);
 }

@@ -276,3 +276,11 @@ void flrt_inbox_wake(flrt_inbox *q)
     pthread_cond_broadcast(&q->nonfull);
     pthread_mutex_unlock(&q->mu);
 }
+
+int flrt_inbox_ended(flrt_inbox *q, int input)
+{
+    pthread_mutex_lock(&q->mu);
+    int ended = input >= q->ninputs || q->left[input] == 0;
+    pthread_mutex_unlock(&q->mu);
+    return ended;
+}

@@ -143,6 +143,9 @@ static inline fl_arena *fl_emit_arena(fl_task *t, int out, int dest)
  * Give each DATA batch back with fl_done. */
 int fl_recv(fl_task *t, unsigned inputs, fl_msg *m);
 void fl_done(fl_task *t, fl_batch *b);
+/* Whether every upstream task of input `input` has sent END (what came
+ * before it may still be queued). */
+int fl_ended(fl_task *t, int input);
 
 /* Whether the job of the calling task is being stopped (an error in this
  * or another process): loops over sources check it now and then and return. */

@@ -61,6 +61,7 @@ typedef struct flrt_chan {
     int from;                /* the sender's index in its stage */
     int count;               /* messages queued */
     int proc;                /* the sender's process */
+    int ended;               /* remote channels: its END came (net.c's reader) */
     const fl_edge_def *def;  /* the sender's edge (remote channels: de, row size) */
     flrt_pool *pool;         /* remote channels: batches for received frames */
 } flrt_chan;
@@ -99,6 +100,7 @@ int flrt_inbox_push(flrt_inbox *q, int c, int kind, fl_batch *b, int wait);
  * every channel of those inputs has ended, or the job stops. */
 int flrt_inbox_pop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan);
 void flrt_inbox_close(flrt_inbox *q);       /* releases queued batches */
+int flrt_inbox_ended(flrt_inbox *q, int input);   /* every channel of input has been taken to its END */
 void flrt_inbox_wake(flrt_inbox *q);        /* wakes every waiter (stop) */
 
 /* ---- tasks and the job (task.c) ---- */

@@ -59,6 +59,7 @@ typedef struct conn {
     pthread_t reader;
     int reading;
     _Atomic int bye;
+    _Atomic int broken;      /* a write failed: nothing more is written (no half frames) */
     _Atomic int phase;       /* the last phase whose tasks it has built */
     _Atomic fl_i64 last_rx, last_tx;
 } conn;
@@ -123,12 +124,15 @@ static int wait_fd(int fd, short ev, fl_i64 deadline)
     }
 }
 
-/* Reads or writes all n bytes before the deadline: 0, or -1 with errno
- * (ETIMEDOUT, or 0 at the end of the stream). */
-static int io_full(int fd, void *buf, size_t n, int out, fl_i64 deadline)
+/* Reads or writes all n bytes before the deadline (idle_ms > 0: a deadline
+ * that moves on as long as bytes move): 0, or -1 with errno (ETIMEDOUT, or
+ * 0 at the end of the stream). */
+static int io_full_idle(int fd, void *buf, size_t n, int out, fl_i64 deadline, int idle_ms)
 {
     char *p = buf;
     while (n > 0) {
+        if (idle_ms > 0)
+            deadline = now_ms() + idle_ms;
         int w = wait_fd(fd, out ? POLLOUT : POLLIN, deadline);
         if (w <= 0) {
             errno = w == 0 ? ETIMEDOUT : errno;
@@ -146,6 +150,11 @@ static int io_full(int fd, void *buf, size_t n, int out, fl_i64 deadline)
         n -= (size_t)r;
     }
     return 0;
+}
+
+static int io_full(int fd, void *buf, size_t n, int out, fl_i64 deadline)
+{
+    return io_full_idle(fd, buf, n, out, deadline, 0);
 }
 
 static void sock_opts(int fd)
@@ -450,11 +459,15 @@ static void conn_send(flrt_job *j, int p, const void *buf, size_t len, int urgen
 {
     flrt_net *n = j->net;
     conn *c = &n->conns[p];
-    if (!urgent && atomic_load(&j->stop))
+    if ((!urgent && atomic_load(&j->stop)) || atomic_load(&c->broken))
         return;
     pthread_mutex_lock(&c->wmu);
-    int rc = c->fd < 0 ? -1 : io_full(c->fd, (void *)buf, len, 1, now_ms() + DEAD_MS);
+    int rc = c->fd < 0 ? -1 : io_full_idle(c->fd, (void *)buf, len, 1, 0, DEAD_MS);
     int e = errno;
+    if (rc < 0 && c->fd >= 0) {   /* perhaps half a frame went out: the connection is done */
+        atomic_store(&c->broken, 1);
+        shutdown(c->fd, SHUT_WR);
+    }
     pthread_mutex_unlock(&c->wmu);
     if (rc < 0) {
         if (!urgent && !atomic_load(&n->closing))
@@ -565,14 +578,13 @@ void flrt_net_barrier(flrt_job *j, int p)
 
 void flrt_net_send_values(flrt_job *j, int p, const char *bytes, fl_i64 len)
 {
-    unsigned char *buf = flrt_xmalloc((size_t)(FLRT_FRAME_HDR + len));
-    flrt_frame f = {.kind = FLRT_F_VALUES, .src = (fl_u64)j->rank, .n = (fl_u64)p, .len = len};
     if (len > FLRT_FRAME_MAX) {
         fl_fail(NULL, "the value of phase %d (%lld bytes) is too large to send to the other processes", p,
                 (long long)len);
-        free(buf);
         return;
     }
+    unsigned char *buf = flrt_xmalloc((size_t)(FLRT_FRAME_HDR + len));
+    flrt_frame f = {.kind = FLRT_F_VALUES, .src = (fl_u64)j->rank, .n = (fl_u64)p, .len = len};
     flrt_frame_encode(buf, &f);
     if (len)
         memcpy(buf + FLRT_FRAME_HDR, bytes, (size_t)len);
@@ -664,8 +676,8 @@ static int rd_data(rd *r, const flrt_frame *f)
 {
     int c;
     flrt_task *t = frame_dest(r, f, &c);
-    if (!t) {
-        bad_frame(r, "a batch for a task that does not take it");
+    if (!t || t->in.chans[c].ended) {
+        bad_frame(r, "a batch for a task that does not take it (or after its END)");
         return -1;
     }
     flrt_chan *ch = &t->in.chans[c];
@@ -698,6 +710,15 @@ static int rd_data(rd *r, const flrt_frame *f)
     return 0;
 }
 
+/* Whether process p may give back a credit for task f->dst: it holds it. */
+static int credit_from(const flrt_job *j, const flrt_frame *f, int p)
+{
+    if (f->dst >= (fl_u64)j->ntasks)
+        return 0;
+    int s = flrt_stage_of(j, (int)f->dst);
+    return flrt_place(j, s, (int)f->dst - j->first[s]) == p;
+}
+
 /* A frame for a task: DATA, END or CREDIT, under the job's table lock (the
  * tasks of a phase are made and freed under it). */
 static int rd_task_frame(rd *r, const flrt_frame *f)
@@ -709,11 +730,17 @@ static int rd_task_frame(rd *r, const flrt_frame *f)
     if (f->kind == FLRT_F_DATA) {
         rc = rd_data(r, f);
     } else if (f->kind == FLRT_F_CREDIT) {
-        flrt_port_credit(j, (int)f->src, (int)f->dst, f->input, (int)f->n);  /* a finished phase's: ignored */
-    } else if ((t = frame_dest(r, f, &c))) {
+        if (f->n != 1 || !credit_from(j, f, r->p)) {
+            bad_frame(r, "a credit it cannot give");
+            rc = -1;
+        } else {
+            flrt_port_credit(j, (int)f->src, (int)f->dst, f->input, 1);  /* a finished phase's: ignored */
+        }
+    } else if ((t = frame_dest(r, f, &c)) && !t->in.chans[c].ended) {
+        t->in.chans[c].ended = 1;   /* (only this reader writes it) */
         flrt_inbox_push(&t->in, c, FL_MSG_END, NULL, 0);
     } else {
-        bad_frame(r, "an END for a task that does not take it");
+        bad_frame(r, "an END for a task that does not take it, or a second one");
         rc = -1;
     }
     pthread_rwlock_unlock(&j->tables);
@@ -744,8 +771,17 @@ static int rd_frame(rd *r, const flrt_frame *f)
     flrt_net *n = r->n;
     switch (f->kind) {
     case FLRT_F_DATA: case FLRT_F_END: case FLRT_F_CREDIT: return rd_task_frame(r, f);
-    case FLRT_F_VALUES: return rd_values(r, f);
+    case FLRT_F_VALUES:
+        if (r->p != 0 || (fl_i64)f->n <= n->values_phase) {
+            bad_frame(r, "values out of turn");
+            return -1;
+        }
+        return rd_values(r, f);
     case FLRT_F_PHASE:
+        if ((int)f->n <= atomic_load(&n->conns[r->p].phase)) {
+            bad_frame(r, "a phase out of turn");
+            return -1;
+        }
         pthread_mutex_lock(&n->mu);
         atomic_store(&n->conns[r->p].phase, (int)f->n);
         pthread_cond_broadcast(&n->cv);
@@ -804,6 +840,25 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
+/* A heartbeat to p unless its connection is busy writing (bytes move then). */
+static void beat(flrt_job *j, int p)
+{
+    conn *c = &j->net->conns[p];
+    unsigned char hdr[FLRT_FRAME_HDR];
+    flrt_frame f = {.kind = FLRT_F_HEARTBEAT};
+    flrt_frame_encode(hdr, &f);
+    if (atomic_load(&c->broken) || pthread_mutex_trylock(&c->wmu) != 0)
+        return;
+    int rc = c->fd < 0 ? -1 : io_full_idle(c->fd, hdr, sizeof hdr, 1, 0, DEAD_MS);
+    if (rc < 0 && c->fd >= 0) {
+        atomic_store(&c->broken, 1);
+        shutdown(c->fd, SHUT_WR);
+    }
+    pthread_mutex_unlock(&c->wmu);
+    if (rc == 0)
+        atomic_store(&c->last_tx, now_ms());
+}
+
 static void *beat_main(void *arg)
 {
     flrt_net *n = arg;
@@ -812,7 +867,7 @@ static void *beat_main(void *arg)
         usleep(200000);
         for (int p = 0; p < j->nprocs; p++)
             if (p != j->rank && now_ms() - atomic_load(&n->conns[p].last_tx) >= BEAT_MS)
-                send_ctl(j, p, FLRT_F_HEARTBEAT, 0, 0, 0, 0, 1);
+                beat(j, p);
     }
     return NULL;
 }
@@ -846,11 +901,17 @@ void flrt_net_go(flrt_job *j)
         rd *r = flrt_xmalloc(sizeof *r);
         r->n = n;
         r->p = p;
-        n->conns[p].reading = pthread_create(&n->conns[p].reader, NULL, reader_main, r) == 0;
-        if (!n->conns[p].reading)
+        int err = pthread_create(&n->conns[p].reader, NULL, reader_main, r);
+        n->conns[p].reading = err == 0;
+        if (err) {
             free(r);
+            net_fail(j, "cannot start a thread to read from process %d: %s", p, strerror(err));
+        }
     }
-    n->beating = pthread_create(&n->beat, NULL, beat_main, n) == 0;
+    int err = pthread_create(&n->beat, NULL, beat_main, n);
+    n->beating = err == 0;
+    if (err)
+        net_fail(j, "cannot start the heartbeat thread: %s", strerror(err));
 }
 
 int flrt_net_start(flrt_job *j, const flrt_net_opts *o)
@@ -913,6 +974,8 @@ int flrt_net_finish(flrt_job *j)
         }
         pthread_mutex_unlock(&n->mu);
     }
+    if (atomic_load(&j->failed))   /* (again, for peers that would take the end for a death) */
+        flrt_net_fail(j, NULL);
     atomic_store(&n->closing, 1);
     for (int p = 0; p < j->nprocs; p++)
         if (n->conns[p].fd >= 0)

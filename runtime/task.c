@@ -92,8 +92,12 @@ void flrt_stop_reset(void)
 static void stop_all(flrt_job *j)
 {
     atomic_store(&j->stop, 1);
-    for (int i = 0; i < j->nlocal; i++)
-        flrt_inbox_wake(&j->tasks[i].in);
+    /* the tasks, unless the main thread is making or freeing them (then none runs) */
+    if (pthread_rwlock_tryrdlock(&j->tables) == 0) {
+        for (int i = 0; i < j->nlocal; i++)
+            flrt_inbox_wake(&j->tasks[i].in);
+        pthread_rwlock_unlock(&j->tables);
+    }
     pthread_mutex_lock(&j->credit_mu);
     pthread_cond_broadcast(&j->credit_cv);
     pthread_mutex_unlock(&j->credit_mu);
@@ -243,6 +247,8 @@ int fl_recv(fl_task *pt, unsigned inputs, fl_msg *m)
         flrt_net_credit(t->job, ch->proc, ch->src, t->gid, ch->input);
     return 1;
 }
+
+int fl_ended(fl_task *t, int input) { return flrt_inbox_ended(&((flrt_task *)t)->in, input); }
 
 void fl_done(fl_task *t, fl_batch *b)
 {

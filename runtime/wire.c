@@ -156,7 +156,7 @@ int flrt_hello_decode(const unsigned char *in, flrt_hello *h, const char *secret
     h->batch = (fl_i64)get64(in + 24);
     memcpy(h->version, in + 32, 23);
     h->version[23] = 0;
-    if (h->rank < 0 || h->nprocs < 1 || h->rank >= h->nprocs || h->threads < 1 || h->port < 0 ||
+    if (h->rank < 0 || h->nprocs < 1 || h->rank >= h->nprocs || h->threads < 1 || h->threads > 1024 || h->port < 0 ||
         h->port > 65535 || h->batch < 1) {
         *err = "a hello with fields out of range";
         return -1;

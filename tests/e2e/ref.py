@@ -849,7 +849,17 @@ def ref_phases(d, args):
     names = ["w%d" % (i * i) for i in range(5)]
     rows = [(x, total, cnt, top, above, 10, x % 10 == 3, names[x // 1000]) for x in xs if x % 1000 == 0]
     return {"phases.csv": csv_text(["_%d" % i for i in range(8)], rows),
-            "mean.txt": lines(["%s %d" % (fmt(mean), above)])}
+            "mean.txt": lines(["%s %d" % (fmt(mean), above)]),
+            "dups.txt": lines([0]),
+            "lens.txt": lines([2 * sum(len("a%d" % x) for x in range(30000))])}
+
+
+def ref_selfjoin(d, args):
+    n = int(arg(args, "n", "20000"))
+    per_key = collections.Counter(i % 1000 for i in range(n))
+    counts = collections.Counter(i % 97 for i in range(n))
+    return {"self.txt": lines([sum(c * c for c in per_key.values())]),
+            "diamond.txt": lines([sum(i + counts[i % 97] for i in range(n))])}
 
 
 REFS = {name[4:]: f for name, f in globals().items() if name.startswith("ref_")}

@@ -257,6 +257,8 @@ ok inspect          foreach_inspect.flow inspect
 ok write_success    fail_late.flow     fail_late_ok  --out @O --bad 2000
 ok joins            joins.flow         joins         --out @O
 ok joins_tiny_queues joins.flow        joins         --out @O --batch 1 --queue 1
+ok selfjoin         selfjoin.flow      selfjoin      --out @O
+ok selfjoin_tiny    selfjoin.flow      selfjoin      --out @O --batch 4 --queue 1
 ok order_scan       order_scan.flow    order_scan    --out @O
 ok order_minmax     order_minmax.flow  order_minmax  --out @O
 ok order_scan_small order_scan.flow    order_scan    --out @O --batch 7

@@ -276,7 +276,7 @@ static void hello_fields(const uint8_t *data)
     flrt_hello_encode(m, &h, secret, nonce);
     const char *err = NULL;
     int rc = flrt_hello_decode(m, &g, secret, nonce, &err);
-    int bad = h.rank < 0 || h.nprocs < 1 || h.rank >= h.nprocs || h.threads < 1 || h.port < 0 ||
+    int bad = h.rank < 0 || h.nprocs < 1 || h.rank >= h.nprocs || h.threads < 1 || h.threads > 1024 || h.port < 0 ||
               h.port > 65535 || h.batch < 1;
     if (rc == -2)
         fail("a hello refused under its own secret and nonce");
@@ -298,7 +298,7 @@ static void handshake(const uint8_t *data, size_t size)
     if (size >= FLRT_HELLO) {
         flrt_hello h;
         int rc = flrt_hello_decode(data, &h, secret, nonce, &err);
-        if (rc == 0 && (h.rank < 0 || h.rank >= h.nprocs || h.threads < 1 || h.port > 65535))
+        if (rc == 0 && (h.rank < 0 || h.rank >= h.nprocs || h.threads < 1 || h.threads > 1024 || h.port > 65535))
             fail("a hello out of range accepted");
     }
     if (size >= 80)

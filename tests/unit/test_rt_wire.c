@@ -268,7 +268,7 @@ Test(rt_wire, hello_round_trip)
     in[1] = (flrt_hello){.fingerprint = ~0ULL, .rank = 0, .nprocs = 1, .threads = 1, .port = 0, .batch = 1};
     in[2].rank = 65535;
     in[2].nprocs = 65536;
-    in[2].threads = 0x7fffffff;
+    in[2].threads = 1024;
     in[2].batch = 0x7fffffffffffffffLL;
     strcpy(in[2].version, "12345678901234567890123");   /* the longest: 23 bytes */
     for (int i = 0; i < 3; i++) {
@@ -378,6 +378,8 @@ Test(rt_wire, hello_fields_out_of_range)
     out_of_range(h, "threads 0");
     h = sample(), h.threads = -5;
     out_of_range(h, "threads < 0");
+    h = sample(), h.threads = 1025;
+    out_of_range(h, "threads over 1024");
     h = sample(), h.port = 65536;
     out_of_range(h, "port 65536");
     h = sample(), h.port = -1;
