@@ -228,6 +228,7 @@ int flrt_frame_decode(const unsigned char *hdr, flrt_frame *f, const char **err)
 enum { FLRT_GREET = 32, FLRT_HELLO = 96, FLRT_PROTO = 1 };
 typedef struct flrt_hello {
     fl_u64 fingerprint;      /* of the generated code and flowc's version */
+    fl_u64 args;             /* of the job's own arguments (params, --batch...) */
     int rank, nprocs, threads, port;
     fl_i64 batch;
     char version[24];        /* flowc's version, for messages */

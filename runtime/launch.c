@@ -163,24 +163,31 @@ static int rank_setup(const flrt_dist_args *a, flrt_dist *d, int rank, int size,
 
 /* ---- --procs N: ranks on this machine ---- */
 
-/* argv without the options a launcher sets itself, then those. */
-static char **child_argv(int argc, char **argv, char **extra, int nextra)
+/* Whether argv[i] is an option a launcher sets itself: 0 no, 1 with its
+ * value after '=', 2 with its value in the next word. */
+static int launcher_opt(const char *arg)
 {
     static const char *drop[] = {"procs", "hosts", "rank", "nprocs", "leader", "secret-file", "bind", "port",
                                  "threads"};
+    for (size_t k = 0; k < sizeof drop / sizeof drop[0]; k++) {
+        size_t len = strlen(drop[k]);
+        if (strncmp(arg, "--", 2) || strncmp(arg + 2, drop[k], len))
+            continue;
+        if (arg[2 + len] == '=')
+            return 1;
+        if (!arg[2 + len])
+            return 2;
+    }
+    return 0;
+}
+
+/* argv without the options a launcher sets itself, then those. */
+static char **child_argv(int argc, char **argv, char **extra, int nextra)
+{
     char **v = flrt_xcalloc((size_t)(argc + nextra + 1), sizeof *v);
     int n = 0;
     for (int i = 0; i < argc; i++) {
-        int skip = 0;
-        for (size_t k = 0; i > 0 && k < sizeof drop / sizeof drop[0]; k++) {
-            size_t len = strlen(drop[k]);
-            if (strncmp(argv[i], "--", 2) || strncmp(argv[i] + 2, drop[k], len))
-                continue;
-            if (argv[i][2 + len] == '=')
-                skip = 1;
-            else if (!argv[i][2 + len])
-                skip = 2;
-        }
+        int skip = i > 0 ? launcher_opt(argv[i]) : 0;
         if (skip == 2)
             i++;
         else if (!skip)
@@ -189,6 +196,22 @@ static char **child_argv(int argc, char **argv, char **extra, int nextra)
     for (int i = 0; i < nextra; i++)
         v[n++] = extra[i];
     return v;
+}
+
+/* A hash of the job's own arguments (its params, --batch, ...; not the
+ * program's path nor what launchers set): every process must have the same. */
+static fl_u64 args_hash(int argc, char **argv)
+{
+    fl_u64 h = 0x666c6f77;
+    for (int i = 1; i < argc; i++) {
+        int skip = launcher_opt(argv[i]);
+        if (skip) {
+            i += skip == 2;
+            continue;
+        }
+        h = fl_hash_combine(h, fl_hash_bytes(argv[i], (fl_i64)strlen(argv[i]) + 1));
+    }
+    return h;
 }
 
 static pid_t spawn(char **argv, const char *secret)
@@ -298,6 +321,7 @@ int flrt_dist_start(const fl_job_def *job, const flrt_dist_args *a, int *threads
         d->net.leader_host = d->leader_host;
         d->net.secret = d->secret;
         d->net.fingerprint = flrt_fingerprint_parse(job->fingerprint);
+        d->net.args = args_hash(argc, argv);
         d->net.version = job->version;
     }
     return rc;

@@ -256,9 +256,13 @@ static int handshake(const hs *h, int fd, fl_i64 deadline, flrt_hello *peer, con
 /* A peer with the secret but another build: the job cannot run. */
 static int same_build(flrt_job *j, const hs *h, const flrt_hello *peer, const char *addr)
 {
-    if (peer->fingerprint == h->me.fingerprint && peer->nprocs == h->me.nprocs)
+    if (peer->fingerprint == h->me.fingerprint && peer->nprocs == h->me.nprocs && peer->args == h->me.args)
         return 1;
-    if (peer->nprocs != h->me.nprocs)
+    if (peer->fingerprint == h->me.fingerprint && peer->nprocs == h->me.nprocs)
+        net_fail(j, "process %d at %s was started with other arguments than process %d: give every process "
+                    "the same parameters (two jobs with one secret and one leader port?)", peer->rank, addr,
+                 h->me.rank);
+    else if (peer->nprocs != h->me.nprocs)
         net_fail(j, "process %d at %s was started for %d processes, this one (%d) for %d", peer->rank, addr,
                  peer->nprocs, h->me.rank, h->me.nprocs);
     else
@@ -930,7 +934,7 @@ int flrt_net_start(flrt_job *j, const flrt_net_opts *o)
         net_fail(j, "process %d: %s", o->rank, err);
         return -1;
     }
-    hs h = {.o = o, .me = {.fingerprint = o->fingerprint, .rank = o->rank, .nprocs = o->nprocs,
+    hs h = {.o = o, .me = {.fingerprint = o->fingerprint, .args = o->args, .rank = o->rank, .nprocs = o->nprocs,
                            .threads = j->nthreads, .port = port, .batch = j->batch_rows}};
     snprintf(h.me.version, sizeof h.me.version, "%s", o->version ? o->version : "?");
     j->procs[o->rank].port = port;

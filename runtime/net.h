@@ -17,6 +17,7 @@ typedef struct flrt_net_opts {
     int port;                /* and on which port (0: any) */
     const char *secret;
     fl_u64 fingerprint;
+    fl_u64 args;             /* a hash of the job's own arguments */
     const char *version;     /* flowc's, for messages */
     /* rank 0, while waiting for the others: -1 (with a message) when a
      * process it started has already ended */

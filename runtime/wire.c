@@ -12,8 +12,8 @@
  * greeting (8-byte magic "FLOWCJOB", u32 protocol version, u32 0, a
  * 16-byte random nonce), then, once the other's greeting is read, a hello:
  * u64 job fingerprint, u32 rank, u32 processes, u32 threads, u32 listening
- * port, i64 rows per batch, flowc's version (24 bytes, NUL-padded), 24
- * bytes 0, and a 16-byte MAC: XXH3-128 of the job's secret, the OTHER
+ * port, i64 rows per batch, flowc's version (24 bytes, NUL-padded), u64
+ * hash of the job's arguments, 16 bytes 0, and a 16-byte MAC: XXH3-128 of the job's secret, the OTHER
  * side's nonce and the 80 bytes before the MAC. A peer without the secret
  * cannot answer a fresh nonce. (XXH3 is not a cryptographic MAC: this
  * keeps out strangers and mistakes, not an attacker who reads the
@@ -136,6 +136,7 @@ void flrt_hello_encode(unsigned char *out, const flrt_hello *h, const char *secr
     put64(out + 24, (fl_u64)h->batch);
     size_t vl = strnlen(h->version, 23);
     memcpy(out + 32, h->version, vl);
+    put64(out + 56, h->args);
     mac(out + 80, secret, peer_nonce, out);
 }
 
@@ -156,6 +157,7 @@ int flrt_hello_decode(const unsigned char *in, flrt_hello *h, const char *secret
     h->batch = (fl_i64)get64(in + 24);
     memcpy(h->version, in + 32, 23);
     h->version[23] = 0;
+    h->args = get64(in + 56);
     if (h->rank < 0 || h->nprocs < 1 || h->rank >= h->nprocs || h->threads < 1 || h->threads > 1024 || h->port < 0 ||
         h->port > 65535 || h->batch < 1) {
         *err = "a hello with fields out of range";

@@ -142,9 +142,10 @@ for payload in [b"GET / HTTP/1.0\r\n\r\n", bytes(range(256)) * 4, b""]:
     time.sleep(0.1)
     s.close()' "$port"
 FLOWC_SECRET=wrong-secret-123 timeout 20 "$tmp/wc" --rank 1 --nprocs 2 --leader 127.0.0.1:$port --threads 1 \
-    --input "$tmp/in.txt" 2>"$tmp/wrong.log"
+    --input "$tmp/in.txt" --output "$tmp/out.csv" 2>"$tmp/wrong.log"
 wrong_rc=$?
-timeout 30 "$tmp/wc" --rank 1 --nprocs 2 --leader 127.0.0.1:$port --threads 1 --input "$tmp/in.txt" 2>"$tmp/r1.log"
+timeout 30 "$tmp/wc" --rank 1 --nprocs 2 --leader 127.0.0.1:$port --threads 1 --input "$tmp/in.txt" \
+    --output "$tmp/out.csv" 2>"$tmp/r1.log"
 wait $r0
 r0_rc=$?
 if [ $r0_rc -eq 0 ] && same_counts "$tmp/out.csv" && [ $wrong_rc -ne 0 ] && grep -q "refused a connection" "$tmp/r0.log" \
@@ -167,6 +168,21 @@ if [ $b0_rc -ne 0 ] && [ $b1_rc -ne 0 ] && grep -q "another build.*fingerprint.*
     ok "another build is refused, naming both fingerprints"
 else
     bad "another build is refused, naming both fingerprints" "$b0_rc $b1_rc" "$(cat "$tmp/b0.log" "$tmp/b1.log")"
+fi
+
+# the same build started with other parameters (two jobs sharing a secret and a leader port):
+# refused, naming the arguments
+port=$(free_port)
+timeout 30 "$tmp/wc" --rank 0 --nprocs 2 --leader 127.0.0.1:$port --threads 1 --input "$tmp/in.txt" 2>"$tmp/a0.log" &
+a0=$!
+timeout 30 "$tmp/wc" --rank 1 --nprocs 2 --leader 127.0.0.1:$port --threads 1 --input "$tmp/ref.csv" 2>"$tmp/a1.log"
+a1_rc=$?
+wait $a0
+a0_rc=$?
+if [ $a0_rc -ne 0 ] && [ $a1_rc -ne 0 ] && grep -q "other arguments" "$tmp/a0.log" "$tmp/a1.log"; then
+    ok "the same build with other arguments is refused"
+else
+    bad "the same build with other arguments is refused" "$a0_rc $a1_rc" "$(cat "$tmp/a0.log" "$tmp/a1.log")"
 fi
 
 echo "$passed passed, $failed failed"
