@@ -189,6 +189,33 @@ int flrt_net_listen(const char *host, int port, int *bound, char *err, size_t er
     return fd;
 }
 
+/* One non-blocking connect to ai, waited for until the deadline (a host
+ * that drops packets does not hold it for the kernel's two minutes): 0 with
+ * *fd set, or an errno with *fd -1. */
+static int connect_by(const struct addrinfo *ai, fl_i64 deadline, int *fd)
+{
+    *fd = -1;
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return errno;
+    sock_opts(s);   /* non-blocking from here on */
+    int e = connect(s, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
+    if (e == EINPROGRESS) {
+        int w = wait_fd(s, POLLOUT, deadline);
+        socklen_t len = sizeof e;
+        if (w <= 0)
+            e = w == 0 ? ETIMEDOUT : errno;
+        else if (getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+            e = errno;
+    }
+    if (e) {
+        close(s);
+        return e;
+    }
+    *fd = s;
+    return 0;
+}
+
 /* A connection to host:port, retried until the deadline while refused. */
 static int dial(const char *host, int port, fl_i64 deadline, char *err, size_t errlen)
 {
@@ -202,14 +229,10 @@ static int dial(const char *host, int port, fl_i64 deadline, char *err, size_t e
     }
     int fd = -1;
     while (fd < 0) {
-        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-            break;
-        int e = errno;
+        int e = connect_by(ai, deadline, &fd);
         if (fd >= 0)
-            close(fd);
-        fd = -1;
-        if ((e != ECONNREFUSED && e != ETIMEDOUT && e != EHOSTUNREACH && e != ENETUNREACH) ||
+            break;
+        if ((e != ECONNREFUSED && e != ETIMEDOUT && e != EHOSTUNREACH && e != ENETUNREACH && e != EINTR) ||
             now_ms() > deadline) {
             snprintf(err, errlen, "cannot connect to %s:%d: %s", host, port, strerror(e));
             break;
@@ -217,8 +240,6 @@ static int dial(const char *host, int port, fl_i64 deadline, char *err, size_t e
         usleep(50000);
     }
     freeaddrinfo(ai);
-    if (fd >= 0)
-        sock_opts(fd);
     return fd;
 }
 
