@@ -70,6 +70,7 @@ struct flrt_net {
     pthread_t beat;
     int beating;
     _Atomic int closing;
+    _Atomic int meshed;      /* every connection is made */
     pthread_mutex_t mu;      /* byes, phases, values */
     pthread_cond_t cv;
     int values_phase;        /* the last phase whose value came (from process 0); under mu */
@@ -359,6 +360,16 @@ static void missing_ranks(const flrt_net *n, char *out, size_t len)
             off += (size_t)snprintf(out + off, len - off, "%s%d", off ? ", " : "", p);
 }
 
+static void beat_start(flrt_net *n);
+
+/* A worker meeting the others: whether process 0 has said anything (it
+ * only would to end the job: a FAIL) or closed its connection. */
+static int leader_gone(flrt_net *n)
+{
+    struct pollfd p = {.fd = n->conns[0].fd, .events = POLLIN};
+    return poll(&p, 1, 0) > 0;
+}
+
 /* Accepts peers until every rank in [lo, n) other than ours has come. */
 static int accept_all(flrt_net *n, const hs *h, int lfd, int lo, fl_i64 deadline)
 {
@@ -377,6 +388,11 @@ static int accept_all(flrt_net *n, const hs *h, int lfd, int lo, fl_i64 deadline
         if (now_ms() > deadline || atomic_load(&j->stop)) {
             missing_ranks(n, msg, sizeof msg);
             net_fail(j, "processes %s did not join within %d s", msg, JOIN_MS / 1000);
+            return -1;
+        }
+        if (j->rank != 0 && leader_gone(n)) {
+            net_fail(j, "process 0 (%s) ended the job while process %d was connecting to the others",
+                     host_of(j, 0), j->rank);
             return -1;
         }
         if (wait_fd(lfd, POLLIN, now_ms() + 200) <= 0)
@@ -470,6 +486,7 @@ static int worker_start(flrt_net *n, const hs *h, int lfd)
     }
     free(tab);
     snprintf(j->procs[0].host, sizeof j->procs[0].host, "%s", o->leader_host);
+    beat_start(n);   /* process 0 hears from this one while it meets the others */
     for (int p = 1; p < j->rank; p++)
         if (dial_peer(n, h, p, j->procs[p].host, j->procs[p].port) < 0)
             return -1;
@@ -884,17 +901,30 @@ static void beat(flrt_job *j, int p)
         atomic_store(&c->last_tx, now_ms());
 }
 
+/* Heartbeats: to process 0 only while this one still meets the others
+ * (the main thread is making the other connections), then to all. */
 static void *beat_main(void *arg)
 {
     flrt_net *n = arg;
     flrt_job *j = n->j;
     while (!atomic_load(&n->closing)) {
         usleep(200000);
-        for (int p = 0; p < j->nprocs; p++)
+        int all = atomic_load(&n->meshed);
+        for (int p = 0; p < (all ? j->nprocs : 1); p++)
             if (p != j->rank && now_ms() - atomic_load(&n->conns[p].last_tx) >= BEAT_MS)
                 beat(j, p);
     }
     return NULL;
+}
+
+static void beat_start(flrt_net *n)
+{
+    if (n->beating)
+        return;
+    int err = pthread_create(&n->beat, NULL, beat_main, n);
+    n->beating = err == 0;
+    if (err)
+        net_fail(n->j, "cannot start the heartbeat thread: %s", strerror(err));
 }
 
 /* ---- start and finish ---- */
@@ -933,10 +963,8 @@ void flrt_net_go(flrt_job *j)
             net_fail(j, "cannot start a thread to read from process %d: %s", p, strerror(err));
         }
     }
-    int err = pthread_create(&n->beat, NULL, beat_main, n);
-    n->beating = err == 0;
-    if (err)
-        net_fail(j, "cannot start the heartbeat thread: %s", strerror(err));
+    atomic_store(&n->meshed, 1);
+    beat_start(n);
 }
 
 int flrt_net_start(flrt_job *j, const flrt_net_opts *o)
