@@ -362,12 +362,12 @@ static void missing_ranks(const flrt_net *n, char *out, size_t len)
 
 static void beat_start(flrt_net *n);
 
-/* A worker meeting the others: whether process 0 has said anything (it
- * only would to end the job: a FAIL) or closed its connection. */
+/* A worker meeting the others: whether process 0 has closed its side of
+ * their connection (it failed; frames it sent before wait for the reader). */
 static int leader_gone(flrt_net *n)
 {
-    struct pollfd p = {.fd = n->conns[0].fd, .events = POLLIN};
-    return poll(&p, 1, 0) > 0;
+    struct pollfd p = {.fd = n->conns[0].fd, .events = POLLRDHUP};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 /* Accepts peers until every rank in [lo, n) other than ours has come. */
