@@ -36,6 +36,19 @@ void em_sect(Emit *e, int sect, const char *fmt, ...)
 
 const char *em_temp(Emit *e) { return arena_printf(e->a, "_t%d", e->ntemp++); }
 
+void em_vec_push(Emit *e, const char *vec, const char *elem, const char *arena, const char *value)
+{
+    em_line(e, "if (%s.len == %s.cap) {", vec, vec);
+    em_line(e, "    fl_i64 _c = %s.cap ? 2 * %s.cap : 8;", vec, vec);
+    em_line(e, "    %s *_d = (%s *)fl_alloc(%s, _c * (fl_i64)sizeof(%s));", elem, elem, arena, elem);
+    em_line(e, "    if (%s.len)", vec);
+    em_line(e, "        memcpy(_d, %s.data, (fl_size)%s.len * sizeof(%s));", vec, vec, elem);
+    em_line(e, "    %s.data = _d;", vec);
+    em_line(e, "    %s.cap = _c;", vec);
+    em_line(e, "}");
+    em_line(e, "%s.data[%s.len++] = %s;", vec, vec, value);
+}
+
 void em_unsupported(Emit *e, Loc at, const char *what)
 {
     diag_error(e->d, at, "%s is not supported by the back end yet", what);

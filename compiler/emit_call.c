@@ -198,16 +198,8 @@ static const char *vec_simple(Emit *e, Expr *x, const char *name, const char **v
         return r;
     }
     if (!strcmp(name, "push") && owned) {  /* amortised growth of a fold's accumulator */
-        const char *r = tmp_of(e, t, v[0]), *el = et_name(e, t->u.elem);
-        em_line(e, "if (%s.len == %s.cap) {", r, r);
-        em_line(e, "    fl_i64 _c = %s.cap ? 2 * %s.cap : 8;", r, r);
-        em_line(e, "    %s *_d = (%s *)fl_alloc(%s, _c * (fl_i64)sizeof(%s));", el, el, e->arena, el);
-        em_line(e, "    if (%s.len)", r);
-        em_line(e, "        memcpy(_d, %s.data, (fl_size)%s.len * sizeof(%s));", r, r, el);
-        em_line(e, "    %s.data = _d;", r);
-        em_line(e, "    %s.cap = _c;", r);
-        em_line(e, "}");
-        em_line(e, "%s.data[%s.len++] = %s;", r, r, v[1]);
+        const char *r = tmp_of(e, t, v[0]);
+        em_vec_push(e, r, et_name(e, t->u.elem), e->arena, v[1]);
         return r;
     }
     if (!strcmp(name, "push") || !strcmp(name, "concat")) {

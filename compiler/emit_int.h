@@ -51,6 +51,9 @@ void em_sect(Emit *e, int sect, const char *fmt, ...) __attribute__((format(prin
 const char *em_temp(Emit *e);
 const char *em_c_string(Emit *e, const char *text);   /* a C string literal of text */
 void em_unsupported(Emit *e, Loc at, const char *what);
+/* Appends value to the vector C variable vec (elements of C type elem),
+ * doubling its capacity in arena when full (amortised constant time). */
+void em_vec_push(Emit *e, const char *vec, const char *elem, const char *arena, const char *value);
 void em_bind(Emit *e, const char *name, const char *c);
 const char *em_lookup(Emit *e, const char *name);
 

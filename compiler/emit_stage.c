@@ -345,15 +345,8 @@ static void se_value_row(SE *x, PlanNode *n, const char *row)
         em_line(e, "    pv_%d = %s(&pva_%d, %s);", n->value, copy, n->value, row);
         return;
     }
-    em_line(e, "if (vacc_n%d.len == vacc_n%d.cap) {", id, id);
-    em_line(e, "    fl_i64 c = vacc_n%d.cap ? 2 * vacc_n%d.cap : 16;", id, id);
-    em_line(e, "    %s *d = (%s *)fl_alloc(&pva_%d, c * (fl_i64)sizeof(%s));", rc, rc, n->value, rc);
-    em_line(e, "    if (vacc_n%d.len)", id);
-    em_line(e, "        memcpy(d, vacc_n%d.data, (fl_size)vacc_n%d.len * sizeof(%s));", id, id, rc);
-    em_line(e, "    vacc_n%d.data = d;", id);
-    em_line(e, "    vacc_n%d.cap = c;", id);
-    em_line(e, "}");
-    em_line(e, "vacc_n%d.data[vacc_n%d.len++] = %s(&pva_%d, %s);", id, id, copy, n->value, row);
+    const char *arena = arena_printf(e->a, "(&pva_%d)", n->value);
+    em_vec_push(e, arena_printf(e->a, "vacc_n%d", id), rc, arena, arena_printf(e->a, "%s(%s, %s)", copy, arena, row));
 }
 
 static void se_value_close(SE *x, PlanNode *n)
