@@ -1,10 +1,12 @@
 /* rt_helpers.h - small shared helpers of the runtime's unit tests: a string
- * slice of a C string, and a temporary file holding given bytes (its path
- * in the test file's `path`). Static inline only. */
+ * slice of a C string, a temporary file holding given bytes (its path in
+ * the test file's `path`), and the number of files in a folder. Static
+ * inline only. */
 #ifndef FLOWC_RT_TEST_HELPERS_H
 #define FLOWC_RT_TEST_HELPERS_H
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +24,18 @@ static inline void write_temp(char *path, const char *pattern, const char *text,
     cr_assert(fd >= 0);
     cr_assert_eq(write(fd, text, n), (ssize_t)n);
     close(fd);
+}
+
+/* The entries of folder dir other than . and .. (and hidden ones). */
+static inline int files_in(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    cr_assert(d != NULL, "cannot open %s", dir);
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
 }
 
 #endif

@@ -57,15 +57,7 @@ static void teardown(void) { remove_tree(dir, 0); }
 
 TestSuite(rt_sink, .init = setup, .fini = teardown);
 
-static int files_in_dir(void)
-{
-    int n = 0;
-    DIR *d = opendir(dir);
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
+static int files_in_dir(void) { return files_in(dir); }
 
 static char *slurp(const char *path)
 {
