@@ -21,23 +21,9 @@
  *             (defaults: 1000000 edges, 100000 nodes, seed 1)
  *   gen_graph > bench/data/graph_1M.csv      (1M edges, 11.8 MB)
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "baseline_common.h"     /* the PRNG: rng_state, rng_next(), rng_unif() */
 
-static uint64_t st;
-
-static uint64_t next(void)
-{
-    uint64_t z = (st += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static double unif(void) { return (next() >> 11) * 0x1.0p-53; }          /* [0, 1) */
-static uint64_t below(uint64_t n) { return (uint64_t)(((unsigned __int128)next() * n) >> 64); }
+static uint64_t below(uint64_t n) { return (uint64_t)(((unsigned __int128)rng_next() * n) >> 64); }
 
 static char *put_u64(char *p, uint64_t v)
 {
@@ -75,7 +61,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "gen_graph: need --edges >= 0 and 1 <= --nodes <= 2^40\n");
         return 2;
     }
-    st = seed;
+    rng_state = seed;
     int scale = 0;
     while ((1LL << scale) < nodes)
         scale++;
@@ -106,7 +92,7 @@ int main(int argc, char **argv)
             do {
                 u = v = 0;
                 for (int b = 0; b < scale; b++) {
-                    double r = unif();
+                    double r = rng_unif();
                     u <<= 1;
                     v <<= 1;
                     if (r < a) {

@@ -14,22 +14,8 @@
  *   gen_points N [K [SEED [SIGMA]]] > points.csv     (K 30, SEED 7, SIGMA 4)
  *   gen_points 10000000 > bench/data/points_10M.csv  (10M points, ~198 MB)
  */
+#include "baseline_common.h"     /* the PRNG: rng_state, rng_next(), rng_unif() */
 #include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-static uint64_t st;
-
-static uint64_t next(void)
-{
-    uint64_t z = (st += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static double unif(void) { return (next() >> 11) * 0x1.0p-53; }   /* [0, 1) */
 
 int main(int argc, char **argv)
 {
@@ -39,7 +25,7 @@ int main(int argc, char **argv)
     }
     long n = atol(argv[1]);
     int k = argc > 2 ? atoi(argv[2]) : 30;
-    st = argc > 3 ? strtoull(argv[3], NULL, 10) : 7;
+    rng_state = argc > 3 ? strtoull(argv[3], NULL, 10) : 7;
     double sg = argc > 4 ? atof(argv[4]) : 4.0;
     if (n < 0 || k < 1) {
         fprintf(stderr, "gen_points: need N >= 0 and K >= 1\n");
@@ -49,14 +35,14 @@ int main(int argc, char **argv)
     if (!cx || !cy)
         return 1;
     for (int i = 0; i < k; i++) {
-        cx[i] = 100 * unif();
-        cy[i] = 100 * unif();
+        cx[i] = 100 * rng_unif();
+        cy[i] = 100 * rng_unif();
     }
     static char buf[1 << 20];
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
     for (long i = 0; i < n; i++) {
-        int c = (int)(unif() * k);
-        double u1 = 1.0 - unif(), u2 = unif(), r = sqrt(-2 * log(u1));   /* u1 in (0, 1] */
+        int c = (int)(rng_unif() * k);
+        double u1 = 1.0 - rng_unif(), u2 = rng_unif(), r = sqrt(-2 * log(u1));   /* u1 in (0, 1] */
         printf("%.6f,%.6f\n", cx[c] + sg * r * cos(2 * M_PI * u2), cy[c] + sg * r * sin(2 * M_PI * u2));
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -37,35 +37,9 @@
  * (both exact doubles, one correctly rounded division: the value strtod
  * gives); strtod for more than 15 digits or an exponent.
  */
-#define _GNU_SOURCE
-#include <fcntl.h>
+#define BASELINE_NAME "kmeans_baseline"
+#include "baseline_common.h"
 #include <math.h>
-#include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = aligned_alloc(64, (n + 63) / 64 * 64 + 64);
-    if (!p) {
-        fprintf(stderr, "kmeans_baseline: out of memory (%zu bytes)\n", n);
-        exit(1);
-    }
-    return p;
-}
 
 static const double P10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -128,51 +102,23 @@ typedef long long vl __attribute__((vector_size(8 * W)));
 #define KMAX 64
 #define PAD 8                       /* per-thread slots a cache line apart */
 
-static int T, K, rounds;
-static const char *base;
-static size_t size;
-static const char **lo, **hi;       /* thread t parses [lo[t], hi[t]) */
-static size_t *lines, *off, *got;
+/* ---- the job, shared by the threads (the input: baseline_common.h) ---- */
+static int K, rounds;
 static double *X, *Y;               /* the points */
 static size_t n;
 static double cx[KMAX], cy[KMAX], ox[KMAX], oy[KMAX];    /* the centroids, the old ones */
 static double *SX, *SY;             /* [thread][KMAX + PAD]: the threads' sums */
 static long long *SN;
 static int rounds_run, converged, empties, stop;
-static pthread_barrier_t bar;
 static double t_start, t_parsed, t_done;
-
-static const char *line_start(size_t x)
-{
-    if (x == 0)
-        return base;
-    if (x >= size)
-        return base + size;
-    if (base[x - 1] == '\n')
-        return base + x;
-    const char *nl = memchr(base + x, '\n', size - x);
-    return nl ? nl + 1 : base + size;
-}
 
 static void *worker(void *arg)
 {
     int t = (int)(intptr_t)arg;
 
     /* 1. count my lines, then parse them into X[off[t]..], Y[off[t]..] */
-    size_t c = 0;
-    for (const char *p = lo[t], *e = hi[t]; p < e;) {
-        const char *nl = memchr(p, '\n', (size_t)(e - p));
-        c++;
-        p = nl ? nl + 1 : e;
-    }
-    lines[t] = c;
-    pthread_barrier_wait(&bar);
+    size_t total = count_lines(t);
     if (t == 0) {
-        size_t total = 0;
-        for (int i = 0; i < T; i++) {
-            off[i] = total;
-            total += lines[i];
-        }
         X = xmalloc(total * sizeof *X);
         Y = xmalloc(total * sizeof *Y);
     }
@@ -184,10 +130,8 @@ static void *worker(void *arg)
             continue;
         }
         p = pnum(p, e, &X[k]);
-        if (p >= e || *p != ',') {
-            fprintf(stderr, "kmeans_baseline: expected `x,y` (data line %zu)\n", k + 1);
-            exit(1);
-        }
+        if (p >= e || *p != ',')
+            fail("expected `x,y`", k + 1);
         p = pnum(p + 1, e, &Y[k]);
         while (p < e && *p != '\n')
             p++;
@@ -197,15 +141,8 @@ static void *worker(void *arg)
     got[t] = k - off[t];
     pthread_barrier_wait(&bar);
     if (t == 0) {
-        size_t w = got[0];
-        for (int i = 1; i < T; i++) {              /* close the gaps left by empty lines */
-            if (w != off[i]) {
-                memmove(X + w, X + off[i], got[i] * sizeof *X);
-                memmove(Y + w, Y + off[i], got[i] * sizeof *Y);
-            }
-            w += got[i];
-        }
-        n = w;
+        n = close_gaps(X, sizeof *X);
+        close_gaps(Y, sizeof *Y);
         if (n < (size_t)K) {
             fprintf(stderr, "kmeans_baseline: %zu points, fewer than k = %d\n", n, K);
             exit(1);
@@ -219,7 +156,7 @@ static void *worker(void *arg)
     pthread_barrier_wait(&bar);
 
     /* 2. the rounds */
-    size_t nb = n / B, a = nb * (size_t)t / (size_t)T * B, b = nb * (size_t)(t + 1) / (size_t)T * B;
+    size_t nb = n / B, a = share(nb, t) * B, b = share(nb, t + 1) * B;
     if (t == T - 1)
         b = n;                                     /* the last thread takes the tail */
     double *sx = SX + (size_t)t * (KMAX + PAD), *sy = SY + (size_t)t * (KMAX + PAD);
@@ -306,79 +243,22 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* as flowc writes an f64 (runtime/text.c) */
-static int fmt_f64(char *out, double v)
-{
-    if (v != v) {
-        memcpy(out, "nan", 4);
-        return 3;
-    }
-    int k = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        k = snprintf(out, 32, "%.*g", prec, v);
-        if (prec == 17 || strtod(out, NULL) == v)
-            break;
-    }
-    return k;
-}
-
 int main(int argc, char **argv)
 {
-    const char *path = NULL;
-    T = (int)sysconf(_SC_NPROCESSORS_ONLN);
     K = 30;
     rounds = 10;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
-            T = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--k") == 0 && i + 1 < argc)
-            K = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
-            rounds = atoi(argv[++i]);
-        else if (argv[i][0] != '-' && !path)
-            path = argv[i];
-        else
-            path = NULL, i = argc;
-    }
+    const struct baseline_opt opts[] = {{"--k", 'i', &K}, {"--rounds", 'i', &rounds}, {NULL, 0, NULL}};
+    const char *path = parse_args(argc, argv, opts);
     if (!path || T < 1 || K < 1 || K > KMAX || rounds < 1) {
         fprintf(stderr, "usage: kmeans_baseline FILE [--k K (1..%d)] [--rounds R] [--threads T]\n", KMAX);
         return 2;
     }
     t_start = now();
-    int fd = open(path, O_RDONLY);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        perror(path);
-        return 1;
-    }
-    size = (size_t)st.st_size;
-    base = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0) : "";
-    if (base == MAP_FAILED) {
-        perror("mmap");
-        return 1;
-    }
-    lo = xmalloc(T * sizeof *lo);
-    hi = xmalloc(T * sizeof *hi);
-    lines = xmalloc(T * sizeof *lines);
-    off = xmalloc(T * sizeof *off);
-    got = xmalloc(T * sizeof *got);
+    open_input(path, 0);
     SX = xmalloc((size_t)T * (KMAX + PAD) * sizeof *SX);
     SY = xmalloc((size_t)T * (KMAX + PAD) * sizeof *SY);
     SN = xmalloc((size_t)T * (KMAX + PAD) * sizeof *SN);
-    for (int i = 0; i < T; i++) {
-        lo[i] = line_start(size * (size_t)i / (size_t)T);
-        hi[i] = line_start(size * (size_t)(i + 1) / (size_t)T);
-    }
-    pthread_barrier_init(&bar, NULL, (unsigned)T);
-    pthread_t *th = xmalloc(T * sizeof *th);
-    for (int i = 1; i < T; i++)
-        if (pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i) != 0) {
-            perror("pthread_create");
-            return 1;
-        }
-    worker((void *)0);
-    for (int i = 1; i < T; i++)
-        pthread_join(th[i], NULL);
+    run_threads(worker);
 
     char f1[32], f2[32];
     double cs = 0.0;

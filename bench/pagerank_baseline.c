@@ -30,164 +30,29 @@
  *   pagerank_baseline FILE [--rounds R] [--damping D] [--threads T] [--output FILE]
  *                     (defaults: 100 rounds, damping 0.85, one thread per core)
  */
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
+#define BASELINE_NAME "pagerank_baseline"
+#define BASELINE_EDGES
+#include "baseline_common.h"
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "pagerank_baseline: out of memory (%zu bytes)\n", n);
-        exit(1);
-    }
-    return p;
-}
-
-static void fail(const char *msg, size_t line)
-{
-    fprintf(stderr, "pagerank_baseline: %s (data line %zu)\n", msg, line);
-    exit(1);
-}
-
-/* ---- the job, shared by the threads ---- */
+/* ---- the job, shared by the threads (the input and the edges: baseline_common.h) ---- */
 
 #define PAD 8                       /* doubles per cache line: per-thread slots apart */
-static int T, rounds;
+static int rounds;
 static double damping;
-static const char *base;            /* the file */
-static size_t size, body;           /* body: offset of the first data line */
-static const char **lo, **hi;       /* thread t parses [lo[t], hi[t]) */
-static size_t *lines, *got, *off;   /* lines counted, rows parsed, first row, per thread */
-static uint32_t *src, *dst;         /* the edges, file order */
-static size_t m;                    /* edges */
-static uint32_t *maxid;             /* per thread (PAD apart) */
-static size_t n;                    /* nodes */
-static uint32_t **hist;             /* per thread: in-edges by dst; then each row's offset */
 static uint32_t **ohist;            /* per thread: out-edges by src */
 static uint32_t *deg;               /* out-degree */
-static size_t *row;                 /* CSR: the in-edges of v are col[row[v] .. row[v + 1]) */
-static uint32_t *col;               /* their sources */
-static size_t *vlo;                 /* thread t's nodes in the rounds: [vlo[t], vlo[t + 1]) */
+static uint32_t *col;               /* CSR (row[]): the in-edges of v come from col[row[v] .. row[v + 1]) */
 static double *rank, *contrib, *sums, *part;
-static pthread_barrier_t bar;
 static double t_start, t_parsed, t_built, t_done;
-
-static const char *line_start(size_t x)
-{
-    if (x <= body)
-        return base + body;
-    if (x >= size)
-        return base + size;
-    if (base[x - 1] == '\n')
-        return base + x;
-    const char *nl = memchr(base + x, '\n', size - x);
-    return nl ? nl + 1 : base + size;
-}
-
-static const char *parse_id(const char *p, const char *e, uint32_t *out, size_t line)
-{
-    uint64_t v = 0;
-    const char *s = p;
-    while (p < e && (unsigned)(*p - '0') < 10) {
-        v = v * 10 + (uint64_t)(*p - '0');
-        if (v >= UINT32_MAX)
-            fail("node id too large for this baseline (ids below 2^32 - 1)", line);
-        p++;
-    }
-    if (p == s)
-        fail("expected a node id (a non-negative integer)", line);
-    *out = (uint32_t)v;
-    return p;
-}
 
 static void *worker(void *arg)
 {
     int t = (int)(intptr_t)arg;
 
-    /* 1. count the lines of my byte range */
-    size_t c = 0;
-    for (const char *p = lo[t], *e = hi[t]; p < e;) {
-        const char *nl = memchr(p, '\n', (size_t)(e - p));
-        c++;
-        p = nl ? nl + 1 : e;
-    }
-    lines[t] = c;
-    pthread_barrier_wait(&bar);
+    /* 1. parse the edges into src[], dst[] */
+    parse_edges(t);
     if (t == 0) {
-        size_t total = 0;
-        for (int i = 0; i < T; i++) {
-            off[i] = total;
-            total += lines[i];
-        }
-        src = xmalloc(total * sizeof *src);
-        dst = xmalloc(total * sizeof *dst);
-    }
-    pthread_barrier_wait(&bar);
-
-    /* 2. parse my lines into src[off[t]..], dst[off[t]..] */
-    size_t k = off[t];
-    uint32_t mx = 0;
-    for (const char *p = lo[t], *e = hi[t]; p < e;) {
-        if (*p == '\n' || *p == '\r') {            /* an empty line */
-            p++;
-            continue;
-        }
-        uint32_t s, d;
-        p = parse_id(p, e, &s, k + 1);
-        if (p >= e || *p != ',')
-            fail("expected `src,dst`", k + 1);
-        p = parse_id(p + 1, e, &d, k + 1);
-        if (p < e && *p == '\r')
-            p++;
-        if (p < e && *p != '\n')
-            fail("expected `src,dst`", k + 1);
-        p++;
-        src[k] = s;
-        dst[k] = d;
-        k++;
-        mx = s > mx ? s : mx;
-        mx = d > mx ? d : mx;
-    }
-    got[t] = k - off[t];
-    maxid[t * PAD] = mx;
-    pthread_barrier_wait(&bar);
-    if (t == 0) {
-        /* close the gaps left by empty lines */
-        size_t w = got[0];
-        for (int i = 1; i < T; i++) {
-            if (w != off[i]) {
-                memmove(src + w, src + off[i], got[i] * sizeof *src);
-                memmove(dst + w, dst + off[i], got[i] * sizeof *dst);
-            }
-            w += got[i];
-        }
-        m = w;
-        if (m == 0) {
-            fprintf(stderr, "pagerank_baseline: no edges\n");
-            exit(1);
-        }
-        uint32_t g = 0;
-        for (int i = 0; i < T; i++)
-            g = maxid[i * PAD] > g ? maxid[i * PAD] : g;
-        n = (size_t)g + 1;
         deg = xmalloc(n * sizeof *deg);
-        row = xmalloc((n + 1) * sizeof *row);
         col = xmalloc(m * sizeof *col);
         rank = xmalloc(n * sizeof *rank);
         contrib = xmalloc(n * sizeof *contrib);
@@ -196,11 +61,10 @@ static void *worker(void *arg)
     }
     pthread_barrier_wait(&bar);
 
-    /* 3. CSR of the in-edges: per-thread histograms of my share of the edges */
-    size_t e0 = m * (size_t)t / (size_t)T, e1 = m * (size_t)(t + 1) / (size_t)T;
-    uint32_t *h = hist[t] = xmalloc(n * sizeof *h), *oh = ohist[t] = xmalloc(n * sizeof *oh);
-    memset(h, 0, n * sizeof *h);
-    memset(oh, 0, n * sizeof *oh);
+    /* 2. CSR of the in-edges: per-thread histograms (hist: in-edges by dst; then each row's
+     * offset) of my share of the edges */
+    size_t e0 = share(m, t), e1 = share(m, t + 1);
+    uint32_t *h = hist[t] = new_counts(), *oh = ohist[t] = new_counts();
     for (size_t i = e0; i < e1; i++) {
         h[dst[i]]++;
         oh[src[i]]++;
@@ -208,8 +72,7 @@ static void *worker(void *arg)
     pthread_barrier_wait(&bar);
     /* per node (my share of the nodes): the in-degree, each thread's offset in the row, the
      * out-degree */
-    size_t v0 = n * (size_t)t / (size_t)T, v1 = n * (size_t)(t + 1) / (size_t)T;
-    for (size_t v = v0; v < v1; v++) {
+    for (size_t v = share(n, t), v1 = share(n, t + 1); v < v1; v++) {
         uint32_t in = 0, out = 0;
         for (int i = 0; i < T; i++) {
             uint32_t x = hist[i][v];
@@ -221,21 +84,8 @@ static void *worker(void *arg)
         deg[v] = out;
     }
     pthread_barrier_wait(&bar);
-    if (t == 0) {
-        row[0] = 0;
-        for (size_t v = 0; v < n; v++)
-            row[v + 1] += row[v];
-        /* the rounds' node ranges, balanced by in-edges + nodes */
-        size_t w = m + n, v = 0;
-        vlo[0] = 0;
-        for (int i = 1; i < T; i++) {
-            size_t goal = w * (size_t)i / (size_t)T;
-            while (v < n && row[v] + v < goal)
-                v++;
-            vlo[i] = v;
-        }
-        vlo[T] = n;
-    }
+    if (t == 0)
+        csr_offsets();              /* and the rounds' node ranges, balanced by in-edges + nodes */
     pthread_barrier_wait(&bar);
     for (size_t i = e0; i < e1; i++) {             /* in file order: each row in file order */
         uint32_t d = dst[i];
@@ -251,7 +101,7 @@ static void *worker(void *arg)
     if (t == 0)
         t_built = now();
 
-    /* 4. the rounds */
+    /* 3. the rounds */
     const double base_rank = (1.0 - damping) / nf;
     for (int r = 0; r < rounds; r++) {
         double tot = 0.0;
@@ -280,87 +130,24 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* as flowc writes an f64 (runtime/text.c) */
-static int fmt_f64(char *out, double v)
-{
-    if (v != v) {
-        memcpy(out, "nan", 4);
-        return 3;
-    }
-    int k = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        k = snprintf(out, 32, "%.*g", prec, v);
-        if (prec == 17 || strtod(out, NULL) == v)
-            break;
-    }
-    return k;
-}
-
 int main(int argc, char **argv)
 {
-    const char *path = NULL, *output = NULL;
-    T = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    const char *output = NULL;
     rounds = 100;
     damping = 0.85;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
-            T = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
-            rounds = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--damping") == 0 && i + 1 < argc)
-            damping = atof(argv[++i]);
-        else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc)
-            output = argv[++i];
-        else if (argv[i][0] != '-' && !path)
-            path = argv[i];
-        else
-            path = NULL, i = argc;
-    }
+    const struct baseline_opt opts[] = {{"--rounds", 'i', &rounds}, {"--damping", 'd', &damping},
+                                        {"--output", 's', &output}, {NULL, 0, NULL}};
+    const char *path = parse_args(argc, argv, opts);
     if (!path || T < 1 || rounds < 0) {
         fprintf(stderr, "usage: pagerank_baseline FILE [--rounds R] [--damping D] [--threads T] "
                         "[--output FILE]\n");
         return 2;
     }
     t_start = now();
-    int fd = open(path, O_RDONLY);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        perror(path);
-        return 1;
-    }
-    size = (size_t)st.st_size;
-    base = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0) : "";
-    if (base == MAP_FAILED) {
-        perror("mmap");
-        return 1;
-    }
-    const char *nl = memchr(base, '\n', size);     /* the header */
-    body = nl ? (size_t)(nl - base) + 1 : size;
-
-    lo = xmalloc(T * sizeof *lo);
-    hi = xmalloc(T * sizeof *hi);
-    lines = xmalloc(T * sizeof *lines);
-    got = xmalloc(T * sizeof *got);
-    off = xmalloc(T * sizeof *off);
-    maxid = xmalloc((size_t)T * PAD * sizeof *maxid);
-    hist = xmalloc(T * sizeof *hist);
+    open_input(path, 1);
     ohist = xmalloc(T * sizeof *ohist);
-    vlo = xmalloc((T + 1) * sizeof *vlo);
     part = xmalloc((size_t)T * PAD * sizeof *part);
-    for (int i = 0; i < T; i++) {
-        lo[i] = line_start(body + (size - body) * (size_t)i / (size_t)T);
-        hi[i] = line_start(body + (size - body) * (size_t)(i + 1) / (size_t)T);
-    }
-    pthread_barrier_init(&bar, NULL, (unsigned)T);
-    pthread_t *th = xmalloc(T * sizeof *th);
-    for (int i = 1; i < T; i++)
-        if (pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i) != 0) {
-            perror("pthread_create");
-            return 1;
-        }
-    worker((void *)0);
-    for (int i = 1; i < T; i++)
-        pthread_join(th[i], NULL);
+    run_threads(worker);
 
     /* the result: sum of the ranks (left to right) and the ten highest (ties: smaller id) */
     double total = 0.0;
@@ -391,20 +178,13 @@ int main(int argc, char **argv)
             rounds ? (t_done - t_built) * 1e3 / rounds : 0.0, t_done - t_start);
 
     if (output) {
-        FILE *o = strcmp(output, "-") == 0 ? stdout : fopen(output, "w");
-        if (!o) {
-            perror(output);
-            return 1;
-        }
+        FILE *o = open_output(output);
         fputs("node,rank\n", o);
         for (size_t v = 0; v < n; v++) {
             fmt_f64(f, rank[v]);
             fprintf(o, "%zu,%s\n", v, f);
         }
-        if (fflush(o) != 0 || (o != stdout && fclose(o) != 0)) {
-            perror(output);
-            return 1;
-        }
+        close_output(o, output);
     }
     return 0;
 }
