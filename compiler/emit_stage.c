@@ -318,6 +318,63 @@ static void se_agg_finish(SE *x, PlanNode *n)
     em_line(e, "}");
 }
 
+/* ---- compaction of the task's memory ----
+ * An aggregation whose accumulator holds strings or vectors leaves old
+ * values behind in the task's memory at every row. In a stage whose only
+ * state in that memory is aggregations, the live keys and accumulators are
+ * copied into fresh memory whenever it has grown past twice what was live
+ * after the last copy (and 4 MiB): memory stays bounded by the state. */
+
+static int se_compacts(SE *x)
+{
+    Stage *s = x->s;
+    int worth = 0;
+    if (s->driver->kind == PN_JOIN)
+        return 0;
+    for (int i = 0; i < s->nodes.len; i++) {
+        PlanNode *n = s->nodes.items[i];
+        if (n->kind == PN_SCAN || (n->kind == PN_LIMIT && !n->local))
+            return 0;
+        if (n->kind == PN_AGG && !type_is_flat(agg_acc(x->e, n)))
+            worth = 1;
+    }
+    return worth;
+}
+
+static void se_compact_agg(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *ca = et_helper(e, "copy", agg_acc(e, n));
+    if (!n->key) {
+        em_line(e, "    s_n%d = %s(&_new, s_n%d);", n->id, ca, n->id);
+        return;
+    }
+    em_line(e, "    for (fl_i64 _s = 0; _s < h_n%d.cap; _s++)", n->id);
+    em_line(e, "        if (h_n%d.slots[_s].hash) {", n->id);
+    em_line(e, "            h_n%d.slots[_s].key = %s(&_new, h_n%d.slots[_s].key);", n->id, et_helper(e, "copy", n->key), n->id);
+    em_line(e, "            h_n%d.slots[_s].val = %s(&_new, h_n%d.slots[_s].val);", n->id, ca, n->id);
+    em_line(e, "        }");
+}
+
+static void se_compact(SE *x)
+{
+    Emit *e = x->e;
+    if (!se_compacts(x))
+        return;
+    em_line(e, "if (t->scratch.bytes > 2 * _live + 4194304) {   /* compaction */");
+    em_line(e, "    fl_arena _new;");
+    em_line(e, "    memset(&_new, 0, sizeof _new);");
+    for (int i = 0; i < x->s->nodes.len; i++) {
+        PlanNode *n = x->s->nodes.items[i];
+        if (n->kind == PN_AGG)
+            se_compact_agg(x, n);
+    }
+    em_line(e, "    fl_arena_free(&t->scratch);");
+    em_line(e, "    t->scratch = _new;");
+    em_line(e, "    _live = t->scratch.bytes;");
+    em_line(e, "}");
+}
+
 /* ---- sinks ---- */
 
 static Type *sink_row(SE *x, PlanNode *n) { return row_type(x->e, n->in[0]); }
@@ -679,6 +736,7 @@ static void se_batch_rows(SE *x, PlanNode *n, const char *batch, Type *rt,
     em_line(e, "}");
     em_line(e, "fl_done(t, %s);", batch);
     em_line(e, "fl_arena_free(_A);");
+    se_compact(x);
     e->indent--;
     em_line(e, "}");
 }
@@ -795,9 +853,12 @@ static Expr *src_arg(PlanNode *n, const char *name)
 static void se_rows_tick(SE *x)
 {
     em_line(x->e, "if ((++_rows & 4095) == 0) {");
-    em_line(x->e, "    fl_arena_free(_A);");
-    em_line(x->e, "    if (fl_stopping())");
-    em_line(x->e, "        break;");
+    x->e->indent++;
+    em_line(x->e, "fl_arena_free(_A);");
+    se_compact(x);
+    em_line(x->e, "if (fl_stopping())");
+    em_line(x->e, "    break;");
+    x->e->indent--;
     em_line(x->e, "}");
 }
 
@@ -938,6 +999,8 @@ static void se_stage(SE *x)
     em_line(e, "fl_arena *_A = &_tmp;");
     em_line(e, "fl_u64 _rr = (fl_u64)t->index;");
     em_line(e, "(void)_rr;");
+    if (se_compacts(x))
+        em_line(e, "fl_i64 _live = 0;   /* the task's memory after the last compaction */");
     for (int i = 0; i < s->nodes.len; i++) {
         PlanNode *n = s->nodes.items[i];
         if (n->kind == PN_AGG)

@@ -131,6 +131,7 @@ void *fl_arena_grow(fl_arena *a, fl_i64 size)
     fl_i64 next = next_size(a);
     if (size > next / 4) {
         fl_arena_block *b = block_new(size);
+        a->bytes += size;
         if (a->end) {                 /* behind the current ordinary block */
             b->next = a->blocks->next;
             a->blocks->next = b;
@@ -141,6 +142,7 @@ void *fl_arena_grow(fl_arena *a, fl_i64 size)
         return b->data;
     }
     fl_arena_block *b = block_new(next);
+    a->bytes += next;
     b->next = a->blocks;
     a->blocks = b;
     a->cur = b->data + size;
@@ -162,6 +164,7 @@ void fl_arena_free(fl_arena *a)
     free_list(a->blocks);
     a->blocks = NULL;
     a->cur = a->end = NULL;
+    a->bytes = 0;
 }
 
 void flrt_arena_reset(fl_arena *a)
@@ -174,4 +177,5 @@ void flrt_arena_reset(fl_arena *a)
     free_list(keep->next);
     keep->next = NULL;
     a->cur = keep->data;
+    a->bytes = keep->size;
 }

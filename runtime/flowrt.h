@@ -40,6 +40,7 @@ typedef struct fl_arena {
     char *cur, *end;
     fl_arena_block *blocks;
     fl_i64 first;        /* size of its first block (0: 64 KiB) */
+    fl_i64 bytes;        /* what its blocks hold in all */
 } fl_arena;
 
 void *fl_arena_grow(fl_arena *a, fl_i64 size);   /* slow path of fl_alloc */

@@ -6,6 +6,8 @@
 #   - groupby.flow: a keyed fold of 5M generated 8-field records into 1000 accumulators (the
 #     rows take over 500 MB; the state a few KB): under 64 MB, as one process at 2 threads and
 #     as --procs 2;
+#   - strfold.flow: a keyed fold whose accumulator is a string (old values are left behind at
+#     every row, until the task's memory is compacted): under 64 MB, one process and --procs 2;
 #   - word count of a 300 KB text at --threads 1000: under 1.5 GB (4.6 GB before a task's
 #     pending batches were made lazily and sized by fan-out).
 # Skipped under AddressSanitizer (its shadow memory is counted). Prints `N passed, M failed`.
@@ -21,6 +23,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-mem.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 "$flowc" build tests/memory/groupby.flow -o "$tmp/groupby" || exit 2
 "$flowc" build examples/wordcount.flow -o "$tmp/wc" || exit 2
+"$flowc" build tests/memory/strfold.flow -o "$tmp/strfold" || exit 2
 
 python3 - "$tmp" <<'PY'
 import collections, csv, re, resource, subprocess, sys
@@ -80,9 +83,32 @@ def check_wc(p):
         got[r[0]] = int(r[1])
     return [] if got == wc_ref else ["the counts differ from the reference"]
 
+def strfold_ref(n):
+    best = {}
+    for i in range(n):
+        b, s = "borough-%d" % (i % 5), "street %d %d" % (i % 1000, i % 7)
+        a = best.get(b, "")
+        if len(s) > len(a) or (len(s) == len(a) and s > a):
+            best[b] = s
+    return best
+
+def check_strfold(path):
+    ref = strfold_ref(5_000_000)
+    def check(p):
+        with open(path) as f:
+            rows = list(csv.reader(f))
+        got = {r[0]: r[1] for r in rows[1:]}
+        return [] if rows[0] == ["key", "value"] and got == ref else ["the longest names differ from the reference"]
+    return check
+
 out = tmp + "/gb.csv"
 run("groupby 5M rows, --threads 2", [tmp + "/groupby", "--out", out, "--threads", "2"], 64, check_groupby(out))
 run("groupby 5M rows, --procs 2 --threads 1", [tmp + "/groupby", "--out", out, "--procs", "2", "--threads", "1"], 64, check_groupby(out))
+sf = tmp + "/sf.csv"
+run("keyed fold of a string accumulator, 5M rows, --threads 2", [tmp + "/strfold", "--out", sf, "--threads", "2"], 64,
+    check_strfold(sf))
+run("keyed fold of a string accumulator, 5M rows, --procs 2", [tmp + "/strfold", "--out", sf, "--procs", "2", "--threads", "1"],
+    64, check_strfold(sf))
 run("word count, --threads 1000", [tmp + "/wc", "--threads", "1000"], 1536, check_wc)
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
