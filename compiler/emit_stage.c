@@ -319,11 +319,19 @@ static void se_agg_finish(SE *x, PlanNode *n)
 }
 
 /* ---- compaction of the task's memory ----
- * An aggregation whose accumulator holds strings or vectors leaves old
+ * An aggregation or scan whose state holds strings or vectors leaves old
  * values behind in the task's memory at every row. In a stage whose only
- * state in that memory is aggregations, the live keys and accumulators are
+ * state in that memory is aggregations and scans, the live keys and states are
  * copied into fresh memory whenever it has grown past twice what was live
  * after the last copy (and 4 MiB): memory stays bounded by the state. */
+
+static Type *scan_state(PlanNode *n);
+
+/* The state type of an aggregation or a scan (NULL for other nodes). */
+static Type *se_state_type(SE *x, PlanNode *n)
+{
+    return n->kind == PN_AGG ? agg_acc(x->e, n) : n->kind == PN_SCAN ? scan_state(n) : NULL;
+}
 
 static int se_compacts(SE *x)
 {
@@ -333,9 +341,10 @@ static int se_compacts(SE *x)
         return 0;
     for (int i = 0; i < s->nodes.len; i++) {
         PlanNode *n = s->nodes.items[i];
-        if (n->kind == PN_SCAN || (n->kind == PN_LIMIT && !n->local))
+        Type *st = se_state_type(x, n);
+        if (n->kind == PN_LIMIT && !n->local)
             return 0;
-        if (n->kind == PN_AGG && !type_is_flat(agg_acc(x->e, n)))
+        if (st && !type_is_flat(st))
             worth = 1;
     }
     return worth;
@@ -344,7 +353,7 @@ static int se_compacts(SE *x)
 static void se_compact_agg(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
-    const char *ca = et_helper(e, "copy", agg_acc(e, n));
+    const char *ca = et_helper(e, "copy", se_state_type(x, n));
     if (!n->key) {
         em_line(e, "    s_n%d = %s(&_new, s_n%d);", n->id, ca, n->id);
         return;
@@ -366,7 +375,7 @@ static void se_compact(SE *x)
     em_line(e, "    memset(&_new, 0, sizeof _new);");
     for (int i = 0; i < x->s->nodes.len; i++) {
         PlanNode *n = x->s->nodes.items[i];
-        if (n->kind == PN_AGG)
+        if (n->kind == PN_AGG || n->kind == PN_SCAN)
             se_compact_agg(x, n);
     }
     em_line(e, "    fl_arena_free(&t->scratch);");
@@ -491,7 +500,7 @@ static void se_sink_close(SE *x, PlanNode *n)
 
 /* ---- scan and limit ---- */
 
-static Type *scan_state(PlanNode *n) { return type_prune(n->init->type); }
+static Type *scan_state(PlanNode *n) { return type_prune(n->init->type); }  /* (declared above) */
 
 static void se_scan_decl(SE *x, PlanNode *n)
 {
