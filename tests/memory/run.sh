@@ -8,6 +8,7 @@
 #     as --procs 2;
 #   - strfold.flow: a keyed fold whose accumulator is a string (old values are left behind at
 #     every row, until the task's memory is compacted): under 64 MB, one process and --procs 2;
+#   - strscan.flow: a keyed scan of a string state, whose sum shows compaction kept every state;
 #   - word count of a 300 KB text at --threads 1000: under 1.5 GB (4.6 GB before a task's
 #     pending batches were made lazily and sized by fan-out).
 # Skipped under AddressSanitizer (its shadow memory is counted). Prints `N passed, M failed`.
@@ -24,6 +25,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$flowc" build tests/memory/groupby.flow -o "$tmp/groupby" || exit 2
 "$flowc" build examples/wordcount.flow -o "$tmp/wc" || exit 2
 "$flowc" build tests/memory/strfold.flow -o "$tmp/strfold" || exit 2
+"$flowc" build tests/memory/strscan.flow -o "$tmp/strscan" || exit 2
 
 python3 - "$tmp" <<'PY'
 import collections, csv, re, resource, subprocess, sys
@@ -109,6 +111,20 @@ run("keyed fold of a string accumulator, 5M rows, --threads 2", [tmp + "/strfold
     check_strfold(sf))
 run("keyed fold of a string accumulator, 5M rows, --procs 2", [tmp + "/strfold", "--out", sf, "--procs", "2", "--threads", "1"],
     64, check_strfold(sf))
+def strscan_ref(n):
+    prev, tot = {}, 0
+    for i in range(n):
+        s = "w%d" % (i % 7919)
+        tot += len(prev.get(len(s), "")) + len(s)
+        prev[len(s)] = s
+    return tot
+
+scan_ref = strscan_ref(3_000_000)
+def check_strscan(p):
+    return [] if p.stdout.strip() == str(scan_ref) else ["printed %r, expected %d" % (p.stdout.strip(), scan_ref)]
+
+# (one task for the keyed scan: key_by keeps the source's split, and the states depend on order)
+run("keyed scan of a string state, 3M rows, compacted", [tmp + "/strscan", "--threads", "1"], 64, check_strscan)
 run("word count, --threads 1000", [tmp + "/wc", "--threads", "1000"], 1536, check_wc)
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
