@@ -144,7 +144,7 @@ static void item_free(flrt_item *it)
 
 /* Takes every queued message out (under the lock) and releases them
  * afterwards (outside it). */
-static void inbox_drain(flrt_inbox *q, int close)
+static void inbox_drain(flrt_inbox *q, int close, void (*dropped)(void *arg, int chan), void *arg)
 {
     pthread_mutex_lock(&q->mu);
     flrt_item *it = q->head;
@@ -157,6 +157,8 @@ static void inbox_drain(flrt_inbox *q, int close)
     pthread_mutex_unlock(&q->mu);
     while (it) {
         flrt_item *next = it->next;
+        if (dropped && it->batch)
+            dropped(arg, it->chan);
         item_free(it);
         it = next;
     }
@@ -166,7 +168,7 @@ void flrt_inbox_fini(flrt_inbox *q)
 {
     if (!q->left)
         return;
-    inbox_drain(q, 1);
+    inbox_drain(q, 1, NULL, NULL);
     for (int c = 0; c < q->nchan; c++)
         if (q->chans[c].pool) {
             flrt_pool_fini(q->chans[c].pool);
@@ -180,7 +182,10 @@ void flrt_inbox_fini(flrt_inbox *q)
     pthread_mutex_destroy(&q->mu);
 }
 
-void flrt_inbox_close(flrt_inbox *q) { inbox_drain(q, 1); }
+void flrt_inbox_close(flrt_inbox *q, void (*dropped)(void *arg, int chan), void *arg)
+{
+    inbox_drain(q, 1, dropped, arg);
+}
 
 int flrt_inbox_push(flrt_inbox *q, int c, int kind, fl_batch *b, int wait)
 {

@@ -99,7 +99,9 @@ int flrt_inbox_push(flrt_inbox *q, int c, int kind, fl_batch *b, int wait);
 /* The oldest message of an input in mask: 1 with *m and *chan set; 0 when
  * every channel of those inputs has ended, or the job stops. */
 int flrt_inbox_pop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan);
-void flrt_inbox_close(flrt_inbox *q);       /* releases queued batches */
+/* Releases the queued batches (dropped(arg, chan) for each, when given:
+ * a remote sender's credit goes back) and drops what comes later. */
+void flrt_inbox_close(flrt_inbox *q, void (*dropped)(void *arg, int chan), void *arg);
 int flrt_inbox_ended(flrt_inbox *q, int input);   /* every channel of input has been taken to its END */
 void flrt_inbox_wake(flrt_inbox *q);        /* wakes every waiter (stop) */
 

@@ -295,12 +295,21 @@ static void task_end(flrt_task *t)
     }
 }
 
+/* A batch a task left unread: its remote sender gets the credit back. */
+static void credit_back(void *arg, int c)
+{
+    flrt_task *t = arg;
+    const flrt_chan *ch = &t->in.chans[c];
+    if (ch->proc != t->job->rank)
+        flrt_net_credit(t->job, ch->proc, ch->src, t->gid, ch->input);
+}
+
 static void *task_main(void *arg)
 {
     flrt_task *t = arg;
     cur_job = t->job;
     t->def->run(&t->pub);
-    flrt_inbox_close(&t->in);
+    flrt_inbox_close(&t->in, credit_back, t);
     task_end(t);
     return NULL;
 }

@@ -371,7 +371,7 @@ Test(rt_chan, closed_inbox_drops, .init = watchdog)
     fl_batch *a = flrt_pool_get(&p), *b = flrt_pool_get(&p);
     cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_DATA, a, 1), 0);
     cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_END, NULL, 1), 0);
-    flrt_inbox_close(&q);
+    flrt_inbox_close(&q, NULL, NULL);
     cr_assert_null(q.head, "close releases what was queued");
     cr_assert_eq(q.chans[0].count, 0);
     cr_assert_eq(flrt_inbox_push(&q, 0, FL_MSG_DATA, b, 1), -1, "a closed inbox drops");
@@ -414,7 +414,7 @@ static void *act_later(void *arg)
         atomic_store(&l->j->stop, 1);
         flrt_inbox_wake(l->q);
     } else {
-        flrt_inbox_close(l->q);
+        flrt_inbox_close(l->q, NULL, NULL);
     }
     return NULL;
 }
