@@ -126,10 +126,13 @@ static int split_hostport(const char *s, char *host, size_t hlen, int *port)
     return 0;
 }
 
+/* Rank 0's port when every rank is local and none was given: from the
+ * secret, in 10000..29999, below the ports the system picks for outgoing
+ * connections (32768 and up on Linux), so no connection holds it. */
 static int derived_port(const char *secret)
 {
     fl_u64 h = fl_hash_bytes(secret, (fl_i64)strlen(secret));
-    return 20000 + (int)(h % 30000);
+    return 10000 + (int)(h % 20000);
 }
 
 /* One rank of a job started apart (--rank, mpirun, srun). */
