@@ -32,21 +32,15 @@ Expected results: python3 scripts/ref_iter.py pagerank|cc|tc (see its --help).
 import argparse
 import bisect
 import math
+import os
 import sys
 
-MASK = (1 << 64) - 1
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_points import SplitMix64  # noqa: E402  (the same generator)
 
 
-class SplitMix64:
-    def __init__(self, seed):
-        self.state = seed & MASK
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        return z ^ (z >> 31)
+class GraphRng(SplitMix64):
+    """splitmix64 with what the graph needs: bounded integers and shuffles."""
 
     def below(self, n):
         """An integer in [0, n) (n < 2^32; the bias is below 2^-32)."""
@@ -59,7 +53,7 @@ class SplitMix64:
 
 
 def graph(nodes, edges, communities, chain, isolated, seed):
-    rng = SplitMix64(seed)
+    rng = GraphRng(seed)
     ids = list(range(nodes))
     rng.shuffle(ids)
     # node N-1 must be in an edge: put it first, in the chain
