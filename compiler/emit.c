@@ -159,6 +159,7 @@ static void em_init_segment(Emit *e, Program *p, int seg)
             em_value_let(e, it, i);
         }
     }
+    el_init(e, seg);
     fputs("}\n\n", e->f);
     e->indent = 0;
 }
@@ -172,8 +173,10 @@ static void em_init(Emit *e, Program *p)
     for (int k = 0; k < e->ph->ncalls; k++)   /* each in its own memory: the tasks of a phase run at once */
         em_sect(e, S_GLOBALS, "static %s pv_%d;   /* value %d, computed by phase %d */\nstatic fl_arena pva_%d;\n",
                 et_name(e, e->ph->calls[k]->type), k, k, e->ph->phase[k], k);
+    el_globals(e);
     for (int seg = 0; seg < e->ph->nphases; seg++)
         em_init_segment(e, p, seg);
+    el_next_fns(e);
 }
 
 static const char *em_fn_sig(Emit *e, FnDecl *f)
@@ -322,11 +325,12 @@ int emit_program(FILE *out, Program *p, const Phases *ph, Plan **plans, Stages *
         nparams += p->items[i]->kind == IT_PARAM;
     fprintf(out, "#ifdef FL_NATIVE\n#define FL_JOB_NATIVE 1\n#else\n#define FL_JOB_NATIVE 0\n#endif\n"
                  "static const fl_job_def job = {\"%s\", %d, job_stages, %d, job_params, job_init,\n"
-                 "    \"%016llx\", \"%s\", FL_JOB_NATIVE, %d, job_phases};\n\n"
+                 "    \"%016llx\", \"%s\", FL_JOB_NATIVE, %d, job_phases, %d};\n\n"
                  "int main(int argc, char **argv)\n{\n    int rc = fl_main(&job, argc, argv);\n"
-                 "    fl_arena_free(&g_arena);\n%s    return rc;\n}\n",
+                 "    fl_arena_free(&g_arena);\n%s%s    return rc;\n}\n",
             job_name, em_nstages(sts, ph), nparams, (unsigned long long)em_fingerprint(&e), FLOWC_VERSION, ph->nphases,
-            em_free_values(a, ph));
+            ph->nslots,
+            em_free_values(a, ph), el_free(&e));
     for (int i = 0; i < S_COUNT; i++)
         free(e.sect[i].buf);
     return e.errors;

@@ -57,6 +57,19 @@ void em_vec_push(Emit *e, const char *vec, const char *elem, const char *arena, 
 void em_bind(Emit *e, const char *name, const char *c);
 const char *em_lookup(Emit *e, const char *name);
 
+/* emit_loop.c: the loops' globals, init and step */
+Type *el_state_type(const Loop *l);
+Type *el_delta_type(const Loop *l);
+/* The C global (and its arena, and its type) a value sink fills: a value
+ * call's pv_K, or a loop's delta ld_K. */
+const char *el_value_global(Emit *e, const PlanNode *n);
+const char *el_value_arena(Emit *e, const PlanNode *n);
+Type *el_value_type(Emit *e, const PlanNode *n);
+void el_globals(Emit *e);
+void el_init(Emit *e, int seg);              /* in phase seg's init: its loop's max and state */
+void el_next_fns(Emit *e);                    /* loop_K_next per loop */
+const char *el_free(Emit *e);                 /* main's lines freeing their memory */
+
 /* emit_type.c */
 const char *et_name(Emit *e, Type *t);          /* the C type of t */
 const char *et_helper(Emit *e, const char *what, Type *t);  /* copy, eq, hash, cmp, print, csv, csvh,

@@ -14,6 +14,7 @@ typedef struct SE {
     const Stages *st;
     Stage *s;
     int base;               /* the phase's first stage in the job's table */
+    int phase;
 } SE;
 
 static void se_consume(SE *x, PlanNode *n, const char *row);
@@ -394,7 +395,7 @@ static void se_value_open(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     if (!strcmp(n->op, "collect")) {
-        em_line(e, "%s vacc_n%d;", et_name(e, e->ph->calls[n->value]->type), n->id);
+        em_line(e, "%s vacc_n%d;", et_name(e, el_value_type(e, n)), n->id);
         em_line(e, "memset(&vacc_n%d, 0, sizeof vacc_n%d);", n->id, n->id);
     }
     em_line(e, "fl_i64 vcnt_n%d = 0;", n->id);
@@ -405,13 +406,13 @@ static void se_value_row(SE *x, PlanNode *n, const char *row)
     Emit *e = x->e;
     Type *rt = sink_row(x, n);
     const char *rc = et_name(e, rt), *copy = et_helper(e, "copy", rt);
+    const char *arena = el_value_arena(e, n);
     int id = n->id;
     if (strcmp(n->op, "collect")) {
         em_line(e, "if (vcnt_n%d++ == 0)", id);
-        em_line(e, "    pv_%d = %s(&pva_%d, %s);", n->value, copy, n->value, row);
+        em_line(e, "    %s = %s(%s, %s);", el_value_global(e, n), copy, arena, row);
         return;
     }
-    const char *arena = arena_printf(e->a, "(&pva_%d)", n->value);
     em_vec_push(e, arena_printf(e->a, "vacc_n%d", id), rc, arena, arena_printf(e->a, "%s(%s, %s)", copy, arena, row));
 }
 
@@ -419,7 +420,7 @@ static void se_value_close(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     if (!strcmp(n->op, "collect")) {
-        em_line(e, "pv_%d = vacc_n%d;", n->value, n->id);
+        em_line(e, "%s = vacc_n%d;", el_value_global(e, n), n->id);
         return;
     }
     int line, col;
@@ -430,12 +431,32 @@ static void se_value_close(SE *x, PlanNode *n)
             em_c_string(e, file), n->id);
 }
 
+/* ---- a loop's store: the rows of each task, kept for a later phase ---- */
+
+static void se_store_open(SE *x, PlanNode *n)
+{
+    em_line(x->e, "fl_store *st_n%d = fl_store_of(t, %d);", n->id, n->slot);
+}
+
+static void se_store_row(SE *x, PlanNode *n, const char *row)
+{
+    Emit *e = x->e;
+    Type *rt = sink_row(x, n);
+    const char *rc = et_name(e, rt);
+    em_line(e, "*(%s *)fl_store_push(st_n%d, (fl_i64)sizeof(%s)) = %s(fl_store_arena(st_n%d), %s);", rc, n->id, rc,
+            et_helper(e, "copy", rt), n->id, row);
+}
+
 static void se_sink_open(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *name = n->op;
-    if (n->value >= 0) {
+    if (n->value >= 0 || n->delta >= 0) {
         se_value_open(x, n);
+        return;
+    }
+    if (n->slot >= 0) {
+        se_store_open(x, n);
         return;
     }
     if (!strcmp(name, "for_each"))
@@ -458,8 +479,12 @@ static void se_sink_row(SE *x, PlanNode *n, const char *row)
 {
     Emit *e = x->e;
     const char *name = n->op;
-    if (n->value >= 0) {
+    if (n->value >= 0 || n->delta >= 0) {
         se_value_row(x, n, row);
+        return;
+    }
+    if (n->slot >= 0) {
+        se_store_row(x, n, row);
         return;
     }
     Type *rt = type_prune(sink_row(x, n));
@@ -483,11 +508,11 @@ static void se_sink_row(SE *x, PlanNode *n, const char *row)
 static void se_sink_close(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
-    if (n->value >= 0) {
+    if (n->value >= 0 || n->delta >= 0) {
         se_value_close(x, n);
         return;
     }
-    if (!strcmp(n->op, "for_each"))
+    if (n->slot >= 0 || !strcmp(n->op, "for_each"))
         return;
     if (!strcmp(n->op, "count_into")) {
         em_line(e, "fl_buf_i64(&sb_n%d, cnt_n%d);", n->id, n->id);
@@ -961,12 +986,39 @@ static void se_csv(SE *x, PlanNode *n)
     em_line(e, "}");
 }
 
+/* Task i's store of a loop: its rows, chunk after chunk. */
+static void se_store_source(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *rc = et_name(e, row_type(e, n));
+    em_line(e, "fl_store *_st = fl_store_of(t, %d);", n->slot);
+    em_line(e, "fl_i64 _n;");
+    em_line(e, "%s *_ch;", rc);
+    em_line(e, "for (fl_i64 _k = 0; (_ch = (%s *)fl_store_chunk(_st, _k, &_n)) != 0 && !fl_stopping(); _k++) {", rc);
+    em_line(e, "    for (fl_i64 _i = 0; _i < _n; _i++) {");
+    e->indent += 2;
+    se_consume(x, n, "_ch[_i]");
+    se_rows_tick(x);
+    e->indent -= 2;
+    em_line(e, "    }");
+    em_line(e, "}");
+}
+
 static void se_source(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *name = n->op;
     em_line(e, "fl_i64 _rows = 0;");
-    if (!strcmp(name, "range"))
+    em_line(e, "(void)_rows;");
+    if (n->slot >= 0) {
+        se_store_source(x, n);
+    } else if (n->loop >= 0) {   /* a loop's final state: one element */
+        em_line(e, "if (t->index == 0) {");
+        e->indent++;
+        se_consume(x, n, arena_printf(e->a, "ls_%d", n->loop));
+        e->indent--;
+        em_line(e, "}");
+    } else if (!strcmp(name, "range"))
         se_range_loop(x, n, ex_expr(e, src_arg(n, "lo")), ex_expr(e, src_arg(n, "hi")), 0);
     else if (!strcmp(name, "generate"))
         se_range_loop(x, n, "0", ex_expr(e, src_arg(n, "n")), 1);
@@ -1008,6 +1060,11 @@ static void se_stage(SE *x)
     em_line(e, "fl_arena *_A = &_tmp;");
     em_line(e, "fl_u64 _rr = (fl_u64)t->index;");
     em_line(e, "(void)_rr;");
+    int lk = e->ph->round_of[x->phase];
+    if (lk >= 0) {   /* the body's state: a constant of the round */
+        Expr *body = sema_call_arg(e->ph->loops[lk].call, e->ph->loops[lk].call->u.call.op, 2);
+        ex_bind_pattern(e, body->u.lambda.params[1], arena_printf(e->a, "ls_%d", lk), el_state_type(&e->ph->loops[lk]));
+    }
     if (se_compacts(x))
         em_line(e, "fl_i64 _live = 0;   /* the task's memory after the last compaction */");
     for (int i = 0; i < s->nodes.len; i++) {
@@ -1070,20 +1127,28 @@ static void se_edges(Emit *e, const Stages *st, int base)
     }
 }
 
-/* Phase p's values, to and from bytes (for the processes that did not compute them). */
+/* Phase p's values (a round phase: its delta), to and from bytes (for the
+ * processes that did not compute them). */
 static void se_phase_values(Emit *e, int p)
 {
     FILE *f = e->sect[S_STAGES].f;
     const Phases *ph = e->ph;
+    int lk = ph->round_of[p];
     fprintf(f, "static void phase_%d_ser(fl_buf *b)\n{\n", p);
     for (int k = 0; k < ph->ncalls; k++)
         if (ph->phase[k] == p)
             fprintf(f, "    %s(b, pv_%d);\n", et_helper(e, "ser", ph->calls[k]->type), k);
+    if (lk >= 0)
+        fprintf(f, "    %s(b, ld_%d);\n", et_helper(e, "ser", el_delta_type(&ph->loops[lk])), lk);
     fprintf(f, "}\n\nstatic int phase_%d_de(fl_rbuf *r)\n{\n", p);
     for (int k = 0; k < ph->ncalls; k++) {
         Type *t = ph->calls[k]->type;
         if (ph->phase[k] == p)
             fprintf(f, "    pv_%d = %s(&pva_%d, %s(r, &pva_%d));\n", k, et_helper(e, "copy", t), k, et_helper(e, "de", t), k);
+    }
+    if (lk >= 0) {
+        Type *t = el_delta_type(&ph->loops[lk]);
+        fprintf(f, "    ld_%d = %s(&lda_%d, %s(r, &lda_%d));\n", lk, et_helper(e, "copy", t), lk, et_helper(e, "de", t), lk);
     }
     fputs("    return r->err || r->p != r->end ? -1 : 0;\n}\n\n", f);
 }
@@ -1110,10 +1175,14 @@ static void se_table(Emit *e, Stages **sts, int nphases)
     base = 0;
     for (int k = 0; k < nphases; base += sts[k]->n, k++) {
         const char *init = k ? arena_printf(e->a, "job_init_%d", k) : "job_init";
+        int lk = e->ph->round_of[k];
+        const Loop *l = lk >= 0 ? &e->ph->loops[lk] : NULL;
+        const char *loop = l ? arena_printf(e->a, "loop_%d_next, %d, %d, %d", lk, l->in_slot, l->out_slot, l->iterate)
+                             : "0, -1, -1, 0";
         if (k + 1 < nphases)
-            fprintf(f, "    {%d, %d, %s, phase_%d_ser, phase_%d_de},\n", base, sts[k]->n, init, k, k);
+            fprintf(f, "    {%d, %d, %s, phase_%d_ser, phase_%d_de, %s},\n", base, sts[k]->n, init, k, k, loop);
         else
-            fprintf(f, "    {%d, %d, %s, 0, 0},\n", base, sts[k]->n, init);
+            fprintf(f, "    {%d, %d, %s, 0, 0, %s},\n", base, sts[k]->n, init, loop);
     }
     fputs("};\n\n", f);
 }
@@ -1124,7 +1193,7 @@ int emit_stages(Emit *e, Plan **plans, Stages **sts, EScope *globals)
     int nphases = e->ph->nphases, base = 0;
     for (int k = 0; k < nphases; base += sts[k]->n, k++)
         for (int i = 0; i < sts[k]->n; i++) {
-            SE x = {.e = e, .st = sts[k], .s = sts[k]->v[i], .base = base};
+            SE x = {.e = e, .st = sts[k], .s = sts[k]->v[i], .base = base, .phase = k};
             e->scope = globals;
             se_stage(&x);
         }

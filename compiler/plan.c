@@ -23,7 +23,7 @@ PlanNode *plan_node(Arena *a, PlanKind kind, Expr *call, PlanNode *in, Type *ele
     n->op = call && (call->kind == EX_CALL || call->kind == EX_METHOD) ? call->u.call.name : plan_kind_name(kind);
     n->elem = elem;
     n->key = key;
-    n->value = -1;
+    n->value = n->delta = n->slot = n->loop = -1;
     if (in) {
         n->in = arena_alloc(a, sizeof(PlanNode *));
         n->in[0] = in;
@@ -96,6 +96,10 @@ void plan_print(FILE *out, const Plan *p)
         PlanNode *n = p->nodes[i];
         fprintf(out, "n%d %s `%s`%s", n->id, plan_kind_name(n->kind), n->op,
                 n->kind == PN_AGG ? parts[n->part] : "");
+        if (n->slot >= 0)
+            fprintf(out, " [store %d]", n->slot);
+        if (n->delta >= 0 || (n->loop >= 0 && n->slot < 0))
+            fprintf(out, " [loop %d %s]", n->delta >= 0 ? n->delta : n->loop, n->delta >= 0 ? "delta" : "state");
         for (int j = 0; j < n->nin; j++)
             fprintf(out, "%s n%d", j ? "," : " <-", n->in[j]->id);
         fputs(" : ", out);

@@ -7,6 +7,8 @@
  *   lower   an associative aggregation becomes a local part, a repartition
  *           and a global part; a non-associative one, limit, scan and the
  *           sinks gather first; a join keys its two sides (plan_lower.c)
+ *   scopes  the plan's place among the phases and loops (plan_phase.c
+ *           made them): once, or the rounds of a loop, fed back
  *   stages  the lowered plan cut into stages (stage.c)
  * plan_pass.c holds the list and runs it. */
 #ifndef FLOWC_PLAN_H
@@ -71,12 +73,18 @@ struct PlanNode {
     int stage;              /* stage.c: the stage the node runs in */
     /* PN_SINK of a phase: the value call (collect or one) it computes */
     int value;              /* its index among the program's value calls; -1: not a value */
+    /* loops: a PN_SINK that keeps a round's delta (collect or one of the
+     * merged fold) has delta = the loop's index; a PN_SOURCE `store` reads,
+     * and a PN_SINK `store` writes, the task's store `slot`; a PN_SOURCE
+     * `state` gives the final state of loop `loop`. -1 otherwise. */
+    int delta, slot, loop;
 };
 
 typedef struct Plan {
     PlanNode **nodes;       /* in topological order: every input before its consumers */
     int n;
     int phase;              /* which phase of the job this plan is */
+    int loop;               /* scopes: the loop whose rounds it runs, or -1 */
 } Plan;
 
 /* ---- phases (plan_phase.c) ----
@@ -85,17 +93,44 @@ typedef struct Plan {
  * stream needs (or 0), so independent values share a phase and a pass over
  * their input. The last phase runs the pipelines. A value let is computed
  * by the init of its segment's phase, before that phase runs. */
+/* A loop (iterate or replay) runs in two phases: its cache phase reads its
+ * input and the top-level streams its body names into per-task stores
+ * (slots), once; its round phase runs the body on them, again and again:
+ * after each round every process steps the state with the merged delta
+ * and decides whether to go on. Stores live until the job ends. */
+typedef struct Loop {
+    Expr *call;             /* the iterate or replay call */
+    int item;               /* the let that takes its result apart */
+    int iterate;            /* 1: the output is the next round's input */
+    int cache, round;       /* its phases */
+    int in_slot;            /* the round's input (iterate: swapped with out_slot) */
+    int out_slot;           /* the round's output, kept when keep_out; -1: not kept */
+    Expr **free;            /* the top-level streams its body names (names), and their slots */
+    int *free_slot;
+    int nfree;
+} Loop;
+
 typedef struct Phases {
     Expr **calls;           /* the value calls, in program order */
     int *phase;             /* per call: the phase that computes it */
     int ncalls;
     int nphases;            /* the last one runs the pipelines */
     int *seg;               /* per item (value lets): the phase whose init computes it */
+    Loop *loops;
+    int nloops;
+    int nslots;             /* stores of the loops */
+    int *round_of;          /* per phase: the loop whose rounds it runs, or -1 */
 } Phases;
 
 Phases *plan_phases(Program *p, Arena *a);
 /* The index of value call x, or -1. */
 int plan_value_index(const Phases *ph, const Expr *x);
+/* The loop of call x (iterate or replay), or -1. */
+int plan_loop_index(const Phases *ph, const Expr *x);
+/* Whether e is an iterate or replay call. */
+int plan_is_loop(const Expr *e);
+/* flowc plan --dump scopes: the phases and loops, and phase k's place among them. */
+void plan_print_scopes(FILE *out, const Phases *ph, int k);
 
 /* ---- nodes (plan.c) ---- */
 

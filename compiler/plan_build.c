@@ -21,6 +21,8 @@ typedef struct StreamBind {
 typedef struct PB {
     Arena *a;
     Diag *d;
+    const Phases *ph;
+    int phase;
     PtrVec nodes;
     PtrVec binds;
     int errors;
@@ -215,7 +217,7 @@ static PlanNode *pb_op(PB *b, Expr *call)
 
 static PlanNode *pb_name(PB *b, Expr *e)
 {
-    for (int i = 0; i < b->binds.len; i++) {
+    for (int i = b->binds.len - 1; i >= 0; i--) {   /* the innermost first (a loop body's) */
         StreamBind *sb = b->binds.items[i];
         if (!strcmp(sb->name, e->u.name.name))
             return sb->node;  /* NULL: its let failed, and was reported */
@@ -265,14 +267,48 @@ static void pb_poison(PB *b, Pattern *p)
         pb_bind(b, p->name, NULL);
 }
 
+/* A source of loop l's stores or state, for the phases after its rounds
+ * and for its body. */
+static PlanNode *pb_loop_source(PB *b, int l, const char *op, int slot, Type *stream)
+{
+    PlanNode *n = pb_node(b, PN_SOURCE, b->ph->loops[l].call, NULL, type_prune(stream)->u.stream.elem,
+                          type_prune(stream)->u.stream.key);
+    n->op = op;
+    n->slot = slot;
+    n->loop = l;
+    return n;
+}
+
+/* `let (state, out) = s.iterate(..)`: after the rounds, the final state
+ * (one element) and the last round's output (its store); before, nothing. */
+static void pb_loop_let(PB *b, Item *it, int l)
+{
+    Pattern *p = it->u.let.pat;
+    const Loop *lp = &b->ph->loops[l];
+    Type *t = type_prune(it->u.let.value->type);
+    if (b->phase <= lp->round || p->kind != PAT_TUPLE || p->nelems != 2) {
+        pb_poison(b, p);
+        return;
+    }
+    if (p->elems[0]->kind == PAT_NAME)
+        pb_bind(b, p->elems[0]->name, pb_loop_source(b, l, "state", -1, t->u.tuple.elems[0]));
+    if (p->elems[1]->kind == PAT_NAME)
+        pb_bind(b, p->elems[1]->name, pb_loop_source(b, l, "store", lp->out_slot, t->u.tuple.elems[1]));
+}
+
 static void pb_let(PB *b, Item *it)
 {
     Pattern *p = it->u.let.pat;
     if (!type_has_stream(it->u.let.value->type))
         return;  /* a value: emitted as a constant of the job */
+    int l = plan_loop_index(b->ph, it->u.let.value);
+    if (l >= 0) {
+        pb_loop_let(b, it, l);
+        return;
+    }
     if (p->kind != PAT_NAME && p->kind != PAT_WILD) {
-        diag_error(b->d, it->u.let.value->loc, "taking a tuple of streams apart (iterate, replay) is not "
-                                               "supported by the back end yet");
+        diag_error(b->d, it->u.let.value->loc, "taking a tuple of streams apart is supported for the result of "
+                                               "iterate and replay only");
         b->errors++;
         pb_poison(b, p);
         return;
@@ -280,6 +316,81 @@ static void pb_let(PB *b, Item *it)
     PlanNode *n = pb_stream(b, it->u.let.value);
     if (p->kind == PAT_NAME)
         pb_bind(b, p->name, n);
+}
+
+/* A sink that writes what reaches it into the task's store `slot`. */
+static void pb_store(PB *b, PlanNode *in, Expr *call, int slot)
+{
+    if (!in)
+        return;
+    PlanNode *n = pb_node(b, PN_SINK, call, in, in->elem, in->key);
+    n->op = "store";
+    n->slot = slot;
+}
+
+/* The cache phase of loop l: its input and the streams its body names, into stores. */
+static void pb_loop_cache(PB *b, int l)
+{
+    const Loop *lp = &b->ph->loops[l];
+    pb_store(b, pb_receiver(b, lp->call), lp->call, lp->in_slot);
+    for (int i = 0; i < lp->nfree; i++)
+        pb_store(b, pb_name(b, lp->free[i]), lp->call, lp->free_slot[i]);
+}
+
+/* A round's delta: the merged fold of `local`/`merge`, or the output as a vector. */
+static void pb_loop_delta(PB *b, int l, PlanNode *out)
+{
+    Expr *call = b->ph->loops[l].call, *local = pb_arg(call, "local");
+    PlanNode *in = out;
+    if (local) {
+        if (local->kind != EX_TUPLE || local->u.list.n != 2) {
+            diag_error(b->d, local->loc, "write `local` as a pair (the initial delta, a lambda folding an element "
+                                         "into it)");
+            b->errors++;
+            return;
+        }
+        in = pb_node(b, PN_AGG, call, out, type_prune(local->u.list.elems[0]->type), NULL);
+        in->agg = AGG_FOLD;
+        in->part = AGG_WHOLE;
+        in->assoc = 1;
+        in->init = local->u.list.elems[0];
+        in->fn = local->u.list.elems[1];
+        in->merge = pb_arg(call, "merge");
+    }
+    PlanNode *n = pb_node(b, PN_SINK, call, in, in->elem, in->key);
+    n->op = local ? "one" : "collect";
+    n->delta = l;
+}
+
+/* The round phase of loop l: the body on the stores, its delta, its output kept. */
+static void pb_loop_round(PB *b, int l)
+{
+    const Loop *lp = &b->ph->loops[l];
+    Expr *body = pb_arg(lp->call, "body");
+    if (body->kind != EX_LAMBDA || body->u.lambda.n != 2) {
+        diag_error(b->d, body->loc, "the body of a loop must be written as a lambda |input, state| ..");
+        b->errors++;
+        return;
+    }
+    int mark = b->binds.len;
+    Pattern *self = body->u.lambda.params[0];
+    if (self->kind == PAT_NAME)
+        pb_bind(b, self->name, pb_loop_source(b, l, "store", lp->in_slot, lp->call->u.call.recv->type));
+    for (int i = 0; i < lp->nfree; i++)
+        pb_bind(b, lp->free[i]->u.name.name, pb_loop_source(b, l, "store", lp->free_slot[i], lp->free[i]->type));
+    PlanNode *out = pb_stream(b, body->u.lambda.body);
+    b->binds.len = mark;
+    if (!out)
+        return;
+    if (out->key) {
+        diag_error(b->d, body->u.lambda.body->loc, "the body of a loop gives a keyed stream; the back end needs a "
+                                                   "plain one here: end it with .unkey()");
+        b->errors++;
+        return;
+    }
+    pb_loop_delta(b, l, out);
+    if (lp->out_slot >= 0)
+        pb_store(b, out, lp->call, lp->out_slot);
 }
 
 /* Value call k of a phase: its stream, ended by a sink that keeps the value. */
@@ -297,7 +408,7 @@ static void pb_value(PB *b, Expr *call, int k)
  * phase the pipelines. */
 Plan *plan_from_program(Program *p, const Phases *ph, int phase, Arena *a, Diag *d)
 {
-    PB b = {.a = a, .d = d};
+    PB b = {.a = a, .d = d, .ph = ph, .phase = phase};
     int last = ph ? ph->nphases - 1 : 0;
     for (int i = 0; i < p->nitems; i++) {
         Item *it = p->items[i];
@@ -309,6 +420,12 @@ Plan *plan_from_program(Program *p, const Phases *ph, int phase, Arena *a, Diag 
     for (int k = 0; ph && k < ph->ncalls; k++)
         if (ph->phase[k] == phase)
             pb_value(&b, ph->calls[k], k);
+    for (int l = 0; ph && l < ph->nloops; l++) {
+        if (ph->loops[l].cache == phase)
+            pb_loop_cache(&b, l);
+        if (ph->loops[l].round == phase)
+            pb_loop_round(&b, l);
+    }
     if (b.errors)
         return NULL;
     Plan *plan = arena_alloc(a, sizeof *plan);

@@ -8,7 +8,9 @@
  *   aggregate, not assoc.    whole stream: gather -> aggregate; keyed: as is
  *   limit                    local part -> gather -> global part
  *   scan (not keyed)         gather -> scan
- *   sink (but for_each)      gather -> sink (one writer)
+ *   sink (but for_each)      gather -> sink (one writer); a loop's store
+ *                            sink stays on each task (task i's store is
+ *                            read by task i of a later phase)
  *   join                     a key node on each side (stage.c repartitions
  *                            both by it into the join's stage) */
 #include "plan.h"
@@ -121,7 +123,7 @@ static void pl_lower(PL *l, PlanNode *n)
     case PN_LIMIT: pl_limit(l, n); return;
     case PN_JOIN: pl_join(l, n); return;
     case PN_SCAN: pl_one_task(l, n, !n->in[0]->key); return;
-    case PN_SINK: pl_one_task(l, n, strcmp(n->op, "for_each") != 0); return;
+    case PN_SINK: pl_one_task(l, n, strcmp(n->op, "for_each") && n->slot < 0); return;
     default: pl_add(l, n); return;
     }
 }

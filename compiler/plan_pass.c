@@ -1,6 +1,6 @@
 /* plan_pass.c - the list of plan passes, run in order, each with a dump
  * (flowc plan --dump PASS prints the plan as that pass left it):
- *   build -> prune -> lower -> stages
+ *   build -> prune -> lower -> scopes -> stages
  * plan_build runs the first three, for the commands that cut stages and
  * emit C themselves; flowc plan runs the list up to the pass it dumps. */
 #include "plan.h"
@@ -28,6 +28,12 @@ static int pass_lower(PlanJob *j)
     return 0;
 }
 
+static int pass_scopes(PlanJob *j)
+{
+    j->plan->loop = j->ph->round_of[j->phase];   /* (plan_phases made the phases and loops) */
+    return 0;
+}
+
 static int pass_stages(PlanJob *j)
 {
     j->st = stage_build(j->plan, j->a);
@@ -37,10 +43,17 @@ static int pass_stages(PlanJob *j)
 static void dump_plan(FILE *out, const PlanJob *j) { plan_print(out, j->plan); }
 static void dump_stages(FILE *out, const PlanJob *j) { stage_print(out, j->plan, j->st); }
 
+static void dump_scopes(FILE *out, const PlanJob *j)
+{
+    plan_print_scopes(out, j->ph, j->phase);
+    plan_print(out, j->plan);
+}
+
 static const PlanPass passes[] = {
     {"build", pass_build, dump_plan},
     {"prune", pass_prune, dump_plan},
     {"lower", pass_lower, dump_plan},
+    {"scopes", pass_scopes, dump_scopes},
     {"stages", pass_stages, dump_stages},
 };
 enum { NPASSES = sizeof passes / sizeof passes[0] };
@@ -76,5 +89,5 @@ int plan_run(PlanJob *j, const PlanPass *last)
 Plan *plan_build(Program *p, const Phases *ph, int phase, Arena *a, Diag *d)
 {
     PlanJob j = {.prog = p, .ph = ph, .phase = phase, .a = a, .d = d};
-    return plan_run(&j, plan_pass("lower")) < 0 ? NULL : j.plan;
+    return plan_run(&j, plan_pass("scopes")) < 0 ? NULL : j.plan;
 }

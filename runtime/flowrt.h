@@ -157,6 +157,21 @@ int fl_stopping(void);
  * returns from its run function). */
 void fl_fail(fl_task *t, const char *fmt, ...);
 
+/* ---- stores: what a loop reads in every round ----
+ * A store holds rows kept from one phase to a later one: a loop's input and
+ * the streams its body names (read once, in its cache phase), and each
+ * round's output. Slot s of task index i is written by task i of a stage
+ * of one phase and read by task i of a later one (the same process: task i
+ * of every parallel stage lives in one process). Rows are copied in whole
+ * into chunks of many rows, what they point to into the store's arena. */
+typedef struct fl_store fl_store;
+fl_store *fl_store_of(fl_task *t, int slot);
+/* A fresh row slot of size bytes (every row of a store has one size). */
+void *fl_store_push(fl_store *s, fl_i64 size);
+fl_arena *fl_store_arena(fl_store *s);
+/* Chunk k of its rows (*n of them), or 0 after the last. */
+void *fl_store_chunk(fl_store *s, fl_i64 k, fl_i64 *n);
+
 /* ---- serialization of rows for remote edges ----
  * Generated code has, per type T crossing a remote edge, ser_T(fl_buf *, T)
  * and de_T(fl_rbuf *, fl_arena *) built from these. Wire format: i64 and
@@ -313,9 +328,15 @@ typedef struct fl_param_def {
  * hands it to the others (ser/de; none for the last phase). */
 typedef struct fl_phase_def {
     int first, nstages;        /* its stages in the job's table */
-    void (*init)(void);
+    void (*init)(void);        /* (run once, before its first run) */
     void (*ser)(fl_buf *b);
     int (*de)(fl_rbuf *r);     /* 0, or -1 on bad bytes */
+    /* The rounds of a loop: after each run (and its value, the round's
+     * delta, has reached every process) next() steps the state and says
+     * whether to run again. Store out_slot (-1: none) is emptied before
+     * each run; with swap it becomes in_slot when another round follows. */
+    int (*next)(void);
+    int in_slot, out_slot, swap;
 } fl_phase_def;
 
 typedef struct fl_job_def {
@@ -330,6 +351,7 @@ typedef struct fl_job_def {
     int native;                /* built by cc (not run by the JIT): may start processes */
     int nphases;               /* 0: one phase of every stage, init as above */
     const fl_phase_def *phases;
+    int nslots;                /* stores (per task index) the loops use */
 } fl_job_def;
 
 /* Parses the command line (--NAME VALUE, --threads N, --batch N, --help),

@@ -175,7 +175,16 @@ struct flrt_job {
     pthread_mutex_t meet_mu;
     pthread_cond_t meet_cv;
     struct flrt_meet *meets;     /* csv.c: tasks meeting over a file; under meet_mu */
+    int seq;                     /* phase runs so far (a loop's phase runs once per round) */
+    fl_store **stores;           /* store.c: per (slot, task index), made when first used */
+    int nstore_idx;              /* task indexes per slot */
 };
+
+/* ---- stores (store.c) ---- */
+void flrt_stores_init(flrt_job *j);         /* the table, for def->nslots slots */
+void flrt_stores_clear(flrt_job *j, int slot);   /* empties slot's stores of every task */
+void flrt_stores_swap(flrt_job *j, int a, int b);
+void flrt_stores_fini(flrt_job *j);
 
 /* The locks of a job (zeroed by the caller); fini destroys them. */
 void flrt_job_init(flrt_job *j);

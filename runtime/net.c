@@ -621,7 +621,7 @@ void flrt_net_barrier(flrt_job *j, int p)
 void flrt_net_send_values(flrt_job *j, int p, const char *bytes, fl_i64 len)
 {
     if (len > FLRT_FRAME_MAX) {
-        fl_fail(NULL, "the value of phase %d (%lld bytes) is too large to send to the other processes", p,
+        fl_fail(NULL, "the value of phase run %d (%lld bytes) is too large to send to the other processes", p,
                 (long long)len);
         return;
     }

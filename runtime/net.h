@@ -46,14 +46,15 @@ void flrt_net_fail(flrt_job *j, const char *msg);
 /* After the local tasks: BYE to every process and wait for theirs (or a
  * failure), then close. 0 when every process succeeded. */
 int flrt_net_finish(flrt_job *j);
-/* Phase p's tasks are built here: tells the others, and waits until every
- * process has said the same (so no batch of phase p reaches a process
- * before its tasks exist). */
+/* Phase run p's tasks are built here (runs are numbered in order, a loop's
+ * phase once per round): tells the others, and waits until every process
+ * has said the same (so no batch of run p reaches a process before its
+ * tasks exist). */
 void flrt_net_barrier(flrt_job *j, int p);
-/* Process 0: phase p's value, to every other process. */
+/* Process 0: the value of phase run p, to every other process. */
 void flrt_net_send_values(flrt_job *j, int p, const char *bytes, fl_i64 len);
-/* The others: waits for phase p's value; 0 with the bytes in *out, or -1
- * when the job failed. */
+/* The others: waits for the value of phase run p; 0 with the bytes in
+ * *out, or -1 when the job failed. */
 int flrt_net_wait_values(flrt_job *j, int p, fl_buf *out);
 /* Wakes what waits for the others (the job is failing). */
 void flrt_net_wake(flrt_job *j);

@@ -552,8 +552,8 @@ static void phase_range(const flrt_job *j, int p, int *lo, int *hi)
     *hi = jd->nphases ? *lo + jd->phases[p].nstages : jd->nstages;
 }
 
-/* After phase p: its value reaches every process (process 0 computed it). */
-static void phase_value(flrt_job *j, int p)
+/* After run `seq` of phase p: its value reaches every process (process 0 computed it). */
+static void phase_value(flrt_job *j, int p, int seq)
 {
     const fl_phase_def *ph = &j->def->phases[p];
     if (!j->net || !ph->ser)
@@ -561,12 +561,12 @@ static void phase_value(flrt_job *j, int p)
     if (j->rank == 0) {
         fl_buf b = {0};
         ph->ser(&b);
-        flrt_net_send_values(j, p, b.p, b.len);
+        flrt_net_send_values(j, seq, b.p, b.len);
         fl_buf_free(&b);
         return;
     }
     fl_buf v = {0};
-    if (flrt_net_wait_values(j, p, &v) == 0) {
+    if (flrt_net_wait_values(j, seq, &v) == 0) {
         fl_rbuf r = {v.p, v.p + v.len, 0};
         if (ph->de(&r) < 0)
             fl_fail(NULL, "the value of phase %d from process 0 does not decode", p);
@@ -574,26 +574,45 @@ static void phase_value(flrt_job *j, int p)
     fl_buf_free(&v);
 }
 
-/* Phase p: its init (values of the phases before it), its tasks, its value. */
-static void phase_run(flrt_job *j, int p)
+/* A run of phase p: its init (values of the phases before it; before its
+ * first run only), its tasks, its value. */
+static void phase_run(flrt_job *j, int p, int first)
 {
     const fl_job_def *jd = j->def;
-    int lo, hi;
-    if (p > 0 && jd->phases[p].init)
+    int lo, hi, seq = j->seq++;
+    if (p > 0 && first && jd->phases[p].init)
         jd->phases[p].init();
     if (atomic_load(&j->failed))
         return;
     phase_range(j, p, &lo, &hi);
     tasks_build(j, lo, hi);
-    if (j->net && p == 0)
+    if (j->net && seq == 0)
         flrt_net_go(j);
     else if (j->net)
-        flrt_net_barrier(j, p);   /* every process has its tasks before any sends */
+        flrt_net_barrier(j, seq);   /* every process has its tasks before any sends */
     if (!atomic_load(&j->failed))
         tasks_start_join(j);
     if (jd->nphases && p + 1 < jd->nphases && !atomic_load(&j->failed))
-        phase_value(j, p);
+        phase_value(j, p, seq);
     tasks_free(j);
+}
+
+/* Phase p, once, or round after round while its next() says so. Every
+ * process decides alike: next() sees the same state and delta in each. */
+static void phase_loop(flrt_job *j, int p)
+{
+    const fl_phase_def *pd = j->def->nphases ? &j->def->phases[p] : NULL;
+    int first = 1;
+    for (;;) {
+        if (pd && pd->next)
+            flrt_stores_clear(j, pd->out_slot);
+        phase_run(j, p, first);
+        first = 0;
+        if (!pd || !pd->next || atomic_load(&j->failed) || !pd->next())
+            break;
+        if (pd->swap)
+            flrt_stores_swap(j, pd->in_slot, pd->out_slot);
+    }
 }
 
 int flrt_job_run(flrt_job *j)
@@ -606,9 +625,11 @@ int flrt_job_run(flrt_job *j)
     if (check_stages(j) == 0) {
         stages_count(j);
         j->local = flrt_xcalloc((size_t)j->ntasks, sizeof *j->local);
+        flrt_stores_init(j);
         int np = j->def->nphases ? j->def->nphases : 1;
         for (int p = 0; p < np && !atomic_load(&j->failed); p++)
-            phase_run(j, p);
+            phase_loop(j, p);
+        flrt_stores_fini(j);
         if (j->net)
             flrt_net_finish(j);
         free(j->local);
