@@ -218,7 +218,7 @@ static int cmd_plan(int argc, char **argv)
         if (plan_run(&pj, last))
             continue;
         if (ph->nphases > 1)
-            printf("%sphase %d%s\n", k ? "\n" : "", k, ph->round_of[k] >= 0 ? ": rounds" : k + 1 < ph->nphases ? ": values" : ": the pipelines");
+            printf("%sphase %d: %s\n", k ? "\n" : "", k, plan_phase_label(ph, k));
         if (dot)
             stage_print_dot(stdout, pj.plan, pj.st);
         else

@@ -131,6 +131,8 @@ int plan_loop_index(const Phases *ph, const Expr *x);
 int plan_is_loop(const Expr *e);
 /* flowc plan --dump scopes: the phases and loops, and phase k's place among them. */
 void plan_print_scopes(FILE *out, const Phases *ph, int k);
+/* What phase k does, for the dumps: "values", "caches", "rounds", "the pipelines".. */
+const char *plan_phase_label(const Phases *ph, int k);
 
 /* ---- nodes (plan.c) ---- */
 

@@ -350,6 +350,7 @@ static void pb_loop_delta(PB *b, int l, PlanNode *out)
             return;
         }
         in = pb_node(b, PN_AGG, call, out, type_prune(local->u.list.elems[0]->type), NULL);
+        in->op = "delta";
         in->agg = AGG_FOLD;
         in->part = AGG_WHOLE;
         in->assoc = 1;

@@ -8,7 +8,8 @@
  *   aggregate, not assoc.    whole stream: gather -> aggregate; keyed: as is
  *   limit                    local part -> gather -> global part
  *   scan (not keyed)         gather -> scan
- *   sink (but for_each)      gather -> sink (one writer); a loop's store
+ *   sink (but for_each)      gather -> sink (one writer), unless its input
+ *                            is on one task already; a loop's store
  *                            sink stays on each task (task i's store is
  *                            read by task i of a later phase)
  *   join                     a key node on each side (stage.c repartitions
@@ -30,7 +31,9 @@ static PlanNode *pl_add(PL *l, PlanNode *n)
 
 static PlanNode *pl_node(PL *l, PlanKind kind, PlanNode *like, PlanNode *in, Type *elem, Type *key)
 {
-    return pl_add(l, plan_node(l->a, kind, like->call, in, elem, key));
+    PlanNode *n = plan_node(l->a, kind, like->call, in, elem, key);
+    n->op = like->op;
+    return pl_add(l, n);
 }
 
 /* Takes a node out of the lowered plan (made already: it came before). */
@@ -96,11 +99,26 @@ static void pl_limit(PL *l, PlanNode *n)
     pl_add(l, n);
 }
 
-/* n, on one task after a gather of its input when `one`, else as it is. */
+/* Whether node n runs on one task already: a gather, or what follows one
+ * in its stage (the global part of a whole-stream aggregation, say). */
+static int pl_on_one_task(const PlanNode *n)
+{
+    for (; n; n = n->nin == 1 ? n->in[0] : NULL) {
+        if (n->kind == PN_GATHER)
+            return 1;
+        if (n->kind == PN_SOURCE || n->kind == PN_SHUFFLE || n->kind == PN_BROADCAST || n->kind == PN_JOIN ||
+            n->kind == PN_MERGE)
+            return 0;
+    }
+    return 0;
+}
+
+/* n, on one task after a gather of its input when `one` (and it is not on
+ * one task already), else as it is. */
 static void pl_one_task(PL *l, PlanNode *n, int one)
 {
     PlanNode *in = n->in[0];
-    if (one)
+    if (one && !pl_on_one_task(in))
         n->in[0] = pl_node(l, PN_GATHER, n, in, in->elem, in->key);
     pl_add(l, n);
 }

@@ -339,3 +339,17 @@ void plan_print_scopes(FILE *out, const Phases *ph, int k)
             fprintf(out, "  caches for loop %d: its input into store %d%s\n", i, ph->loops[i].in_slot,
                     ph->loops[i].nfree ? ", and the streams its body names" : "");
 }
+
+const char *plan_phase_label(const Phases *ph, int k)
+{
+    if (ph->round_of[k] >= 0)
+        return "rounds";
+    if (k + 1 == ph->nphases)
+        return "the pipelines";
+    int values = 0, caches = 0;
+    for (int i = 0; i < ph->ncalls; i++)
+        values |= ph->phase[i] == k;
+    for (int i = 0; i < ph->nloops; i++)
+        caches |= ph->loops[i].cache == k;
+    return values && caches ? "values and caches" : caches ? "caches" : "values";
+}

@@ -9,6 +9,12 @@
 # prints the line of its opening fence in the .md and flowc's output (with
 # positions turned into docs/language.md lines), then one line
 # `N passed, M failed`.
+#
+# A block followed by a line `<!-- run: NAME -->` is also run, from a scratch folder that sees
+# the repository's examples/ (so it reads examples/data and writes nothing here): with
+# `FLOWC run --threads 2`, as a native binary with --threads 1, and with --procs 2. Each run
+# must exit 0 and print what `python3 tests/docs_ref.py NAME` computes, compared by
+# tests/e2e/cmp.py (lines in any order, numbers with a tolerance).
 # Exit status: 0 when every block passes, 1 otherwise, 2 on bad usage.
 set -u
 
@@ -30,8 +36,10 @@ awk -v dir="$tmp" '
     !inblock && /^```flow[ \t]*$/ { inblock = 1; start = NR; first = NR + 1;
                                     file = sprintf("%s/block-%d.flow", dir, first);
                                     printf "" > file; next }
-    inblock && /^```[ \t]*$/      { inblock = 0; close(file); print first > (dir "/blocks"); next }
-    inblock                       { print > file }
+    inblock && /^```[ \t]*$/      { inblock = 0; close(file); print first > (dir "/blocks"); closed = NR; next }
+    inblock                       { print > file; next }
+    NR == closed + 1 && match($0, /^<!-- run: [a-z_]+ -->/) {
+                                    print first, substr($0, 11, RLENGTH - 14) > (dir "/runs") }
     END { if (inblock) { close(file); printf "%d %s\n", start, file > (dir "/unterminated") } }
 ' "$doc"
 
@@ -71,6 +79,42 @@ while read -r first; do
         }
         { print }'
 done < "$tmp/blocks"
+
+# run_block FIRST NAME: the block at FIRST in three ways, against docs_ref.py NAME
+run_block() {
+    local first=$1 name=$2 f=$tmp/block-$1.flow d=$tmp/run-$1 mode out
+    mkdir -p "$d/exp" "$d/work"
+    ln -s "$PWD/examples" "$d/work/examples"
+    ln -s "$PWD/scripts" "$d/work/scripts"
+    if ! python3 tests/docs_ref.py "$name" >"$d/exp/stdout"; then
+        failed=$((failed + 1))
+        echo "== $doc:$((first - 1)): tests/docs_ref.py $name failed"
+        return
+    fi
+    "$flowc" build "$f" -o "$d/bin" >"$d/build.err" 2>&1 || cat "$d/build.err" >&2
+    for mode in jit native procs; do
+        out=$d/$mode
+        mkdir -p "$out"
+        case $mode in
+            jit) (cd "$d/work" && timeout 120 "$flowc" run "$f" --threads 2) ;;
+            native) (cd "$d/work" && timeout 120 "$d/bin" --threads 1) ;;
+            procs) (cd "$d/work" && timeout 120 "$d/bin" --procs 2 --threads 1) ;;
+        esac >"$out.stdout" 2>"$out.stderr" </dev/null
+        echo $? >"$out.rc"
+        if python3 tests/e2e/cmp.py "$d/exp" "$doc:$((first - 1)) ($name, $mode)" "$out" >"$d/cmp" 2>&1; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1))
+            grep -v '^RESULT' "$d/cmp" | head -20
+            tail -n 5 "$out.stderr"
+        fi
+    done
+}
+
+touch "$tmp/runs"
+while read -r first name; do
+    run_block "$first" "$name"
+done < "$tmp/runs"
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

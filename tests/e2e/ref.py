@@ -862,6 +862,102 @@ def ref_selfjoin(d, args):
             "diamond.txt": lines([sum(i + counts[i % 97] for i in range(n))])}
 
 
+def ref_loops(d, args):
+    n = int(arg(args, "n", "3000"))
+    rounds = int(arg(args, "rounds", "6"))
+    res = {}
+    # 1. halve until nothing is left (or nothing changes)
+    xs, st = list(range(1, n)), (0, n - 1)
+    for _ in range(40):
+        xs = [x // 2 for x in xs if x // 2 > 0]
+        old, st = st, (st[0] + 1, len(xs))
+        if st[1] == 0 or old[1] == st[1]:
+            break
+    res["halve_state.txt"] = lines([st])
+    res["halve_rest.txt"] = lines([len(xs)])
+    # 2. sums, `rounds` rounds
+    xs, st = list(range(n)), 0
+    for _ in range(rounds):
+        xs = [(x + st) % 1000003 for x in xs]
+        st = sum(xs)
+    res["sum_state.txt"] = lines([st])
+    res["sum_last.txt"] = lines([x for x in xs if x % 97 == 0])
+    # 3. 1-d k-means after a phase
+    pts = [((i * 7919) % 1009) / 10.0 + (i % 3) * 50.0 for i in range(n)]
+    scale = max(pts)
+    cs = pts[:3]
+    for _ in range(50):
+        acc = [(0.0, 0)] * 3
+        for p in pts:
+            dists = [abs(p - c) for c in cs]
+            i = dists.index(min(dists))
+            acc[i] = (acc[i][0] + p / scale, acc[i][1] + 1)
+        new = [c if k == 0 else x * scale / k for c, (x, k) in zip(cs, acc)]
+        old, cs = cs, new
+        if old == new:
+            break
+    res["kmeans.txt"] = lines([sorted(cs)])
+    # 4. reachability from 0, one hop per round
+    edges = [(i % 500, (i * 31 + 7) % 500) for i in range(n)]
+    reach, st = {0}, 1
+    for _ in range(1000):
+        reach = reach | {b for (a, b) in edges if a in reach}
+        old, st = st, len(reach)
+        if old == st:
+            break
+    res["reach_count.txt"] = lines([st])
+    res["reach_nodes.txt"] = lines(sorted(reach))
+    # 5. replay keeping its last output, then a loop on it
+    st = 0
+    for _ in range(3):
+        outv = [x * 2 + st for x in range(100)]
+        st = st + len(outv)
+    res["replay_state.txt"] = lines([st])
+    xs, st = outv, 0
+    for _ in range(5):
+        xs = [x + 1 for x in xs if x % 3 != 0]
+        st = st * 1000 + len(xs)
+    res["chained.txt"] = lines([st])
+    # 6. values only
+    m = len([x for x in range(n) if x % 7 == 0])
+    res["values.txt"] = lines(["%d %d" % (m, sum(x * x for x in range(m)))])
+    return res
+
+
+def iter_example(cmd, args, stdout="stdout"):
+    """An iteration example's outputs, from scripts/ref_iter.py (its own Python reference):
+    what it prints, and the files it writes (under the folder the test names with @O)."""
+    import subprocess
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    i = args.index("--output") if "--output" in args else -1
+    if i >= 0 and args[i + 1] != "-":
+        os.makedirs(os.path.dirname(args[i + 1]) or ".", exist_ok=True)
+    out = subprocess.run([sys.executable, os.path.join(root, "scripts", "ref_iter.py"), cmd] + args,
+                         check=True, capture_output=True, text=True).stdout
+    res = {stdout: out}
+    if i >= 0 and args[i + 1] != "-":
+        with open(args[i + 1]) as f:
+            res[os.path.basename(args[i + 1])] = f.read()
+        os.unlink(args[i + 1])
+    return res
+
+
+def ref_ex_kmeans(d, args):
+    return iter_example("kmeans", args)
+
+
+def ref_ex_pagerank(d, args):
+    return iter_example("pagerank", args)
+
+
+def ref_ex_cc(d, args):
+    return iter_example("cc", args, "stdout.csv")
+
+
+def ref_ex_tc(d, args):
+    return iter_example("tc", args)
+
+
 REFS = {name[4:]: f for name, f in globals().items() if name.startswith("ref_")}
 
 

@@ -6,7 +6,7 @@
 # temporary folder. Each test names a program tests/e2e/*.flow, a reference function of
 # tests/e2e/ref.py and the program's arguments, where @D stands for the data folder and @O for
 # the folder the run writes its files into (each run has its own, which is also its working
-# directory). Every test runs six times: with `FLOWC run` (the JIT) and as a native binary
+# directory), and @R for the repository. Every test runs six times: with `FLOWC run` (the JIT) and as a native binary
 # (`FLOWC build -o`, built once per program), each with --threads 1, 2 and 4 (or the counts
 # in $E2E_THREADS), under
 # `timeout 60` and a memory limit. A run passes when it exits with status 0, and each output the reference gives
@@ -27,6 +27,7 @@ set -u
 test_flowc_arg "tests/e2e/run.sh FLOWC" "$@"
 
 E2E=$PWD/tests/e2e
+ROOT=$PWD
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-e2e.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 DATA=$tmp/data
@@ -76,6 +77,7 @@ subst() {
     sargs=()
     for a in "$@"; do
         a=${a//@D/$DATA}
+        a=${a//@R/$ROOT}
         sargs+=("${a//@O/$o}")
     done
 }
@@ -266,6 +268,16 @@ ok order_minmax_small order_minmax.flow order_minmax --out @O --batch 1 --queue 
 ok tuple_let        tuple_let.flow     tuple_let     --out @O
 ok phases           phases.flow        phases        --out @O
 ok phases_small     phases.flow        phases        --out @O --n 3001 --batch 3
+ok loops            loops.flow         loops         --out @O
+ok loops_small      loops.flow         loops         --out @O --n 500 --rounds 1 --batch 3 --queue 1
+# the iteration examples, against scripts/ref_iter.py (@R: the repository)
+ok ex_kmeans        ../../examples/kmeans.flow ex_kmeans --input @R/examples/data/points.csv --rounds 8
+ok ex_pagerank      ../../examples/pagerank.flow ex_pagerank --input @R/examples/data/edges.csv \
+                                                     --output @O/ranks.csv
+ok ex_cc            ../../examples/connected_components.flow ex_cc --input @R/examples/data/edges.csv \
+                                                     --output @O/labels.csv
+ok ex_tc            ../../examples/transitive_closure.flow ex_tc --input @R/examples/data/tc_edges.csv \
+                                                     --output @O/closure.csv
 
 # ---- programs that must fail cleanly ----
 #   NAME             FLOW                 REGEX (standard error)       ABSENT FILES  ARG...
@@ -290,6 +302,7 @@ err for_each_fail    foreach.flow         'out of range'                ""  --si
 err inspect_fail     foreach_inspect.flow 'out of range'                "counts.txt" --size 2999
 err division_by_zero division.flow        'division by zero'            "out.txt" --d 0
 err one_none         one_fails.flow       'one_fails.flow:4:.*one\(\) needs exactly one element; the stream has 0' "never.txt" --out @O --n 1
+err loop_max_zero    loops.flow           'loops\.flow:[0-9]+:[0-9]+: max must be at least 1; it is 0' "sum_state.txt" --out @O --rounds 0
 err one_many         one_fails.flow       'one\(\) needs exactly one element; the stream has 5' "never.txt" --out @O --n 6
 # (not under AddressSanitizer, whose jobs run without a memory limit)
 if ! grep -q __asan_init "$flowc" 2>/dev/null; then
