@@ -119,7 +119,7 @@ static const char *vec_fold(Emit *e, Expr *x, const char **v, Expr **ex)
 
 static const char *vec_arg_best(Emit *e, Expr *x, const char **v, Expr **ex, int max)
 {
-    Type *kt = type_prune(ex[1]->type)->u.fn.ret;
+    Type *kt = type_prune(type_prune(ex[1]->type)->u.fn.ret);
     const char *best = tmp_of(e, TYPE_I64, "-1");
     const char *bk = em_temp(e);
     em_line(e, "%s %s;", et_name(e, kt), bk);
@@ -129,7 +129,7 @@ static const char *vec_arg_best(Emit *e, Expr *x, const char **v, Expr **ex, int
     const char *cmp = kt->kind == TY_I64 || kt->kind == TY_F64
                           ? arena_printf(e->a, "(%s %s %s)", k, max ? ">" : "<", bk)
                           : arena_printf(e->a, "(%s(%s, %s) %s 0)", et_helper(e, "cmp", kt), k, bk, max ? ">" : "<");
-    em_line(e, "if (%s < 0 || %s) {", best, cmp);
+    em_line(e, "if (%s == 0 || %s) {", i, cmp);   /* (not best < 0: a select without a carried test) */
     em_line(e, "    %s = %s;", best, i);
     em_line(e, "    %s = %s;", bk, k);
     em_line(e, "}");
