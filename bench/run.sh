@@ -14,7 +14,10 @@
 #                   60) seconds is run once
 #   --collatz-n N   collatz bound (default 100000000)
 #   --threads LIST  thread counts (default "2 1")
-#   --only LIST     sections to run, of "wc procs collatz ttfr" (default: all)
+#   --only LIST     sections to run, of "wc procs collatz ttfr iter" (default: all);
+#                   iter: k-means (10M points, k = 30, 10 rounds), PageRank (100 rounds) and
+#                   connected components on a 1M-edge graph, each against its C baseline
+#   --points N      k-means points (default 10000000); --edges M: graph edges (default 1000000)
 #
 # Needs build/flowc (runs make if it is missing), cc, python3, awk, GNU time
 # (/usr/bin/time), libxxhash.
@@ -27,7 +30,9 @@ SIZE=500
 RUNS=3
 CN=100000000
 THREADS="2 1"
-ONLY="wc procs collatz ttfr"
+ONLY="wc procs collatz ttfr iter"
+POINTS=10000000
+EDGES=1000000
 SLOW_S=${SLOW_S:-60}
 TUNED="--batch 64 --prefault"     # wc_baseline's tunings, reported as "C tuned"
 while [ $# -gt 0 ]; do
@@ -37,6 +42,8 @@ while [ $# -gt 0 ]; do
     --collatz-n) CN=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
+    --points) POINTS=$2; shift 2 ;;
+    --edges) EDGES=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -56,6 +63,15 @@ $FLOWC build examples/wordcount.flow -o "$D/wc_flowc"
 $FLOWC build examples/wordcount.flow -o "$D/wc_flowc_O3" -O3
 $FLOWC build examples/collatz.flow -o "$D/collatz_flowc"
 $FLOWC build examples/collatz.flow -o "$D/collatz_flowc_O3" -O3
+for b in kmeans pagerank cc; do
+    cc -O2 -pthread bench/${b}_baseline.c -o "$D/${b}_baseline" -lm
+done
+cc -O2 bench/gen_points.c -o "$D/gen_points" -lm
+cc -O2 bench/gen_graph.c -o "$D/gen_graph" -lm
+for b in kmeans pagerank connected_components; do
+    $FLOWC build examples/$b.flow -o "$D/${b}_flowc"
+    $FLOWC build examples/$b.flow -o "$D/${b}_flowc_O3" -O3
+done
 
 # ---- inputs ----
 BYTES=$((SIZE * 1000000))
@@ -187,6 +203,50 @@ bench_procs() {
 }
 NETSTATS=()
 
+# same_numbers A B: the two outputs hold the same lines (any order) and numbers (relative 1e-9)
+same_numbers() {
+    python3 - "$1" "$2" <<'PY'
+import re, sys
+num = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|nan|inf")
+def key(l):
+    return num.sub("#", l), [float(x) for x in num.findall(l)]
+a = sorted(key(l) for l in open(sys.argv[1]))
+b = sorted(key(l) for l in open(sys.argv[2]))
+ok = len(a) == len(b) and all(x[0] == y[0] and len(x[1]) == len(y[1]) and
+     all(abs(u - v) <= 1e-9 * max(1.0, abs(u), abs(v)) for u, v in zip(x[1], y[1])) for x, y in zip(a, b))
+sys.exit(0 if ok else 1)
+PY
+}
+
+# bench_iter NAME BASELINE_ARGS FLOW_ARGS OUT: an iteration example against its baseline;
+# OUT is `stdout` (the centroids) or `file` (--output); checked first, then timed
+bench_iter() {
+    local name=$1 bargs=$2 fargs=$3 out=$4 flow=$5 t b s
+    log "$name: checking flowc's output against the baseline's"
+    if [ "$out" = stdout ]; then
+        "$D/${name}_baseline" $bargs --threads 2 >"$D/$name.base" 2>/dev/null
+        "$D/${flow}_flowc" $fargs --threads 2 >"$D/$name.flowc"
+        "$D/${flow}_flowc" $fargs --procs 2 --threads 1 >"$D/$name.procs"
+    else
+        "$D/${name}_baseline" $bargs --threads 2 --output "$D/$name.base" >/dev/null 2>&1
+        "$D/${flow}_flowc" $fargs --threads 2 --output "$D/$name.flowc" >/dev/null
+        "$D/${flow}_flowc" $fargs --procs 2 --threads 1 --output "$D/$name.procs" >/dev/null
+    fi
+    same_numbers "$D/$name.base" "$D/$name.flowc" && same_numbers "$D/$name.base" "$D/$name.procs" ||
+        { echo "run.sh: $name: flowc's output differs from the baseline's" >&2; exit 1; }
+    rm -f "$D/$name.base" "$D/$name.flowc" "$D/$name.procs"
+    for t in $THREADS; do
+        log "$name, $t thread(s)"
+        b=$(best_of "$D/${name}_baseline" $bargs --threads "$t")
+        row "$name" "$t" "C baseline" "$b" "$b"
+        s=$(best_of "$D/${flow}_flowc" $fargs --threads "$t" $([ "$out" = file ] && echo --output /dev/null))
+        row "$name" "$t" "flowc native -O2" "$s" "$b"
+        target "$name, $t thread(s): flowc native -O2 / C" "$(calc "${s%% *} / ${b%% *}")" "$6"
+        s=$(best_of "$D/${flow}_flowc_O3" $fargs --threads "$t" $([ "$out" = file ] && echo --output /dev/null))
+        row "$name" "$t" "flowc native -O3" "$s" "$b"
+    done
+}
+
 # ---- run ----
 MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB memory"
 REV="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain -- compiler runtime 2>/dev/null | grep -q . && echo ' (compiler/ or runtime/ modified)' || true)"
@@ -206,6 +266,16 @@ fi
 if has procs; then
     bench_procs "wc-uniform" "$UNI"
     bench_procs "wc-zipf" "$ZIPF"
+fi
+
+if has iter; then
+    PTS="$D/points_$POINTS.csv"
+    GRAPH="$D/graph_$EDGES.csv"
+    [ -s "$PTS" ] || { log "generating $PTS"; "$D/gen_points" "$POINTS" > "$PTS.tmp" && mv "$PTS.tmp" "$PTS"; }
+    [ -s "$GRAPH" ] || { log "generating $GRAPH"; "$D/gen_graph" --edges "$EDGES" > "$GRAPH.tmp" && mv "$GRAPH.tmp" "$GRAPH"; }
+    bench_iter kmeans "$PTS --k 30 --rounds 10" "--input $PTS --k 30 --rounds 10" stdout kmeans 1.2
+    bench_iter pagerank "$GRAPH --rounds 100" "--input $GRAPH --rounds 100" file pagerank 1.5
+    bench_iter cc "$GRAPH" "--input $GRAPH" file connected_components 1.5
 fi
 
 has collatz && log "collatz (n = $CN): the baseline's result; every timed flowc run must print it too"
@@ -242,6 +312,7 @@ echo "machine: $MACHINE; load average at start: $LOAD0, at end: $(cut -d' ' -f1-
 echo "word count: ${SIZE} MB of 8-letter words (8 per line), 1,000,000-word vocabulary;"
 echo "  C baseline: bench/wc_baseline.c as written; C tuned: the same with $TUNED"
 echo "collatz: n = $CN"
+has iter && echo "kmeans: $POINTS points (bench/gen_points.c), k = 30, 10 rounds; pagerank (100 rounds) and cc: $EDGES edges (bench/gen_graph.c)"
 echo "best of $RUNS runs (one run when over ${SLOW_S} s): wall seconds, and CPU seconds (user + sys);"
 echo "ratios are of wall times"
 echo

@@ -5,8 +5,12 @@
  * sinks format into a buffer, and rows bound for another stage are deep-
  * copied into the pending batch of their edge. At the end of the input the
  * aggregations are emptied, in plan order, into what follows them. */
+#define _GNU_SOURCE
 #include "emit_int.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct SE {
@@ -15,7 +19,21 @@ typedef struct SE {
     Stage *s;
     int base;               /* the phase's first stage in the job's table */
     int phase;
+    FILE *fields;           /* the fields of its state struct st_K, as they are asked for */
+    EScope *globals;        /* the names every function of the stage sees */
 } SE;
+
+/* A field of the stage's state struct (reached as S->name). */
+static void se_field(SE *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void se_field(SE *x, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("    ", x->fields);
+    vfprintf(x->fields, fmt, ap);
+    fputc('\n', x->fields);
+    va_end(ap);
+}
 
 static void se_consume(SE *x, PlanNode *n, const char *row);
 
@@ -68,7 +86,7 @@ static void se_edge(SE *x, PlanNode *n, Edge *ed, const char *row)
     if (ed->kind == EDGE_HASH && n->key)
         dest = arena_printf(e->a, "(int)(%s(%s._0) %% (fl_u64)t->outs[%d].ndest)", et_helper(e, "hash", n->key), row, ed->out);
     else if (ed->kind == EDGE_HASH)
-        dest = arena_printf(e->a, "(int)(_rr++ %% (fl_u64)t->outs[%d].ndest)", ed->out);
+        dest = arena_printf(e->a, "(int)(S->rr++ %% (fl_u64)t->outs[%d].ndest)", ed->out);
     em_line(e, "{");
     e->indent++;
     if (ed->kind == EDGE_BROADCAST) {
@@ -166,12 +184,10 @@ static void se_agg_decl(SE *x, PlanNode *n)
     if (n->key) {
         em_sect(e, S_HELPERS, "FL_HT(ht_n%d, %s, %s, %s, %s)\n\n", n->id, et_name(e, n->key), et_name(e, acc),
                 et_helper(e, "hash", n->key), et_helper(e, "eq", n->key));
-        em_line(e, "ht_n%d h_n%d;", n->id, n->id);
-        em_line(e, "memset(&h_n%d, 0, sizeof h_n%d);", n->id, n->id);
+        se_field(x, "ht_n%d h_n%d;", n->id, n->id);
     } else {
-        em_line(e, "%s s_n%d;", et_name(e, acc), n->id);
-        em_line(e, "memset(&s_n%d, 0, sizeof s_n%d);", n->id, n->id);
-        em_line(e, "int has_n%d = 0;", n->id);
+        se_field(x, "%s s_n%d;", et_name(e, acc), n->id);
+        se_field(x, "int has_n%d;", n->id);
     }
 }
 
@@ -255,17 +271,17 @@ static void se_agg_update(SE *x, PlanNode *n, const char *row)
     if (n->key) {
         const char *slot = em_temp(e), *fresh = em_temp(e);
         em_line(e, "int %s;", fresh);
-        em_line(e, "fl_i64 %s = ht_n%d_at(&h_n%d, %s._0, %s(%s._0), &%s);", slot, n->id, n->id, row,
+        em_line(e, "fl_i64 %s = ht_n%d_at(&S->h_n%d, %s._0, %s(%s._0), &%s);", slot, n->id, n->id, row,
                 et_helper(e, "hash", n->key), row, fresh);
-        acc = arena_printf(e->a, "h_n%d.slots[%s].val", n->id, slot);
+        acc = arena_printf(e->a, "S->h_n%d.slots[%s].val", n->id, slot);
         em_line(e, "if (%s) {", fresh);
         e->indent++;
-        em_line(e, "h_n%d.slots[%s].key = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
+        em_line(e, "S->h_n%d.slots[%s].key = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
     } else {
-        acc = arena_printf(e->a, "s_n%d", n->id);
-        em_line(e, "if (!has_n%d) {", n->id);
+        acc = arena_printf(e->a, "S->s_n%d", n->id);
+        em_line(e, "if (!S->has_n%d) {", n->id);
         e->indent++;
-        em_line(e, "has_n%d = 1;", n->id);
+        em_line(e, "S->has_n%d = 1;", n->id);
     }
     se_agg_first(x, n, acc, in, partial);
     e->indent--;
@@ -290,31 +306,31 @@ static void se_agg_finish(SE *x, PlanNode *n)
     em_line(e, "/* %s: the end of `%s` */", plan_kind_name(n->kind), n->op);
     if (n->key) {
         const char *i = em_temp(e);
-        em_line(e, "for (fl_i64 %s = 0; %s < h_n%d.cap; %s++) {", i, i, n->id, i);
+        em_line(e, "for (fl_i64 %s = 0; %s < S->h_n%d.cap; %s++) {", i, i, n->id, i);
         e->indent++;
-        em_line(e, "if (!h_n%d.slots[%s].hash)", n->id, i);
+        em_line(e, "if (!S->h_n%d.slots[%s].hash)", n->id, i);
         em_line(e, "    continue;");
         const char *r = em_temp(e);
         em_line(e, "%s %s;", et_name(e, row_type(e, n)), r);
-        em_line(e, "%s._0 = h_n%d.slots[%s].key;", r, n->id, i);
-        em_line(e, "%s._1 = %s;", r, se_agg_final(x, n, arena_printf(e->a, "h_n%d.slots[%s].val", n->id, i)));
+        em_line(e, "%s._0 = S->h_n%d.slots[%s].key;", r, n->id, i);
+        em_line(e, "%s._1 = %s;", r, se_agg_final(x, n, arena_printf(e->a, "S->h_n%d.slots[%s].val", n->id, i)));
         se_consume(x, n, r);
         e->indent--;
         em_line(e, "}");
-        em_line(e, "ht_n%d_free(&h_n%d);", n->id, n->id);
+        em_line(e, "ht_n%d_free(&S->h_n%d);", n->id, n->id);
         return;
     }
     int always = n->part != AGG_LOCAL && (n->agg == AGG_COUNT || n->agg == AGG_SUM || n->agg == AGG_FOLD);
     if (always && n->agg == AGG_FOLD) {
-        em_line(e, "if (!has_n%d) {", n->id);
+        em_line(e, "if (!S->has_n%d) {", n->id);
         e->indent++;
-        em_line(e, "s_n%d = %s;", n->id, ex_expr(e, n->init));
+        em_line(e, "S->s_n%d = %s;", n->id, ex_expr(e, n->init));
         e->indent--;
         em_line(e, "}");
     }
-    em_line(e, "if (has_n%d%s) {", n->id, always ? " || 1" : "");
+    em_line(e, "if (S->has_n%d%s) {", n->id, always ? " || 1" : "");
     e->indent++;
-    se_consume(x, n, se_agg_final(x, n, arena_printf(e->a, "s_n%d", n->id)));
+    se_consume(x, n, se_agg_final(x, n, arena_printf(e->a, "S->s_n%d", n->id)));
     e->indent--;
     em_line(e, "}");
 }
@@ -356,13 +372,13 @@ static void se_compact_agg(SE *x, PlanNode *n)
     Emit *e = x->e;
     const char *ca = et_helper(e, "copy", se_state_type(x, n));
     if (!n->key) {
-        em_line(e, "    s_n%d = %s(&_new, s_n%d);", n->id, ca, n->id);
+        em_line(e, "    S->s_n%d = %s(&_new, S->s_n%d);", n->id, ca, n->id);
         return;
     }
-    em_line(e, "    for (fl_i64 _s = 0; _s < h_n%d.cap; _s++)", n->id);
-    em_line(e, "        if (h_n%d.slots[_s].hash) {", n->id);
-    em_line(e, "            h_n%d.slots[_s].key = %s(&_new, h_n%d.slots[_s].key);", n->id, et_helper(e, "copy", n->key), n->id);
-    em_line(e, "            h_n%d.slots[_s].val = %s(&_new, h_n%d.slots[_s].val);", n->id, ca, n->id);
+    em_line(e, "    for (fl_i64 _s = 0; _s < S->h_n%d.cap; _s++)", n->id);
+    em_line(e, "        if (S->h_n%d.slots[_s].hash) {", n->id);
+    em_line(e, "            S->h_n%d.slots[_s].key = %s(&_new, S->h_n%d.slots[_s].key);", n->id, et_helper(e, "copy", n->key), n->id);
+    em_line(e, "            S->h_n%d.slots[_s].val = %s(&_new, S->h_n%d.slots[_s].val);", n->id, ca, n->id);
     em_line(e, "        }");
 }
 
@@ -371,7 +387,7 @@ static void se_compact(SE *x)
     Emit *e = x->e;
     if (!se_compacts(x))
         return;
-    em_line(e, "if (t->scratch.bytes > 2 * _live + 4194304) {   /* compaction */");
+    em_line(e, "if (t->scratch.bytes > 2 * S->live + 4194304) {   /* compaction */");
     em_line(e, "    fl_arena _new;");
     em_line(e, "    memset(&_new, 0, sizeof _new);");
     for (int i = 0; i < x->s->nodes.len; i++) {
@@ -381,7 +397,7 @@ static void se_compact(SE *x)
     }
     em_line(e, "    fl_arena_free(&t->scratch);");
     em_line(e, "    t->scratch = _new;");
-    em_line(e, "    _live = t->scratch.bytes;");
+    em_line(e, "    S->live = t->scratch.bytes;");
     em_line(e, "}");
 }
 
@@ -395,10 +411,9 @@ static void se_value_open(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     if (!strcmp(n->op, "collect")) {
-        em_line(e, "%s vacc_n%d;", et_name(e, el_value_type(e, n)), n->id);
-        em_line(e, "memset(&vacc_n%d, 0, sizeof vacc_n%d);", n->id, n->id);
+        se_field(x, "%s vacc_n%d;", et_name(e, el_value_type(e, n)), n->id);
     }
-    em_line(e, "fl_i64 vcnt_n%d = 0;", n->id);
+    se_field(x, "fl_i64 vcnt_n%d;", n->id);
 }
 
 static void se_value_row(SE *x, PlanNode *n, const char *row)
@@ -409,25 +424,25 @@ static void se_value_row(SE *x, PlanNode *n, const char *row)
     const char *arena = el_value_arena(e, n);
     int id = n->id;
     if (strcmp(n->op, "collect")) {
-        em_line(e, "if (vcnt_n%d++ == 0)", id);
+        em_line(e, "if (S->vcnt_n%d++ == 0)", id);
         em_line(e, "    %s = %s(%s, %s);", el_value_global(e, n), copy, arena, row);
         return;
     }
-    em_vec_push(e, arena_printf(e->a, "vacc_n%d", id), rc, arena, arena_printf(e->a, "%s(%s, %s)", copy, arena, row));
+    em_vec_push(e, arena_printf(e->a, "S->vacc_n%d", id), rc, arena, arena_printf(e->a, "%s(%s, %s)", copy, arena, row));
 }
 
 static void se_value_close(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     if (!strcmp(n->op, "collect")) {
-        em_line(e, "%s = vacc_n%d;", el_value_global(e, n), n->id);
+        em_line(e, "%s = S->vacc_n%d;", el_value_global(e, n), n->id);
         return;
     }
     int line, col;
     diag_linecol(e->d, n->loc, &line, &col);
     const char *file = diag_source(e->d, n->loc.file)->path;
-    em_line(e, "if (vcnt_n%d != 1)", n->id);
-    em_line(e, "    fl_fail(t, \"%%s:%d:%d: one() needs exactly one element; the stream has %%lld\", %s, vcnt_n%d);", line, col,
+    em_line(e, "if (S->vcnt_n%d != 1)", n->id);
+    em_line(e, "    fl_fail(t, \"%%s:%d:%d: one() needs exactly one element; the stream has %%lld\", %s, S->vcnt_n%d);", line, col,
             em_c_string(e, file), n->id);
 }
 
@@ -435,7 +450,8 @@ static void se_value_close(SE *x, PlanNode *n)
 
 static void se_store_open(SE *x, PlanNode *n)
 {
-    em_line(x->e, "fl_store *st_n%d = fl_store_of(t, %d);", n->id, n->slot);
+    se_field(x, "fl_store *st_n%d;", n->id);
+    em_line(x->e, "S->st_n%d = fl_store_of(t, %d);", n->id, n->slot);
 }
 
 static void se_store_row(SE *x, PlanNode *n, const char *row)
@@ -443,7 +459,7 @@ static void se_store_row(SE *x, PlanNode *n, const char *row)
     Emit *e = x->e;
     Type *rt = sink_row(x, n);
     const char *rc = et_name(e, rt);
-    em_line(e, "*(%s *)fl_store_push(st_n%d, (fl_i64)sizeof(%s)) = %s(fl_store_arena(st_n%d), %s);", rc, n->id, rc,
+    em_line(e, "*(%s *)fl_store_push(S->st_n%d, (fl_i64)sizeof(%s)) = %s(fl_store_arena(S->st_n%d), %s);", rc, n->id, rc,
             et_helper(e, "copy", rt), n->id, row);
 }
 
@@ -464,14 +480,14 @@ static void se_sink_open(SE *x, PlanNode *n)
     const Op *op = n->call->u.call.op;
     Expr *path = op->nparams ? sema_call_arg(n->call, op, 0) : NULL;
     const char *p = !strcmp(name, "print") ? "fl_lit(\"-\", 1)" : ex_expr(e, path);
-    em_line(e, "fl_sink *sk_n%d = fl_sink_open(t, %s);", n->id, p);
-    em_line(e, "fl_buf sb_n%d;", n->id);
-    em_line(e, "memset(&sb_n%d, 0, sizeof sb_n%d);", n->id, n->id);
-    em_line(e, "fl_i64 cnt_n%d = 0;", n->id);
-    em_line(e, "(void)cnt_n%d;", n->id);
+    se_field(x, "fl_sink *sk_n%d;", n->id);
+    em_line(e, "S->sk_n%d = fl_sink_open(t, %s);", n->id, p);
+    se_field(x, "fl_buf sb_n%d;", n->id);
+    se_field(x, "fl_i64 cnt_n%d;", n->id);
+    em_line(e, "(void)S->cnt_n%d;", n->id);
     if (!strcmp(name, "write_csv")) {
         Type *rt = sink_row(x, n);
-        em_line(e, "%s(&sb_n%d);", et_helper(e, n->in[0]->key ? "csvhk" : "csvh", rt), n->id);
+        em_line(e, "%s(&S->sb_n%d);", et_helper(e, n->in[0]->key ? "csvhk" : "csvh", rt), n->id);
     }
 }
 
@@ -493,15 +509,15 @@ static void se_sink_row(SE *x, PlanNode *n, const char *row)
         return;
     }
     if (!strcmp(name, "count_into")) {
-        em_line(e, "cnt_n%d++;", n->id);
+        em_line(e, "S->cnt_n%d++;", n->id);
         return;
     }
     const char *fmt = !strcmp(name, "write_csv") ? "csv" : "print";
-    em_line(e, "%s(&sb_n%d, %s);", et_helper(e, fmt, rt), n->id, row);
-    em_line(e, "fl_buf_putc(&sb_n%d, '\\n');", n->id);
-    em_line(e, "if (sb_n%d.len >= 65536) {", n->id);
-    em_line(e, "    fl_sink_write(sk_n%d, sb_n%d.p, sb_n%d.len);", n->id, n->id, n->id);
-    em_line(e, "    sb_n%d.len = 0;", n->id);
+    em_line(e, "%s(&S->sb_n%d, %s);", et_helper(e, fmt, rt), n->id, row);
+    em_line(e, "fl_buf_putc(&S->sb_n%d, '\\n');", n->id);
+    em_line(e, "if (S->sb_n%d.len >= 65536) {", n->id);
+    em_line(e, "    fl_sink_write(S->sk_n%d, S->sb_n%d.p, S->sb_n%d.len);", n->id, n->id, n->id);
+    em_line(e, "    S->sb_n%d.len = 0;", n->id);
     em_line(e, "}");
 }
 
@@ -515,12 +531,12 @@ static void se_sink_close(SE *x, PlanNode *n)
     if (n->slot >= 0 || !strcmp(n->op, "for_each"))
         return;
     if (!strcmp(n->op, "count_into")) {
-        em_line(e, "fl_buf_i64(&sb_n%d, cnt_n%d);", n->id, n->id);
-        em_line(e, "fl_buf_putc(&sb_n%d, '\\n');", n->id);
+        em_line(e, "fl_buf_i64(&S->sb_n%d, S->cnt_n%d);", n->id, n->id);
+        em_line(e, "fl_buf_putc(&S->sb_n%d, '\\n');", n->id);
     }
-    em_line(e, "fl_sink_write(sk_n%d, sb_n%d.p, sb_n%d.len);", n->id, n->id, n->id);
-    em_line(e, "fl_buf_free(&sb_n%d);", n->id);
-    em_line(e, "fl_sink_close(sk_n%d);", n->id);
+    em_line(e, "fl_sink_write(S->sk_n%d, S->sb_n%d.p, S->sb_n%d.len);", n->id, n->id, n->id);
+    em_line(e, "fl_buf_free(&S->sb_n%d);", n->id);
+    em_line(e, "fl_sink_close(S->sk_n%d);", n->id);
 }
 
 /* ---- scan and limit ---- */
@@ -534,10 +550,10 @@ static void se_scan_decl(SE *x, PlanNode *n)
     if (n->key) {
         em_sect(e, S_HELPERS, "FL_HT(ht_n%d, %s, %s, %s, %s)\n\n", n->id, et_name(e, n->key), sc,
                 et_helper(e, "hash", n->key), et_helper(e, "eq", n->key));
-        em_line(e, "ht_n%d h_n%d;", n->id, n->id);
-        em_line(e, "memset(&h_n%d, 0, sizeof h_n%d);", n->id, n->id);
+        se_field(x, "ht_n%d h_n%d;", n->id, n->id);
     } else {
-        em_line(e, "%s s_n%d = %s(&t->scratch, %s);", sc, n->id, et_helper(e, "copy", scan_state(n)),
+        se_field(x, "%s s_n%d;", sc, n->id);
+        em_line(e, "S->s_n%d = %s(&t->scratch, %s);", n->id, et_helper(e, "copy", scan_state(n)),
                 ex_expr(e, n->init));
     }
 }
@@ -545,18 +561,18 @@ static void se_scan_decl(SE *x, PlanNode *n)
 static void se_scan(SE *x, PlanNode *n, const char *row)
 {
     Emit *e = x->e;
-    const char *st = arena_printf(e->a, "s_n%d", n->id);
+    const char *st = arena_printf(e->a, "S->s_n%d", n->id);
     const char *copy = et_helper(e, "copy", scan_state(n));
     if (n->key) {
         const char *slot = em_temp(e), *fresh = em_temp(e);
         em_line(e, "int %s;", fresh);
-        em_line(e, "fl_i64 %s = ht_n%d_at(&h_n%d, %s._0, %s(%s._0), &%s);", slot, n->id, n->id, row,
+        em_line(e, "fl_i64 %s = ht_n%d_at(&S->h_n%d, %s._0, %s(%s._0), &%s);", slot, n->id, n->id, row,
                 et_helper(e, "hash", n->key), row, fresh);
         em_line(e, "if (%s) {", fresh);
-        em_line(e, "    h_n%d.slots[%s].key = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
-        em_line(e, "    h_n%d.slots[%s].val = %s(&t->scratch, %s);", n->id, slot, copy, ex_expr(e, n->init));
+        em_line(e, "    S->h_n%d.slots[%s].key = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
+        em_line(e, "    S->h_n%d.slots[%s].val = %s(&t->scratch, %s);", n->id, slot, copy, ex_expr(e, n->init));
         em_line(e, "}");
-        st = arena_printf(e->a, "h_n%d.slots[%s].val", n->id, slot);
+        st = arena_printf(e->a, "S->h_n%d.slots[%s].val", n->id, slot);
     }
     EScope *saved = e->scope;
     const char *args[2] = {st, row};
@@ -570,19 +586,20 @@ static void se_scan(SE *x, PlanNode *n, const char *row)
 static void se_scan_finish(SE *x, PlanNode *n)
 {
     if (n->key)
-        em_line(x->e, "ht_n%d_free(&h_n%d);", n->id, n->id);
+        em_line(x->e, "ht_n%d_free(&S->h_n%d);", n->id, n->id);
 }
 
 static void se_limit_decl(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
-    em_line(e, "fl_i64 lim_n%d = %s;", n->id, ex_expr(e, sema_call_arg(n->call, n->call->u.call.op, 0)));
-    em_line(e, "fl_i64 cnt_n%d = 0;", n->id);
+    se_field(x, "fl_i64 lim_n%d;", n->id);
+    em_line(e, "S->lim_n%d = %s;", n->id, ex_expr(e, sema_call_arg(n->call, n->call->u.call.op, 0)));
+    se_field(x, "fl_i64 cnt_n%d;", n->id);
     if (!n->local) {
         const char *rc = et_name(e, row_type(e, n));
-        em_line(e, "%s *rows_n%d = 0;", rc, n->id);
-        em_line(e, "int *from_n%d = 0;", n->id);
-        em_line(e, "fl_i64 cap_n%d = 0;", n->id);
+        se_field(x, "%s *rows_n%d;", rc, n->id);
+        se_field(x, "int *from_n%d;", n->id);
+        se_field(x, "fl_i64 cap_n%d;", n->id);
     }
 }
 
@@ -592,9 +609,9 @@ static void se_limit(SE *x, PlanNode *n, const char *row)
 {
     Emit *e = x->e;
     if (n->local) {
-        em_line(e, "if (cnt_n%d < lim_n%d) {", n->id, n->id);
+        em_line(e, "if (S->cnt_n%d < S->lim_n%d) {", n->id, n->id);
         e->indent++;
-        em_line(e, "cnt_n%d++;", n->id);
+        em_line(e, "S->cnt_n%d++;", n->id);
         se_consume(x, n, row);
         e->indent--;
         em_line(e, "}");
@@ -602,18 +619,18 @@ static void se_limit(SE *x, PlanNode *n, const char *row)
     }
     Type *rt = row_type(e, n);
     const char *rc = et_name(e, rt);
-    em_line(e, "if (cnt_n%d == cap_n%d) {", n->id, n->id);
-    em_line(e, "    fl_i64 c = cap_n%d ? 2 * cap_n%d : 64;", n->id, n->id);
+    em_line(e, "if (S->cnt_n%d == S->cap_n%d) {", n->id, n->id);
+    em_line(e, "    fl_i64 c = S->cap_n%d ? 2 * S->cap_n%d : 64;", n->id, n->id);
     em_line(e, "    %s *r = (%s *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(%s));", rc, rc, rc);
     em_line(e, "    int *f = (int *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(int));");
-    em_line(e, "    if (cnt_n%d) { memcpy(r, rows_n%d, (fl_size)cnt_n%d * sizeof(%s)); memcpy(f, from_n%d, (fl_size)cnt_n%d * sizeof(int)); }",
+    em_line(e, "    if (S->cnt_n%d) { memcpy(r, S->rows_n%d, (fl_size)S->cnt_n%d * sizeof(%s)); memcpy(f, S->from_n%d, (fl_size)S->cnt_n%d * sizeof(int)); }",
             n->id, n->id, n->id, rc, n->id, n->id);
-    em_line(e, "    rows_n%d = r;", n->id);
-    em_line(e, "    from_n%d = f;", n->id);
-    em_line(e, "    cap_n%d = c;", n->id);
+    em_line(e, "    S->rows_n%d = r;", n->id);
+    em_line(e, "    S->from_n%d = f;", n->id);
+    em_line(e, "    S->cap_n%d = c;", n->id);
     em_line(e, "}");
-    em_line(e, "rows_n%d[cnt_n%d] = %s(&t->scratch, %s);", n->id, n->id, et_helper(e, "copy", rt), row);
-    em_line(e, "from_n%d[cnt_n%d++] = _from;", n->id, n->id);
+    em_line(e, "S->rows_n%d[S->cnt_n%d] = %s(&t->scratch, %s);", n->id, n->id, et_helper(e, "copy", rt), row);
+    em_line(e, "S->from_n%d[S->cnt_n%d++] = _from;", n->id, n->id);
 }
 
 static void se_limit_finish(SE *x, PlanNode *n)
@@ -625,14 +642,14 @@ static void se_limit_finish(SE *x, PlanNode *n)
     e->indent++;
     em_line(e, "fl_i64 _out = 0;");
     em_line(e, "int _maxf = 0;");
-    em_line(e, "for (fl_i64 _i = 0; _i < cnt_n%d; _i++)", n->id);
-    em_line(e, "    if (from_n%d[_i] > _maxf) _maxf = from_n%d[_i];", n->id, n->id);
+    em_line(e, "for (fl_i64 _i = 0; _i < S->cnt_n%d; _i++)", n->id);
+    em_line(e, "    if (S->from_n%d[_i] > _maxf) _maxf = S->from_n%d[_i];", n->id, n->id);
     em_line(e, "for (int _f = 0; _f <= _maxf; _f++)");
-    em_line(e, "    for (fl_i64 _i = 0; _i < cnt_n%d; _i++)", n->id);
-    em_line(e, "        if (from_n%d[_i] == _f && _out < lim_n%d) {", n->id, n->id);
+    em_line(e, "    for (fl_i64 _i = 0; _i < S->cnt_n%d; _i++)", n->id);
+    em_line(e, "        if (S->from_n%d[_i] == _f && _out < S->lim_n%d) {", n->id, n->id);
     e->indent += 3;
     em_line(e, "_out++;");
-    se_consume(x, n, arena_printf(e->a, "rows_n%d[_i]", n->id));
+    se_consume(x, n, arena_printf(e->a, "S->rows_n%d[_i]", n->id));
     e->indent -= 3;
     em_line(e, "        }");
     e->indent--;
@@ -649,12 +666,11 @@ static void se_join_side_decl(SE *x, PlanNode *n, int side)
     const char *rc = et_name(e, row_type(e, in));
     em_sect(e, S_HELPERS, "FL_HT(ht_n%d_%d, %s, fl_i64, %s, %s)\n\n", n->id, side, et_name(e, in->key),
             et_helper(e, "hash", in->key), et_helper(e, "eq", in->key));
-    em_line(e, "ht_n%d_%d jh%d_n%d;", n->id, side, side, n->id);
-    em_line(e, "memset(&jh%d_n%d, 0, sizeof jh%d_n%d);", side, n->id, side, n->id);
-    em_line(e, "%s *jr%d_n%d = 0;", rc, side, n->id);
-    em_line(e, "fl_i64 *jn%d_n%d = 0;", side, n->id);
-    em_line(e, "unsigned char *jm%d_n%d = 0;", side, n->id);
-    em_line(e, "fl_i64 jc%d_n%d = 0, jcap%d_n%d = 0;", side, n->id, side, n->id);
+    se_field(x, "ht_n%d_%d jh%d_n%d;", n->id, side, side, n->id);
+    se_field(x, "%s *jr%d_n%d;", rc, side, n->id);
+    se_field(x, "fl_i64 *jn%d_n%d;", side, n->id);
+    se_field(x, "unsigned char *jm%d_n%d;", side, n->id);
+    se_field(x, "fl_i64 jc%d_n%d, jcap%d_n%d;", side, n->id, side, n->id);
 }
 
 static void se_join_keep(SE *x, PlanNode *n, int side, const char *row)
@@ -663,26 +679,26 @@ static void se_join_keep(SE *x, PlanNode *n, int side, const char *row)
     Type *rt = row_type(e, n->in[side]);
     const char *rc = et_name(e, rt);
     int id = n->id;
-    em_line(e, "if (jc%d_n%d == jcap%d_n%d) {", side, id, side, id);
-    em_line(e, "    fl_i64 c = jcap%d_n%d ? 2 * jcap%d_n%d : 256;", side, id, side, id);
+    em_line(e, "if (S->jc%d_n%d == S->jcap%d_n%d) {", side, id, side, id);
+    em_line(e, "    fl_i64 c = S->jcap%d_n%d ? 2 * S->jcap%d_n%d : 256;", side, id, side, id);
     em_line(e, "    %s *r = (%s *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(%s));", rc, rc, rc);
     em_line(e, "    fl_i64 *nx = (fl_i64 *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(fl_i64));");
     em_line(e, "    unsigned char *m = (unsigned char *)fl_alloc(&t->scratch, c);");
-    em_line(e, "    if (jc%d_n%d) {", side, id);
-    em_line(e, "        memcpy(r, jr%d_n%d, (fl_size)jc%d_n%d * sizeof(%s));", side, id, side, id, rc);
-    em_line(e, "        memcpy(nx, jn%d_n%d, (fl_size)jc%d_n%d * sizeof(fl_i64));", side, id, side, id);
+    em_line(e, "    if (S->jc%d_n%d) {", side, id);
+    em_line(e, "        memcpy(r, S->jr%d_n%d, (fl_size)S->jc%d_n%d * sizeof(%s));", side, id, side, id, rc);
+    em_line(e, "        memcpy(nx, S->jn%d_n%d, (fl_size)S->jc%d_n%d * sizeof(fl_i64));", side, id, side, id);
     em_line(e, "    }");
     em_line(e, "    memset(m, 0, (fl_size)c);");
-    em_line(e, "    jr%d_n%d = r; jn%d_n%d = nx; jm%d_n%d = m; jcap%d_n%d = c;", side, id, side, id, side, id, side, id);
+    em_line(e, "    S->jr%d_n%d = r; S->jn%d_n%d = nx; S->jm%d_n%d = m; S->jcap%d_n%d = c;", side, id, side, id, side, id, side, id);
     em_line(e, "}");
     em_line(e, "{");
     em_line(e, "    int _fresh;");
-    em_line(e, "    fl_i64 _k = jc%d_n%d++;", side, id);
-    em_line(e, "    jr%d_n%d[_k] = %s(&t->scratch, %s);", side, id, et_helper(e, "copy", rt), row);
-    em_line(e, "    fl_i64 _s = ht_n%d_%d_at(&jh%d_n%d, jr%d_n%d[_k]._0, %s(jr%d_n%d[_k]._0), &_fresh);", id, side, side,
+    em_line(e, "    fl_i64 _k = S->jc%d_n%d++;", side, id);
+    em_line(e, "    S->jr%d_n%d[_k] = %s(&t->scratch, %s);", side, id, et_helper(e, "copy", rt), row);
+    em_line(e, "    fl_i64 _s = ht_n%d_%d_at(&S->jh%d_n%d, S->jr%d_n%d[_k]._0, %s(S->jr%d_n%d[_k]._0), &_fresh);", id, side, side,
             id, side, id, et_helper(e, "hash", n->in[side]->key), side, id);
-    em_line(e, "    jn%d_n%d[_k] = _fresh ? -1 : jh%d_n%d.slots[_s].val;", side, id, side, id);
-    em_line(e, "    jh%d_n%d.slots[_s].val = _k;", side, id);
+    em_line(e, "    S->jn%d_n%d[_k] = _fresh ? -1 : S->jh%d_n%d.slots[_s].val;", side, id, side, id);
+    em_line(e, "    S->jh%d_n%d.slots[_s].val = _k;", side, id);
     em_line(e, "}");
 }
 
@@ -715,10 +731,10 @@ static void se_join_probe(SE *x, PlanNode *n, const char *row)
     int id = n->id;
     const char *l = arena_printf(e->a, "%s._1", row);
     em_line(e, "fl_i64 _j = -1;");
-    em_line(e, "if (jh1_n%d.cap) {", id);
+    em_line(e, "if (S->jh1_n%d.cap) {", id);
     em_line(e, "    fl_u64 _h = %s(%s._0);", et_helper(e, "hash", n->in[0]->key), row);
-    em_line(e, "    fl_i64 _s = ht_n%d_1_find(&jh1_n%d, %s._0, _h);", id, id, row);
-    em_line(e, "    if (jh1_n%d.slots[_s].hash) _j = jh1_n%d.slots[_s].val;", id, id);
+    em_line(e, "    fl_i64 _s = ht_n%d_1_find(&S->jh1_n%d, %s._0, _h);", id, id, row);
+    em_line(e, "    if (S->jh1_n%d.slots[_s].hash) _j = S->jh1_n%d.slots[_s].val;", id, id);
     em_line(e, "}");
     if (n->how >= 1) {
         em_line(e, "if (_j < 0) {");
@@ -727,10 +743,10 @@ static void se_join_probe(SE *x, PlanNode *n, const char *row)
         e->indent--;
         em_line(e, "}");
     }
-    em_line(e, "for (; _j >= 0; _j = jn1_n%d[_j]) {", id);
+    em_line(e, "for (; _j >= 0; _j = S->jn1_n%d[_j]) {", id);
     e->indent++;
-    em_line(e, "jm1_n%d[_j] = 1;", id);
-    se_join_emit(x, n, l, arena_printf(e->a, "jr1_n%d[_j]._1", id));
+    em_line(e, "S->jm1_n%d[_j] = 1;", id);
+    se_join_emit(x, n, l, arena_printf(e->a, "S->jr1_n%d[_j]._1", id));
     e->indent--;
     em_line(e, "}");
 }
@@ -741,18 +757,18 @@ static void se_join_finish(SE *x, PlanNode *n)
     Emit *e = x->e;
     int id = n->id;
     if (n->how == 2) {
-        em_line(e, "for (fl_i64 _r = 0; _r < jc1_n%d; _r++)", id);
-        em_line(e, "    if (!jm1_n%d[_r]) {", id);
+        em_line(e, "for (fl_i64 _r = 0; _r < S->jc1_n%d; _r++)", id);
+        em_line(e, "    if (!S->jm1_n%d[_r]) {", id);
         e->indent += 2;
-        se_join_emit(x, n, NULL, arena_printf(e->a, "jr1_n%d[_r]._1", id));
+        se_join_emit(x, n, NULL, arena_printf(e->a, "S->jr1_n%d[_r]._1", id));
         e->indent -= 2;
         em_line(e, "    }");
     }
-    em_line(e, "ht_n%d_1_free(&jh1_n%d);", id, id);
+    em_line(e, "ht_n%d_1_free(&S->jh1_n%d);", id, id);
 }
 
-/* The rows of the batch in C variable `batch` (of row type rt) through
- * body, then the batch given back and the row memory freed. */
+/* The rows of batch `batch` (of row type rt) through body; then the
+ * rows' scratch memory freed (and the state compacted when it grew). */
 static void se_batch_rows(SE *x, PlanNode *n, const char *batch, Type *rt,
                           void (*body)(SE *, PlanNode *, const char *))
 {
@@ -768,83 +784,76 @@ static void se_batch_rows(SE *x, PlanNode *n, const char *batch, Type *rt,
     body(x, n, "_rowsv[_i]");
     e->indent--;
     em_line(e, "}");
-    em_line(e, "fl_done(t, %s);", batch);
     em_line(e, "fl_arena_free(_A);");
     se_compact(x);
     e->indent--;
     em_line(e, "}");
 }
 
-/* The loop over the DATA messages of the inputs in mask; body(row) per row. */
-static void se_recv_loop(SE *x, PlanNode *n, const char *mask, Type *rt,
-                         void (*body)(SE *, PlanNode *, const char *))
-{
-    Emit *e = x->e;
-    em_line(e, "while (fl_recv(t, %s, &_m)) {", mask);
-    e->indent++;
-    em_line(e, "if (_m.kind != FL_MSG_DATA)");
-    em_line(e, "    continue;");
-    se_batch_rows(x, n, "_m.batch", rt, body);
-    e->indent--;
-    em_line(e, "}");
-}
-
 static void se_join_keep1(SE *x, PlanNode *n, const char *row) { se_join_keep(x, n, 1, row); }
 
-/* The held left batches, probed now that the right side is complete. */
-static void se_join_release(SE *x, PlanNode *n)
+/* A join's state beyond its tables: the left batches that wait for the
+ * right side to end (input 1 is kept; a left batch is probed at once when
+ * the right side has ended, else held: so one upstream task feeding both
+ * inputs, a self-join, never waits on the other). */
+static void se_join_open(SE *x, PlanNode *n)
 {
-    Emit *e = x->e;
-    em_line(e, "while (_held) {");
-    e->indent++;
-    em_line(e, "fl_batch *_hb = _held;");
-    em_line(e, "_held = _hb->next;");
-    se_batch_rows(x, n, "_hb", row_type(e, n->in[0]), se_join_probe);
-    e->indent--;
-    em_line(e, "}");
-    em_line(e, "_held_tail = &_held;");
+    se_field(x, "fl_batch *held;");
+    se_field(x, "fl_batch **held_tail;");
+    se_field(x, "int right_done;");
+    em_line(x->e, "S->held_tail = &S->held;");
+    em_line(x->e, "S->right_done = fl_ended(t, 1);");
+    se_join_side_decl(x, n, 1);
 }
 
-/* Both inputs are read as they come (so one upstream task feeding both,
- * a self-join, never waits on the other): the right side (input 1) is
- * kept; a left batch is probed at once when the right side has ended, or
- * held until it has. */
-static void se_join_receive(SE *x, PlanNode *n)
+/* on_batch of a join: keep (right), hold (left, right side not ended) or probe. */
+static void se_join_batch(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
-    em_line(e, "fl_msg _m;");
-    em_line(e, "fl_batch *_held = 0, **_held_tail = &_held;   /* left batches waiting for the right side */");
-    em_line(e, "int _right_done = fl_ended(t, 1);");
-    em_line(e, "while (fl_recv(t, 3u, &_m)) {");
+    em_line(e, "if (_b->input == 1) {");
     e->indent++;
-    em_line(e, "if (_m.kind == FL_MSG_END && _m.input == 1 && !_right_done && fl_ended(t, 1)) {");
-    e->indent++;
-    em_line(e, "_right_done = 1;");
-    se_join_release(x, n);
+    se_batch_rows(x, n, "_b", row_type(e, n->in[1]), se_join_keep1);
     e->indent--;
-    em_line(e, "}");
-    em_line(e, "if (_m.kind != FL_MSG_DATA)");
-    em_line(e, "    continue;");
-    em_line(e, "if (_m.input == 1) {");
-    e->indent++;
-    se_batch_rows(x, n, "_m.batch", row_type(e, n->in[1]), se_join_keep1);
-    e->indent--;
-    em_line(e, "} else if (!_right_done) {");
-    em_line(e, "    _m.batch->next = 0;");
-    em_line(e, "    *_held_tail = _m.batch;");
-    em_line(e, "    _held_tail = &_m.batch->next;");
+    em_line(e, "} else if (!S->right_done) {");
+    em_line(e, "    _b->next = 0;");
+    em_line(e, "    *S->held_tail = _b;");
+    em_line(e, "    S->held_tail = &_b->next;");
+    em_line(e, "    return 1;   /* held: given back once probed */");
     em_line(e, "} else {");
     e->indent++;
-    se_batch_rows(x, n, "_m.batch", row_type(e, n->in[0]), se_join_probe);
+    se_batch_rows(x, n, "_b", row_type(e, n->in[0]), se_join_probe);
     e->indent--;
     em_line(e, "}");
+}
+
+/* on_signal of a join: when the right side has ended, the held left batches are probed. */
+static void se_join_signal(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    em_line(e, "if (_m->kind == FL_MSG_END && _m->input == 1 && !S->right_done && fl_ended(t, 1)) {");
+    e->indent++;
+    em_line(e, "S->right_done = 1;");
+    em_line(e, "while (S->held) {");
+    e->indent++;
+    em_line(e, "fl_batch *_hb = S->held;");
+    em_line(e, "S->held = _hb->next;");
+    se_batch_rows(x, n, "_hb", row_type(e, n->in[0]), se_join_probe);
+    em_line(e, "fl_done(t, _hb);");
     e->indent--;
     em_line(e, "}");
-    em_line(e, "while (_held) {   /* the job stops: give back what waited */");
-    em_line(e, "    fl_batch *_hb = _held;");
-    em_line(e, "    _held = _hb->next;");
-    em_line(e, "    fl_done(t, _hb);");
+    em_line(e, "S->held_tail = &S->held;");
+    e->indent--;
     em_line(e, "}");
+}
+
+/* At close: what still waits (the job stops) is given back. */
+static void se_join_close(SE *x)
+{
+    em_line(x->e, "while (S->held) {");
+    em_line(x->e, "    fl_batch *_hb = S->held;");
+    em_line(x->e, "    S->held = _hb->next;");
+    em_line(x->e, "    fl_done(t, _hb);");
+    em_line(x->e, "}");
 }
 
 /* ---- nodes ---- */
@@ -873,7 +882,15 @@ static void se_consume(SE *x, PlanNode *n, const char *row)
     }
 }
 
-/* ---- drivers ---- */
+/* ---- drivers: a stage is a state machine ----
+ * Per stage K: a struct st_K holding its operators' state and, for a
+ * source, its cursor; stage_K_open makes it; a source's stage_K_produce
+ * handles at most FL_BATCH_ROWS input rows per call (the runtime regains
+ * control between calls) and says whether more come; stage_K_batch takes
+ * one DATA batch of an input (1: it keeps the batch, else the runtime
+ * gives it back); stage_K_signal takes the other messages (END); and
+ * stage_K_close empties the aggregations into what follows them, closes
+ * the sinks and frees the state. The runtime (task.c) owns the loop. */
 
 static Expr *src_arg(PlanNode *n, const char *name)
 {
@@ -884,47 +901,54 @@ static Expr *src_arg(PlanNode *n, const char *name)
     return NULL;
 }
 
-static void se_rows_tick(SE *x)
+/* After a source's rows of one call: their scratch memory freed, the state compacted. */
+static void se_produced(SE *x)
 {
-    em_line(x->e, "if ((++_rows & 4095) == 0) {");
-    x->e->indent++;
     em_line(x->e, "fl_arena_free(_A);");
     se_compact(x);
-    em_line(x->e, "if (fl_stopping())");
-    em_line(x->e, "    break;");
-    x->e->indent--;
-    em_line(x->e, "}");
 }
 
-static void se_range_loop(SE *x, PlanNode *n, const char *lo, const char *hi, int generate)
+/* A range of integers (range, generate, from): the task's share, FL_BATCH_ROWS at a time. */
+static void se_range_open(SE *x, const char *lo, const char *hi)
+{
+    se_field(x, "fl_i64 i, hi;");
+    em_line(x->e, "fl_split_range(t, %s, %s, &S->i, &S->hi);", lo, hi);
+}
+
+/* row: the element of integer _i (gen: generate's lambda on it). */
+static void se_range_produce(SE *x, PlanNode *n, const char *row, Expr *gen)
 {
     Emit *e = x->e;
-    em_line(e, "fl_i64 _lo, _hi;");
-    em_line(e, "fl_split_range(t, %s, %s, &_lo, &_hi);", lo, hi);
-    em_line(e, "for (fl_i64 _i = _lo; _i < _hi; _i++) {");
+    em_line(e, "fl_i64 _end = S->hi - S->i > FL_BATCH_ROWS ? S->i + FL_BATCH_ROWS : S->hi;");
+    em_line(e, "for (fl_i64 _i = S->i; _i < _end; _i++) {");
     e->indent++;
-    se_consume(x, n, generate ? se_lambda(x, src_arg(n, "f"), "_i") : "_i");
-    se_rows_tick(x);
+    se_consume(x, n, gen ? se_lambda(x, gen, "_i") : row);
     e->indent--;
     em_line(e, "}");
+    em_line(e, "S->i = _end;");
+    se_produced(x);
+    em_line(e, "return S->i < S->hi;");
 }
 
-static void se_lines(SE *x, PlanNode *n)
+static void se_lines_open(SE *x, PlanNode *n)
+{
+    se_field(x, "fl_lines r;");
+    se_field(x, "int ok;");
+    em_line(x->e, "S->ok = fl_lines_open(t, &S->r, %s) == 0;", ex_expr(x->e, src_arg(n, "path")));
+}
+
+static void se_lines_produce(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
-    em_line(e, "fl_lines _r;");
-    em_line(e, "if (fl_lines_open(t, &_r, %s) == 0) {", ex_expr(e, src_arg(n, "path")));
-    e->indent++;
     em_line(e, "fl_str _line;");
-    em_line(e, "while (fl_lines_next(&_r, &_line)) {");
+    em_line(e, "int _k = 0;");
+    em_line(e, "while (S->ok && _k++ < FL_BATCH_ROWS && fl_lines_next(&S->r, &_line)) {");
     e->indent++;
     se_consume(x, n, "_line");
-    se_rows_tick(x);
     e->indent--;
     em_line(e, "}");
-    em_line(e, "fl_lines_close(&_r);");
-    e->indent--;
-    em_line(e, "}");
+    se_produced(x);
+    em_line(e, "return S->ok && _k > FL_BATCH_ROWS;");
 }
 
 static void se_csv_field(SE *x, Type *ft, const char *dst, int i, const char *col)
@@ -943,31 +967,37 @@ static void se_csv_field(SE *x, Type *ft, const char *dst, int i, const char *co
     }
     em_line(e, "if (%s(fl_parse_%s(_f[%d], &%s) != 0)) {", opt ? arena_printf(e->a, "%s.some && ", dst) : "",
             kind[st->kind], i, target);
-    em_line(e, "    if (_c.skip_bad) { _c.bad++; continue; }");
-    em_line(e, "    fl_fail(t, \"%%.*s:%%lld: column %s: `%%.*s` is not %s\", (int)_path.len, _path.ptr, "
-               "_c.record_line, (int)_f[%d].len, _f[%d].ptr);", col, st->kind == TY_I64 ? "an i64" : st->kind == TY_F64 ? "an f64" : "a bool", i, i);
+    em_line(e, "    if (S->c.skip_bad) { S->c.bad++; continue; }");
+    em_line(e, "    fl_fail(t, \"%%.*s:%%lld: column %s: `%%.*s` is not %s\", (int)S->path.len, S->path.ptr, "
+               "S->c.record_line, (int)_f[%d].len, _f[%d].ptr);", col, st->kind == TY_I64 ? "an i64" : st->kind == TY_F64 ? "an f64" : "a bool", i, i);
     em_line(e, "    break;");
     em_line(e, "}");
 }
 
-static void se_csv(SE *x, PlanNode *n)
+static void se_csv_open(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    Expr *hdr = src_arg(n, "header"), *sep = src_arg(n, "sep"), *skip = src_arg(n, "skip_bad");
+    se_field(x, "fl_str path;");
+    se_field(x, "fl_csv c;");
+    se_field(x, "int ok;");
+    em_line(e, "S->path = %s;", ex_expr(e, src_arg(n, "path")));
+    em_line(e, "S->ok = fl_csv_open(t, &S->c, S->path, %s, %s, %s) == 0;", sep ? ex_expr(e, sep) : "fl_lit(\",\", 1)",
+            hdr ? ex_expr(e, hdr) : "1", skip ? ex_expr(e, skip) : "0");
+}
+
+static void se_csv_produce(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     Type *rt = type_prune(n->elem);
     int nf = rt->kind == TY_RECORD ? rt->u.rec.n : rt->u.tuple.n;
-    Expr *hdr = src_arg(n, "header"), *sep = src_arg(n, "sep"), *skip = src_arg(n, "skip_bad");
-    em_line(e, "fl_str _path = %s;", ex_expr(e, src_arg(n, "path")));
-    em_line(e, "fl_csv _c;");
-    em_line(e, "if (fl_csv_open(t, &_c, _path, %s, %s, %s) == 0) {", sep ? ex_expr(e, sep) : "fl_lit(\",\", 1)",
-            hdr ? ex_expr(e, hdr) : "1", skip ? ex_expr(e, skip) : "0");
-    e->indent++;
     em_line(e, "fl_str _f[%d];", nf + 1);
-    em_line(e, "int _k;");
-    em_line(e, "while ((_k = fl_csv_next(&_c, _f, %d)) >= 0) {", nf + 1);
+    em_line(e, "int _k = -1, _n = 0;");
+    em_line(e, "while (S->ok && _n++ < FL_BATCH_ROWS && (_k = fl_csv_next(&S->c, _f, %d)) >= 0) {", nf + 1);
     e->indent++;
     em_line(e, "if (_k != %d) {", nf);
-    em_line(e, "    if (_c.skip_bad) { _c.bad++; continue; }");
-    em_line(e, "    fl_fail(t, \"%%.*s:%%lld: expected %d fields, found %%d\", (int)_path.len, _path.ptr, _c.record_line, _k);", nf);
+    em_line(e, "    if (S->c.skip_bad) { S->c.bad++; continue; }");
+    em_line(e, "    fl_fail(t, \"%%.*s:%%lld: expected %d fields, found %%d\", (int)S->path.len, S->path.ptr, S->c.record_line, _k);", nf);
     em_line(e, "    break;");
     em_line(e, "}");
     em_line(e, "%s _row;", et_name(e, rt));
@@ -978,95 +1008,126 @@ static void se_csv(SE *x, PlanNode *n)
         se_csv_field(x, rt->kind == TY_RECORD ? rt->u.rec.fields[i].type : rt->u.tuple.elems[i], dst, i, col);
     }
     se_consume(x, n, "_row");
-    se_rows_tick(x);
     e->indent--;
     em_line(e, "}");
-    em_line(e, "fl_csv_close(&_c);");
-    e->indent--;
-    em_line(e, "}");
+    se_produced(x);
+    em_line(e, "return S->ok && _k >= 0 && _n > FL_BATCH_ROWS;");
 }
 
-/* Task i's store of a loop: its rows, chunk after chunk. */
-static void se_store_source(SE *x, PlanNode *n)
+/* Task i's store of a loop: one chunk of its rows per call. */
+static void se_store_produce(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *rc = et_name(e, row_type(e, n));
-    em_line(e, "fl_store *_st = fl_store_of(t, %d);", n->slot);
     em_line(e, "fl_i64 _n;");
-    em_line(e, "%s *_ch;", rc);
-    em_line(e, "for (fl_i64 _k = 0; (_ch = (%s *)fl_store_chunk(_st, _k, &_n)) != 0 && !fl_stopping(); _k++) {", rc);
-    em_line(e, "    for (fl_i64 _i = 0; _i < _n; _i++) {");
-    e->indent += 2;
+    em_line(e, "%s *_ch = (%s *)fl_store_chunk(fl_store_of(t, %d), S->i++, &_n);", rc, rc, n->slot);
+    em_line(e, "if (!_ch)");
+    em_line(e, "    return 0;");
+    em_line(e, "for (fl_i64 _i = 0; _i < _n; _i++) {");
+    e->indent++;
     se_consume(x, n, "_ch[_i]");
-    se_rows_tick(x);
-    e->indent -= 2;
-    em_line(e, "    }");
+    e->indent--;
     em_line(e, "}");
+    se_produced(x);
+    em_line(e, "return 1;");
 }
 
-static void se_source(SE *x, PlanNode *n)
+/* A source's part of open: its cursor. */
+static void se_source_open(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *name = n->op;
-    em_line(e, "fl_i64 _rows = 0;");
-    em_line(e, "(void)_rows;");
+    if (n->slot >= 0 || n->loop >= 0)
+        se_field(x, "fl_i64 i;");   /* the next chunk; or whether the state went out */
+    else if (!strcmp(name, "range"))
+        se_range_open(x, ex_expr(e, src_arg(n, "lo")), ex_expr(e, src_arg(n, "hi")));
+    else if (!strcmp(name, "generate"))
+        se_range_open(x, "0", ex_expr(e, src_arg(n, "n")));
+    else if (!strcmp(name, "from")) {
+        se_field(x, "%s v;", et_name(e, type_prune(src_arg(n, "v")->type)));
+        em_line(e, "S->v = %s;", ex_expr(e, src_arg(n, "v")));
+        se_range_open(x, "0", "S->v.len");
+    } else if (!strcmp(name, "read_lines"))
+        se_lines_open(x, n);
+    else if (!strcmp(name, "read_csv"))
+        se_csv_open(x, n);
+    else
+        em_unsupported(e, n->loc, arena_printf(e->a, "the source `%s`", name));
+}
+
+static void se_source_produce(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *name = n->op;
     if (n->slot >= 0) {
-        se_store_source(x, n);
-    } else if (n->loop >= 0) {   /* a loop's final state: one element */
-        em_line(e, "if (t->index == 0) {");
+        se_store_produce(x, n);
+    } else if (n->loop >= 0) {   /* a loop's final state: one element, from task 0 */
+        em_line(e, "if (t->index == 0 && S->i++ == 0) {");
         e->indent++;
         se_consume(x, n, arena_printf(e->a, "ls_%d", n->loop));
         e->indent--;
         em_line(e, "}");
-    } else if (!strcmp(name, "range"))
-        se_range_loop(x, n, ex_expr(e, src_arg(n, "lo")), ex_expr(e, src_arg(n, "hi")), 0);
-    else if (!strcmp(name, "generate"))
-        se_range_loop(x, n, "0", ex_expr(e, src_arg(n, "n")), 1);
-    else if (!strcmp(name, "read_lines"))
-        se_lines(x, n);
-    else if (!strcmp(name, "read_csv"))
-        se_csv(x, n);
-    else if (!strcmp(name, "from")) {
-        const char *v = ex_expr(e, src_arg(n, "v"));
-        em_line(e, "fl_i64 _lo, _hi;");
-        em_line(e, "fl_split_range(t, 0, %s.len, &_lo, &_hi);", v);
-        em_line(e, "for (fl_i64 _i = _lo; _i < _hi; _i++) {");
-        e->indent++;
-        se_consume(x, n, arena_printf(e->a, "%s.data[_i]", v));
-        e->indent--;
-        em_line(e, "}");
-    } else
-        em_unsupported(e, n->loc, arena_printf(e->a, "the source `%s`", name));
+        em_line(e, "return 0;");
+    } else if (!strcmp(name, "range")) {
+        se_range_produce(x, n, "_i", NULL);
+    } else if (!strcmp(name, "generate")) {
+        se_range_produce(x, n, NULL, src_arg(n, "f"));
+    } else if (!strcmp(name, "from")) {
+        se_range_produce(x, n, "S->v.data[_i]", NULL);
+    } else if (!strcmp(name, "read_lines")) {
+        se_lines_produce(x, n);
+    } else if (!strcmp(name, "read_csv")) {
+        se_csv_produce(x, n);
+    } else {
+        em_line(e, "return 0;");
+    }
 }
 
-static void se_receive(SE *x, PlanNode *n)
+static void se_source_close(SE *x, PlanNode *n)
 {
-    em_line(x->e, "fl_msg _m;");
-    se_recv_loop(x, n, "~0u", row_type(x->e, n), se_consume);
+    if (!strcmp(n->op, "read_lines") && n->slot < 0 && n->loop < 0)
+        em_line(x->e, "if (S->ok) fl_lines_close(&S->r);");
+    else if (!strcmp(n->op, "read_csv") && n->slot < 0 && n->loop < 0)
+        em_line(x->e, "if (S->ok) fl_csv_close(&S->c);");
 }
 
-static void se_stage(SE *x)
+/* The first lines of every function of a stage: its state, its scratch
+ * memory, and (in a loop's round) the body's state. */
+static void se_prologue(SE *x, const char *sig, int with_state)
 {
     Emit *e = x->e;
-    Stage *s = x->s;
-    e->f = e->sect[S_STAGES].f;
-    e->arena = "_A";
-
-    fprintf(e->f, "/* stage %d: %s */\nstatic void stage_%d(fl_task *t)\n{\n", x->base + s->id, s->driver->op,
-            x->base + s->id);
+    fprintf(e->f, "static %s\n{\n", sig);
     e->indent = 1;
-    em_line(e, "fl_arena _tmp;");
-    em_line(e, "memset(&_tmp, 0, sizeof _tmp);");
-    em_line(e, "fl_arena *_A = &_tmp;");
-    em_line(e, "fl_u64 _rr = (fl_u64)t->index;");
-    em_line(e, "(void)_rr;");
+    e->scope = x->globals;
+    if (with_state) {
+        em_line(e, "st_%d *S = (st_%d *)_s;", x->base + x->s->id, x->base + x->s->id);
+        em_line(e, "fl_arena *_A = &S->tmp;");
+        em_line(e, "(void)t; (void)_A;");
+    }
     int lk = e->ph->round_of[x->phase];
-    if (lk >= 0) {   /* the body's state: a constant of the round */
+    if (lk >= 0 && with_state) {   /* the body's state: a constant of the round */
         Expr *body = sema_call_arg(e->ph->loops[lk].call, e->ph->loops[lk].call->u.call.op, 2);
         ex_bind_pattern(e, body->u.lambda.params[1], arena_printf(e->a, "ls_%d", lk), el_state_type(&e->ph->loops[lk]));
     }
-    if (se_compacts(x))
-        em_line(e, "fl_i64 _live = 0;   /* the task's memory after the last compaction */");
+}
+
+static void se_epilogue(SE *x)
+{
+    x->e->indent = 0;
+    fputs("}\n\n", x->e->f);
+}
+
+/* stage_K_open: the state and what each operator needs at the start. */
+static void se_open(SE *x)
+{
+    Emit *e = x->e;
+    Stage *s = x->s;
+    int k = x->base + s->id;
+    se_prologue(x, arena_printf(e->a, "void *stage_%d_open(fl_task *t)", k), 0);
+    em_line(e, "st_%d *S = (st_%d *)fl_calloc(1, (fl_i64)sizeof(st_%d));", k, k, k);
+    em_line(e, "fl_arena *_A = &S->tmp;");
+    em_line(e, "(void)_A;");
+    em_line(e, "S->rr = (fl_u64)t->index;");
     for (int i = 0; i < s->nodes.len; i++) {
         PlanNode *n = s->nodes.items[i];
         if (n->kind == PN_AGG)
@@ -1078,17 +1139,59 @@ static void se_stage(SE *x)
         else if (n->kind == PN_LIMIT)
             se_limit_decl(x, n);
     }
-    if (s->driver->kind == PN_JOIN)
-        se_join_side_decl(x, s->driver, 1);
     em_line_dir(e, s->driver->loc);
-    if (s->driver->kind == PN_SOURCE)
-        se_source(x, s->driver);
-    else if (s->driver->kind == PN_JOIN)
-        se_join_receive(x, s->driver);
-    else
-        se_receive(x, s->driver);
     if (s->driver->kind == PN_JOIN)
+        se_join_open(x, s->driver);
+    else if (s->driver->kind == PN_SOURCE)
+        se_source_open(x, s->driver);
+    em_line(e, "return S;");
+    se_epilogue(x);
+}
+
+/* stage_K_produce (a source) or stage_K_batch and stage_K_signal (the others). */
+static void se_run(SE *x)
+{
+    Emit *e = x->e;
+    Stage *s = x->s;
+    int k = x->base + s->id;
+    PlanNode *d = s->driver;
+    if (d->kind == PN_SOURCE) {
+        se_prologue(x, arena_printf(e->a, "int stage_%d_produce(fl_task *t, void *_s)", k), 1);
+        em_line_dir(e, d->loc);
+        se_source_produce(x, d);
+        se_epilogue(x);
+        return;
+    }
+    se_prologue(x, arena_printf(e->a, "int stage_%d_batch(fl_task *t, void *_s, fl_batch *_b)", k), 1);
+    if (d->kind == PN_JOIN)
+        se_join_batch(x, d);
+    else
+        se_batch_rows(x, d, "_b", row_type(e, d), se_consume);
+    em_line(e, "return 0;");
+    se_epilogue(x);
+    se_prologue(x, arena_printf(e->a, "void stage_%d_signal(fl_task *t, void *_s, const fl_msg *_m)", k), 1);
+    em_line(e, "(void)S; (void)_m;");
+    if (d->kind == PN_JOIN)
+        se_join_signal(x, d);
+    se_epilogue(x);
+}
+
+/* stage_K_close: what the operators hold goes on (aggregations emptied,
+ * in plan order), then the sinks close and the state is freed. */
+static void se_close(SE *x)
+{
+    Emit *e = x->e;
+    Stage *s = x->s;
+    int k = x->base + s->id;
+    se_prologue(x, arena_printf(e->a, "void stage_%d_close(fl_task *t, void *_s)", k), 1);
+    if (s->driver->kind == PN_JOIN) {
+        se_join_close(x);
         se_join_finish(x, s->driver);
+    } else if (s->driver->kind == PN_SOURCE) {
+        se_source_close(x, s->driver);
+    }
+    em_line(e, "int _from = 0;");
+    em_line(e, "(void)_from;");
     for (int i = 0; i < s->nodes.len; i++) {
         PlanNode *n = s->nodes.items[i];
         if (n->kind == PN_AGG)
@@ -1102,8 +1205,35 @@ static void se_stage(SE *x)
         if (((PlanNode *)s->nodes.items[i])->kind == PN_SINK)
             se_sink_close(x, s->nodes.items[i]);
     em_line(e, "fl_arena_free(_A);");
-    e->indent = 0;
-    fputs("}\n\n", e->f);
+    em_line(e, "free(S);");
+    se_epilogue(x);
+}
+
+/* A stage: its functions, then (above them) its state struct, made of the
+ * fields its operators asked for while they were emitted. */
+static void se_stage(SE *x)
+{
+    Emit *e = x->e;
+    int k = x->base + x->s->id;
+    char *fbuf = NULL, *cbuf = NULL;
+    size_t flen = 0, clen = 0;
+    x->fields = open_memstream(&fbuf, &flen);
+    FILE *code = open_memstream(&cbuf, &clen), *out = e->sect[S_STAGES].f;
+    e->f = code;
+    e->arena = "_A";
+    se_field(x, "fl_arena tmp;");
+    se_field(x, "fl_u64 rr;");
+    if (se_compacts(x))
+        se_field(x, "fl_i64 live;   /* the task's memory after the last compaction */");
+    se_open(x);
+    se_run(x);
+    se_close(x);
+    fclose(x->fields);
+    fclose(code);
+    fprintf(out, "/* stage %d: %s */\ntypedef struct st_%d {\n%.*s} st_%d;\n\n%.*s", k, x->s->driver->op, k, (int)flen,
+            fbuf, k, (int)clen, cbuf);
+    free(fbuf);
+    free(cbuf);
 }
 
 static const char *const edge_kinds[] = {"FL_EDGE_FORWARD", "FL_EDGE_HASH", "FL_EDGE_SINGLE", "FL_EDGE_BROADCAST"};
@@ -1165,8 +1295,11 @@ static void se_table(Emit *e, Stages **sts, int nphases)
     for (int k = 0; k < nphases; base += sts[k]->n, k++)
         for (int i = 0; i < sts[k]->n; i++) {
             Stage *s = sts[k]->v[i];
-            fprintf(f, "    {\"%s\", %d, stage_%d, %d, %s},\n", s->driver->op, s->parallel, base + i, s->outs.len,
-                    s->outs.len ? arena_printf(e->a, "stage_%d_outs", base + i) : "0");
+            int k = base + i, src = s->driver->kind == PN_SOURCE;
+            fprintf(f, "    {\"%s\", %d, 0, %d, %s, stage_%d_open, %s, %s, %s, stage_%d_close},\n", s->driver->op,
+                    s->parallel, s->outs.len, s->outs.len ? arena_printf(e->a, "stage_%d_outs", k) : "0", k,
+                    src ? arena_printf(e->a, "stage_%d_produce", k) : "0", src ? "0" : arena_printf(e->a, "stage_%d_batch", k),
+                    src ? "0" : arena_printf(e->a, "stage_%d_signal", k), k);
         }
     fputs("};\n\n", f);
     for (int k = 0; k + 1 < nphases; k++)
@@ -1193,8 +1326,7 @@ int emit_stages(Emit *e, Plan **plans, Stages **sts, EScope *globals)
     int nphases = e->ph->nphases, base = 0;
     for (int k = 0; k < nphases; base += sts[k]->n, k++)
         for (int i = 0; i < sts[k]->n; i++) {
-            SE x = {.e = e, .st = sts[k], .s = sts[k]->v[i], .base = base, .phase = k};
-            e->scope = globals;
+            SE x = {.e = e, .st = sts[k], .s = sts[k]->v[i], .base = base, .phase = k, .globals = globals};
             se_stage(&x);
         }
     se_table(e, sts, nphases);

@@ -25,6 +25,7 @@ void *memmove(void *dst, const void *src, fl_size n);
 int memcmp(const void *a, const void *b, fl_size n);
 void *memset(void *p, int c, fl_size n);
 void *memchr(const void *p, int c, fl_size n);
+void free(void *p);
 double sqrt(double), floor(double), ceil(double), round(double), pow(double, double),
     exp(double), log(double), fabs(double);
 
@@ -308,9 +309,22 @@ typedef struct fl_edge_def {
 typedef struct fl_stage_def {
     const char *name;
     int parallel;        /* 1: --threads tasks; 0: one task */
-    void (*run)(fl_task *t);
+    void (*run)(fl_task *t);   /* a stage that runs to completion (hand-written ones); else: */
     int nout;
     const fl_edge_def *outs;
+    /* A stage as a state machine (generated code): open makes its state;
+     * a source's produce handles at most a batch's worth of input per call
+     * and returns whether more comes; the others take each DATA batch with
+     * batch (which returns 1 when it keeps the batch, else the runtime gives
+     * it back) and every other message with signal; close ends it (empties
+     * the aggregations downstream, closes sinks) and frees the state. The
+     * runtime owns the loop: it calls them, and checks for a stop between
+     * calls. */
+    void *(*open)(fl_task *t);
+    int (*produce)(fl_task *t, void *state);
+    int (*batch)(fl_task *t, void *state, fl_batch *b);
+    void (*signal)(fl_task *t, void *state, const fl_msg *m);
+    void (*close)(fl_task *t, void *state);
 } fl_stage_def;
 
 typedef struct fl_param_def {

@@ -304,11 +304,37 @@ static void credit_back(void *arg, int c)
         flrt_net_credit(t->job, ch->proc, ch->src, t->gid, ch->input);
 }
 
+/* A stage as a state machine: the runtime's loop over its calls. A source
+ * produces until it says it is done or the job stops; the others take their
+ * messages until every input has ended; close runs in both cases. */
+static void task_drive(flrt_task *t)
+{
+    const fl_stage_def *d = t->def;
+    fl_task *pt = &t->pub;
+    void *s = d->open(pt);
+    if (d->produce) {
+        while (!fl_stopping() && d->produce(pt, s)) {
+        }
+    } else {
+        fl_msg m;
+        while (fl_recv(pt, ~0u, &m)) {
+            if (m.kind != FL_MSG_DATA)
+                d->signal(pt, s, &m);
+            else if (!d->batch(pt, s, m.batch))
+                fl_done(pt, m.batch);
+        }
+    }
+    d->close(pt, s);
+}
+
 static void *task_main(void *arg)
 {
     flrt_task *t = arg;
     cur_job = t->job;
-    t->def->run(&t->pub);
+    if (t->def->run)
+        t->def->run(&t->pub);
+    else
+        task_drive(t);
     flrt_inbox_close(&t->in, credit_back, t);
     task_end(t);
     return NULL;
@@ -320,8 +346,9 @@ static int check_stages(const flrt_job *j)
 {
     const fl_job_def *jd = j->def;
     for (int s = 0; s < jd->nstages; s++) {
-        if (!jd->stages[s].run) {
-            fl_fail(NULL, "job %s: stage %s has no run function", jd->name, jd->stages[s].name);
+        const fl_stage_def *d = &jd->stages[s];
+        if (!d->run && !(d->open && d->close && (d->produce || (d->batch && d->signal)))) {
+            fl_fail(NULL, "job %s: stage %s has neither a run function nor its state machine's", jd->name, d->name);
             return -1;
         }
         for (int k = 0; k < jd->stages[s].nout; k++) {
