@@ -43,7 +43,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all deps run bench test unit golden examples docs regress plan e2e memory procs hosts faults fuzz fuzz-front fuzz-frame install clean
+.PHONY: all deps run bench test unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults fuzz fuzz-front fuzz-frame install clean
 
 all: deps $(B)/flowc $(B)/libflowrt.a
 
@@ -112,6 +112,10 @@ regress: all
 e2e: all
 	tests/e2e/run.sh $(B)/flowc
 
+# the same programs with the tasks on a pool of two worker threads (one process)
+e2e-pool: all
+	E2E_ARGS="--workers 2" E2E_PROCS= E2E_THREADS="1 4" tests/e2e/run.sh $(B)/flowc
+
 memory: all
 	tests/memory/run.sh $(B)/flowc
 
@@ -127,7 +131,7 @@ faults: all
 plan: all
 	tests/plan/run.sh $(B)/flowc
 
-test: all unit golden examples docs regress plan e2e memory procs hosts faults
+test: all unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults
 
 run: all
 	$(B)/flowc run examples/wordcount.flow

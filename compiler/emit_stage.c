@@ -1125,7 +1125,7 @@ static void se_open(SE *x)
     int k = x->base + s->id;
     se_prologue(x, arena_printf(e->a, "void *stage_%d_open(fl_task *t)", k), 0);
     em_line(e, "st_%d *S = (st_%d *)fl_calloc(1, (fl_i64)sizeof(st_%d));", k, k, k);
-    em_line(e, "fl_arena *_A = &S->tmp;");
+    em_line(e, "fl_arena *_A = &S->keep;   /* what open computes lives until close */");
     em_line(e, "(void)_A;");
     em_line(e, "S->rr = (fl_u64)t->index;");
     for (int i = 0; i < s->nodes.len; i++) {
@@ -1205,6 +1205,7 @@ static void se_close(SE *x)
         if (((PlanNode *)s->nodes.items[i])->kind == PN_SINK)
             se_sink_close(x, s->nodes.items[i]);
     em_line(e, "fl_arena_free(_A);");
+    em_line(e, "fl_arena_free(&S->keep);");
     em_line(e, "free(S);");
     se_epilogue(x);
 }
@@ -1221,7 +1222,8 @@ static void se_stage(SE *x)
     FILE *code = open_memstream(&cbuf, &clen), *out = e->sect[S_STAGES].f;
     e->f = code;
     e->arena = "_A";
-    se_field(x, "fl_arena tmp;");
+    se_field(x, "fl_arena tmp;   /* per call: what rows need while they pass */");
+    se_field(x, "fl_arena keep;");
     se_field(x, "fl_u64 rr;");
     if (se_compacts(x))
         se_field(x, "fl_i64 live;   /* the task's memory after the last compaction */");

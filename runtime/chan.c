@@ -149,8 +149,12 @@ static void inbox_drain(flrt_inbox *q, int close, void (*dropped)(void *arg, int
     pthread_mutex_lock(&q->mu);
     flrt_item *it = q->head;
     q->head = q->tail = NULL;
-    for (int c = 0; c < q->nchan; c++)
+    for (int c = 0; c < q->nchan; c++) {
         q->chans[c].count = 0;
+        if (q->chans[c].parked)   /* (a pool's sender waiting for room: there is some now) */
+            q->ready(q->chans[c].parked);
+        q->chans[c].parked = NULL;
+    }
     if (close)
         q->closed = 1;
     pthread_cond_broadcast(&q->nonfull);
@@ -208,10 +212,14 @@ int flrt_inbox_push(flrt_inbox *q, int c, int kind, fl_batch *b, int wait)
     else
         q->head = it;
     q->tail = it;
-    q->chans[c].count++;
+    int full = ++q->chans[c].count >= chan_cap(q);
     pthread_cond_signal(&q->nonempty);
+    if (q->sleeping) {
+        q->sleeping = 0;
+        q->ready(q->owner);
+    }
     pthread_mutex_unlock(&q->mu);
-    return 0;
+    return !wait && full;
 }
 
 static int inputs_left(const flrt_inbox *q, unsigned mask)
@@ -241,19 +249,17 @@ static flrt_item *take(flrt_inbox *q, unsigned mask)
     return NULL;
 }
 
-int flrt_inbox_pop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan)
+/* The message of item it (taken, under q->mu): the counts updated, a
+ * parked sender readied, the lock dropped, *m filled. */
+static void took(flrt_inbox *q, flrt_item *it, fl_msg *m, int *chan)
 {
-    pthread_mutex_lock(&q->mu);
-    flrt_item *it = NULL;
-    while (!stopping(q) && inputs_left(q, mask) && !(it = take(q, mask)))
-        pthread_cond_wait(&q->nonempty, &q->mu);
-    if (!it) {
-        pthread_mutex_unlock(&q->mu);
-        return 0;
-    }
     flrt_chan *c = &q->chans[it->chan];
     if (c->count-- >= chan_cap(q))
         pthread_cond_broadcast(&q->nonfull);
+    if (c->parked && c->count < chan_cap(q)) {
+        q->ready(c->parked);
+        c->parked = NULL;
+    }
     if (it->kind == FL_MSG_END)
         q->left[c->input]--;
     pthread_mutex_unlock(&q->mu);
@@ -269,7 +275,44 @@ int flrt_inbox_pop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan)
     *chan = it->chan;
     if (!it->batch)
         free(it);
+}
+
+int flrt_inbox_pop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan)
+{
+    pthread_mutex_lock(&q->mu);
+    flrt_item *it = NULL;
+    while (!stopping(q) && inputs_left(q, mask) && !(it = take(q, mask)))
+        pthread_cond_wait(&q->nonempty, &q->mu);
+    if (!it) {
+        pthread_mutex_unlock(&q->mu);
+        return 0;
+    }
+    took(q, it, m, chan);
     return 1;
+}
+
+int flrt_inbox_trypop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan)
+{
+    pthread_mutex_lock(&q->mu);
+    flrt_item *it = NULL;
+    if (stopping(q) || !inputs_left(q, mask) || !(it = take(q, mask))) {
+        int r = stopping(q) || !inputs_left(q, mask) ? -1 : 0;
+        q->sleeping = r == 0;
+        pthread_mutex_unlock(&q->mu);
+        return r;
+    }
+    took(q, it, m, chan);
+    return 1;
+}
+
+int flrt_inbox_park(flrt_inbox *q, int c, void *who)
+{
+    pthread_mutex_lock(&q->mu);
+    int park = q->chans[c].count >= chan_cap(q) && !q->closed && !stopping(q);
+    if (park)
+        q->chans[c].parked = who;
+    pthread_mutex_unlock(&q->mu);
+    return park;
 }
 
 void flrt_inbox_wake(flrt_inbox *q)

@@ -64,6 +64,7 @@ typedef struct flrt_chan {
     int ended;               /* remote channels: its END came (net.c's reader) */
     const fl_edge_def *def;  /* the sender's edge (remote channels: de, row size) */
     flrt_pool *pool;         /* remote channels: batches for received frames */
+    void *parked;            /* worker pool: the sender, waiting for room here */
 } flrt_chan;
 
 typedef struct flrt_item {   /* a queued message */
@@ -85,6 +86,11 @@ typedef struct flrt_inbox {
     int *left;               /* per input: channels that have not ended */
     int closed;              /* the receiver is gone: sends are dropped */
     flrt_job *job;           /* its stop flag */
+    /* worker pool (pool.c): who runs when a message comes (owner, while
+     * sleeping) or when a channel has room again (its parked sender) */
+    void (*ready)(void *who);
+    void *owner;
+    int sleeping;
 } flrt_inbox;
 
 /* chans (nchan of them, sorted by (input, src)) is taken over. */
@@ -93,9 +99,17 @@ void flrt_inbox_fini(flrt_inbox *q);        /* releases what is still queued */
 /* The channel of (input, src), or -1. */
 int flrt_inbox_chan(const flrt_inbox *q, int input, int src);
 /* Queues a message on channel c: DATA with batch b, or END. With wait, it
- * waits while the channel is full. Returns 0, or -1 when the job stops or
- * the receiver has closed the inbox (then b is still the caller's). */
+ * waits while the channel is full. Returns 0, 1 when (without wait) the
+ * channel is at its bound or over it now, or -1 when the job stops or the
+ * receiver has closed the inbox (then b is still the caller's). */
 int flrt_inbox_push(flrt_inbox *q, int c, int kind, fl_batch *b, int wait);
+/* Worker pool: the oldest message of an input in mask without waiting: 1;
+ * 0 when none is queued (the inbox then sleeps: the next push calls
+ * ready(owner)); -1 when every input has ended or the job stops. */
+int flrt_inbox_trypop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan);
+/* Worker pool: sender `who` waits for room on channel c (ready(who) when
+ * a pop makes some): 1; 0 when there is room already (or the job stops). */
+int flrt_inbox_park(flrt_inbox *q, int c, void *who);
 /* The oldest message of an input in mask: 1 with *m and *chan set; 0 when
  * every channel of those inputs has ended, or the job stops. */
 int flrt_inbox_pop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan);
@@ -129,6 +143,12 @@ typedef struct flrt_edge {
 
 struct flrt_task {
     fl_task pub;             /* first: generated code sees only this */
+    /* worker pool (pool.c) */
+    void *sm;                /* the state machine's state, once opened */
+    int sched;               /* FLRT_T_*, under the pool's lock */
+    int again;               /* woken while running: runs again */
+    flrt_inbox *full_q;      /* a channel its last step filled (it waits for room) */
+    int full_c;
     flrt_job *job;
     const fl_stage_def *def;
     int gid;                 /* global task id */
@@ -176,9 +196,28 @@ struct flrt_job {
     pthread_cond_t meet_cv;
     struct flrt_meet *meets;     /* csv.c: tasks meeting over a file; under meet_mu */
     int seq;                     /* phase runs so far (a loop's phase runs once per round) */
+    int workers;                 /* --workers: tasks run by a pool of this many threads (0: a thread each) */
+    struct flrt_sched *sched;    /* pool.c, while a pool runs */
     fl_store **stores;           /* store.c: per (slot, task index), made when first used */
     int nstore_idx;              /* task indexes per slot */
 };
+
+/* ---- the worker pool (pool.c) ----
+ * With --workers N (one process, every stage a state machine) the tasks of
+ * a phase are run by N threads, cooperatively, one call (a batch's worth)
+ * at a time: a task is queued when it can make progress (a source; a
+ * message in its inbox; room again on the channel it filled) and sleeps
+ * otherwise. Pushes never wait; a task that filled a channel sleeps until
+ * that channel drains, so queues stay bounded by one call's output. */
+enum { FLRT_T_IDLE, FLRT_T_QUEUED, FLRT_T_RUNNING, FLRT_T_DONE };
+/* Whether the local tasks of this phase can run on the pool. */
+int flrt_pool_usable(const flrt_job *j);
+/* Runs the local tasks on j->workers threads until each has ended. */
+void flrt_pool_run(flrt_job *j);
+/* The job stops: every sleeping task runs once more (to end). */
+void flrt_pool_stop(flrt_job *j);
+/* task.c's end of a task: pending rows and END out, the inbox closed. */
+void flrt_task_finish(flrt_task *t);
 
 /* ---- stores (store.c) ---- */
 void flrt_stores_init(flrt_job *j);         /* the table, for def->nslots slots */

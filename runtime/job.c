@@ -27,6 +27,7 @@ typedef struct opts {
     int threads;
     fl_i64 batch;
     int queue;
+    int workers;
     int version;
     flrt_dist_args dist;
 } opts;
@@ -159,6 +160,8 @@ static void usage(const fl_job_def *job, FILE *f)
                "  --batch N          rows per batch (default: %d)\n"
                "  --queue N          batches queued per channel, i.e. per upstream task\n"
                "                     and input (default: 4)\n"
+               "  --workers N        run the tasks on a pool of N threads (one process; default:\n"
+               "                     a thread per task)\n"
                "  --procs N          run as N processes of this machine\n"
                "  --hosts FILE       run on the hosts of a cluster file (docs/runtime.md)\n"
                "  --rank R --nprocs N --leader HOST:PORT\n"
@@ -180,8 +183,8 @@ static const fl_param_def *find_param(const fl_job_def *job, const char *name, s
     return NULL;
 }
 
-enum { O_THREADS, O_BATCH, O_QUEUE, O_PROCS, O_HOSTS, O_RANK, O_NPROCS, O_LEADER, O_SECRET, O_BIND, O_PORT, O_COUNT };
-static const char *const opt_names[O_COUNT] = {"threads", "batch", "queue", "procs", "hosts", "rank",
+enum { O_THREADS, O_BATCH, O_QUEUE, O_WORKERS, O_PROCS, O_HOSTS, O_RANK, O_NPROCS, O_LEADER, O_SECRET, O_BIND, O_PORT, O_COUNT };
+static const char *const opt_names[O_COUNT] = {"threads", "batch", "queue", "workers", "procs", "hosts", "rank",
                                                "nprocs", "leader", "secret-file", "bind", "port"};
 
 static int find_opt(const char *name, size_t len)
@@ -254,6 +257,11 @@ static int set_opt(int k, const char *val, opts *o)
         if (parse_count("--queue", val, 1, 1024, &n) < 0)
             return -1;
         o->queue = (int)n;
+        return 0;
+    case O_WORKERS:
+        if (parse_count("--workers", val, 1, MAX_THREADS, &n) < 0)
+            return -1;
+        o->workers = (int)n;
         return 0;
     case O_PROCS: case O_NPROCS:
         if (parse_count(k == O_PROCS ? "--procs" : "--nprocs", val, 1, MAX_PROCS, &n) < 0)
@@ -331,7 +339,8 @@ static int parse_args(const fl_job_def *job, int argc, char **argv, opts *o)
 /* Runs the job in this process, joined with the others when there are. */
 static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
 {
-    flrt_job j = {.def = job, .nthreads = o->threads, .batch_rows = o->batch, .chan_cap = o->queue};
+    flrt_job j = {.def = job, .nthreads = o->threads, .batch_rows = o->batch, .chan_cap = o->queue,
+                 .workers = o->workers};
     flrt_job_init(&j);
     flrt_job_set_current(&j);
     flrt_maps_set_deferred(1);

@@ -96,6 +96,7 @@ static void stop_all(flrt_job *j)
     if (pthread_rwlock_tryrdlock(&j->tables) == 0) {
         for (int i = 0; i < j->nlocal; i++)
             flrt_inbox_wake(&j->tasks[i].in);
+        flrt_pool_stop(j);
         pthread_rwlock_unlock(&j->tables);
     }
     pthread_mutex_lock(&j->credit_mu);
@@ -228,8 +229,14 @@ fl_batch *fl_out_flush(fl_task *pt, int out, int dest)
         b->input = e->def->input;
         if (!p->task) {
             flrt_net_send_batch(t, e, p, b);
-        } else if (flrt_inbox_push(&p->task->in, p->chan, FL_MSG_DATA, b, 1) == 0) {
-            return pt->outs[out].pend[dest] = flrt_pool_get(&e->pool);
+        } else {
+            int r = flrt_inbox_push(&p->task->in, p->chan, FL_MSG_DATA, b, !t->job->sched);
+            if (r == 1) {   /* (a pool's push never waits: the task waits for room after its step) */
+                t->full_q = &p->task->in;
+                t->full_c = p->chan;
+            }
+            if (r >= 0)
+                return pt->outs[out].pend[dest] = flrt_pool_get(&e->pool);
         }
     }
     flrt_batch_reset(b);      /* sent remotely, stopping, or nobody reads it */
@@ -288,7 +295,7 @@ static void task_end(flrt_task *t)
             if (p->dst < 0)
                 continue;
             if (p->task)
-                flrt_inbox_push(&p->task->in, p->chan, FL_MSG_END, NULL, 1);
+                flrt_inbox_push(&p->task->in, p->chan, FL_MSG_END, NULL, !t->job->sched);
             else
                 flrt_net_send_end(t, e, p);
         }
@@ -327,6 +334,12 @@ static void task_drive(flrt_task *t)
     d->close(pt, s);
 }
 
+void flrt_task_finish(flrt_task *t)
+{
+    flrt_inbox_close(&t->in, credit_back, t);
+    task_end(t);
+}
+
 static void *task_main(void *arg)
 {
     flrt_task *t = arg;
@@ -335,8 +348,7 @@ static void *task_main(void *arg)
         t->def->run(&t->pub);
     else
         task_drive(t);
-    flrt_inbox_close(&t->in, credit_back, t);
-    task_end(t);
+    flrt_task_finish(t);
     return NULL;
 }
 
@@ -556,6 +568,10 @@ static void tasks_free(flrt_job *j)
 
 static void tasks_start_join(flrt_job *j)
 {
+    if (flrt_pool_usable(j)) {
+        flrt_pool_run(j);
+        return;
+    }
     for (int i = 0; i < j->nlocal; i++) {
         flrt_task *t = &j->tasks[i];
         int err = pthread_create(&t->thread, NULL, task_main, t);

@@ -41,7 +41,10 @@ passed=0
 failed=0
 THREADS=${E2E_THREADS:-1 2 4}   # E2E_THREADS="3 8" tries other thread counts
 # Native binaries also run as several processes over loopback: PROCS x threads per process.
-PROCS=${E2E_PROCS:-2x1 2x2 3x1 3x2}
+PROCS=${E2E_PROCS-2x1 2x2 3x1 3x2}
+# E2E_ARGS: more options for every job (make test runs the suite again with --workers 2: the
+# tasks on a pool of two threads)
+read -r -a XARGS <<<"${E2E_ARGS:-}"
 # Every job runs with a limit on its data (ulimit -d): 512 MiB, and 384 MiB more per thread of
 # --threads, since the stacks of its threads (8 MiB each, a few threads per stage and task)
 # count too. The data of the jobs here is well under 100 MiB, so a job that leaks or copies
@@ -106,7 +109,7 @@ run_job() {
     mkdir -p "$o"
     subst "$o" "$@"
     if [ "$mode" = jit ]; then
-        (cd "$o" && ulimit -d "$(memlimit "$flowc" "$t")" && timeout 60 "$flowc" run "$E2E/$flow" "${sargs[@]}" --threads "$t") \
+        (cd "$o" && ulimit -d "$(memlimit "$flowc" "$t")" && timeout 60 "$flowc" run "$E2E/$flow" "${sargs[@]}" --threads "$t" "${XARGS[@]}") \
             >"$o.stdout" 2>"$o.stderr" </dev/null
         rc=$?
     else
@@ -114,7 +117,7 @@ run_job() {
         local procs=()
         [ "$mode" = native ] || procs=(--procs "${mode#p}")
         if [ -x "$bin" ]; then
-            (cd "$o" && ulimit -d "$(memlimit "$bin" "$t")" && timeout 60 "$bin" "${sargs[@]}" --threads "$t" "${procs[@]}") \
+            (cd "$o" && ulimit -d "$(memlimit "$bin" "$t")" && timeout 60 "$bin" "${sargs[@]}" --threads "$t" "${procs[@]}" "${XARGS[@]}") \
                 >"$o.stdout" 2>"$o.stderr" </dev/null
             rc=$?
         else

@@ -1,0 +1,186 @@
+/* pool.c - the worker pool: the tasks of a phase run by a fixed number of
+ * threads (--workers N) instead of a thread each. A worker takes a queued
+ * task and makes one step of its state machine: a source produces once; a
+ * receiver takes one message (a batch, or END) from its inbox. Then the
+ * task is queued again (it can go on), sleeps (its inbox is empty: the next
+ * push wakes it; or it filled a channel: the pop that makes room there
+ * wakes it), or ends (close, pending rows and END out). Pushes never wait,
+ * so a worker never blocks on another task; a channel holds at most its
+ * bound plus what one step of its sender makes.
+ *
+ * One process only: a send to another process waits for credits, which
+ * could hold every worker; with --procs or --hosts each task keeps its
+ * thread. Lock order: an inbox's lock, then the pool's (ready() is called
+ * under the inbox's lock); workers never hold the pool's lock while they
+ * touch an inbox. */
+#define _GNU_SOURCE
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flrt_int.h"
+
+typedef struct flrt_sched {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    flrt_task **queue;       /* a ring of queued tasks (each at most once) */
+    int head, len, cap;
+    int active;              /* tasks not ended */
+} flrt_sched;
+
+int flrt_pool_usable(const flrt_job *j)
+{
+    if (j->workers <= 0 || j->net)
+        return 0;
+    for (int i = 0; i < j->nlocal; i++)
+        if (j->tasks[i].def->run)
+            return 0;
+    return 1;
+}
+
+static void enqueue(flrt_sched *s, flrt_task *t)
+{
+    t->sched = FLRT_T_QUEUED;
+    s->queue[(s->head + s->len++) % s->cap] = t;
+    pthread_cond_signal(&s->cv);
+}
+
+/* An inbox's wakeup (under its lock): the task runs when a worker is free. */
+static void ready(void *who)
+{
+    flrt_task *t = who;
+    flrt_sched *s = t->job->sched;
+    pthread_mutex_lock(&s->mu);
+    if (t->sched == FLRT_T_IDLE)
+        enqueue(s, t);
+    else if (t->sched == FLRT_T_RUNNING)
+        t->again = 1;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void flrt_pool_stop(flrt_job *j)
+{
+    flrt_sched *s = j->sched;
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < j->nlocal; i++)
+        if (j->tasks[i].sched == FLRT_T_IDLE)
+            enqueue(s, &j->tasks[i]);
+        else if (j->tasks[i].sched == FLRT_T_RUNNING)
+            j->tasks[i].again = 1;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void end(flrt_task *t)
+{
+    t->def->close(&t->pub, t->sm);
+    flrt_task_finish(t);
+}
+
+/* After a step: 1 to run again, 0 when it waits for room on the channel it filled. */
+static int after_step(flrt_task *t)
+{
+    flrt_inbox *q = t->full_q;
+    t->full_q = NULL;
+    return !(q && flrt_inbox_park(q, t->full_c, t));
+}
+
+/* One step of task t: 1 it can go on, 0 it sleeps, -1 it has ended. */
+static int step(flrt_task *t)
+{
+    const fl_stage_def *d = t->def;
+    fl_task *pt = &t->pub;
+    if (!t->sm)
+        t->sm = d->open(pt);
+    if (d->produce) {
+        if (fl_stopping() || !d->produce(pt, t->sm)) {
+            end(t);
+            return -1;
+        }
+        return after_step(t);
+    }
+    fl_msg m;
+    int c, r = flrt_inbox_trypop(&t->in, ~0u, &m, &c);
+    if (r < 0) {
+        end(t);
+        return -1;
+    }
+    if (r == 0)
+        return 0;
+    if (m.kind != FL_MSG_DATA)
+        d->signal(pt, t->sm, &m);
+    else if (!d->batch(pt, t->sm, m.batch))
+        fl_done(pt, m.batch);
+    return after_step(t);
+}
+
+static void *worker(void *arg)
+{
+    flrt_job *j = arg;
+    flrt_sched *s = j->sched;
+    flrt_job_set_current(j);
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->len && s->active > 0)
+            pthread_cond_wait(&s->cv, &s->mu);
+        if (s->active == 0)
+            break;
+        flrt_task *t = s->queue[s->head];
+        s->head = (s->head + 1) % s->cap;
+        s->len--;
+        t->sched = FLRT_T_RUNNING;
+        t->again = 0;
+        pthread_mutex_unlock(&s->mu);
+        int r = step(t);
+        pthread_mutex_lock(&s->mu);
+        if (r < 0) {
+            t->sched = FLRT_T_DONE;
+            if (--s->active == 0)
+                pthread_cond_broadcast(&s->cv);
+        } else if (r > 0 || t->again) {
+            enqueue(s, t);
+        } else {
+            t->sched = FLRT_T_IDLE;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+void flrt_pool_run(flrt_job *j)
+{
+    flrt_sched s = {.cap = j->nlocal ? j->nlocal : 1, .active = j->nlocal};
+    pthread_mutex_init(&s.mu, NULL);
+    pthread_cond_init(&s.cv, NULL);
+    s.queue = flrt_xcalloc((size_t)s.cap, sizeof *s.queue);
+    for (int i = 0; i < j->nlocal; i++) {
+        flrt_task *t = &j->tasks[i];
+        t->in.ready = ready;
+        t->in.owner = t;
+        s.queue[s.len++] = t;
+        t->sched = FLRT_T_QUEUED;
+    }
+    int n = j->workers < j->nlocal ? j->workers : j->nlocal;
+    pthread_t *th = flrt_xcalloc((size_t)(n ? n : 1), sizeof *th);
+    pthread_rwlock_wrlock(&j->tables);   /* (stop_all reads the tasks under it, and the pool) */
+    j->sched = &s;
+    pthread_rwlock_unlock(&j->tables);
+    int started = 0;
+    for (int i = 0; i < n; i++)
+        if (pthread_create(&th[i], NULL, worker, j) == 0)
+            started++;
+    if (started == 0 && n > 0) {
+        fl_fail(NULL, "cannot start the worker threads");
+        worker(j);   /* (every task ends: the job stops) */
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_rwlock_wrlock(&j->tables);
+    j->sched = NULL;
+    pthread_rwlock_unlock(&j->tables);
+    free(th);
+    free(s.queue);
+    pthread_mutex_destroy(&s.mu);
+    pthread_cond_destroy(&s.cv);
+}
