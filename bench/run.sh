@@ -14,7 +14,9 @@
 #                   60) seconds is run once
 #   --collatz-n N   collatz bound (default 100000000)
 #   --threads LIST  thread counts (default "2 1")
-#   --only LIST     sections to run, of "wc procs collatz ttfr iter" (default: all);
+#   --only LIST     sections to run, of "wc procs collatz ttfr iter pool" (default: all);
+#                   pool: a thread per task against --workers (cores) on word count,
+#                   group-by and k-means at 1, 2 and 8 threads;
 #                   iter: k-means (10M points, k = 30, 10 rounds), PageRank (100 rounds) and
 #                   connected components on a 1M-edge graph, each against its C baseline
 #   --points N      k-means points (default 10000000); --edges M: graph edges (default 1000000)
@@ -30,7 +32,7 @@ SIZE=500
 RUNS=3
 CN=100000000
 THREADS="2 1"
-ONLY="wc procs collatz ttfr iter"
+ONLY="wc procs collatz ttfr iter pool"
 POINTS=10000000
 EDGES=1000000
 SLOW_S=${SLOW_S:-60}
@@ -67,6 +69,8 @@ for b in kmeans pagerank cc; do
     cc -O2 -pthread bench/${b}_baseline.c -o "$D/${b}_baseline" -lm
 done
 cc -O2 bench/gen_points.c -o "$D/gen_points" -lm
+cc -O2 bench/gen_groupby.c -o "$D/gen_groupby"
+$FLOWC build bench/groupby.flow -o "$D/groupby_flowc"
 cc -O2 bench/gen_graph.c -o "$D/gen_graph" -lm
 for b in kmeans pagerank connected_components; do
     $FLOWC build examples/$b.flow -o "$D/${b}_flowc"
@@ -276,6 +280,28 @@ if has iter; then
     bench_iter kmeans "$PTS --k 30 --rounds 10" "--input $PTS --k 30 --rounds 10" stdout kmeans 1.2
     bench_iter pagerank "$GRAPH --rounds 100" "--input $GRAPH --rounds 100" file pagerank 1.5
     bench_iter cc "$GRAPH" "--input $GRAPH" file connected_components 1.5
+fi
+
+# bench_pool NAME CMD...: CMD with a thread per task, then on a pool of one worker per core
+bench_pool() {
+    local name=$1 t a b
+    shift
+    for t in 1 2 8; do
+        log "$name, $t thread(s): a thread per task, then --workers $(nproc)"
+        a=$(best_of "$@" --threads "$t")
+        row "$name" "$t" "thread per task" "$a" "$a"
+        b=$(best_of "$@" --threads "$t" --workers "$(nproc)")
+        row "$name" "$t" "pool, $(nproc) workers" "$b" "$a"
+    done
+}
+if has pool; then
+    GB="$D/groupby_10m.csv"
+    [ -s "$GB" ] || { log "generating $GB"; "$D/gen_groupby" 10000000 1000 > "$GB.tmp" && mv "$GB.tmp" "$GB"; }
+    PTS="$D/points_$POINTS.csv"
+    [ -s "$PTS" ] || { log "generating $PTS"; "$D/gen_points" "$POINTS" > "$PTS.tmp" && mv "$PTS.tmp" "$PTS"; }
+    bench_pool "wc-pool" "$D/wc_flowc" --input "$UNI" --output /dev/null
+    bench_pool "groupby" "$D/groupby_flowc" --input "$GB" --output /dev/null
+    bench_pool "kmeans" "$D/kmeans_flowc" --input "$PTS" --rounds 10
 fi
 
 has collatz && log "collatz (n = $CN): the baseline's result; every timed flowc run must print it too"

@@ -115,6 +115,8 @@ static int step(flrt_task *t)
     return after_step(t);
 }
 
+/* Takes queued tasks one step at a time; a task that can go on while no
+ * other waits keeps its worker (no hand-over to another thread). */
 static void *worker(void *arg)
 {
     flrt_job *j = arg;
@@ -130,10 +132,13 @@ static void *worker(void *arg)
         s->head = (s->head + 1) % s->cap;
         s->len--;
         t->sched = FLRT_T_RUNNING;
-        t->again = 0;
-        pthread_mutex_unlock(&s->mu);
-        int r = step(t);
-        pthread_mutex_lock(&s->mu);
+        int r;
+        do {
+            t->again = 0;
+            pthread_mutex_unlock(&s->mu);
+            r = step(t);
+            pthread_mutex_lock(&s->mu);
+        } while ((r > 0 || t->again) && r >= 0 && !s->len);
         if (r < 0) {
             t->sched = FLRT_T_DONE;
             if (--s->active == 0)
