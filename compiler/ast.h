@@ -89,6 +89,7 @@ struct Expr {
             Arg **args;
             int nargs;
             const void *op;    /* sema: the resolved operator or function */
+            Expr **slots;      /* sema: per parameter of op, the argument matched to it, or NULL */
         } call;
         struct { Expr *recv; const char *name; Loc name_loc; int index; } field;
         struct { Expr **elems; int n; } list;            /* EX_TUPLE, EX_VEC */

@@ -12,35 +12,26 @@
 
 #include <string.h>
 
-static Expr *loop_arg(const Loop *l, const char *name)
-{
-    const Op *op = l->call->u.call.op;
-    for (int i = 0; i < op->nparams; i++)
-        if (!strcmp(op->params[i].name, name))
-            return sema_call_arg(l->call, op, i);
-    return NULL;
-}
-
-Type *el_state_type(const Loop *l) { return type_prune(loop_arg(l, "state")->type); }
+Type *el_state_type(const Loop *l) { return type_prune(sema_arg(l->call, "state")->type); }
 
 Type *el_delta_type(const Loop *l)
 {
-    return type_prune(type_prune(loop_arg(l, "step")->type)->u.fn.params[1]);
+    return type_prune(type_prune(sema_arg(l->call, "step")->type)->u.fn.params[1]);
 }
 
 const char *el_value_global(Emit *e, const PlanNode *n)
 {
-    return n->delta >= 0 ? arena_printf(e->a, "ld_%d", n->delta) : arena_printf(e->a, "pv_%d", n->value);
+    return n->u.sink.delta >= 0 ? arena_printf(e->a, "ld_%d", n->u.sink.delta) : arena_printf(e->a, "pv_%d", n->u.sink.value);
 }
 
 const char *el_value_arena(Emit *e, const PlanNode *n)
 {
-    return n->delta >= 0 ? arena_printf(e->a, "(&lda_%d)", n->delta) : arena_printf(e->a, "(&pva_%d)", n->value);
+    return n->u.sink.delta >= 0 ? arena_printf(e->a, "(&lda_%d)", n->u.sink.delta) : arena_printf(e->a, "(&pva_%d)", n->u.sink.value);
 }
 
 Type *el_value_type(Emit *e, const PlanNode *n)
 {
-    return n->delta >= 0 ? el_delta_type(&e->ph->loops[n->delta]) : e->ph->calls[n->value]->type;
+    return n->u.sink.delta >= 0 ? el_delta_type(&e->ph->loops[n->u.sink.delta]) : e->ph->calls[n->u.sink.value]->type;
 }
 
 void el_globals(Emit *e)
@@ -61,7 +52,7 @@ void el_init(Emit *e, int seg)
     if (k < 0)
         return;
     const Loop *l = &e->ph->loops[k];
-    Expr *max = loop_arg(l, "max");
+    Expr *max = sema_arg(l->call, "max");
     int line, col;
     diag_linecol(e->d, max->loc, &line, &col);
     em_line(e, "lmax_%d = %s;", k, ex_expr(e, max));
@@ -69,7 +60,7 @@ void el_init(Emit *e, int seg)
     em_line(e, "    fl_fail(0, \"%%s:%d:%d: max must be at least 1; it is %%lld\", %s, lmax_%d);", line, col,
             em_c_string(e, diag_source(e->d, max->loc.file)->path), k);
     Type *st = el_state_type(l);
-    em_line(e, "ls_%d = %s(&lsa_%d[0], %s);", k, et_helper(e, "copy", st), k, ex_expr(e, loop_arg(l, "state")));
+    em_line(e, "ls_%d = %s(&lsa_%d[0], %s);", k, et_helper(e, "copy", st), k, ex_expr(e, sema_arg(l->call, "state")));
     em_line(e, "lsw_%d = 0;", k);
     em_line(e, "lr_%d = 0;", k);
 }
@@ -85,13 +76,13 @@ static void el_next(Emit *e, int k)
 {
     const Loop *l = &e->ph->loops[k];
     Type *st = el_state_type(l);
-    Expr *until = loop_arg(l, "until");
+    Expr *until = sema_arg(l->call, "until");
     EScope *saved = e->scope;
     fprintf(e->f, "static int loop_%d_next(void)\n{\n", k);
     e->indent = 1;
     em_line(e, "fl_arena *_A = &lsa_%d[1 - lsw_%d];", k, k);
     e->arena = "_A";
-    const char *step = apply2(e, loop_arg(l, "step"), arena_printf(e->a, "ls_%d", k), arena_printf(e->a, "ld_%d", k));
+    const char *step = apply2(e, sema_arg(l->call, "step"), arena_printf(e->a, "ls_%d", k), arena_printf(e->a, "ld_%d", k));
     em_line(e, "%s _new = %s(_A, %s);", et_name(e, st), et_helper(e, "copy", st), step);
     e->scope = saved;
     em_line(e, "int _stop = %s;", until ? apply2(e, until, arena_printf(e->a, "ls_%d", k), "_new") : "0");

@@ -41,8 +41,8 @@ static void se_consume(SE *x, PlanNode *n, const char *row);
 
 static int agg_from_local(PlanNode *n)
 {
-    return n->kind == PN_AGG && n->part == AGG_GLOBAL && (n->in[0]->kind == PN_SHUFFLE || n->in[0]->kind == PN_GATHER) &&
-           n->in[0]->in[0]->kind == PN_AGG && n->in[0]->in[0]->part == AGG_LOCAL;
+    return n->kind == PN_AGG && n->u.agg.part == AGG_GLOBAL && (n->in[0]->kind == PN_SHUFFLE || n->in[0]->kind == PN_GATHER) &&
+           n->in[0]->in[0]->kind == PN_AGG && n->in[0]->in[0]->u.agg.part == AGG_LOCAL;
 }
 
 /* The type of the values being aggregated (T of stream<T> or keyed<K, T>). */
@@ -55,7 +55,7 @@ static Type *agg_value(PlanNode *n)
 
 static Type *agg_acc(Emit *e, PlanNode *n)
 {
-    switch (n->agg) {
+    switch (n->u.agg.kind) {
     case AGG_COUNT: return TYPE_I64;
     case AGG_SUM: return type_prune(n->fn->type)->u.fn.ret;
     case AGG_AVG: return type_pair(e->a, type_prune(n->fn->type)->u.fn.ret, TYPE_I64);
@@ -70,7 +70,7 @@ static Type *row_type(Emit *e, PlanNode *n)
     if (n->kind == PN_SHUFFLE || n->kind == PN_GATHER || n->kind == PN_MERGE || n->kind == PN_BROADCAST ||
         n->kind == PN_LIMIT)
         return row_type(e, n->in[0]);
-    if (n->kind == PN_AGG && n->part == AGG_LOCAL)
+    if (n->kind == PN_AGG && n->u.agg.part == AGG_LOCAL)
         v = agg_acc(e, n);
     return n->key ? type_pair(e->a, n->key, v) : v;
 }
@@ -164,7 +164,7 @@ static void se_elementwise(SE *x, PlanNode *n, const char *row)
     }
     case PN_KEYONLY: se_consume(x, n, arena_printf(e->a, "%s._0", row)); return;
     case PN_KEY: {
-        const char *k = n->keyfn ? se_lambda(x, n->keyfn, row) : row, *v = em_temp(e);
+        const char *k = n->u.keyfn ? se_lambda(x, n->u.keyfn, row) : row, *v = em_temp(e);
         em_line(e, "%s %s;", et_name(e, row_type(e, n)), v);
         em_line(e, "%s._0 = %s;", v, k);
         em_line(e, "%s._1 = %s;", v, row);
@@ -196,7 +196,7 @@ static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int
 {
     Emit *e = x->e;
     const char *copy = et_helper(e, "copy", agg_acc(e, n));
-    switch (n->agg) {
+    switch (n->u.agg.kind) {
     case AGG_COUNT: em_line(e, "%s += %s;", acc, partial ? in : "1"); return;
     case AGG_SUM: em_line(e, "%s += %s;", acc, partial ? in : se_lambda(x, n->fn, in)); return;
     case AGG_AVG:
@@ -208,7 +208,7 @@ static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int
     case AGG_MIN: case AGG_MAX: {
         Type *kt = type_prune(n->fn->type)->u.fn.ret;
         const char *a = se_lambda(x, n->fn, acc), *b = se_lambda(x, n->fn, in);
-        const char *op = n->agg == AGG_MIN ? "<" : ">";
+        const char *op = n->u.agg.kind == AGG_MIN ? "<" : ">";
         const char *better = kt->kind == TY_I64 || kt->kind == TY_F64 || kt->kind == TY_BOOL
                                  ? arena_printf(e->a, "%s %s %s", b, op, a)
                                  : arena_printf(e->a, "%s(%s, %s) %s 0", et_helper(e, "cmp", kt), b, a, op);
@@ -223,7 +223,7 @@ static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int
          * memory, and the lambda allocates there: the result needs no copy
          * (so a vector accumulator grows in place, in amortised constant
          * time per element). */
-        Expr *f = partial && n->agg == AGG_FOLD ? n->merge : n->fn;
+        Expr *f = partial && n->u.agg.kind == AGG_FOLD ? n->u.agg.merge : n->fn;
         Type *it = partial ? agg_acc(e, n) : agg_value(n);
         EScope *saved = e->scope;
         const char *saved_arena = e->arena;
@@ -253,7 +253,7 @@ static void se_agg_first(SE *x, PlanNode *n, const char *acc, const char *in, in
         em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, in);
         return;
     }
-    switch (n->agg) {
+    switch (n->u.agg.kind) {
     case AGG_COUNT: em_line(e, "%s = 1;", acc); return;
     case AGG_MIN: case AGG_MAX: case AGG_REDUCE: em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, in); return;
     case AGG_FOLD: em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, ex_expr(e, n->init)); break;
@@ -295,7 +295,7 @@ static void se_agg_update(SE *x, PlanNode *n, const char *row)
 /* The value an accumulator stands for. */
 static const char *se_agg_final(SE *x, PlanNode *n, const char *acc)
 {
-    if (n->part == AGG_LOCAL || n->agg != AGG_AVG)
+    if (n->u.agg.part == AGG_LOCAL || n->u.agg.kind != AGG_AVG)
         return acc;
     return arena_printf(x->e->a, "((double)%s._0 / (double)%s._1)", acc, acc);
 }
@@ -320,8 +320,8 @@ static void se_agg_finish(SE *x, PlanNode *n)
         em_line(e, "ht_n%d_free(&S->h_n%d);", n->id, n->id);
         return;
     }
-    int always = n->part != AGG_LOCAL && (n->agg == AGG_COUNT || n->agg == AGG_SUM || n->agg == AGG_FOLD);
-    if (always && n->agg == AGG_FOLD) {
+    int always = n->u.agg.part != AGG_LOCAL && (n->u.agg.kind == AGG_COUNT || n->u.agg.kind == AGG_SUM || n->u.agg.kind == AGG_FOLD);
+    if (always && n->u.agg.kind == AGG_FOLD) {
         em_line(e, "if (!S->has_n%d) {", n->id);
         e->indent++;
         em_line(e, "S->s_n%d = %s;", n->id, ex_expr(e, n->init));
@@ -359,7 +359,7 @@ static int se_compacts(SE *x)
     for (int i = 0; i < s->nodes.len; i++) {
         PlanNode *n = s->nodes.items[i];
         Type *st = se_state_type(x, n);
-        if (n->kind == PN_LIMIT && !n->local)
+        if (n->kind == PN_LIMIT && !n->u.local)
             return 0;
         if (st && !type_is_flat(st))
             worth = 1;
@@ -451,7 +451,7 @@ static void se_value_close(SE *x, PlanNode *n)
 static void se_store_open(SE *x, PlanNode *n)
 {
     se_field(x, "fl_store *st_n%d;", n->id);
-    em_line(x->e, "S->st_n%d = fl_store_of(t, %d);", n->id, n->slot);
+    em_line(x->e, "S->st_n%d = fl_store_of(t, %d);", n->id, n->u.sink.slot);
 }
 
 static void se_store_row(SE *x, PlanNode *n, const char *row)
@@ -467,11 +467,11 @@ static void se_sink_open(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *name = n->op;
-    if (n->value >= 0 || n->delta >= 0) {
+    if (n->u.sink.value >= 0 || n->u.sink.delta >= 0) {
         se_value_open(x, n);
         return;
     }
-    if (n->slot >= 0) {
+    if (n->u.sink.slot >= 0) {
         se_store_open(x, n);
         return;
     }
@@ -495,11 +495,11 @@ static void se_sink_row(SE *x, PlanNode *n, const char *row)
 {
     Emit *e = x->e;
     const char *name = n->op;
-    if (n->value >= 0 || n->delta >= 0) {
+    if (n->u.sink.value >= 0 || n->u.sink.delta >= 0) {
         se_value_row(x, n, row);
         return;
     }
-    if (n->slot >= 0) {
+    if (n->u.sink.slot >= 0) {
         se_store_row(x, n, row);
         return;
     }
@@ -524,11 +524,11 @@ static void se_sink_row(SE *x, PlanNode *n, const char *row)
 static void se_sink_close(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
-    if (n->value >= 0 || n->delta >= 0) {
+    if (n->u.sink.value >= 0 || n->u.sink.delta >= 0) {
         se_value_close(x, n);
         return;
     }
-    if (n->slot >= 0 || !strcmp(n->op, "for_each"))
+    if (n->u.sink.slot >= 0 || !strcmp(n->op, "for_each"))
         return;
     if (!strcmp(n->op, "count_into")) {
         em_line(e, "fl_buf_i64(&S->sb_n%d, S->cnt_n%d);", n->id, n->id);
@@ -595,7 +595,7 @@ static void se_limit_decl(SE *x, PlanNode *n)
     se_field(x, "fl_i64 lim_n%d;", n->id);
     em_line(e, "S->lim_n%d = %s;", n->id, ex_expr(e, sema_call_arg(n->call, n->call->u.call.op, 0)));
     se_field(x, "fl_i64 cnt_n%d;", n->id);
-    if (!n->local) {
+    if (!n->u.local) {
         const char *rc = et_name(e, row_type(e, n));
         se_field(x, "%s *rows_n%d;", rc, n->id);
         se_field(x, "int *from_n%d;", n->id);
@@ -608,7 +608,7 @@ static void se_limit_decl(SE *x, PlanNode *n)
 static void se_limit(SE *x, PlanNode *n, const char *row)
 {
     Emit *e = x->e;
-    if (n->local) {
+    if (n->u.local) {
         em_line(e, "if (S->cnt_n%d < S->lim_n%d) {", n->id, n->id);
         e->indent++;
         em_line(e, "S->cnt_n%d++;", n->id);
@@ -636,7 +636,7 @@ static void se_limit(SE *x, PlanNode *n, const char *row)
 static void se_limit_finish(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
-    if (n->local)
+    if (n->u.local)
         return;
     em_line(e, "{");
     e->indent++;
@@ -712,7 +712,7 @@ static void se_join_emit(SE *x, PlanNode *n, const char *l, const char *r)
     em_line(e, "memset(&%s, 0, sizeof %s);", v, v);
     const char *parts[2] = {l, r};
     for (int i = 0; i < 2; i++) {
-        int opt = type_prune(out->u.tuple.elems[i])->kind == TY_OPT && (i == 1 ? n->how >= 1 : n->how == 2);
+        int opt = type_prune(out->u.tuple.elems[i])->kind == TY_OPT && (i == 1 ? n->u.join.how >= 1 : n->u.join.how == 2);
         if (!parts[i])
             continue;
         if (opt)
@@ -736,7 +736,7 @@ static void se_join_probe(SE *x, PlanNode *n, const char *row)
     em_line(e, "    fl_i64 _s = ht_n%d_1_find(&S->jh1_n%d, %s._0, _h);", id, id, row);
     em_line(e, "    if (S->jh1_n%d.slots[_s].hash) _j = S->jh1_n%d.slots[_s].val;", id, id);
     em_line(e, "}");
-    if (n->how >= 1) {
+    if (n->u.join.how >= 1) {
         em_line(e, "if (_j < 0) {");
         e->indent++;
         se_join_emit(x, n, l, NULL);
@@ -756,7 +756,7 @@ static void se_join_finish(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     int id = n->id;
-    if (n->how == 2) {
+    if (n->u.join.how == 2) {
         em_line(e, "for (fl_i64 _r = 0; _r < S->jc1_n%d; _r++)", id);
         em_line(e, "    if (!S->jm1_n%d[_r]) {", id);
         e->indent += 2;
@@ -892,15 +892,6 @@ static void se_consume(SE *x, PlanNode *n, const char *row)
  * stage_K_close empties the aggregations into what follows them, closes
  * the sinks and frees the state. The runtime (task.c) owns the loop. */
 
-static Expr *src_arg(PlanNode *n, const char *name)
-{
-    const Op *op = n->call->u.call.op;
-    for (int i = 0; i < op->nparams; i++)
-        if (!strcmp(op->params[i].name, name))
-            return sema_call_arg(n->call, op, i);
-    return NULL;
-}
-
 /* After a source's rows of one call: their scratch memory freed, the state compacted. */
 static void se_produced(SE *x)
 {
@@ -934,7 +925,7 @@ static void se_lines_open(SE *x, PlanNode *n)
 {
     se_field(x, "fl_lines r;");
     se_field(x, "int ok;");
-    em_line(x->e, "S->ok = fl_lines_open(t, &S->r, %s) == 0;", ex_expr(x->e, src_arg(n, "path")));
+    em_line(x->e, "S->ok = fl_lines_open(t, &S->r, %s) == 0;", ex_expr(x->e, sema_arg(n->call, "path")));
 }
 
 static void se_lines_produce(SE *x, PlanNode *n)
@@ -977,11 +968,11 @@ static void se_csv_field(SE *x, Type *ft, const char *dst, int i, const char *co
 static void se_csv_open(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
-    Expr *hdr = src_arg(n, "header"), *sep = src_arg(n, "sep"), *skip = src_arg(n, "skip_bad");
+    Expr *hdr = sema_arg(n->call, "header"), *sep = sema_arg(n->call, "sep"), *skip = sema_arg(n->call, "skip_bad");
     se_field(x, "fl_str path;");
     se_field(x, "fl_csv c;");
     se_field(x, "int ok;");
-    em_line(e, "S->path = %s;", ex_expr(e, src_arg(n, "path")));
+    em_line(e, "S->path = %s;", ex_expr(e, sema_arg(n->call, "path")));
     em_line(e, "S->ok = fl_csv_open(t, &S->c, S->path, %s, %s, %s) == 0;", sep ? ex_expr(e, sep) : "fl_lit(\",\", 1)",
             hdr ? ex_expr(e, hdr) : "1", skip ? ex_expr(e, skip) : "0");
 }
@@ -1020,7 +1011,7 @@ static void se_store_produce(SE *x, PlanNode *n)
     Emit *e = x->e;
     const char *rc = et_name(e, row_type(e, n));
     em_line(e, "fl_i64 _n;");
-    em_line(e, "%s *_ch = (%s *)fl_store_chunk(fl_store_of(t, %d), S->i++, &_n);", rc, rc, n->slot);
+    em_line(e, "%s *_ch = (%s *)fl_store_chunk(fl_store_of(t, %d), S->i++, &_n);", rc, rc, n->u.src.slot);
     em_line(e, "if (!_ch)");
     em_line(e, "    return 0;");
     em_line(e, "for (fl_i64 _i = 0; _i < _n; _i++) {");
@@ -1037,15 +1028,15 @@ static void se_source_open(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *name = n->op;
-    if (n->slot >= 0 || n->loop >= 0)
+    if (n->u.src.slot >= 0 || n->u.src.loop >= 0)
         se_field(x, "fl_i64 i;");   /* the next chunk; or whether the state went out */
     else if (!strcmp(name, "range"))
-        se_range_open(x, ex_expr(e, src_arg(n, "lo")), ex_expr(e, src_arg(n, "hi")));
+        se_range_open(x, ex_expr(e, sema_arg(n->call, "lo")), ex_expr(e, sema_arg(n->call, "hi")));
     else if (!strcmp(name, "generate"))
-        se_range_open(x, "0", ex_expr(e, src_arg(n, "n")));
+        se_range_open(x, "0", ex_expr(e, sema_arg(n->call, "n")));
     else if (!strcmp(name, "from")) {
-        se_field(x, "%s v;", et_name(e, type_prune(src_arg(n, "v")->type)));
-        em_line(e, "S->v = %s;", ex_expr(e, src_arg(n, "v")));
+        se_field(x, "%s v;", et_name(e, type_prune(sema_arg(n->call, "v")->type)));
+        em_line(e, "S->v = %s;", ex_expr(e, sema_arg(n->call, "v")));
         se_range_open(x, "0", "S->v.len");
     } else if (!strcmp(name, "read_lines"))
         se_lines_open(x, n);
@@ -1059,19 +1050,19 @@ static void se_source_produce(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *name = n->op;
-    if (n->slot >= 0) {
+    if (n->u.src.slot >= 0) {
         se_store_produce(x, n);
-    } else if (n->loop >= 0) {   /* a loop's final state: one element, from task 0 */
+    } else if (n->u.src.loop >= 0) {   /* a loop's final state: one element, from task 0 */
         em_line(e, "if (t->index == 0 && S->i++ == 0) {");
         e->indent++;
-        se_consume(x, n, arena_printf(e->a, "ls_%d", n->loop));
+        se_consume(x, n, arena_printf(e->a, "ls_%d", n->u.src.loop));
         e->indent--;
         em_line(e, "}");
         em_line(e, "return 0;");
     } else if (!strcmp(name, "range")) {
         se_range_produce(x, n, "_i", NULL);
     } else if (!strcmp(name, "generate")) {
-        se_range_produce(x, n, NULL, src_arg(n, "f"));
+        se_range_produce(x, n, NULL, sema_arg(n->call, "f"));
     } else if (!strcmp(name, "from")) {
         se_range_produce(x, n, "S->v.data[_i]", NULL);
     } else if (!strcmp(name, "read_lines")) {
@@ -1085,9 +1076,9 @@ static void se_source_produce(SE *x, PlanNode *n)
 
 static void se_source_close(SE *x, PlanNode *n)
 {
-    if (!strcmp(n->op, "read_lines") && n->slot < 0 && n->loop < 0)
+    if (!strcmp(n->op, "read_lines") && n->u.src.slot < 0 && n->u.src.loop < 0)
         em_line(x->e, "if (S->ok) fl_lines_close(&S->r);");
-    else if (!strcmp(n->op, "read_csv") && n->slot < 0 && n->loop < 0)
+    else if (!strcmp(n->op, "read_csv") && n->u.src.slot < 0 && n->u.src.loop < 0)
         em_line(x->e, "if (S->ok) fl_csv_close(&S->c);");
 }
 
@@ -1106,7 +1097,7 @@ static void se_prologue(SE *x, const char *sig, int with_state)
     }
     int lk = e->ph->round_of[x->phase];
     if (lk >= 0 && with_state) {   /* the body's state: a constant of the round */
-        Expr *body = sema_call_arg(e->ph->loops[lk].call, e->ph->loops[lk].call->u.call.op, 2);
+        Expr *body = sema_arg(e->ph->loops[lk].call, "body");
         ex_bind_pattern(e, body->u.lambda.params[1], arena_printf(e->a, "ls_%d", lk), el_state_type(&e->ph->loops[lk]));
     }
 }

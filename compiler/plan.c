@@ -23,7 +23,10 @@ PlanNode *plan_node(Arena *a, PlanKind kind, Expr *call, PlanNode *in, Type *ele
     n->op = call && (call->kind == EX_CALL || call->kind == EX_METHOD) ? call->u.call.name : plan_kind_name(kind);
     n->elem = elem;
     n->key = key;
-    n->value = n->delta = n->slot = n->loop = -1;
+    if (kind == PN_SINK)
+        n->u.sink.value = n->u.sink.delta = n->u.sink.slot = -1;
+    else if (kind == PN_SOURCE)
+        n->u.src.slot = n->u.src.loop = -1;
     if (in) {
         n->in = arena_alloc(a, sizeof(PlanNode *));
         n->in[0] = in;
@@ -95,11 +98,14 @@ void plan_print(FILE *out, const Plan *p)
     for (int i = 0; i < p->n; i++) {
         PlanNode *n = p->nodes[i];
         fprintf(out, "n%d %s `%s`%s", n->id, plan_kind_name(n->kind), n->op,
-                n->kind == PN_AGG ? parts[n->part] : "");
-        if (n->slot >= 0)
-            fprintf(out, " [store %d]", n->slot);
-        if (n->delta >= 0 || (n->loop >= 0 && n->slot < 0))
-            fprintf(out, " [loop %d %s]", n->delta >= 0 ? n->delta : n->loop, n->delta >= 0 ? "delta" : "state");
+                n->kind == PN_AGG ? parts[n->u.agg.part] : "");
+        int slot = n->kind == PN_SINK ? n->u.sink.slot : n->kind == PN_SOURCE ? n->u.src.slot : -1;
+        if (slot >= 0)
+            fprintf(out, " [store %d]", slot);
+        if (n->kind == PN_SINK && n->u.sink.delta >= 0)
+            fprintf(out, " [loop %d delta]", n->u.sink.delta);
+        if (n->kind == PN_SOURCE && n->u.src.loop >= 0 && slot < 0)
+            fprintf(out, " [loop %d state]", n->u.src.loop);
         for (int j = 0; j < n->nin; j++)
             fprintf(out, "%s n%d", j ? "," : " <-", n->in[j]->id);
         fputs(" : ", out);

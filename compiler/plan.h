@@ -57,27 +57,34 @@ struct PlanNode {
     int nin;
     PlanNode **out;         /* consumers */
     int nout, outcap;
-    /* PN_AGG */
-    AggKind agg;
-    AggPart part;
-    int assoc;              /* partial results merge: lower splits it in two */
-    Expr *fn, *init, *merge;   /* the lambdas / init value of the aggregation */
-    Type *acc;              /* the accumulator type */
-    /* PN_KEY */
-    Expr *keyfn;
-    /* PN_LIMIT: the local part (1) or the global part in source order (0) */
-    int local;
-    /* PN_JOIN: 0 inner, 1 left, 2 outer; the key lambdas of each side */
-    int how;
-    Expr *lkey, *rkey;
     int stage;              /* stage.c: the stage the node runs in */
-    /* PN_SINK of a phase: the value call (collect or one) it computes */
-    int value;              /* its index among the program's value calls; -1: not a value */
-    /* loops: a PN_SINK that keeps a round's delta (collect or one of the
-     * merged fold) has delta = the loop's index; a PN_SOURCE `store` reads,
-     * and a PN_SINK `store` writes, the task's store `slot`; a PN_SOURCE
-     * `state` gives the final state of loop `loop`. -1 otherwise. */
-    int delta, slot, loop;
+    Expr *fn, *init;        /* its lambda and initial value: element-wise operators,
+                               scan, aggregations (fn: what is folded in) */
+    union {                 /* what each kind has of its own */
+        struct {            /* PN_AGG */
+            AggKind kind;
+            AggPart part;
+            int assoc;      /* partial results merge: lower splits it in two */
+            Expr *merge;
+        } agg;
+        Expr *keyfn;        /* PN_KEY: the key lambda (NULL: the element itself) */
+        int local;          /* PN_LIMIT: the local part (1) or the global part in source order (0) */
+        struct {            /* PN_JOIN: 0 inner, 1 left, 2 outer; the key lambdas of each side */
+            int how;
+            Expr *lkey, *rkey;
+        } join;
+        /* PN_SINK: the value call (collect or one) it computes (its index
+         * among the program's value calls), or the loop whose round's delta
+         * it keeps, or the store slot it writes; -1 when it is none of them.
+         * PN_SOURCE: the store slot it reads, or the loop whose final
+         * state it gives (slot -1); -1, -1 for the program's sources. */
+        struct {
+            int value, delta, slot;
+        } sink;
+        struct {
+            int slot, loop;
+        } src;
+    } u;
 };
 
 typedef struct Plan {

@@ -49,15 +49,6 @@ static void pb_unsupported(PB *b, Expr *call, const char *what)
     b->errors++;
 }
 
-static Expr *pb_arg(Expr *call, const char *name)
-{
-    const Op *op = call->u.call.op;
-    for (int i = 0; i < op->nparams; i++)
-        if (!strcmp(op->params[i].name, name))
-            return sema_call_arg(call, op, i);
-    return NULL;
-}
-
 static PlanNode *pb_stream(PB *b, Expr *e);
 
 /* The stream a call applies to: its receiver (method form) or first argument. */
@@ -91,13 +82,13 @@ static PlanNode *pb_agg(PB *b, Expr *call, PlanNode *in, AggKind k)
 {
     const char *name = call->u.call.name;
     PlanNode *n = pb_node(b, PN_AGG, call, in, pb_elem(call), pb_key(call));
-    n->agg = k;
-    n->part = AGG_WHOLE;
-    n->assoc = strcmp(name, "fold") && strcmp(name, "reduce");
-    n->fn = pb_arg(call, !strcmp(name, "group_by_sum") || !strcmp(name, "group_by_avg") ? "value"
+    n->u.agg.kind = k;
+    n->u.agg.part = AGG_WHOLE;
+    n->u.agg.assoc = strcmp(name, "fold") && strcmp(name, "reduce");
+    n->fn = sema_arg(call, !strcmp(name, "group_by_sum") || !strcmp(name, "group_by_avg") ? "value"
                    : !strcmp(name, "fold_assoc") ? "local" : "f");
-    n->init = pb_arg(call, "init");
-    n->merge = pb_arg(call, "merge");
+    n->init = sema_arg(call, "init");
+    n->u.agg.merge = sema_arg(call, "merge");
     return n;
 }
 
@@ -105,7 +96,7 @@ static PlanNode *pb_agg(PB *b, Expr *call, PlanNode *in, AggKind k)
 static PlanNode *pb_group_by(PB *b, Expr *call, PlanNode *in)
 {
     PlanNode *n = pb_node(b, PN_KEY, call, in, in->elem, pb_key(call));
-    n->keyfn = pb_arg(call, "key");
+    n->u.keyfn = sema_arg(call, "key");
     return pb_node(b, PN_SHUFFLE, call, n, n->elem, n->key);
 }
 
@@ -115,8 +106,8 @@ static PlanNode *pb_distinct(PB *b, Expr *call, PlanNode *in)
     PlanNode *keyed = pb_node(b, PN_KEY, call, in, in->elem, in->elem);
     PlanNode *move = pb_node(b, PN_SHUFFLE, call, keyed, in->elem, in->elem);
     PlanNode *count = pb_node(b, PN_AGG, call, move, TYPE_I64, in->elem);
-    count->agg = AGG_COUNT;
-    count->assoc = 1;
+    count->u.agg.kind = AGG_COUNT;
+    count->u.agg.assoc = 1;
     return pb_node(b, PN_KEYONLY, call, count, in->elem, NULL);
 }
 
@@ -128,7 +119,7 @@ static PlanNode *pb_elementwise(PB *b, Expr *call, PlanNode *in)
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (!strcmp(call->u.call.name, kinds[i].name)) {
             PlanNode *n = pb_node(b, kinds[i].k, call, in, pb_elem(call), pb_key(call));
-            n->fn = pb_arg(call, "f");
+            n->fn = sema_arg(call, "f");
             return n;
         }
     return NULL;
@@ -138,28 +129,28 @@ static PlanNode *pb_elementwise(PB *b, Expr *call, PlanNode *in)
 static PlanNode *pb_scan(PB *b, Expr *call, PlanNode *in)
 {
     PlanNode *n = pb_node(b, PN_SCAN, call, in, pb_elem(call), pb_key(call));
-    n->fn = pb_arg(call, "f");
-    n->init = pb_arg(call, "init");
+    n->fn = sema_arg(call, "f");
+    n->init = sema_arg(call, "init");
     return n;
 }
 
 /* join: the two inputs and the key lambdas of each side. */
 static PlanNode *pb_join(PB *b, Expr *call, PlanNode *in)
 {
-    PlanNode *other = pb_stream(b, pb_arg(call, "other"));
+    PlanNode *other = pb_stream(b, sema_arg(call, "other"));
     if (!other)
         return NULL;
-    Expr *how = pb_arg(call, "how");
+    Expr *how = sema_arg(call, "how");
     PlanNode *j = pb_node2(b, PN_JOIN, call, in, other, pb_elem(call));
-    j->lkey = pb_arg(call, "left_key");
-    j->rkey = pb_arg(call, "right_key");
-    j->how = how && how->type ? type_prune(how->type)->u.sym.chosen : 0;
+    j->u.join.lkey = sema_arg(call, "left_key");
+    j->u.join.rkey = sema_arg(call, "right_key");
+    j->u.join.how = how && how->type ? type_prune(how->type)->u.sym.chosen : 0;
     return j;
 }
 
 static PlanNode *pb_merge(PB *b, Expr *call, PlanNode *in)
 {
-    PlanNode *other = pb_stream(b, pb_arg(call, "other"));
+    PlanNode *other = pb_stream(b, sema_arg(call, "other"));
     return other ? pb_node2(b, PN_MERGE, call, in, other, in->elem) : NULL;
 }
 
@@ -172,7 +163,7 @@ static PlanNode *pb_stream_op(PB *b, Expr *call, PlanNode *in)
     AggKind k;
     if (!strcmp(name, "key_by")) {
         PlanNode *n = pb_node(b, PN_KEY, call, in, in->elem, pb_key(call));
-        n->keyfn = pb_arg(call, "key");
+        n->u.keyfn = sema_arg(call, "key");
         return n;
     }
     if (!strcmp(name, "group_by"))
@@ -274,8 +265,8 @@ static PlanNode *pb_loop_source(PB *b, int l, const char *op, int slot, Type *st
     PlanNode *n = pb_node(b, PN_SOURCE, b->ph->loops[l].call, NULL, type_prune(stream)->u.stream.elem,
                           type_prune(stream)->u.stream.key);
     n->op = op;
-    n->slot = slot;
-    n->loop = l;
+    n->u.src.slot = slot;
+    n->u.src.loop = l;
     return n;
 }
 
@@ -325,7 +316,7 @@ static void pb_store(PB *b, PlanNode *in, Expr *call, int slot)
         return;
     PlanNode *n = pb_node(b, PN_SINK, call, in, in->elem, in->key);
     n->op = "store";
-    n->slot = slot;
+    n->u.sink.slot = slot;
 }
 
 /* The cache phase of loop l: its input and the streams its body names, into stores. */
@@ -340,7 +331,7 @@ static void pb_loop_cache(PB *b, int l)
 /* A round's delta: the merged fold of `local`/`merge`, or the output as a vector. */
 static void pb_loop_delta(PB *b, int l, PlanNode *out)
 {
-    Expr *call = b->ph->loops[l].call, *local = pb_arg(call, "local");
+    Expr *call = b->ph->loops[l].call, *local = sema_arg(call, "local");
     PlanNode *in = out;
     if (local) {
         if (local->kind != EX_TUPLE || local->u.list.n != 2) {
@@ -351,23 +342,23 @@ static void pb_loop_delta(PB *b, int l, PlanNode *out)
         }
         in = pb_node(b, PN_AGG, call, out, type_prune(local->u.list.elems[0]->type), NULL);
         in->op = "delta";
-        in->agg = AGG_FOLD;
-        in->part = AGG_WHOLE;
-        in->assoc = 1;
+        in->u.agg.kind = AGG_FOLD;
+        in->u.agg.part = AGG_WHOLE;
+        in->u.agg.assoc = 1;
         in->init = local->u.list.elems[0];
         in->fn = local->u.list.elems[1];
-        in->merge = pb_arg(call, "merge");
+        in->u.agg.merge = sema_arg(call, "merge");
     }
     PlanNode *n = pb_node(b, PN_SINK, call, in, in->elem, in->key);
     n->op = local ? "one" : "collect";
-    n->delta = l;
+    n->u.sink.delta = l;
 }
 
 /* The round phase of loop l: the body on the stores, its delta, its output kept. */
 static void pb_loop_round(PB *b, int l)
 {
     const Loop *lp = &b->ph->loops[l];
-    Expr *body = pb_arg(lp->call, "body");
+    Expr *body = sema_arg(lp->call, "body");
     if (body->kind != EX_LAMBDA || body->u.lambda.n != 2) {
         diag_error(b->d, body->loc, "the body of a loop must be written as a lambda |input, state| ..");
         b->errors++;
@@ -401,7 +392,7 @@ static void pb_value(PB *b, Expr *call, int k)
     if (!in)
         return;
     PlanNode *n = pb_node(b, PN_SINK, call, in, in->elem, in->key);
-    n->value = k;
+    n->u.sink.value = k;
 }
 
 /* The plan of one phase: every let stream (prune keeps what the phase

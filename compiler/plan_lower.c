@@ -50,12 +50,12 @@ static void pl_drop(PL *l, PlanNode *n)
 static PlanNode *pl_agg_local(PL *l, PlanNode *g, PlanNode *in)
 {
     PlanNode *n = pl_node(l, PN_AGG, g, in, g->elem, g->key);
-    n->agg = g->agg;
-    n->part = AGG_LOCAL;
-    n->assoc = 1;
+    n->u.agg.kind = g->u.agg.kind;
+    n->u.agg.part = AGG_LOCAL;
+    n->u.agg.assoc = 1;
     n->fn = g->fn;
     n->init = g->init;
-    n->merge = g->merge;
+    n->u.agg.merge = g->u.agg.merge;
     return n;
 }
 
@@ -64,26 +64,26 @@ static void pl_split(PL *l, PlanNode *g, PlanNode *in, PlanKind move)
 {
     PlanNode *local = pl_agg_local(l, g, in);
     g->in[0] = pl_node(l, move, g, local, g->elem, g->key);
-    g->part = AGG_GLOBAL;
+    g->u.agg.part = AGG_GLOBAL;
     pl_add(l, g);
 }
 
 static void pl_keyed_agg(PL *l, PlanNode *g)
 {
     PlanNode *in = g->in[0];
-    if (g->assoc && in->kind == PN_SHUFFLE && !in->name && in->nout == 1) {
+    if (g->u.agg.assoc && in->kind == PN_SHUFFLE && !in->name && in->nout == 1) {
         pl_drop(l, in);  /* group_by's shuffle: the partial results move instead */
         pl_split(l, g, in->in[0], PN_SHUFFLE);
         return;
     }
-    g->part = AGG_GLOBAL;
+    g->u.agg.part = AGG_GLOBAL;
     pl_add(l, g);
 }
 
 static void pl_whole_agg(PL *l, PlanNode *g)
 {
     PlanNode *in = g->in[0];
-    if (g->assoc) {
+    if (g->u.agg.assoc) {
         pl_split(l, g, in, PN_GATHER);
         return;
     }
@@ -94,7 +94,7 @@ static void pl_whole_agg(PL *l, PlanNode *g)
 static void pl_limit(PL *l, PlanNode *n)
 {
     PlanNode *local = pl_node(l, PN_LIMIT, n, n->in[0], n->elem, NULL);
-    local->local = 1;
+    local->u.local = 1;
     n->in[0] = pl_node(l, PN_GATHER, n, local, n->elem, NULL);
     pl_add(l, n);
 }
@@ -125,10 +125,10 @@ static void pl_one_task(PL *l, PlanNode *n, int one)
 
 static void pl_join(PL *l, PlanNode *j)
 {
-    Type *kt = type_prune(j->lkey->type)->u.fn.ret;
+    Type *kt = type_prune(j->u.join.lkey->type)->u.fn.ret;
     for (int i = 0; i < 2; i++) {
         PlanNode *k = pl_node(l, PN_KEY, j, j->in[i], j->in[i]->elem, kt);
-        k->keyfn = i ? j->rkey : j->lkey;
+        k->u.keyfn = i ? j->u.join.rkey : j->u.join.lkey;
         j->in[i] = k;
     }
     pl_add(l, j);
@@ -141,7 +141,7 @@ static void pl_lower(PL *l, PlanNode *n)
     case PN_LIMIT: pl_limit(l, n); return;
     case PN_JOIN: pl_join(l, n); return;
     case PN_SCAN: pl_one_task(l, n, !n->in[0]->key); return;
-    case PN_SINK: pl_one_task(l, n, strcmp(n->op, "for_each") && n->slot < 0); return;
+    case PN_SINK: pl_one_task(l, n, strcmp(n->op, "for_each") && n->u.sink.slot < 0); return;
     default: pl_add(l, n); return;
     }
 }

@@ -129,15 +129,6 @@ static Loop *add_loop(PW *w)
     return l;
 }
 
-static Expr *loop_arg(Expr *call, const char *name)
-{
-    const Op *op = call->u.call.op;
-    for (int i = 0; i < op->nparams; i++)
-        if (!strcmp(op->params[i].name, name))
-            return sema_call_arg(call, op, i);
-    return NULL;
-}
-
 /* The top-level streams that body expression e names (but the body's own
  * input, `self`), added to l once each. */
 static void body_streams(PW *w, Loop *l, Expr *e, const char *self, int item)
@@ -169,7 +160,7 @@ static void body_streams(PW *w, Loop *l, Expr *e, const char *self, int item)
  * the level after its rounds. */
 static int loop_need(PW *w, Expr *e, int item)
 {
-    Expr *body = loop_arg(e, "body");
+    Expr *body = sema_arg(e, "body");
     Loop *l = add_loop(w);
     int li = w->ph->nloops - 1;
     l->call = e;

@@ -19,6 +19,10 @@ int sema_check(Program *p, Arena *a, Diag *d, int main_file);
  * with a receiver, the receiver is not a parameter. */
 struct Op;
 Expr *sema_call_arg(const Expr *call, const struct Op *op, int param);
+/* The argument of a checked call for its operator's parameter `param`
+ * (by name), or NULL when none was given: what sema matched, kept on the
+ * call node (plan and emission read arguments by parameter). */
+Expr *sema_arg(const Expr *call, const char *param);
 
 /* The typed program: every top-level name with its type (--dump-types). */
 void sema_dump(FILE *out, const Program *p);

@@ -26,8 +26,19 @@ typedef struct Call {
     Type *recv_t;       /* instantiated receiver type */
 } Call;
 
+static int param_index(Op *op, const char *name);
+
+Expr *sema_arg(const Expr *call, const char *param)
+{
+    Op *op = (Op *)call->u.call.op;
+    int i = op ? param_index(op, param) : -1;
+    return i >= 0 && call->u.call.slots ? call->u.call.slots[i] : NULL;
+}
+
 Expr *sema_call_arg(const Expr *call, const Op *op, int param)
 {
+    if (call->u.call.slots && call->u.call.op == op)
+        return call->u.call.slots[param];
     int pos = 0;
     int first = call->kind == EX_CALL && op->recv ? 1 : 0;  /* free form: args[0] is the receiver */
     if (call->kind == EX_METHOD && !op->recv) {             /* method form of a value function */
@@ -725,6 +736,7 @@ Type *sema_call(Sema *s, Expr *e, Type *expected)
         call_check_rest(s, &c);
         return TYPE_ERROR;
     }
+    e->u.call.slots = c.slots;   /* plan and emission read the arguments from here */
     if (c.op->recv)
         call_receiver(s, &c);
     call_expected(s, &c, expected);
