@@ -218,10 +218,39 @@ static PlanNode *pb_name(PB *b, Expr *e)
     return NULL;
 }
 
+static void pb_bind(PB *b, const char *name, PlanNode *n);
+
+/* A block whose value is a stream (a loop's body, say): its stream lets
+ * bound while its result is built. */
+static PlanNode *pb_block(PB *b, Expr *e)
+{
+    int mark = b->binds.len;
+    for (int i = 0; i < e->u.block.n; i++) {
+        Stmt *st = e->u.block.stmts[i];
+        const char *why = !type_has_stream(st->value->type) ? "a value `let` in a block whose value is a stream (compute "
+                                                              "the value in the lambda that uses it)"
+                          : plan_is_loop(st->value)       ? "a loop inside a loop's body"
+                          : st->pat->kind != PAT_NAME     ? "taking a tuple of streams apart in a block"
+                                                          : NULL;
+        if (why) {
+            diag_error(b->d, st->value->loc, "%s is not supported by the back end yet", why);
+            b->errors++;
+            b->binds.len = mark;
+            return NULL;
+        }
+        pb_bind(b, st->pat->name, pb_stream(b, st->value));
+    }
+    PlanNode *n = pb_stream(b, e->u.block.result);
+    b->binds.len = mark;
+    return n;
+}
+
 static PlanNode *pb_stream(PB *b, Expr *e)
 {
     if (e->kind == EX_NAME)
         return pb_name(b, e);
+    if (e->kind == EX_BLOCK)
+        return pb_block(b, e);
     if (e->kind != EX_CALL && e->kind != EX_METHOD) {
         diag_error(b->d, e->loc, "this stream expression is not supported by the back end yet");
         b->errors++;

@@ -921,6 +921,15 @@ def ref_loops(d, args):
     # 6. values only
     m = len([x for x in range(n) if x % 7 == 0])
     res["values.txt"] = lines(["%d %d" % (m, sum(x * x for x in range(m)))])
+    # 7. a block body
+    hop = {x: (x * 7 + 1) % 20 for x in range(20)}
+    seen, st = {0}, 1
+    for _ in range(30):
+        seen = seen | {hop[v] for v in seen}
+        old, st = st, len(seen)
+        if old == st:
+            break
+    res["block_body.txt"] = lines([st])
     return res
 
 
