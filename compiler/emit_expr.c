@@ -67,6 +67,9 @@ const char *ex_lambda_acc(Emit *e, Expr *lambda, const char **args, int nargs)
 
 int ex_is_owned(Emit *e, Expr *x)
 {
+    const Op *op = x->kind == EX_CALL || x->kind == EX_METHOD ? x->u.call.op : NULL;
+    if (op && op->def && !op->recv && (!strcmp(op->name, "update") || !strcmp(op->name, "set")))
+        return ex_is_owned(e, sema_call_arg(x, op, 0));   /* acc.update(..).set(..): still the accumulator */
     if (x->kind != EX_NAME)
         return 0;
     for (EScope *s = e->scope; s; s = s->next)

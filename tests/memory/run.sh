@@ -9,6 +9,9 @@
 #   - strfold.flow: a keyed fold whose accumulator is a string (old values are left behind at
 #     every row, until the task's memory is compacted): under 64 MB, one process and --procs 2;
 #   - strscan.flow: a keyed scan of a string state, whose sum shows compaction kept every state;
+#   - loopvec.flow: a replay whose per-task delta is a 50K-element vector updated twice per
+#     element (a chain of updates on the accumulator: in place, not a copy per element):
+#     under 128 MB, one process and --procs 2;
 #   - word count of a 300 KB text at --threads 1000: under 1.5 GB (4.6 GB before a task's
 #     pending batches were made lazily and sized by fan-out).
 # Skipped under AddressSanitizer (its shadow memory is counted). Prints `N passed, M failed`.
@@ -26,6 +29,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$flowc" build examples/wordcount.flow -o "$tmp/wc" || exit 2
 "$flowc" build tests/memory/strfold.flow -o "$tmp/strfold" || exit 2
 "$flowc" build tests/memory/strscan.flow -o "$tmp/strscan" || exit 2
+"$flowc" build tests/memory/loopvec.flow -o "$tmp/loopvec" || exit 2
 
 python3 - "$tmp" <<'PY'
 import collections, csv, re, resource, subprocess, sys
@@ -125,6 +129,24 @@ def check_strscan(p):
 
 # (one task for the keyed scan: key_by keeps the source's split, and the states depend on order)
 run("keyed scan of a string state, 3M rows, compacted", [tmp + "/strscan", "--threads", "1"], 64, check_strscan)
+def loopvec_ref(n, m):
+    pairs = [((i * 7919) % n, (i * 104729 + 7) % n) for i in range(m)]
+    cur = [0] * n
+    for _ in range(5):
+        d = [0] * n
+        for u, v in pairs:
+            d[u] += cur[u] + 1
+            d[v] += 1
+        cur = d
+    return sum(cur)
+
+lv_ref = str(loopvec_ref(50000, 400000))
+def check_loopvec(p):
+    return [] if p.stdout.strip() == lv_ref else ["printed %r, expected %s" % (p.stdout.strip(), lv_ref)]
+
+run("replay with a vector delta updated in place, --threads 2", [tmp + "/loopvec", "--threads", "2"], 128, check_loopvec)
+run("replay with a vector delta updated in place, --procs 2", [tmp + "/loopvec", "--procs", "2", "--threads", "1"], 128,
+    check_loopvec)
 run("word count, --threads 1000", [tmp + "/wc", "--threads", "1000"], 1536, check_wc)
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
