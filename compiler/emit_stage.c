@@ -37,6 +37,15 @@ static void se_field(SE *x, const char *fmt, ...)
 
 static void se_consume(SE *x, PlanNode *n, const char *row);
 
+/* Whether operator n keeps state, in an arena of its own (S->a_nK). */
+static int has_arena(const PlanNode *n)
+{
+    return n->kind == PN_AGG || n->kind == PN_SCAN || n->kind == PN_LIMIT || n->kind == PN_JOIN;
+}
+
+static const char *se_arena(SE *x, PlanNode *n) { return arena_printf(x->e->a, "(&S->a_n%d)", n->id); }
+
+
 /* ---- types of rows and accumulators ---- */
 
 static int agg_from_local(PlanNode *n)
@@ -213,7 +222,7 @@ static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int
                                  ? arena_printf(e->a, "%s %s %s", b, op, a)
                                  : arena_printf(e->a, "%s(%s, %s) %s 0", et_helper(e, "cmp", kt), b, a, op);
         em_line(e, "if (%s)", better);
-        em_line(e, "    %s = %s(&t->scratch, %s);", acc, copy, in);
+        em_line(e, "    %s = %s(%s, %s);", acc, copy, se_arena(x, n), in);
         return;
     }
     case AGG_REDUCE: case AGG_FOLD: {
@@ -231,8 +240,8 @@ static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int
         if (type_is_flat(agg_acc(e, n))) {
             em_line(e, "%s %s = %s;", et_name(e, it), inc, in);
         } else {
-            em_line(e, "%s %s = %s(&t->scratch, %s);", et_name(e, it), inc, et_helper(e, "copy", it), in);
-            e->arena = "(&t->scratch)";
+            em_line(e, "%s %s = %s(%s, %s);", et_name(e, it), inc, et_helper(e, "copy", it), se_arena(x, n), in);
+            e->arena = se_arena(x, n);
         }
         const char *args[2] = {acc, inc};
         const char *r = ex_lambda_acc(e, f, args, 2);
@@ -250,13 +259,13 @@ static void se_agg_first(SE *x, PlanNode *n, const char *acc, const char *in, in
     Emit *e = x->e;
     const char *copy = et_helper(e, "copy", agg_acc(e, n));
     if (partial) {
-        em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, in);
+        em_line(e, "%s = %s(%s, %s);", acc, copy, se_arena(x, n), in);
         return;
     }
     switch (n->u.agg.kind) {
     case AGG_COUNT: em_line(e, "%s = 1;", acc); return;
-    case AGG_MIN: case AGG_MAX: case AGG_REDUCE: em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, in); return;
-    case AGG_FOLD: em_line(e, "%s = %s(&t->scratch, %s);", acc, copy, ex_expr(e, n->init)); break;
+    case AGG_MIN: case AGG_MAX: case AGG_REDUCE: em_line(e, "%s = %s(%s, %s);", acc, copy, se_arena(x, n), in); return;
+    case AGG_FOLD: em_line(e, "%s = %s(%s, %s);", acc, copy, se_arena(x, n), ex_expr(e, n->init)); break;
     default: em_line(e, "memset(&%s, 0, sizeof %s);", acc, acc); break;
     }
     se_agg_fold(x, n, acc, in, 0);
@@ -276,7 +285,7 @@ static void se_agg_update(SE *x, PlanNode *n, const char *row)
         acc = arena_printf(e->a, "S->h_n%d.slots[%s].val", n->id, slot);
         em_line(e, "if (%s) {", fresh);
         e->indent++;
-        em_line(e, "S->h_n%d.slots[%s].key = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
+        em_line(e, "S->h_n%d.slots[%s].key = %s(%s, %s._0);", n->id, slot, et_helper(e, "copy", n->key), se_arena(x, n), row);
     } else {
         acc = arena_printf(e->a, "S->s_n%d", n->id);
         em_line(e, "if (!S->has_n%d) {", n->id);
@@ -335,12 +344,14 @@ static void se_agg_finish(SE *x, PlanNode *n)
     em_line(e, "}");
 }
 
-/* ---- compaction of the task's memory ----
- * An aggregation or scan whose state holds strings or vectors leaves old
- * values behind in the task's memory at every row. In a stage whose only
- * state in that memory is aggregations and scans, the live keys and states are
- * copied into fresh memory whenever it has grown past twice what was live
- * after the last copy (and 4 MiB): memory stays bounded by the state. */
+/* ---- each operator's memory, and its compaction ----
+ * Every operator that keeps state (an aggregation, a scan, a global limit,
+ * a join) has an arena of its own in the stage's state, S->a_nK. An
+ * aggregation or scan whose state holds strings or vectors leaves old
+ * values behind there at every row: when its arena has grown past twice
+ * what was live after its last compaction (and 4 MiB), its live keys and
+ * states are copied into a fresh arena and the old one is freed, so its
+ * memory stays bounded by its state. */
 
 static Type *scan_state(PlanNode *n);
 
@@ -350,21 +361,10 @@ static Type *se_state_type(SE *x, PlanNode *n)
     return n->kind == PN_AGG ? agg_acc(x->e, n) : n->kind == PN_SCAN ? scan_state(n) : NULL;
 }
 
-static int se_compacts(SE *x)
+static int se_compacts(SE *x, PlanNode *n)
 {
-    Stage *s = x->s;
-    int worth = 0;
-    if (s->driver->kind == PN_JOIN)
-        return 0;
-    for (int i = 0; i < s->nodes.len; i++) {
-        PlanNode *n = s->nodes.items[i];
-        Type *st = se_state_type(x, n);
-        if (n->kind == PN_LIMIT && !n->u.local)
-            return 0;
-        if (st && !type_is_flat(st))
-            worth = 1;
-    }
-    return worth;
+    Type *st = se_state_type(x, n);
+    return st && !type_is_flat(st);
 }
 
 static void se_compact_agg(SE *x, PlanNode *n)
@@ -385,20 +385,36 @@ static void se_compact_agg(SE *x, PlanNode *n)
 static void se_compact(SE *x)
 {
     Emit *e = x->e;
-    if (!se_compacts(x))
-        return;
-    em_line(e, "if (t->scratch.bytes > 2 * S->live + 4194304) {   /* compaction */");
-    em_line(e, "    fl_arena _new;");
-    em_line(e, "    memset(&_new, 0, sizeof _new);");
     for (int i = 0; i < x->s->nodes.len; i++) {
         PlanNode *n = x->s->nodes.items[i];
-        if (n->kind == PN_AGG || n->kind == PN_SCAN)
-            se_compact_agg(x, n);
+        if (!se_compacts(x, n))
+            continue;
+        int id = n->id;
+        em_line(e, "if (S->a_n%d.bytes > 2 * S->live_n%d + 4194304) {   /* compaction */", id, id);
+        em_line(e, "    fl_arena _new;");
+        em_line(e, "    memset(&_new, 0, sizeof _new);");
+        se_compact_agg(x, n);
+        em_line(e, "    fl_arena_free(&S->a_n%d);", id);
+        em_line(e, "    S->a_n%d = _new;", id);
+        em_line(e, "    S->live_n%d = S->a_n%d.bytes;", id, id);
+        em_line(e, "}");
     }
-    em_line(e, "    fl_arena_free(&t->scratch);");
-    em_line(e, "    t->scratch = _new;");
-    em_line(e, "    S->live = t->scratch.bytes;");
-    em_line(e, "}");
+}
+
+/* The arenas of the stage's operators: fields of its state, freed at close. */
+static void se_arenas(SE *x, int close)
+{
+    for (int i = 0; i < x->s->nodes.len; i++) {
+        PlanNode *n = x->s->nodes.items[i];
+        if (!has_arena(n))
+            continue;
+        if (close)
+            em_line(x->e, "fl_arena_free(&S->a_n%d);", n->id);
+        else
+            se_field(x, "fl_arena a_n%d;", n->id);
+        if (!close && se_compacts(x, n))
+            se_field(x, "fl_i64 live_n%d;   /* its memory after its last compaction */", n->id);
+    }
 }
 
 /* ---- sinks ---- */
@@ -553,7 +569,7 @@ static void se_scan_decl(SE *x, PlanNode *n)
         se_field(x, "ht_n%d h_n%d;", n->id, n->id);
     } else {
         se_field(x, "%s s_n%d;", sc, n->id);
-        em_line(e, "S->s_n%d = %s(&t->scratch, %s);", n->id, et_helper(e, "copy", scan_state(n)),
+        em_line(e, "S->s_n%d = %s(%s, %s);", n->id, et_helper(e, "copy", scan_state(n)), se_arena(x, n),
                 ex_expr(e, n->init));
     }
 }
@@ -569,8 +585,8 @@ static void se_scan(SE *x, PlanNode *n, const char *row)
         em_line(e, "fl_i64 %s = ht_n%d_at(&S->h_n%d, %s._0, %s(%s._0), &%s);", slot, n->id, n->id, row,
                 et_helper(e, "hash", n->key), row, fresh);
         em_line(e, "if (%s) {", fresh);
-        em_line(e, "    S->h_n%d.slots[%s].key = %s(&t->scratch, %s._0);", n->id, slot, et_helper(e, "copy", n->key), row);
-        em_line(e, "    S->h_n%d.slots[%s].val = %s(&t->scratch, %s);", n->id, slot, copy, ex_expr(e, n->init));
+        em_line(e, "    S->h_n%d.slots[%s].key = %s(%s, %s._0);", n->id, slot, et_helper(e, "copy", n->key), se_arena(x, n), row);
+        em_line(e, "    S->h_n%d.slots[%s].val = %s(%s, %s);", n->id, slot, copy, se_arena(x, n), ex_expr(e, n->init));
         em_line(e, "}");
         st = arena_printf(e->a, "S->h_n%d.slots[%s].val", n->id, slot);
     }
@@ -579,7 +595,7 @@ static void se_scan(SE *x, PlanNode *n, const char *row)
     const char *r = em_temp(e);
     em_line(e, "%s %s = %s;", et_name(e, type_prune(n->fn->type)->u.fn.ret), r, ex_lambda(e, n->fn, args, 2));
     e->scope = saved;
-    em_line(e, "%s = %s(&t->scratch, %s._0);", st, copy, r);
+    em_line(e, "%s = %s(%s, %s._0);", st, copy, se_arena(x, n), r);
     se_consume(x, n, se_keyed(x, n, row, arena_printf(e->a, "%s._1", r)));
 }
 
@@ -621,15 +637,15 @@ static void se_limit(SE *x, PlanNode *n, const char *row)
     const char *rc = et_name(e, rt);
     em_line(e, "if (S->cnt_n%d == S->cap_n%d) {", n->id, n->id);
     em_line(e, "    fl_i64 c = S->cap_n%d ? 2 * S->cap_n%d : 64;", n->id, n->id);
-    em_line(e, "    %s *r = (%s *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(%s));", rc, rc, rc);
-    em_line(e, "    int *f = (int *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(int));");
+    em_line(e, "    %s *r = (%s *)fl_alloc(%s, c * (fl_i64)sizeof(%s));", rc, rc, se_arena(x, n), rc);
+    em_line(e, "    int *f = (int *)fl_alloc(%s, c * (fl_i64)sizeof(int));", se_arena(x, n));
     em_line(e, "    if (S->cnt_n%d) { memcpy(r, S->rows_n%d, (fl_size)S->cnt_n%d * sizeof(%s)); memcpy(f, S->from_n%d, (fl_size)S->cnt_n%d * sizeof(int)); }",
             n->id, n->id, n->id, rc, n->id, n->id);
     em_line(e, "    S->rows_n%d = r;", n->id);
     em_line(e, "    S->from_n%d = f;", n->id);
     em_line(e, "    S->cap_n%d = c;", n->id);
     em_line(e, "}");
-    em_line(e, "S->rows_n%d[S->cnt_n%d] = %s(&t->scratch, %s);", n->id, n->id, et_helper(e, "copy", rt), row);
+    em_line(e, "S->rows_n%d[S->cnt_n%d] = %s(%s, %s);", n->id, n->id, et_helper(e, "copy", rt), se_arena(x, n), row);
     em_line(e, "S->from_n%d[S->cnt_n%d++] = _from;", n->id, n->id);
 }
 
@@ -681,9 +697,9 @@ static void se_join_keep(SE *x, PlanNode *n, int side, const char *row)
     int id = n->id;
     em_line(e, "if (S->jc%d_n%d == S->jcap%d_n%d) {", side, id, side, id);
     em_line(e, "    fl_i64 c = S->jcap%d_n%d ? 2 * S->jcap%d_n%d : 256;", side, id, side, id);
-    em_line(e, "    %s *r = (%s *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(%s));", rc, rc, rc);
-    em_line(e, "    fl_i64 *nx = (fl_i64 *)fl_alloc(&t->scratch, c * (fl_i64)sizeof(fl_i64));");
-    em_line(e, "    unsigned char *m = (unsigned char *)fl_alloc(&t->scratch, c);");
+    em_line(e, "    %s *r = (%s *)fl_alloc(%s, c * (fl_i64)sizeof(%s));", rc, rc, se_arena(x, n), rc);
+    em_line(e, "    fl_i64 *nx = (fl_i64 *)fl_alloc(%s, c * (fl_i64)sizeof(fl_i64));", se_arena(x, n));
+    em_line(e, "    unsigned char *m = (unsigned char *)fl_alloc(%s, c);", se_arena(x, n));
     em_line(e, "    if (S->jc%d_n%d) {", side, id);
     em_line(e, "        memcpy(r, S->jr%d_n%d, (fl_size)S->jc%d_n%d * sizeof(%s));", side, id, side, id, rc);
     em_line(e, "        memcpy(nx, S->jn%d_n%d, (fl_size)S->jc%d_n%d * sizeof(fl_i64));", side, id, side, id);
@@ -694,7 +710,7 @@ static void se_join_keep(SE *x, PlanNode *n, int side, const char *row)
     em_line(e, "{");
     em_line(e, "    int _fresh;");
     em_line(e, "    fl_i64 _k = S->jc%d_n%d++;", side, id);
-    em_line(e, "    S->jr%d_n%d[_k] = %s(&t->scratch, %s);", side, id, et_helper(e, "copy", rt), row);
+    em_line(e, "    S->jr%d_n%d[_k] = %s(%s, %s);", side, id, et_helper(e, "copy", rt), se_arena(x, n), row);
     em_line(e, "    fl_i64 _s = ht_n%d_%d_at(&S->jh%d_n%d, S->jr%d_n%d[_k]._0, %s(S->jr%d_n%d[_k]._0), &_fresh);", id, side, side,
             id, side, id, et_helper(e, "hash", n->in[side]->key), side, id);
     em_line(e, "    S->jn%d_n%d[_k] = _fresh ? -1 : S->jh%d_n%d.slots[_s].val;", side, id, side, id);
@@ -1197,6 +1213,7 @@ static void se_close(SE *x)
             se_sink_close(x, s->nodes.items[i]);
     em_line(e, "fl_arena_free(_A);");
     em_line(e, "fl_arena_free(&S->keep);");
+    se_arenas(x, 1);
     em_line(e, "free(S);");
     se_epilogue(x);
 }
@@ -1216,8 +1233,7 @@ static void se_stage(SE *x)
     se_field(x, "fl_arena tmp;   /* per call: what rows need while they pass */");
     se_field(x, "fl_arena keep;");
     se_field(x, "fl_u64 rr;");
-    if (se_compacts(x))
-        se_field(x, "fl_i64 live;   /* the task's memory after the last compaction */");
+    se_arenas(x, 0);
     se_open(x);
     se_run(x);
     se_close(x);
