@@ -114,7 +114,7 @@ e2e: all
 
 # the same programs with the tasks on a pool of two worker threads (one process)
 e2e-pool: all
-	E2E_ARGS="--workers 2" E2E_PROCS= E2E_THREADS="1 4" tests/e2e/run.sh $(B)/flowc
+	E2E_ARGS="--workers 2" E2E_PROCS= E2E_THREADS="$${E2E_THREADS:-1 4}" tests/e2e/run.sh $(B)/flowc
 
 memory: all
 	tests/memory/run.sh $(B)/flowc
