@@ -305,6 +305,7 @@ err for_each_fail    foreach.flow         'out of range'                ""  --si
 err inspect_fail     foreach_inspect.flow 'out of range'                "counts.txt" --size 2999
 err division_by_zero division.flow        'division by zero'            "out.txt" --d 0
 err one_none         one_fails.flow       'one_fails.flow:4:.*one\(\) needs exactly one element; the stream has 0' "never.txt" --out @O --n 1
+err loop_fails       loop_fails.flow      'division by zero'            "state.txt count.txt" --out @O
 err loop_max_zero    loops.flow           'loops\.flow:[0-9]+:[0-9]+: max must be at least 1; it is 0' "sum_state.txt" --out @O --rounds 0
 err one_many         one_fails.flow       'one\(\) needs exactly one element; the stream has 5' "never.txt" --out @O --n 6
 # (not under AddressSanitizer, whose jobs run without a memory limit)
