@@ -20,7 +20,8 @@
 #
 # Checks with the hosts:
 #   1. word count on 3 processes (2 hosts, binary copied) = one process = python3's count
-#   2. the same again: the binary is found on the hosts, not copied
+#   2. the same again: the binary is found on the hosts, not copied; then a loop (connected
+#      components: phases, a cache, rounds until no label changes) on the 3 processes = python3
 #   3. a host whose ssh port is closed, one whose copy of the job cannot run (`--version`
 #      fails: a missing shared library, SIGILL), one whose rank ends at once: exit 1 at once,
 #      naming the host, no process left
@@ -124,6 +125,7 @@ finish() {
 
 # ---- the jobs and their input ----
 if ! "$flowc" build "$REPO/examples/wordcount.flow" -o "$tmp/wc" ||
+   ! "$flowc" build "$REPO/examples/connected_components.flow" -o "$tmp/cc" ||
    ! "$flowc" build "$REPO/tests/hosts/slow.flow" -o "$tmp/slow"; then
     echo "tests/hosts/run.sh: cannot build the jobs" >&2
     exit 2
@@ -358,6 +360,20 @@ for round in copied cached; do
     [ "$copies" = "$want" ] && [ "$n" = 2 ] && pass "--hosts ($round): binary copied $want time(s), in both caches" ||
         fail "--hosts ($round): 'copying the job' printed $copies times (want $want), $n cached copies"
 done
+
+# ---- a loop on two hosts: connected components (rounds until no label changes) ----
+python3 "$REPO/scripts/ref_iter.py" cc --input "$REPO/examples/data/edges.csv" --output "$tmp/cc_labels.ref" \
+    >"$tmp/cc_sizes.ref" 2>/dev/null
+"$tmp/cc" --hosts "$tmp/c1.toml" --input "$REPO/examples/data/edges.csv" --output cc_labels.csv --threads 1 \
+    >cc_sizes.csv 2>"$tmp/h.err"
+rc=$?
+if [ $rc = 0 ] && same_csv cc_labels.csv "$tmp/cc_labels.ref" && same_csv cc_sizes.csv "$tmp/cc_sizes.ref"; then
+    pass "--hosts: a loop (connected components) on 3 processes = python3"
+    verbose "$tmp/h.err"
+else
+    fail "--hosts: connected components: exit status $rc, or the labels differ"
+    show "$tmp/h.err"
+fi
 
 # ---- 3: hosts that cannot run the job ----
 cluster "$tmp/c3.toml" "" "" "ssh_port = 2"
