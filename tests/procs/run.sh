@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/procs/run.sh FLOWC - a job as several processes: started by mpirun and by Slurm's
-# variables (set by hand), ranks started apart that need a secret and a leader, and faults: a
+# variables (set by hand; and a loop under mpirun), ranks started apart that need a secret and a leader, and faults: a
 # worker killed or stopped mid-job, the leader killed, strangers and wrong secrets at the
 # leader's port, another build of the job. Each fault must end the job with a clear message
 # and a non-zero status within 10 s, leave no output file and no process behind. Outputs are
@@ -22,6 +22,9 @@ bad() { failed=$((failed + 1)); echo "FAIL: $1"; shift; for l in "$@"; do echo "
 "$flowc" build examples/wordcount.flow -o "$tmp/wc" || exit 2
 "$flowc" build tests/procs/slow.flow -o "$tmp/slow" || exit 2
 "$flowc" build tests/e2e/collatz.flow -o "$tmp/other" || exit 2
+"$flowc" build examples/transitive_closure.flow -o "$tmp/tc" || exit 2
+python3 scripts/ref_iter.py tc --input examples/data/tc_edges.csv --output "$tmp/tc.ref" >"$tmp/tc_count.ref" 2>/dev/null ||
+    exit 2
 python3 - "$tmp" <<'PY' || exit 2
 import random, re, sys, collections
 random.seed(7)
@@ -35,7 +38,7 @@ PY
 # same_counts CSV: the word counts equal the reference (rows in any order, header first)
 same_counts() { [ -f "$1" ] && [ "$(head -n 1 "$1")" = "key,value" ] && tail -n +2 "$1" | sort | cmp -s - "$tmp/ref.csv"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-leftovers() { pgrep -f "$tmp/(slow|wc|other)" >/dev/null; }
+leftovers() { pgrep -f "$tmp/(slow|wc|other|tc)" >/dev/null; }
 export FLOWC_SECRET=flowc-test-$$-secret
 
 # ---- the binary: it must run on a host with nothing but the C library ----
@@ -55,6 +58,15 @@ if command -v mpirun >/dev/null; then
         ok "mpirun -n 3"
     else
         bad "mpirun -n 3" "$(tail -n 5 "$tmp/mpi.log")"
+    fi
+    rm -f "$tmp/tc.csv"
+    if timeout 60 mpirun --allow-run-as-root --oversubscribe -n 2 -x FLOWC_SECRET "$tmp/tc" --threads 2 \
+            --input examples/data/tc_edges.csv --output "$tmp/tc.csv" >"$tmp/tc_count.out" 2>"$tmp/mpi.log" &&
+            cmp -s "$tmp/tc_count.out" "$tmp/tc_count.ref" &&
+            [ "$(sort "$tmp/tc.csv")" = "$(sort "$tmp/tc.ref")" ]; then
+        ok "mpirun -n 2: a loop (transitive closure, iterate) = python3"
+    else
+        bad "mpirun -n 2: transitive closure" "$(tail -n 5 "$tmp/mpi.log")"
     fi
 else
     echo "SKIP: mpirun -n 3 (no mpirun: apt-get install openmpi-bin)"
