@@ -2,9 +2,9 @@
 # tests/procs/run.sh FLOWC - a job as several processes: started by mpirun (word count, and a
 # loop: transitive closure) and by Slurm's variables (set by hand), ranks started apart that
 # need a secret and a leader, and faults: a worker killed or stopped mid-job, the leader
-# killed, strangers and wrong secrets at the leader's port, another build of the job. Each fault must end the job with a clear message
-# and a non-zero status within 10 s, leave no output file and no process behind. Outputs are
-# compared with python3 references. Prints `N passed, M failed`.
+# killed, strangers and wrong secrets at the leader's port, another build of the job. Each
+# fault must end the job with a clear message and a non-zero status within 10 s, leave no
+# output file and no process behind. Outputs are compared with python3 references. Prints `N passed, M failed`.
 set -u
 . "$(dirname "$0")/../lib.sh"
 test_flowc_arg "tests/procs/run.sh FLOWC" "$@"
