@@ -4,7 +4,8 @@
 # need a secret and a leader, and faults: a worker killed or stopped mid-job, the leader
 # killed, strangers and wrong secrets at the leader's port, another build of the job. Each
 # fault must end the job with a clear message and a non-zero status within 10 s, leave no
-# output file and no process behind. Outputs are compared with python3 references. Prints `N passed, M failed`.
+# output file and no process behind. Outputs are compared with python3 references. Prints
+# `N passed, M failed`.
 set -u
 . "$(dirname "$0")/../lib.sh"
 test_flowc_arg "tests/procs/run.sh FLOWC" "$@"
