@@ -67,6 +67,7 @@ $FLOWC build examples/collatz.flow -o "$D/collatz_flowc"
 $FLOWC build examples/collatz.flow -o "$D/collatz_flowc_O3" -O3
 for b in kmeans pagerank cc; do
     cc -O2 -pthread bench/${b}_baseline.c -o "$D/${b}_baseline" -lm
+    cc -O2 -march=native -pthread bench/${b}_baseline.c -o "$D/${b}_baseline_native" -lm   # vs flowc -O3 (-march=native)
 done
 cc -O2 bench/gen_points.c -o "$D/gen_points" -lm
 cc -O2 bench/gen_groupby.c -o "$D/gen_groupby"
@@ -246,8 +247,10 @@ bench_iter() {
         s=$(best_of "$D/${flow}_flowc" $fargs --threads "$t" $([ "$out" = file ] && echo --output /dev/null))
         row "$name" "$t" "flowc native -O2" "$s" "$b"
         target "$name, $t thread(s): flowc native -O2 / C" "$(calc "${s%% *} / ${b%% *}")" "$6"
+        b=$(best_of "$D/${name}_baseline_native" $bargs --threads "$t")
+        row "$name" "$t" "C -march=native" "$b" "$b"
         s=$(best_of "$D/${flow}_flowc_O3" $fargs --threads "$t" $([ "$out" = file ] && echo --output /dev/null))
-        row "$name" "$t" "flowc native -O3" "$s" "$b"
+        row "$name" "$t" "flowc -O3 -march" "$s" "$b"
     done
 }
 
