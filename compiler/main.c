@@ -33,7 +33,7 @@ static void usage(FILE *out)
           "  build FILE -o OUT [-O3]\n"
           "                      compile with cc (-O2; -O3 -march=native) into a native binary\n"
           "  plan [--dot] FILE   print the logical plan and the stages (or a Graphviz graph)\n"
-          "      --dump PASS     print the plan after PASS: build, prune, lower or stages\n"
+          "      --dump PASS     print the plan after PASS: build, prune, lower, scopes or stages\n"
           "  emit FILE [-o OUT]  print the generated C\n"
           "\n"
           "options:\n"

@@ -3,7 +3,10 @@
  * Each input is taken as the text of a .flow file named "fuzz.flow": it is
  * copied into a NUL-terminated buffer, parsed with front_parse (which also
  * reads the modules it `use`s, from the repository's stdlib/ through
- * FLOWC_STDLIB), and checked with front_check. Diagnostics go to /dev/null;
+ * FLOWC_STDLIB), and checked with front_check; a program without errors
+ * then goes through the back end as far as C text: its phases and loops,
+ * every pass of each phase's plan, the stages, and the emitted C (to
+ * /dev/null; no C compiler runs). Diagnostics go to /dev/null;
  * the fuzzer looks only for crashes, sanitizer reports, leaks and hangs.
  * front_fini releases everything after each input, so LeakSanitizer sees
  * a leak as soon as one input leaks.
@@ -19,7 +22,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emit.h"
 #include "front.h"
+#include "plan.h"
+#include "stage.h"
 
 static FILE *devnull;
 
@@ -61,6 +67,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* What flowc run does before the C compiler: plans, stages, C text. */
+static void back_end(Front *f)
+{
+    Phases *ph = plan_phases(f->prog, &f->arena);
+    Plan **plans = arena_alloc(&f->arena, sizeof *plans * (size_t)ph->nphases);
+    Stages **sts = arena_alloc(&f->arena, sizeof *sts * (size_t)ph->nphases);
+    for (int k = 0; k < ph->nphases; k++) {
+        plans[k] = plan_build(f->prog, ph, k, &f->arena, &f->diag);
+        if (!plans[k])
+            return;
+        sts[k] = stage_build(plans[k], &f->arena);
+    }
+    emit_program(devnull, f->prog, ph, plans, sts, &f->arena, &f->diag, "fuzz");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 1 << 24)
@@ -75,6 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     front_init(&f, devnull);
     front_parse(&f, "fuzz.flow", text, (int32_t)size);
     front_check(&f);
+    if (!f.diag.errors)
+        back_end(&f);
     diag_summary(&f.diag);
     front_fini(&f);
 
