@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -371,6 +372,12 @@ int fl_main(const fl_job_def *job, int argc, char **argv)
     if (rc)
         return rc < 0 ? 2 : 0;
     fflush(stdout);           /* what the caller printed goes before the job's output */
+    /* Arena blocks and vectors up to 64 MiB come from the heap, and freed memory stays in the
+     * process: a loop frees and makes its state and deltas again every round, and giving the
+     * pages back to the kernel each time cost a page fault per page (PageRank at 2 threads:
+     * 0.44 s -> 0.27 s). The peak is unchanged; it is just not given back before the end. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     flrt_signals_install();
     flrt_signals_on_fatal(flrt_dist_signal);   /* SIGINT/SIGTERM reach the processes started */
     flrt_dist d;
