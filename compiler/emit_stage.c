@@ -901,12 +901,33 @@ static void se_consume(SE *x, PlanNode *n, const char *row)
 /* ---- drivers: a stage is a state machine ----
  * Per stage K: a struct st_K holding its operators' state and, for a
  * source, its cursor; stage_K_open makes it; a source's stage_K_produce
- * handles at most FL_BATCH_ROWS input rows per call (the runtime regains
- * control between calls) and says whether more come; stage_K_batch takes
+ * handles at most FL_BATCH_ROWS input rows per call, and stops after the
+ * row that made a batch leave the task (the runtime regains control at
+ * least once per batch sent), and says whether more come; stage_K_batch takes
  * one DATA batch of an input (1: it keeps the batch, else the runtime
  * gives it back); stage_K_signal takes the other messages (END); and
  * stage_K_close empties the aggregations into what follows them, closes
  * the sinks and frees the state. The runtime (task.c) owns the loop. */
+
+/* Whether a row reaching n can make a batch leave the task (an edge out,
+ * not behind an aggregation or a global limit, which send at close). */
+static int se_row_sends(SE *x, PlanNode *n)
+{
+    for (int i = 0; i < n->nout; i++) {
+        PlanNode *c = n->out[i];
+        if (stage_edge(x->st, n, c))
+            return 1;
+        if (c->kind == PN_AGG || (c->kind == PN_LIMIT && !c->u.local))
+            continue;
+        if (se_row_sends(x, c))
+            return 1;
+    }
+    return 0;
+}
+
+/* The test a source's loop adds to stop after the row that sent a batch
+ * (none when its rows cannot send one: no load per row). */
+static const char *se_until_sent(SE *x, PlanNode *n) { return se_row_sends(x, n) ? " && !t->flushed" : ""; }
 
 /* After a source's rows of one call: their scratch memory freed, the state compacted. */
 static void se_produced(SE *x)
@@ -926,13 +947,13 @@ static void se_range_open(SE *x, const char *lo, const char *hi)
 static void se_range_produce(SE *x, PlanNode *n, const char *row, Expr *gen)
 {
     Emit *e = x->e;
-    em_line(e, "fl_i64 _end = S->hi - S->i > FL_BATCH_ROWS ? S->i + FL_BATCH_ROWS : S->hi;");
-    em_line(e, "for (fl_i64 _i = S->i; _i < _end; _i++) {");
+    em_line(e, "fl_i64 _end = S->hi - S->i > FL_BATCH_ROWS ? S->i + FL_BATCH_ROWS : S->hi, _i = S->i;");
+    em_line(e, "for (; _i < _end%s; _i++) {", se_until_sent(x, n));
     e->indent++;
     se_consume(x, n, gen ? se_lambda(x, gen, "_i") : row);
     e->indent--;
     em_line(e, "}");
-    em_line(e, "S->i = _end;");
+    em_line(e, "S->i = _i;");
     se_produced(x);
     em_line(e, "return S->i < S->hi;");
 }
@@ -940,7 +961,7 @@ static void se_range_produce(SE *x, PlanNode *n, const char *row, Expr *gen)
 static void se_lines_open(SE *x, PlanNode *n)
 {
     se_field(x, "fl_lines r;");
-    se_field(x, "int ok;");
+    se_field(x, "int ok, done;");
     em_line(x->e, "S->ok = fl_lines_open(t, &S->r, %s) == 0;", ex_expr(x->e, sema_arg(n->call, "path")));
 }
 
@@ -948,14 +969,17 @@ static void se_lines_produce(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     em_line(e, "fl_str _line;");
-    em_line(e, "int _k = 0;");
-    em_line(e, "while (S->ok && _k++ < FL_BATCH_ROWS && fl_lines_next(&S->r, &_line)) {");
+    em_line(e, "for (int _k = 0; S->ok && _k < FL_BATCH_ROWS%s; _k++) {", se_until_sent(x, n));
     e->indent++;
+    em_line(e, "if (!fl_lines_next(&S->r, &_line)) {");
+    em_line(e, "    S->done = 1;");
+    em_line(e, "    break;");
+    em_line(e, "}");
     se_consume(x, n, "_line");
     e->indent--;
     em_line(e, "}");
     se_produced(x);
-    em_line(e, "return S->ok && _k > FL_BATCH_ROWS;");
+    em_line(e, "return S->ok && !S->done;");
 }
 
 static void se_csv_field(SE *x, Type *ft, const char *dst, int i, const char *col)
@@ -987,7 +1011,7 @@ static void se_csv_open(SE *x, PlanNode *n)
     Expr *hdr = sema_arg(n->call, "header"), *sep = sema_arg(n->call, "sep"), *skip = sema_arg(n->call, "skip_bad");
     se_field(x, "fl_str path;");
     se_field(x, "fl_csv c;");
-    se_field(x, "int ok;");
+    se_field(x, "int ok, done;");
     em_line(e, "S->path = %s;", ex_expr(e, sema_arg(n->call, "path")));
     em_line(e, "S->ok = fl_csv_open(t, &S->c, S->path, %s, %s, %s) == 0;", sep ? ex_expr(e, sep) : "fl_lit(\",\", 1)",
             hdr ? ex_expr(e, hdr) : "1", skip ? ex_expr(e, skip) : "0");
@@ -999,9 +1023,13 @@ static void se_csv_produce(SE *x, PlanNode *n)
     Type *rt = type_prune(n->elem);
     int nf = rt->kind == TY_RECORD ? rt->u.rec.n : rt->u.tuple.n;
     em_line(e, "fl_str _f[%d];", nf + 1);
-    em_line(e, "int _k = -1, _n = 0;");
-    em_line(e, "while (S->ok && _n++ < FL_BATCH_ROWS && (_k = fl_csv_next(&S->c, _f, %d)) >= 0) {", nf + 1);
+    em_line(e, "for (int _n = 0; S->ok && _n < FL_BATCH_ROWS%s; _n++) {", se_until_sent(x, n));
     e->indent++;
+    em_line(e, "int _k = fl_csv_next(&S->c, _f, %d);", nf + 1);
+    em_line(e, "if (_k < 0) {");
+    em_line(e, "    S->done = 1;");
+    em_line(e, "    break;");
+    em_line(e, "}");
     em_line(e, "if (_k != %d) {", nf);
     em_line(e, "    if (S->c.skip_bad) { S->c.bad++; continue; }");
     em_line(e, "    fl_fail(t, \"%%.*s:%%lld: expected %d fields, found %%d\", (int)S->path.len, S->path.ptr, S->c.record_line, _k);", nf);
@@ -1018,7 +1046,7 @@ static void se_csv_produce(SE *x, PlanNode *n)
     e->indent--;
     em_line(e, "}");
     se_produced(x);
-    em_line(e, "return S->ok && _k >= 0 && _n > FL_BATCH_ROWS;");
+    em_line(e, "return S->ok && !S->done;");
 }
 
 /* Task i's store of a loop: one chunk of its rows per call. */
@@ -1027,14 +1055,17 @@ static void se_store_produce(SE *x, PlanNode *n)
     Emit *e = x->e;
     const char *rc = et_name(e, row_type(e, n));
     em_line(e, "fl_i64 _n;");
-    em_line(e, "%s *_ch = (%s *)fl_store_chunk(fl_store_of(t, %d), S->i++, &_n);", rc, rc, n->u.src.slot);
+    em_line(e, "%s *_ch = (%s *)fl_store_chunk(fl_store_of(t, %d), S->i, &_n);", rc, rc, n->u.src.slot);
     em_line(e, "if (!_ch)");
     em_line(e, "    return 0;");
-    em_line(e, "for (fl_i64 _i = 0; _i < _n; _i++) {");
+    em_line(e, "fl_i64 _i = S->r;");
+    em_line(e, "for (; _i < _n%s; _i++) {", se_until_sent(x, n));
     e->indent++;
     se_consume(x, n, "_ch[_i]");
     e->indent--;
     em_line(e, "}");
+    em_line(e, "S->r = _i < _n ? _i : 0;   /* where the next call goes on */");
+    em_line(e, "S->i += _i == _n;");
     se_produced(x);
     em_line(e, "return 1;");
 }
@@ -1045,7 +1076,7 @@ static void se_source_open(SE *x, PlanNode *n)
     Emit *e = x->e;
     const char *name = n->op;
     if (n->u.src.slot >= 0 || n->u.src.loop >= 0)
-        se_field(x, "fl_i64 i;");   /* the next chunk; or whether the state went out */
+        se_field(x, "fl_i64 i, r;");   /* the next chunk and row; or whether the state went out */
     else if (!strcmp(name, "range"))
         se_range_open(x, ex_expr(e, sema_arg(n->call, "lo")), ex_expr(e, sema_arg(n->call, "hi")));
     else if (!strcmp(name, "generate"))
@@ -1164,6 +1195,7 @@ static void se_run(SE *x)
     PlanNode *d = s->driver;
     if (d->kind == PN_SOURCE) {
         se_prologue(x, arena_printf(e->a, "int stage_%d_produce(fl_task *t, void *_s)", k), 1);
+        em_line(e, "t->flushed = 0;   /* a call stops after the input row that sent a batch */");
         em_line_dir(e, d->loc);
         se_source_produce(x, d);
         se_epilogue(x);

@@ -116,6 +116,7 @@ struct fl_task {
     int stage;
     fl_out *outs;        /* one per output edge of the stage */
     fl_arena scratch;    /* the task's own long-lived memory (operator state) */
+    int flushed;         /* set when a batch leaves the task: a source's produce stops there */
 };
 
 /* Sends the pending batch of (out, dest) when it has rows, and returns an

@@ -224,6 +224,7 @@ fl_batch *fl_out_flush(fl_task *pt, int out, int dest)
     if (b->n == 0)
         return b;
     flrt_port *p = port_of(t, out, dest);
+    pt->flushed = 1;
     if (!atomic_load(&t->job->stop)) {
         b->from = pt->index;
         b->input = e->def->input;
