@@ -189,7 +189,7 @@ const PlanPass *plan_pass(const char *name);
 const char *plan_pass_names(void);
 /* Runs the passes in order up to `last` included; 0, or -1 on errors. */
 int plan_run(PlanJob *j, const PlanPass *last);
-/* build, prune and lower of one phase: the plan stage_build cuts. NULL if
+/* build, prune, lower and scopes of one phase: the plan stage_build cuts. NULL if
  * there were errors. */
 Plan *plan_build(Program *p, const Phases *ph, int phase, Arena *a, Diag *d);
 

@@ -1,7 +1,7 @@
 /* plan_pass.c - the list of plan passes, run in order, each with a dump
  * (flowc plan --dump PASS prints the plan as that pass left it):
  *   build -> prune -> lower -> scopes -> stages
- * plan_build runs the first three, for the commands that cut stages and
+ * plan_build runs the first four, for the commands that cut stages and
  * emit C themselves; flowc plan runs the list up to the pass it dumps. */
 #include "plan.h"
 
