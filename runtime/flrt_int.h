@@ -86,7 +86,7 @@ typedef struct flrt_inbox {
     int *left;               /* per input: channels that have not ended */
     int closed;              /* the receiver is gone: sends are dropped */
     flrt_job *job;           /* its stop flag */
-    /* worker pool (pool.c): who runs when a message comes (owner, while
+    /* worker pool (workers.c): who runs when a message comes (owner, while
      * sleeping) or when a channel has room again (its parked sender) */
     void (*ready)(void *who);
     void *owner;
@@ -143,7 +143,7 @@ typedef struct flrt_edge {
 
 struct flrt_task {
     fl_task pub;             /* first: generated code sees only this */
-    /* worker pool (pool.c) */
+    /* worker pool (workers.c) */
     void *sm;                /* the state machine's state, once opened */
     int sched;               /* FLRT_T_*, under the pool's lock */
     int again;               /* woken while running: runs again */
@@ -197,12 +197,12 @@ struct flrt_job {
     struct flrt_meet *meets;     /* csv.c: tasks meeting over a file; under meet_mu */
     int seq;                     /* phase runs so far (a loop's phase runs once per round) */
     int workers;                 /* --workers: tasks run by a pool of this many threads (0: a thread each) */
-    struct flrt_sched *sched;    /* pool.c, while a pool runs */
+    struct flrt_sched *sched;    /* workers.c, while the worker pool runs */
     fl_store **stores;           /* store.c: per (slot, task index), made when first used */
     int nstore_idx;              /* task indexes per slot */
 };
 
-/* ---- the worker pool (pool.c) ----
+/* ---- the worker pool (workers.c) ----
  * With --workers N (one process, every stage a state machine) the tasks of
  * a phase are run by N threads, cooperatively, one call (a batch's worth)
  * at a time: a task is queued when it can make progress (a source; a
@@ -211,11 +211,11 @@ struct flrt_job {
  * that channel drains, so queues stay bounded by one call's output. */
 enum { FLRT_T_IDLE, FLRT_T_QUEUED, FLRT_T_RUNNING, FLRT_T_DONE };
 /* Whether the local tasks of this phase can run on the pool. */
-int flrt_pool_usable(const flrt_job *j);
+int flrt_workers_usable(const flrt_job *j);
 /* Runs the local tasks on j->workers threads until each has ended. */
-void flrt_pool_run(flrt_job *j);
+void flrt_workers_run(flrt_job *j);
 /* The job stops: every sleeping task runs once more (to end). */
-void flrt_pool_stop(flrt_job *j);
+void flrt_workers_stop(flrt_job *j);
 /* task.c's end of a task: pending rows and END out, the inbox closed. */
 void flrt_task_finish(flrt_task *t);
 

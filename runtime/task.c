@@ -96,7 +96,7 @@ static void stop_all(flrt_job *j)
     if (pthread_rwlock_tryrdlock(&j->tables) == 0) {
         for (int i = 0; i < j->nlocal; i++)
             flrt_inbox_wake(&j->tasks[i].in);
-        flrt_pool_stop(j);
+        flrt_workers_stop(j);
         pthread_rwlock_unlock(&j->tables);
     }
     pthread_mutex_lock(&j->credit_mu);
@@ -569,8 +569,8 @@ static void tasks_free(flrt_job *j)
 
 static void tasks_start_join(flrt_job *j)
 {
-    if (flrt_pool_usable(j)) {
-        flrt_pool_run(j);
+    if (flrt_workers_usable(j)) {
+        flrt_workers_run(j);
         return;
     }
     for (int i = 0; i < j->nlocal; i++) {

@@ -1,4 +1,4 @@
-/* test_rt_pool.c - the worker pool (runtime/pool.c) on hand-built jobs
+/* test_rt_workers.c - the worker pool (runtime/workers.c) on hand-built jobs
  * whose stages are state machines, as generated code builds them: a
  * source over a hash edge into a parallel summing stage and then into one
  * task, with --workers 1, 2 and 3 at several thread counts and queue
@@ -145,7 +145,7 @@ static void check(const char *threads, const char *workers, const char *queue)
     cr_assert_eq(atomic_load(&total), (fl_i64)N * (N - 1) / 2);
 }
 
-Test(pool, every_row_once_at_any_worker_count, .init = watchdog)
+Test(workers, every_row_once_at_any_worker_count, .init = watchdog)
 {
     check("1", "1", "4");
     check("2", "1", "1");
@@ -154,7 +154,7 @@ Test(pool, every_row_once_at_any_worker_count, .init = watchdog)
     check("8", "2", "4");
 }
 
-Test(pool, a_failure_ends_the_job, .init = watchdog)
+Test(workers, a_failure_ends_the_job, .init = watchdog)
 {
     fail_at = 5000;
     char *argv[] = {(char *)"job", (char *)"--threads", (char *)"4", (char *)"--workers", (char *)"2",
@@ -172,7 +172,7 @@ static void on_ready(void *who)
     woken_who = who;
 }
 
-Test(pool, trypop_sleeps_and_a_push_wakes, .init = watchdog)
+Test(workers, trypop_sleeps_and_a_push_wakes, .init = watchdog)
 {
     flrt_job j = {0};
     j.chan_cap = 2;
@@ -200,7 +200,7 @@ Test(pool, trypop_sleeps_and_a_push_wakes, .init = watchdog)
     flrt_inbox_fini(&q);
 }
 
-Test(pool, a_full_channel_parks_its_sender_until_a_pop, .init = watchdog)
+Test(workers, a_full_channel_parks_its_sender_until_a_pop, .init = watchdog)
 {
     flrt_job j = {0};
     j.chan_cap = 2;

@@ -1,4 +1,4 @@
-/* pool.c - the worker pool: the tasks of a phase run by a fixed number of
+/* workers.c - the worker pool: the tasks of a phase run by a fixed number of
  * threads (--workers N) instead of a thread each. A worker takes a queued
  * task and makes one step of its state machine: a source produces once; a
  * receiver takes one message (a batch, or END) from its inbox. Then the
@@ -28,7 +28,7 @@ typedef struct flrt_sched {
     int active;              /* tasks not ended */
 } flrt_sched;
 
-int flrt_pool_usable(const flrt_job *j)
+int flrt_workers_usable(const flrt_job *j)
 {
     if (j->workers <= 0 || j->net)
         return 0;
@@ -58,7 +58,7 @@ static void ready(void *who)
     pthread_mutex_unlock(&s->mu);
 }
 
-void flrt_pool_stop(flrt_job *j)
+void flrt_workers_stop(flrt_job *j)
 {
     flrt_sched *s = j->sched;
     if (!s)
@@ -153,7 +153,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-void flrt_pool_run(flrt_job *j)
+void flrt_workers_run(flrt_job *j)
 {
     flrt_sched s = {.cap = j->nlocal ? j->nlocal : 1, .active = j->nlocal};
     pthread_mutex_init(&s.mu, NULL);
