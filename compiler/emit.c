@@ -1,10 +1,9 @@
-/* emit.c - the C of a job: prelude, types (emit_type.c), params and
- * constants, user functions (a self tail call becomes a jump), one function
- * per stage, and the job table for the runtime. A stage function is one
- * loop over its driver (a source, or the batches of its input edges) in
- * which every operator of the stage is inlined: a map is an assignment, a
- * filter an `if`, a flat_map an inner loop, a local aggregation an update
- * of a hash table that is emptied into the output edge at the end. */
+/* emit.c - the C of a job, and the emitter's shared helpers: prelude,
+ * params, the value lets of each phase's init (with the loops' own parts
+ * from emit_loop.c), user functions (a self tail call becomes a jump), the
+ * stages (emit_stage.c) and the job table for the runtime, with a
+ * fingerprint of the generated code. Types and their helpers are
+ * emit_type.c's; expressions emit_expr.c's and emit_call.c's. */
 #define _GNU_SOURCE
 #include "emit_int.h"
 

@@ -1,6 +1,9 @@
-/* emit_int.h - what the files of the C emitter share (emit.c: program,
- * functions, stages and the job table; emit_type.c: C types and their
- * helper functions; emit_expr.c: expressions). Used only by emit*.c. */
+/* emit_int.h - what the files of the C emitter share: emit.c (the output
+ * helpers, scopes, the program: params, phase inits, functions, the job
+ * table), emit_type.c (C types and their helper functions), emit_expr.c and
+ * emit_call.c (expressions and builtin calls), emit_loop.c (the loops'
+ * globals, init and step), emit_stage.c (each stage's state machine and
+ * the stage and phase tables). Used only by emit*.c. */
 #ifndef FLOWC_EMIT_INT_H
 #define FLOWC_EMIT_INT_H
 

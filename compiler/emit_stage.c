@@ -1,10 +1,13 @@
-/* emit_stage.c - one C function per stage. The driver (a source loop, or a
- * loop over the batches of the input edges) hands each row to the stage's
- * operators, inlined in plan order: element-wise operators are statements,
- * aggregations update their state (a hash table per keyed aggregation),
+/* emit_stage.c - each stage as a state machine: a state struct st_K and its
+ * functions open, produce (a source) or batch and signal, and close (see
+ * "drivers" below). The driver (a source's rows, or the rows of a batch of
+ * an input edge) hands each row to the stage's operators, inlined in plan
+ * order: element-wise operators are statements, aggregations update their
+ * state (a hash table per keyed aggregation, in the operator's own arena),
  * sinks format into a buffer, and rows bound for another stage are deep-
- * copied into the pending batch of their edge. At the end of the input the
- * aggregations are emptied, in plan order, into what follows them. */
+ * copied into the pending batch of their edge. At close the aggregations
+ * are emptied, in plan order, into what follows them. Then the tables of
+ * stages and phases the runtime runs. */
 #define _GNU_SOURCE
 #include "emit_int.h"
 

@@ -7,8 +7,9 @@
  *
  * Model: a job is a table of stages (fl_job_def); each stage runs as one
  * task per thread slot (parallel stages, --threads N) or as one task. A
- * task's run function loops over its input batches (or its share of a
- * source) and appends output rows to pending batches, one per destination
+ * stage is a state machine (fl_stage_def: open, produce or batch/signal,
+ * close) that the runtime drives over its input batches (or its share of
+ * a source); it appends output rows to pending batches, one per destination
  * task of each output edge; full batches move to the destination's bounded
  * queue (backpressure), and end-of-stream is counted per upstream task. */
 #ifndef FLOWRT_H
