@@ -875,6 +875,40 @@ static void se_join_close(SE *x)
     em_line(x->e, "}");
 }
 
+/* ---- zip: the batches kept by input and sender (runtime/zip.c), the
+ * pairs that are ready handed on after each message ---- */
+
+static void se_zip_pump(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *ta = et_name(e, row_type(e, n->in[0])), *tb = et_name(e, row_type(e, n->in[1]));
+    em_line(e, "void *_pa, *_pb;");
+    em_line(e, "while (fl_zip_next(S->z, t, &_pa, &_pb)) {");
+    e->indent++;
+    em_line(e, "%s _row;", et_name(e, n->elem));
+    em_line(e, "_row._0 = *(%s *)_pa;", ta);
+    em_line(e, "_row._1 = *(%s *)_pb;", tb);
+    se_consume(x, n, "_row");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "fl_arena_free(_A);");
+    se_compact(x);
+}
+
+static void se_zip_batch(SE *x, PlanNode *n)
+{
+    em_line(x->e, "fl_zip_batch(S->z, _b);   /* kept: given back once paired */");
+    se_zip_pump(x, n);
+    em_line(x->e, "return 1;");
+}
+
+static void se_zip_signal(SE *x, PlanNode *n)
+{
+    em_line(x->e, "if (_m->kind == FL_MSG_END)");
+    em_line(x->e, "    fl_zip_end(S->z, _m->input, _m->from);");
+    se_zip_pump(x, n);
+}
+
 /* ---- nodes ---- */
 
 static void se_node(SE *x, PlanNode *n, const char *row)
@@ -1181,7 +1215,10 @@ static void se_open(SE *x)
             se_limit_decl(x, n);
     }
     em_line_dir(e, s->driver->loc);
-    if (s->driver->kind == PN_JOIN)
+    if (s->driver->kind == PN_ZIP) {
+        se_field(x, "fl_zip *z;");
+        em_line(e, "S->z = fl_zip_new();");
+    } else if (s->driver->kind == PN_JOIN)
         se_join_open(x, s->driver);
     else if (s->driver->kind == PN_SOURCE)
         se_source_open(x, s->driver);
@@ -1207,6 +1244,8 @@ static void se_run(SE *x)
     se_prologue(x, arena_printf(e->a, "int stage_%d_batch(fl_task *t, void *_s, fl_batch *_b)", k), 1);
     if (d->kind == PN_JOIN)
         se_join_batch(x, d);
+    else if (d->kind == PN_ZIP)
+        se_zip_batch(x, d);
     else
         se_batch_rows(x, d, "_b", row_type(e, d), se_consume);
     em_line(e, "return 0;");
@@ -1215,6 +1254,8 @@ static void se_run(SE *x)
     em_line(e, "(void)S; (void)_m;");
     if (d->kind == PN_JOIN)
         se_join_signal(x, d);
+    else if (d->kind == PN_ZIP)
+        se_zip_signal(x, d);
     se_epilogue(x);
 }
 
@@ -1229,6 +1270,8 @@ static void se_close(SE *x)
     if (s->driver->kind == PN_JOIN) {
         se_join_close(x);
         se_join_finish(x, s->driver);
+    } else if (s->driver->kind == PN_ZIP) {
+        em_line(e, "fl_zip_free(S->z, t);");
     } else if (s->driver->kind == PN_SOURCE) {
         se_source_close(x, s->driver);
     }

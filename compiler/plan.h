@@ -36,7 +36,8 @@ typedef enum {
     PN_LIMIT,       /* the first n: a local part, a gather, a global part in source order */
     PN_BROADCAST,   /* every element to every task */
     PN_KEYONLY,     /* (k, v) -> k: the keys of a keyed stream (distinct) */
-    PN_JOIN         /* two inputs repartitioned by key; pairs with equal keys */
+    PN_JOIN,        /* two inputs repartitioned by key; pairs with equal keys */
+    PN_ZIP          /* two inputs on one task; the i-th elements of each, paired in source order */
 } PlanKind;
 
 typedef enum { AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FOLD, AGG_REDUCE } AggKind;

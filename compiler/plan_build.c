@@ -148,6 +148,13 @@ static PlanNode *pb_join(PB *b, Expr *call, PlanNode *in)
     return j;
 }
 
+/* zip: the two inputs, paired on one task (stage.c) in source order. */
+static PlanNode *pb_zip(PB *b, Expr *call, PlanNode *in)
+{
+    PlanNode *other = pb_stream(b, sema_arg(call, "other"));
+    return other ? pb_node2(b, PN_ZIP, call, in, other, pb_elem(call)) : NULL;
+}
+
 static PlanNode *pb_merge(PB *b, Expr *call, PlanNode *in)
 {
     PlanNode *other = pb_stream(b, sema_arg(call, "other"));
@@ -190,6 +197,8 @@ static PlanNode *pb_stream_op(PB *b, Expr *call, PlanNode *in)
         return pb_node(b, PN_SINK, call, in, in->elem, in->key);
     if (!strcmp(name, "merge"))
         return pb_merge(b, call, in);
+    if (!strcmp(name, "zip"))
+        return pb_zip(b, call, in);
     pb_unsupported(b, call, arena_printf(b->a, "`%s`", name));
     return NULL;
 }

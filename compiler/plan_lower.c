@@ -13,7 +13,10 @@
  *                            sink stays on each task (task i's store is
  *                            read by task i of a later phase)
  *   join                     a key node on each side (stage.c repartitions
- *                            both by it into the join's stage) */
+ *                            both by it into the join's stage)
+ *   zip                      as it is (stage.c sends both sides to its one
+ *                            task); a stream zipped with itself gets a
+ *                            pass-through node per side */
 #include "plan.h"
 
 #include <string.h>
@@ -104,7 +107,7 @@ static void pl_limit(PL *l, PlanNode *n)
 static int pl_on_one_task(const PlanNode *n)
 {
     for (; n; n = n->nin == 1 ? n->in[0] : NULL) {
-        if (n->kind == PN_GATHER)
+        if (n->kind == PN_GATHER || n->kind == PN_ZIP)
             return 1;
         if (n->kind == PN_SOURCE || n->kind == PN_SHUFFLE || n->kind == PN_BROADCAST || n->kind == PN_JOIN ||
             n->kind == PN_MERGE)
@@ -134,9 +137,19 @@ static void pl_join(PL *l, PlanNode *j)
     pl_add(l, j);
 }
 
+/* a.zip(a): each side through a node of its own, so that each is its own edge. */
+static void pl_zip(PL *l, PlanNode *z)
+{
+    if (z->in[0] == z->in[1])
+        for (int i = 0; i < 2; i++)
+            z->in[i] = pl_node(l, PN_UNKEY, z, z->in[i], z->in[i]->elem, NULL);
+    pl_add(l, z);
+}
+
 static void pl_lower(PL *l, PlanNode *n)
 {
     switch (n->kind) {
+    case PN_ZIP: pl_zip(l, n); return;
     case PN_AGG: n->key ? pl_keyed_agg(l, n) : pl_whole_agg(l, n); return;
     case PN_LIMIT: pl_limit(l, n); return;
     case PN_JOIN: pl_join(l, n); return;

@@ -69,6 +69,12 @@ static void sb_place(SB *b, PlanNode *n)
         for (int i = 0; i < n->nin; i++)
             sb_edge(b, n->in[i], n, EDGE_HASH, i);
         break;
+    case PN_ZIP:   /* both inputs to one task, each sender's rows in its order */
+        s = sb_stage(b, n, 0);
+        n->stage = s->id;
+        for (int i = 0; i < n->nin; i++)
+            sb_edge(b, n->in[i], n, EDGE_SINGLE, i);
+        break;
     case PN_MERGE: {
         int par = 1;
         for (int i = 0; i < n->nin; i++)

@@ -175,6 +175,18 @@ fl_arena *fl_store_arena(fl_store *s);
 /* Chunk k of its rows (*n of them), or 0 after the last. */
 void *fl_store_chunk(fl_store *s, fl_i64 k, fl_i64 *n);
 
+/* ---- zip: the i-th elements of two inputs, in source order (zip.c) ----
+ * The zip's task keeps every batch it gets (fl_zip_batch; its batch
+ * function returns 1), notes each upstream task's END (fl_zip_end), and
+ * takes the pairs that are ready with fl_zip_next: 1 with pointers to the
+ * two rows (valid until the next call), 0 when no pair is ready yet. */
+typedef struct fl_zip fl_zip;
+fl_zip *fl_zip_new(void);
+void fl_zip_batch(fl_zip *z, fl_batch *b);
+void fl_zip_end(fl_zip *z, int input, int from);
+int fl_zip_next(fl_zip *z, fl_task *t, void **a, void **b);
+void fl_zip_free(fl_zip *z, fl_task *t);   /* gives back what it still keeps */
+
 /* ---- serialization of rows for remote edges ----
  * Generated code has, per type T crossing a remote edge, ser_T(fl_buf *, T)
  * and de_T(fl_rbuf *, fl_arena *) built from these. Wire format: i64 and

@@ -967,6 +967,18 @@ def ref_ex_tc(d, args):
     return iter_example("tc", args)
 
 
+def ref_zip(d, args):
+    n = int(arg(args, "n", "20000"))
+    a = list(range(n))
+    b = [x * 3 for x in range(n // 2)]
+    filt = [x for x in a if x % 7 == 3 or x > n - 50]
+    lines_ = read_lines(os.path.join(d, "words.txt"))
+    return {"ab.txt": lines([x * 1000000 + y for x, y in zip(a, b)]),
+            "filtered.csv": csv_text(["_0", "_1"], list(zip(filt, a))),
+            "self.txt": lines([0]),
+            "lines.txt": lines(["%d:%s" % (i, l) for i, l in zip(range(1, n), lines_)])}
+
+
 REFS = {name[4:]: f for name, f in globals().items() if name.startswith("ref_")}
 
 

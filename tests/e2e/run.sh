@@ -272,6 +272,8 @@ ok tuple_let        tuple_let.flow     tuple_let     --out @O
 ok phases           phases.flow        phases        --out @O
 ok phases_small     phases.flow        phases        --out @O --n 3001 --batch 3
 ok loops            loops.flow         loops         --out @O
+ok zip              zip.flow           zip           --out @O --input @D/words.txt
+ok zip_small        zip.flow           zip           --out @O --input @D/words.txt --n 999 --batch 3 --queue 1
 ok loops_small      loops.flow         loops         --out @O --n 500 --rounds 1 --batch 3 --queue 1
 # the iteration examples, against scripts/ref_iter.py (@R: the repository)
 ok ex_kmeans        ../../examples/kmeans.flow ex_kmeans --input @R/examples/data/points.csv --rounds 8
