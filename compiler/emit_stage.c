@@ -1296,6 +1296,22 @@ static void se_close(SE *x)
     se_epilogue(x);
 }
 
+/* parallelism(n): the stage's task count, evaluated when the job starts. */
+static void se_ntasks(SE *x)
+{
+    Emit *e = x->e;
+    if (!x->s->ntasks)
+        return;
+    e->f = e->sect[S_STAGES].f;
+    e->scope = x->globals;
+    e->arena = "(&g_arena)";
+    fprintf(e->f, "static fl_i64 stage_%d_ntasks(void)\n{\n", x->base + x->s->id);
+    e->indent = 1;
+    em_line(e, "return %s;", ex_expr(e, x->s->ntasks));
+    e->indent = 0;
+    fputs("}\n\n", e->f);
+}
+
 /* A stage: its functions, then (above them) its state struct, made of the
  * fields its operators asked for while they were emitted. */
 static void se_stage(SE *x)
@@ -1383,10 +1399,11 @@ static void se_table(Emit *e, Stages **sts, int nphases)
         for (int i = 0; i < sts[k]->n; i++) {
             Stage *s = sts[k]->v[i];
             int k = base + i, src = s->driver->kind == PN_SOURCE;
-            fprintf(f, "    {\"%s\", %d, 0, %d, %s, stage_%d_open, %s, %s, %s, stage_%d_close},\n", s->driver->op,
+            fprintf(f, "    {\"%s\", %d, 0, %d, %s, stage_%d_open, %s, %s, %s, stage_%d_close, %s},\n", s->driver->op,
                     s->parallel, s->outs.len, s->outs.len ? arena_printf(e->a, "stage_%d_outs", k) : "0", k,
                     src ? arena_printf(e->a, "stage_%d_produce", k) : "0", src ? "0" : arena_printf(e->a, "stage_%d_batch", k),
-                    src ? "0" : arena_printf(e->a, "stage_%d_signal", k), k);
+                    src ? "0" : arena_printf(e->a, "stage_%d_signal", k), k,
+                    s->ntasks ? arena_printf(e->a, "stage_%d_ntasks", k) : "0");
         }
     fputs("};\n\n", f);
     for (int k = 0; k + 1 < nphases; k++)
@@ -1415,6 +1432,7 @@ int emit_stages(Emit *e, Plan **plans, Stages **sts, EScope *globals)
         for (int i = 0; i < sts[k]->n; i++) {
             SE x = {.e = e, .st = sts[k], .s = sts[k]->v[i], .base = base, .phase = k, .globals = globals};
             se_stage(&x);
+            se_ntasks(&x);
         }
     se_table(e, sts, nphases);
     return e->errors;

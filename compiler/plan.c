@@ -75,7 +75,7 @@ const char *plan_kind_name(PlanKind k)
 {
     static const char *names[] = {"source", "map", "filter", "flat_map", "filter_map", "inspect", "key",
                                   "unkey", "shuffle", "gather", "aggregate", "merge", "sink", "scan",
-                                  "limit", "broadcast", "keys", "join", "zip"};
+                                  "limit", "broadcast", "keys", "join", "zip", "tasks"};
     return names[k];
 }
 

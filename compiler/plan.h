@@ -37,7 +37,8 @@ typedef enum {
     PN_BROADCAST,   /* every element to every task */
     PN_KEYONLY,     /* (k, v) -> k: the keys of a keyed stream (distinct) */
     PN_JOIN,        /* two inputs repartitioned by key; pairs with equal keys */
-    PN_ZIP          /* two inputs on one task; the i-th elements of each, paired in source order */
+    PN_ZIP,         /* two inputs on one task; the i-th elements of each, paired in source order */
+    PN_TASKS        /* parallelism(n): the stage before it runs with n tasks; a new stage after it */
 } PlanKind;
 
 typedef enum { AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FOLD, AGG_REDUCE } AggKind;
@@ -69,6 +70,7 @@ struct PlanNode {
             Expr *merge;
         } agg;
         Expr *keyfn;        /* PN_KEY: the key lambda (NULL: the element itself) */
+        Expr *ntasks;       /* PN_TASKS: n */
         int local;          /* PN_LIMIT: the local part (1) or the global part in source order (0) */
         struct {            /* PN_JOIN: 0 inner, 1 left, 2 outer; the key lambdas of each side */
             int how;

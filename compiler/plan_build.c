@@ -23,6 +23,8 @@ typedef struct PB {
     Diag *d;
     const Phases *ph;
     int phase;
+    Program *prog;
+    int in_let;             /* building a top-level let (built again in every phase) */
     PtrVec nodes;
     PtrVec binds;
     int errors;
@@ -148,6 +150,43 @@ static PlanNode *pb_join(PB *b, Expr *call, PlanNode *in)
     return j;
 }
 
+/* Whether expression e names a top-level let (a value a phase computes). */
+static int pb_names_let(Program *p, Expr *e)
+{
+    if (e->kind == EX_NAME) {
+        for (int i = 0; i < p->nitems; i++)
+            if (p->items[i]->kind == IT_LET && p->items[i]->u.let.pat->kind == PAT_NAME &&
+                !strcmp(p->items[i]->u.let.pat->name, e->u.name.name))
+                return 1;
+        return 0;
+    }
+    Expr *kids[16];
+    int n = ast_children(e, kids, 16);
+    for (int i = 0; i < n && i < 16; i++)
+        if (pb_names_let(p, kids[i]))
+            return 1;
+    return 0;
+}
+
+/* parallelism(n): n is evaluated when the job starts (a literal or params). */
+static PlanNode *pb_tasks(PB *b, Expr *call, PlanNode *in)
+{
+    Expr *n = sema_arg(call, "n");
+    const char *why = b->ph && b->ph->nloops ? "parallelism in a program with iterate or replay"
+                      : pb_names_let(b->prog, n) ? "parallelism whose n is a value the job computes (n must be "
+                                                   "known when the job starts: a literal or params)"
+                                                 : NULL;
+    if (why) {
+        if (!b->in_let || b->phase == 0)   /* once, not in every phase that builds the let */
+            diag_error(b->d, call->u.call.name_loc, "%s is not supported by the back end yet", why);
+        b->errors++;
+        return NULL;
+    }
+    PlanNode *t = pb_node(b, PN_TASKS, call, in, in->elem, in->key);
+    t->u.ntasks = n;
+    return t;
+}
+
 /* zip: the two inputs, paired on one task (stage.c) in source order. */
 static PlanNode *pb_zip(PB *b, Expr *call, PlanNode *in)
 {
@@ -199,6 +238,8 @@ static PlanNode *pb_stream_op(PB *b, Expr *call, PlanNode *in)
         return pb_merge(b, call, in);
     if (!strcmp(name, "zip"))
         return pb_zip(b, call, in);
+    if (!strcmp(name, "parallelism"))
+        return pb_tasks(b, call, in);
     pb_unsupported(b, call, arena_printf(b->a, "`%s`", name));
     return NULL;
 }
@@ -342,7 +383,9 @@ static void pb_let(PB *b, Item *it)
         pb_poison(b, p);
         return;
     }
+    b->in_let = 1;
     PlanNode *n = pb_stream(b, it->u.let.value);
+    b->in_let = 0;
     if (p->kind == PAT_NAME)
         pb_bind(b, p->name, n);
 }
@@ -438,7 +481,7 @@ static void pb_value(PB *b, Expr *call, int k)
  * phase the pipelines. */
 Plan *plan_from_program(Program *p, const Phases *ph, int phase, Arena *a, Diag *d)
 {
-    PB b = {.a = a, .d = d, .ph = ph, .phase = phase};
+    PB b = {.a = a, .d = d, .ph = ph, .phase = phase, .prog = p};
     int last = ph ? ph->nphases - 1 : 0;
     for (int i = 0; i < p->nitems; i++) {
         Item *it = p->items[i];

@@ -69,6 +69,15 @@ static void sb_place(SB *b, PlanNode *n)
         for (int i = 0; i < n->nin; i++)
             sb_edge(b, n->in[i], n, EDGE_HASH, i);
         break;
+    case PN_TASKS: {   /* the stage before runs with n tasks; after it, the default again */
+        Stage *before = b->stages.items[n->in[0]->stage];
+        if (before->parallel)
+            before->ntasks = n->u.ntasks;
+        s = sb_stage(b, n, 1);
+        n->stage = s->id;
+        sb_edge(b, n->in[0], n, EDGE_FORWARD, 0);
+        break;
+    }
     case PN_ZIP:   /* both inputs to one task, each sender's rows in its order */
         s = sb_stage(b, n, 0);
         n->stage = s->id;
@@ -127,7 +136,7 @@ void stage_print(FILE *out, const Plan *p, const Stages *s)
     fputs("stages:\n", out);
     for (int i = 0; i < s->n; i++) {
         Stage *st = s->v[i];
-        fprintf(out, "stage %d (%s):", st->id, st->parallel ? "one task per thread" : "one task");
+        fprintf(out, "stage %d (%s):", st->id, st->ntasks ? "parallelism(n) tasks" : st->parallel ? "one task per thread" : "one task");
         for (int j = 0; j < st->nodes.len; j++)
             fprintf(out, " n%d", ((PlanNode *)st->nodes.items[j])->id);
         fputc('\n', out);

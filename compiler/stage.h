@@ -24,6 +24,7 @@ typedef struct Edge {
 typedef struct Stage {
     int id;
     int parallel;            /* one task per thread, or a single task */
+    Expr *ntasks;            /* parallelism(n): its task count instead (a parallel stage); or NULL */
     PlanNode *driver;        /* a source, or the receiving node of the input edges */
     PtrVec nodes;            /* the stage's nodes, in plan order */
     PtrVec ins, outs;        /* Edge* */

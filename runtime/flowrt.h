@@ -339,6 +339,9 @@ typedef struct fl_stage_def {
     int (*batch)(fl_task *t, void *state, fl_batch *b);
     void (*signal)(fl_task *t, void *state, const fl_msg *m);
     void (*close)(fl_task *t, void *state);
+    /* parallelism(n): the stage's task count, over all processes (NULL: one
+     * per thread of each process, or one task when not parallel) */
+    fl_i64 (*ntasks)(void);
 } fl_stage_def;
 
 typedef struct fl_param_def {

@@ -242,6 +242,8 @@ void flrt_job_fail(flrt_job *j, const char *msg, int remote);
 void flrt_job_vfail(flrt_job *j, const char *fmt, va_list ap);
 /* Prints "flowc job: MESSAGE" on standard error (not a failure). */
 void flrt_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The task indexes of stage s that process p holds: [*lo, *hi). */
+void flrt_stage_span(const flrt_job *j, int s, int p, int *lo, int *hi);
 /* Placement: the process of task `index` of a stage of `count` tasks. */
 int flrt_place(const flrt_job *j, int stage, int index);
 int flrt_stage_of(const flrt_job *j, int gid);

@@ -169,6 +169,15 @@ int flrt_place(const flrt_job *j, int stage, int index)
 {
     if (!j->def->stages[stage].parallel)
         return 0;
+    if (j->def->stages[stage].ntasks) {
+        for (int p = j->nprocs - 1; p > 0; p--) {
+            int lo, hi;
+            flrt_stage_span(j, stage, p, &lo, &hi);
+            if (index >= lo && index < hi)
+                return p;
+        }
+        return 0;
+    }
     for (int p = j->nprocs - 1; p > 0; p--)
         if (index >= j->procs[p].first)
             return p;
@@ -482,10 +491,14 @@ static void edge_init(flrt_job *j, flrt_task *t, int k)
     }
 }
 
-static void stages_count(flrt_job *j)
+enum { MAX_STAGE_TASKS = 1 << 16 };
+
+/* The tasks of every stage: one per thread of each process, one, or the
+ * count a parallelism(n) gives (0, or -1 when such a count is wrong). */
+static int stages_count(flrt_job *j)
 {
     const fl_job_def *jd = j->def;
-    int total = 0;
+    int total = 0, rc = 0;
     for (int p = 0; p < j->nprocs; p++) {
         j->procs[p].first = total;
         total += j->procs[p].threads;
@@ -494,9 +507,37 @@ static void stages_count(flrt_job *j)
     j->count = flrt_xcalloc((size_t)jd->nstages, sizeof(int));
     j->ntasks = 0;
     for (int s = 0; s < jd->nstages; s++) {
+        const fl_stage_def *d = &jd->stages[s];
+        fl_i64 n = !d->parallel ? 1 : d->ntasks ? d->ntasks() : total;
+        if (n < 1 || n > MAX_STAGE_TASKS) {
+            fl_fail(NULL, "parallelism(n) of stage %s: n must be from 1 to %d; it is %lld", d->name,
+                    MAX_STAGE_TASKS, n);
+            n = 1;
+            rc = -1;
+        }
         j->first[s] = j->ntasks;
-        j->count[s] = jd->stages[s].parallel ? total : 1;
+        j->count[s] = (int)n;
         j->ntasks += j->count[s];
+    }
+    return rc;
+}
+
+/* The task indexes of stage s that process p holds: [*lo, *hi). A stage
+ * with its own task count spreads them over the processes in proportion
+ * to their threads. */
+void flrt_stage_span(const flrt_job *j, int s, int p, int *lo, int *hi)
+{
+    const fl_stage_def *d = &j->def->stages[s];
+    if (!d->parallel) {
+        *lo = 0;
+        *hi = p == 0;
+    } else if (!d->ntasks) {
+        *lo = j->procs[p].first;
+        *hi = *lo + j->procs[p].threads;
+    } else {
+        fl_i64 n = j->count[s], total = j->procs[j->nprocs - 1].first + j->procs[j->nprocs - 1].threads;
+        *lo = (int)(n * j->procs[p].first / total);
+        *hi = (int)(n * (j->procs[p].first + j->procs[p].threads) / total);
     }
 }
 
@@ -509,8 +550,10 @@ static void task_init(flrt_job *j, flrt_task *t, int s, int i)
     t->pub.index = i;
     t->pub.ntasks = j->count[s];
     t->pub.stage = s;
-    t->pub.lindex = t->def->parallel ? i - j->procs[j->rank].first : 0;
-    t->pub.lcount = t->def->parallel ? j->procs[j->rank].threads : 1;
+    int lo, hi;
+    flrt_stage_span(j, s, j->rank, &lo, &hi);
+    t->pub.lindex = i - lo;
+    t->pub.lcount = hi - lo;
     t->pub.outs = flrt_xcalloc((size_t)t->def->nout, sizeof(fl_out));
     t->edges = flrt_xcalloc((size_t)t->def->nout, sizeof(flrt_edge));
     j->local[t->gid] = t;
@@ -520,18 +563,19 @@ static void task_init(flrt_job *j, flrt_task *t, int s, int i)
  * ports; under the table lock (readers of other processes look them up). */
 static void tasks_build(flrt_job *j, int lo, int hi)
 {
-    const fl_job_def *jd = j->def;
-    const flrt_proc *me = &j->procs[j->rank];
     pthread_rwlock_wrlock(&j->tables);
     j->nlocal = 0;
-    for (int s = lo; s < hi; s++)
-        j->nlocal += jd->stages[s].parallel ? me->threads : j->rank == 0;
+    for (int s = lo; s < hi; s++) {
+        int a, b;
+        flrt_stage_span(j, s, j->rank, &a, &b);
+        j->nlocal += b - a;
+    }
     j->tasks = flrt_xcalloc((size_t)(j->nlocal ? j->nlocal : 1), sizeof *j->tasks);
     int n = 0;
     for (int s = lo; s < hi; s++) {
-        int first = jd->stages[s].parallel ? me->first : 0;
-        int cnt = jd->stages[s].parallel ? me->threads : j->rank == 0;
-        for (int i = first; i < first + cnt; i++)
+        int a, b;
+        flrt_stage_span(j, s, j->rank, &a, &b);
+        for (int i = a; i < b; i++)
             task_init(j, &j->tasks[n++], s, i);
     }
     for (int i = 0; i < j->nlocal; i++)
@@ -667,19 +711,20 @@ int flrt_job_run(flrt_job *j)
         j->nprocs = 1;
     }
     if (check_stages(j) == 0) {
-        stages_count(j);
-        j->local = flrt_xcalloc((size_t)j->ntasks, sizeof *j->local);
-        flrt_stores_init(j);
-        int np = j->def->nphases ? j->def->nphases : 1;
-        for (int p = 0; p < np && !atomic_load(&j->failed); p++)
-            phase_loop(j, p);
-        flrt_stores_fini(j);
-        if (j->net)
-            flrt_net_finish(j);
-        free(j->local);
+        if (stages_count(j) == 0) {
+            j->local = flrt_xcalloc((size_t)j->ntasks, sizeof *j->local);
+            flrt_stores_init(j);
+            int np = j->def->nphases ? j->def->nphases : 1;
+            for (int p = 0; p < np && !atomic_load(&j->failed); p++)
+                phase_loop(j, p);
+            flrt_stores_fini(j);
+            if (j->net)
+                flrt_net_finish(j);
+            free(j->local);
+            j->local = NULL;
+        }
         free(j->first);
         free(j->count);
-        j->local = NULL;
     }
     if (j->procs == &one)
         j->procs = NULL;

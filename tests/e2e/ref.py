@@ -979,6 +979,16 @@ def ref_zip(d, args):
             "lines.txt": lines(["%d:%s" % (i, l) for i, l in zip(range(1, n), lines_)])}
 
 
+def ref_parallel(d, args):
+    n = int(arg(args, "n", "20000"))
+    digits = collections.Counter(x % 10 for x in range(n))
+    counts = collections.Counter(w for l in read_lines(os.path.join(d, "words.txt")) for w in words(l.lower()))
+    return {"digits.csv": csv_text(["_0", "_1"], sorted(digits.items())),
+            "sum.txt": lines([sum(2 * x for x in range(n))]),
+            "words.csv": csv_text(["_0", "_1"], sorted(counts.items())),
+            "first.txt": lines(list(range(10)))}
+
+
 REFS = {name[4:]: f for name, f in globals().items() if name.startswith("ref_")}
 
 

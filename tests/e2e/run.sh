@@ -272,6 +272,9 @@ ok tuple_let        tuple_let.flow     tuple_let     --out @O
 ok phases           phases.flow        phases        --out @O
 ok phases_small     phases.flow        phases        --out @O --n 3001 --batch 3
 ok loops            loops.flow         loops         --out @O
+ok parallel         parallel.flow      parallel      --out @O --input @D/words.txt
+ok parallel_n1      parallel.flow      parallel      --out @O --input @D/words.txt --par 1 --batch 5
+ok parallel_n13     parallel.flow      parallel      --out @O --input @D/words.txt --par 13 --n 3001
 ok zip              zip.flow           zip           --out @O --input @D/words.txt
 ok zip_small        zip.flow           zip           --out @O --input @D/words.txt --n 999 --batch 3 --queue 1
 ok loops_small      loops.flow         loops         --out @O --n 500 --rounds 1 --batch 3 --queue 1
@@ -307,6 +310,7 @@ err for_each_fail    foreach.flow         'out of range'                ""  --si
 err inspect_fail     foreach_inspect.flow 'out of range'                "counts.txt" --size 2999
 err division_by_zero division.flow        'division by zero'            "out.txt" --d 0
 err one_none         one_fails.flow       'one_fails.flow:4:.*one\(\) needs exactly one element; the stream has 0' "never.txt" --out @O --n 1
+err parallel_zero    parallel.flow        'parallelism\(n\) of stage .*: n must be from 1 to 65536; it is 0' "digits.csv sum.txt" --out @O --input @D/words.txt --par 0
 err loop_fails       loop_fails.flow      'division by zero'            "state.txt count.txt" --out @O
 err loop_max_zero    loops.flow           'loops\.flow:[0-9]+:[0-9]+: max must be at least 1; it is 0' "sum_state.txt" --out @O --rounds 0
 err one_many         one_fails.flow       'one\(\) needs exactly one element; the stream has 5' "never.txt" --out @O --n 6

@@ -120,8 +120,8 @@ static void sum_run(fl_task *t)
 
 static const fl_edge_def range_to_sum[] = {{1, FL_EDGE_HASH, 0, sizeof(fl_i64), NULL, NULL}};
 static const fl_stage_def sum_stages[] = {
-    {"range", 1, range_run, 1, range_to_sum, 0, 0, 0, 0, 0},
-    {"sum", 0, sum_run, 0, NULL, 0, 0, 0, 0, 0},
+    {"range", 1, range_run, 1, range_to_sum, 0, 0, 0, 0, 0, 0},
+    {"sum", 0, sum_run, 0, NULL, 0, 0, 0, 0, 0, 0},
 };
 static const fl_job_def sum_job = {"sum", 2, sum_stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
 
@@ -182,9 +182,9 @@ static void total_run(fl_task *t)
 static const fl_edge_def range_to_partial[] = {{1, FL_EDGE_HASH, 0, sizeof(fl_i64), NULL, NULL}};
 static const fl_edge_def partial_to_total[] = {{2, FL_EDGE_SINGLE, 0, sizeof(partial), NULL, NULL}};
 static const fl_stage_def shuffle_stages[] = {
-    {"range", 1, range_run, 1, range_to_partial, 0, 0, 0, 0, 0},
-    {"partial", 1, partial_run, 1, partial_to_total, 0, 0, 0, 0, 0},
-    {"total", 0, total_run, 0, NULL, 0, 0, 0, 0, 0},
+    {"range", 1, range_run, 1, range_to_partial, 0, 0, 0, 0, 0, 0},
+    {"partial", 1, partial_run, 1, partial_to_total, 0, 0, 0, 0, 0, 0},
+    {"total", 0, total_run, 0, NULL, 0, 0, 0, 0, 0, 0},
 };
 static const fl_job_def shuffle_job = {"shuffle", 3, shuffle_stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
 
@@ -213,9 +213,9 @@ static void one_source_run(fl_task *t)
 
 static const fl_edge_def bcast_out[] = {{1, FL_EDGE_BROADCAST, 0, sizeof(fl_i64), NULL, NULL}};
 static const fl_stage_def bcast_stages[] = {
-    {"one", 0, one_source_run, 1, bcast_out, 0, 0, 0, 0, 0},
-    {"partial", 1, partial_run, 1, partial_to_total, 0, 0, 0, 0, 0},
-    {"total", 0, total_run, 0, NULL, 0, 0, 0, 0, 0},
+    {"one", 0, one_source_run, 1, bcast_out, 0, 0, 0, 0, 0, 0},
+    {"partial", 1, partial_run, 1, partial_to_total, 0, 0, 0, 0, 0, 0},
+    {"total", 0, total_run, 0, NULL, 0, 0, 0, 0, 0, 0},
 };
 
 /* partial_run checks hash placement: broadcast rows break it on purpose,
@@ -276,9 +276,9 @@ static const fl_edge_def fwd_out[] = {{1, FL_EDGE_FORWARD, 0, sizeof(fl_i64), NU
 Test(rt_job, forward_same_and_different_counts, .init = watchdog)
 {
     fl_stage_def st[3] = {
-        {"range", 1, range_fwd_run, 1, fwd_out, 0, 0, 0, 0, 0},
-        {"check", 1, fwd_check_run, 1, partial_to_total, 0, 0, 0, 0, 0},
-        {"total", 0, total_run, 0, NULL, 0, 0, 0, 0, 0},
+        {"range", 1, range_fwd_run, 1, fwd_out, 0, 0, 0, 0, 0, 0},
+        {"check", 1, fwd_check_run, 1, partial_to_total, 0, 0, 0, 0, 0, 0},
+        {"total", 0, total_run, 0, NULL, 0, 0, 0, 0, 0, 0},
     };
     fl_job_def j = {"fwd", 3, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
     for (int one = 0; one < 2; one++) {
@@ -323,9 +323,9 @@ Test(rt_job, two_inputs, .init = watchdog)
     static const fl_edge_def to_in0[] = {{2, FL_EDGE_SINGLE, 0, sizeof(fl_i64), NULL, NULL}};
     static const fl_edge_def to_in1[] = {{2, FL_EDGE_FORWARD, 1, sizeof(fl_i64), NULL, NULL}};
     fl_stage_def st[3] = {
-        {"ones", 0, ones_run, 1, to_in0, 0, 0, 0, 0, 0},
-        {"twos", 1, twos_run, 1, to_in1, 0, 0, 0, 0, 0},
-        {"both", 0, two_inputs_run, 0, NULL, 0, 0, 0, 0, 0},
+        {"ones", 0, ones_run, 1, to_in0, 0, 0, 0, 0, 0, 0},
+        {"twos", 1, twos_run, 1, to_in1, 0, 0, 0, 0, 0, 0},
+        {"both", 0, two_inputs_run, 0, NULL, 0, 0, 0, 0, 0, 0},
     };
     fl_job_def j = {"two", 3, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
     atomic_store(&rows_seen, 0);
@@ -363,8 +363,8 @@ Test(rt_job, strings_in_batch_arenas, .init = watchdog)
 {
     static const fl_edge_def out[] = {{1, FL_EDGE_HASH, 0, sizeof(fl_str), NULL, NULL}};
     static const fl_stage_def st[] = {
-        {"make", 1, make_run, 1, out, 0, 0, 0, 0, 0},
-        {"check", 0, check_run, 0, NULL, 0, 0, 0, 0, 0},
+        {"make", 1, make_run, 1, out, 0, 0, 0, 0, 0, 0},
+        {"check", 0, check_run, 0, NULL, 0, 0, 0, 0, 0, 0},
     };
     fl_job_def j = {"str", 2, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
     atomic_store(&bad_rows, 0);
@@ -422,9 +422,9 @@ static void slow_sink_run(fl_task *t)
 static const fl_edge_def to1[] = {{1, FL_EDGE_FORWARD, 0, sizeof(fl_i64), NULL, NULL}};
 static const fl_edge_def to2[] = {{2, FL_EDGE_HASH, 0, sizeof(fl_i64), NULL, NULL}};
 static const fl_stage_def pipe_stages[] = {
-    {"gen", 0, gen_forever_run, 1, to1, 0, 0, 0, 0, 0},
-    {"pass", 1, pass_run, 1, to2, 0, 0, 0, 0, 0},
-    {"sink", 0, slow_sink_run, 0, NULL, 0, 0, 0, 0, 0},
+    {"gen", 0, gen_forever_run, 1, to1, 0, 0, 0, 0, 0, 0},
+    {"pass", 1, pass_run, 1, to2, 0, 0, 0, 0, 0, 0},
+    {"sink", 0, slow_sink_run, 0, NULL, 0, 0, 0, 0, 0, 0},
 };
 static const fl_job_def pipe_job = {"pipe", 3, pipe_stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
 
@@ -462,7 +462,7 @@ static void all_fail_run(fl_task *t) { fl_fail(t, "task %d failed", t->index); }
 
 Test(rt_job, first_failure_wins, .init = watchdog)
 {
-    static const fl_stage_def st[] = {{"fail", 1, all_fail_run, 0, NULL, 0, 0, 0, 0, 0}};
+    static const fl_stage_def st[] = {{"fail", 1, all_fail_run, 0, NULL, 0, 0, 0, 0, 0, 0}};
     fl_job_def j = {"fails", 1, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
     cap c;
     cap_begin(&c, 2);
@@ -501,8 +501,8 @@ Test(rt_job, early_return_does_not_block_senders, .init = watchdog)
 {
     static const fl_edge_def out[] = {{1, FL_EDGE_HASH, 0, sizeof(fl_i64), NULL, NULL}};
     static const fl_stage_def st[] = {
-        {"range", 1, range_run, 1, out, 0, 0, 0, 0, 0},
-        {"limit", 0, first_batch_only_run, 0, NULL, 0, 0, 0, 0, 0},
+        {"range", 1, range_run, 1, out, 0, 0, 0, 0, 0, 0},
+        {"limit", 0, first_batch_only_run, 0, NULL, 0, 0, 0, 0, 0, 0},
     };
     fl_job_def j = {"limit", 2, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
     cr_assert_eq(run(&j, "--threads", "2", "--batch", "8", NULL), 0);
@@ -517,7 +517,7 @@ Test(rt_job, no_stages)
 Test(rt_job, invalid_edge)
 {
     static const fl_edge_def out[] = {{7, FL_EDGE_HASH, 0, 8, NULL, NULL}};
-    static const fl_stage_def st[] = {{"range", 1, range_run, 1, out, 0, 0, 0, 0, 0}};
+    static const fl_stage_def st[] = {{"range", 1, range_run, 1, out, 0, 0, 0, 0, 0, 0}};
     fl_job_def j = {"bad", 1, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
     cap c;
     cap_begin(&c, 2);
@@ -526,4 +526,37 @@ Test(rt_job, invalid_edge)
     cr_assert_eq(rc, 1);
     cr_assert(strstr(err, "output edge 0 is invalid"), "got: %s", err);
     free(err);
+}
+
+/* ---- parallelism(n): a stage with its own task count ---- */
+
+static atomic_int seen_tasks[16];
+
+static void count_range_run(fl_task *t)
+{
+    if (t->index < 16)
+        atomic_fetch_add(&seen_tasks[t->index], 1);
+    cr_assert_eq(t->ntasks, 5);
+    range_run(t);
+}
+
+static fl_i64 five(void) { return 5; }
+
+Test(rt_job, a_stage_with_its_own_task_count, .init = watchdog)
+{
+    static const fl_edge_def out[] = {{1, FL_EDGE_HASH, 0, sizeof(fl_i64), NULL, NULL}};
+    fl_stage_def st[] = {
+        {"range5", 1, count_range_run, 1, out, 0, 0, 0, 0, 0, five},
+        {"sum", 0, sum_run, 0, NULL, 0, 0, 0, 0, 0, 0},
+    };
+    fl_job_def j = {"five", 2, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+    for (int i = 0; i < 16; i++)
+        atomic_store(&seen_tasks[i], 0);
+    atomic_store(&total, 0);
+    atomic_store(&rows_seen, 0);
+    cr_assert_eq(run(&j, "--threads", "2", NULL), 0);
+    for (int i = 0; i < 16; i++)
+        cr_assert_eq(atomic_load(&seen_tasks[i]), i < 5, "task %d of the 5 ran %d times", i, atomic_load(&seen_tasks[i]));
+    cr_assert_eq(atomic_load(&rows_seen), n_rows, "the 5 tasks read every row once");
+    cr_assert_eq(atomic_load(&total), n_rows * (n_rows - 1) / 2);
 }

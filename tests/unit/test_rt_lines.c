@@ -205,7 +205,7 @@ static void truncating_child(const char *err)
     int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(fd, 2);
     flrt_signals_install();
-    fl_stage_def st[] = {{"read", 0, truncating_run, 0, NULL, 0, 0, 0, 0, 0}};
+    fl_stage_def st[] = {{"read", 0, truncating_run, 0, NULL, 0, 0, 0, 0, 0, 0}};
     fl_job_def j = {.name = "truncjob", .nstages = 1, .stages = st};
     char *argv[] = {"job", "--threads", "1", NULL};
     _exit(fl_main(&j, 3, argv));

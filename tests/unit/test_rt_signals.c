@@ -82,7 +82,7 @@ static void child(void)
     signal(SIGINT, SIG_DFL);         /* as a job started from a terminal */
     signal(SIGTERM, SIG_DFL);
     flrt_signals_install();          /* as fl_main does */
-    fl_stage_def st[] = {{"open", 0, open_run, 0, NULL, 0, 0, 0, 0, 0}};
+    fl_stage_def st[] = {{"open", 0, open_run, 0, NULL, 0, 0, 0, 0, 0, 0}};
     fl_job_def j = {.name = "sigjob", .nstages = 1, .stages = st};
     char *argv[] = {"job", "--threads", "1", NULL};
     _exit(fl_main(&j, 3, argv));

@@ -72,7 +72,7 @@ static char *slurp(const char *path)
 
 static int run_job(void (*fn)(fl_task *), int parallel, const char *threads)
 {
-    fl_stage_def st[] = {{"write", parallel, fn, 0, NULL, 0, 0, 0, 0, 0}};
+    fl_stage_def st[] = {{"write", parallel, fn, 0, NULL, 0, 0, 0, 0, 0, 0}};
     fl_job_def j = {.name = "sinkjob", .nstages = 1, .stages = st};
     char *argv[] = {"job", "--threads", (char *)threads, NULL};
     return fl_main(&j, 3, argv);

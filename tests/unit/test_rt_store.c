@@ -122,8 +122,8 @@ static int round_next(void)
 static void loop_init(void) { state = 1; }
 
 static const fl_stage_def loop_stages[] = {
-    {"fill", 1, fill_run, 0, NULL, 0, 0, 0, 0, 0},
-    {"round", 1, round_run, 0, NULL, 0, 0, 0, 0, 0},
+    {"fill", 1, fill_run, 0, NULL, 0, 0, 0, 0, 0, 0},
+    {"round", 1, round_run, 0, NULL, 0, 0, 0, 0, 0, 0},
 };
 static const fl_phase_def loop_phases[] = {
     {0, 1, NULL, NULL, NULL, NULL, -1, -1, 0},

@@ -128,9 +128,9 @@ static void none_close(fl_task *t, void *vs)
 static const fl_edge_def src_out[] = {{1, FL_EDGE_HASH, 0, sizeof(fl_i64), NULL, NULL}};
 static const fl_edge_def part_out[] = {{2, FL_EDGE_SINGLE, 0, sizeof(fl_i64), NULL, NULL}};
 static const fl_stage_def stages[] = {
-    {"src", 1, NULL, 1, src_out, src_open, src_produce, NULL, NULL, src_close},
-    {"part", 1, NULL, 1, part_out, part_open, NULL, part_batch, part_signal, part_close},
-    {"total", 0, NULL, 0, NULL, none_open, NULL, total_batch, part_signal, none_close},
+    {"src", 1, NULL, 1, src_out, src_open, src_produce, NULL, NULL, src_close, NULL},
+    {"part", 1, NULL, 1, part_out, part_open, NULL, part_batch, part_signal, part_close, NULL},
+    {"total", 0, NULL, 0, NULL, none_open, NULL, total_batch, part_signal, none_close, NULL},
 };
 static const fl_job_def job = {"pool", 3, stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
 
