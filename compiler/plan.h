@@ -137,6 +137,8 @@ Phases *plan_phases(Program *p, Arena *a);
 int plan_value_index(const Phases *ph, const Expr *x);
 /* The loop of call x (iterate or replay), or -1. */
 int plan_loop_index(const Phases *ph, const Expr *x);
+/* Whether expression e names a top-level let. */
+int plan_names_let(Program *p, Expr *e);
 /* Whether e is an iterate or replay call. */
 int plan_is_loop(const Expr *e);
 /* flowc plan --dump scopes: the phases and loops, and phase k's place among them. */

@@ -150,30 +150,12 @@ static PlanNode *pb_join(PB *b, Expr *call, PlanNode *in)
     return j;
 }
 
-/* Whether expression e names a top-level let (a value a phase computes). */
-static int pb_names_let(Program *p, Expr *e)
-{
-    if (e->kind == EX_NAME) {
-        for (int i = 0; i < p->nitems; i++)
-            if (p->items[i]->kind == IT_LET && p->items[i]->u.let.pat->kind == PAT_NAME &&
-                !strcmp(p->items[i]->u.let.pat->name, e->u.name.name))
-                return 1;
-        return 0;
-    }
-    Expr *kids[16];
-    int n = ast_children(e, kids, 16);
-    for (int i = 0; i < n && i < 16; i++)
-        if (pb_names_let(p, kids[i]))
-            return 1;
-    return 0;
-}
-
 /* parallelism(n): n is evaluated when the job starts (a literal or params). */
 static PlanNode *pb_tasks(PB *b, Expr *call, PlanNode *in)
 {
     Expr *n = sema_arg(call, "n");
     const char *why = b->ph && b->ph->nloops ? "parallelism in a program with iterate or replay"
-                      : pb_names_let(b->prog, n) ? "parallelism whose n is a value the job computes (n must be "
+                      : plan_names_let(b->prog, n) ? "parallelism whose n is a value the job computes (n must be "
                                                    "known when the job starts: a literal or params)"
                                                  : NULL;
     if (why) {
@@ -187,17 +169,12 @@ static PlanNode *pb_tasks(PB *b, Expr *call, PlanNode *in)
     return t;
 }
 
-/* zip: the two inputs, paired on one task (stage.c) in source order. */
-static PlanNode *pb_zip(PB *b, Expr *call, PlanNode *in)
+/* An operator on its receiver and `other`: merge (the elements of both) or
+ * zip (paired on one task, stage.c, in source order). */
+static PlanNode *pb_two(PB *b, Expr *call, PlanNode *in, PlanKind kind)
 {
     PlanNode *other = pb_stream(b, sema_arg(call, "other"));
-    return other ? pb_node2(b, PN_ZIP, call, in, other, pb_elem(call)) : NULL;
-}
-
-static PlanNode *pb_merge(PB *b, Expr *call, PlanNode *in)
-{
-    PlanNode *other = pb_stream(b, sema_arg(call, "other"));
-    return other ? pb_node2(b, PN_MERGE, call, in, other, in->elem) : NULL;
+    return other ? pb_node2(b, kind, call, in, other, pb_elem(call)) : NULL;
 }
 
 /* The operators that take a stream, other than the element-wise ones. */
@@ -234,10 +211,8 @@ static PlanNode *pb_stream_op(PB *b, Expr *call, PlanNode *in)
         return pb_node(b, PN_LIMIT, call, in, in->elem, NULL);
     if (!strcmp(op->def->group, "sink"))
         return pb_node(b, PN_SINK, call, in, in->elem, in->key);
-    if (!strcmp(name, "merge"))
-        return pb_merge(b, call, in);
-    if (!strcmp(name, "zip"))
-        return pb_zip(b, call, in);
+    if (!strcmp(name, "merge") || !strcmp(name, "zip"))
+        return pb_two(b, call, in, name[0] == 'm' ? PN_MERGE : PN_ZIP);
     if (!strcmp(name, "parallelism"))
         return pb_tasks(b, call, in);
     pb_unsupported(b, call, arena_printf(b->a, "`%s`", name));

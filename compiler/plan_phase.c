@@ -226,6 +226,7 @@ static void number_phases(PW *w, int top)
     Phases *ph = w->ph;
     int *ord = arena_alloc(w->a, sizeof(int) * (size_t)(top + 1));
     int *first = arena_alloc(w->a, sizeof(int) * (size_t)(top + 2));
+    int *round = arena_alloc(w->a, sizeof(int) * (size_t)(ph->nloops + 1));   /* per loop: its phase */
     int np = 0;
     for (int lv = 0; lv <= top; lv++) {
         int has = lv == top;
@@ -237,10 +238,10 @@ static void number_phases(PW *w, int top)
         ord[lv] = has ? np++ : -1;
         for (int k = 0; k < ph->nloops; k++)
             if (ph->loops[k].round == lv)
-                ph->loops[k].round = -1 - np++;   /* (marked: numbered) */
+                round[k] = np++;
     }
     for (int k = 0; k < ph->nloops; k++) {
-        ph->loops[k].round = -1 - ph->loops[k].round;
+        ph->loops[k].round = round[k];
         ph->loops[k].cache = ord[ph->loops[k].cache];
     }
     for (int k = 0; k < ph->ncalls; k++)
@@ -343,4 +344,17 @@ const char *plan_phase_label(const Phases *ph, int k)
     for (int i = 0; i < ph->nloops; i++)
         caches |= ph->loops[i].cache == k;
     return values && caches ? "values and caches" : caches ? "caches" : "values";
+}
+
+int plan_names_let(Program *p, Expr *e)
+{
+    if (e->kind == EX_NAME)
+        return let_of(p, e->u.name.name, p->nitems) >= 0;
+    Expr *small[16], **kids;
+    int n = kids_of(e, &kids, small), found = 0;
+    for (int i = 0; i < n && !found; i++)
+        found = plan_names_let(p, kids[i]);
+    if (kids != small)
+        free(kids);
+    return found;
 }

@@ -12,6 +12,26 @@
 #include "flrt_int.h"
 
 static flrt_pool pool;
+static fl_task t;
+static fl_zip *z;
+static fl_i64 out[64];
+static int k;
+
+static void setup(void)
+{
+    flrt_pool_init(&pool, 8, sizeof(fl_i64));
+    memset(&t, 0, sizeof t);
+    z = fl_zip_new();
+    k = 0;
+}
+
+static void teardown(void)
+{
+    fl_zip_free(z, &t);   /* what is still kept goes back to the pool */
+    flrt_pool_fini(&pool);
+}
+
+TestSuite(zip, .init = setup, .fini = teardown);
 
 static fl_batch *batch(int input, int from, fl_i64 first, fl_i64 n)
 {
@@ -25,12 +45,12 @@ static fl_batch *batch(int input, int from, fl_i64 first, fl_i64 n)
 }
 
 /* The pairs ready now, appended to out (as a * 1000 + b); their count. */
-static int drain(fl_zip *z, fl_task *t, fl_i64 *out, int *k)
+static int drain(void)
 {
     void *a, *b;
     int n = 0;
-    while (fl_zip_next(z, t, &a, &b)) {
-        out[(*k)++] = *(fl_i64 *)a * 1000 + *(fl_i64 *)b;
+    while (fl_zip_next(z, &t, &a, &b)) {
+        out[k++] = *(fl_i64 *)a * 1000 + *(fl_i64 *)b;
         n++;
     }
     return n;
@@ -38,49 +58,33 @@ static int drain(fl_zip *z, fl_task *t, fl_i64 *out, int *k)
 
 Test(zip, pairs_in_source_order_whatever_the_arrival)
 {
-    flrt_pool_init(&pool, 8, sizeof(fl_i64));
-    fl_task t;
-    memset(&t, 0, sizeof t);
-    fl_zip *z = fl_zip_new();
-    fl_i64 out[64];
-    int k = 0;
     /* input 0: task 0 has 0..3, task 1 has 4..7; input 1: task 0 has 100..101, task 1 102..109 */
     fl_zip_batch(z, batch(0, 1, 4, 4));                 /* task 1 first: it must wait */
     fl_zip_batch(z, batch(1, 1, 102, 8));
-    cr_assert_eq(drain(z, &t, out, &k), 0, "nothing before task 0's rows");
+    cr_assert_eq(drain(), 0, "nothing before task 0's rows");
     fl_zip_batch(z, batch(1, 0, 100, 2));
-    cr_assert_eq(drain(z, &t, out, &k), 0, "input 0 has nothing of task 0 yet");
+    cr_assert_eq(drain(), 0, "input 0 has nothing of task 0 yet");
     fl_zip_batch(z, batch(0, 0, 0, 4));
-    cr_assert_eq(drain(z, &t, out, &k), 2, "0-1 with 100-101; input 1's task 0 has not ended");
+    cr_assert_eq(drain(), 2, "0-1 with 100-101; input 1's task 0 has not ended");
     fl_zip_end(z, 1, 0);
-    cr_assert_eq(drain(z, &t, out, &k), 2, "2-3 with 102-103");
+    cr_assert_eq(drain(), 2, "2-3 with 102-103");
     fl_zip_end(z, 0, 0);
-    cr_assert_eq(drain(z, &t, out, &k), 4, "4-7 with 104-107");
+    cr_assert_eq(drain(), 4, "4-7 with 104-107");
     fl_zip_end(z, 0, 1);
     fl_zip_end(z, 1, 1);
-    cr_assert_eq(drain(z, &t, out, &k), 0, "108-109 have no partner");
+    cr_assert_eq(drain(), 0, "108-109 have no partner");
     for (int i = 0; i < 8; i++)
         cr_assert_eq(out[i], (fl_i64)i * 1000 + 100 + i, "pair %d is %lld", i, (long long)out[i]);
-    fl_zip_free(z, &t);
-    flrt_pool_fini(&pool);
 }
 
 Test(zip, an_upstream_task_without_rows)
 {
-    flrt_pool_init(&pool, 8, sizeof(fl_i64));
-    fl_task t;
-    memset(&t, 0, sizeof t);
-    fl_zip *z = fl_zip_new();
-    fl_i64 out[16];
-    int k = 0;
     fl_zip_end(z, 0, 0);                                  /* input 0's task 0: nothing */
     fl_zip_batch(z, batch(0, 2, 7, 3));                   /* its task 2 */
     fl_zip_batch(z, batch(1, 0, 50, 3));
-    cr_assert_eq(drain(z, &t, out, &k), 0, "input 0's task 1 has not ended");
+    cr_assert_eq(drain(), 0, "input 0's task 1 has not ended");
     fl_zip_end(z, 0, 1);
-    cr_assert_eq(drain(z, &t, out, &k), 3);
+    cr_assert_eq(drain(), 3);
     cr_assert_eq(out[0], 7 * 1000 + 50);
     cr_assert_eq(out[2], 9 * 1000 + 52);
-    fl_zip_free(z, &t);
-    flrt_pool_fini(&pool);
 }
