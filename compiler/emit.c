@@ -258,6 +258,22 @@ static void em_externs(Emit *e, Item *it)
 
 int emit_stages(Emit *e, Plan **plans, Stages **sts, EScope *globals);
 
+/* For the job's flags: an unbounded source; a window on the real clock. */
+static int em_unbounded(const PlanNode *n)
+{
+    return n->kind == PN_SOURCE && (!strcmp(n->op, "stdin_lines") || !strcmp(n->op, "tcp_lines"));
+}
+static int em_timed(const PlanNode *n) { return n->kind == PN_WINDOW && n->u.win.time == WT_PROC; }
+
+static int em_has_node(Plan **plans, int n, int (*pred)(const PlanNode *))
+{
+    for (int k = 0; k < n; k++)
+        for (int i = 0; plans[k] && i < plans[k]->n; i++)
+            if (pred(plans[k]->nodes[i]))
+                return 1;
+    return 0;
+}
+
 /* main's lines that free the values' memory. */
 static const char *em_free_values(Arena *a, const Phases *ph)
 {
@@ -324,11 +340,11 @@ int emit_program(FILE *out, Program *p, const Phases *ph, Plan **plans, Stages *
         nparams += p->items[i]->kind == IT_PARAM;
     fprintf(out, "#ifdef FL_NATIVE\n#define FL_JOB_NATIVE 1\n#else\n#define FL_JOB_NATIVE 0\n#endif\n"
                  "static const fl_job_def job = {\"%s\", %d, job_stages, %d, job_params, job_init,\n"
-                 "    \"%016llx\", \"%s\", FL_JOB_NATIVE, %d, job_phases, %d};\n\n"
+                 "    \"%016llx\", \"%s\", FL_JOB_NATIVE, %d, job_phases, %d, %d, %d};\n\n"
                  "int main(int argc, char **argv)\n{\n    int rc = fl_main(&job, argc, argv);\n"
                  "    fl_arena_free(&g_arena);\n%s%s    return rc;\n}\n",
             job_name, em_nstages(sts, ph), nparams, (unsigned long long)em_fingerprint(&e), FLOWC_VERSION, ph->nphases,
-            ph->nslots,
+            ph->nslots, em_has_node(plans, ph->nphases, em_unbounded), em_has_node(plans, ph->nphases, em_timed),
             em_free_values(a, ph), el_free(&e));
     for (int i = 0; i < S_COUNT; i++)
         free(e.sect[i].buf);

@@ -315,6 +315,10 @@ static const char *misc_call(Emit *e, Expr *x, const char *n, const char **v, Ex
     }
     if (!strcmp(n, "none"))
         return arena_printf(e->a, "((%s){0})", et_name(e, t));
+    if (!strcmp(n, "keep") || !strcmp(n, "commit") || !strcmp(n, "discard"))   /* a transaction's decision */
+        return n[0] == 'k' ? "FL_TXN_KEEP" : n[0] == 'c' ? "FL_TXN_COMMIT" : "FL_TXN_DISCARD";
+    if (!strcmp(n, "commit_after"))
+        return tmp_of(e, t, arena_printf(e->a, "fl_txn_after(%s)", v[0]));
     if (!strcmp(n, "is_some") || !strcmp(n, "is_none"))
         return arena_printf(e->a, "(fl_bool)(%s%s.some)", n[3] == 'n' ? "!" : "", v[0]);
     if (!strcmp(n, "unwrap_or"))

@@ -73,6 +73,37 @@ void el_init(Emit *e, int seg);              /* in phase seg's init: its loop's 
 void el_next_fns(Emit *e);                    /* loop_K_next per loop */
 const char *el_free(Emit *e);                 /* main's lines freeing their memory */
 
+/* emit_stage.c: what emit_window.c shares of a stage being emitted */
+typedef struct SE {
+    Emit *e;
+    const Stages *st;
+    Stage *s;
+    int base;               /* the phase's first stage in the job's table */
+    int phase;
+    FILE *fields;           /* the fields of its state struct st_K, as they are asked for */
+    EScope *globals;        /* the names every function of the stage sees */
+} SE;
+void se_field(SE *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));   /* a field of st_K */
+const char *se_arena(SE *x, PlanNode *n);               /* the C expression of node n's arena */
+Type *se_row_type(Emit *e, PlanNode *n);                /* the rows n gives ((key, value) when keyed) */
+const char *se_lambda(SE *x, Expr *fn, const char *arg);   /* fn(arg) into a fresh temporary */
+void se_consume(SE *x, PlanNode *n, const char *row);   /* row, given by n, through what follows n */
+void se_consume_some(SE *x, PlanNode *n, const char *row, int late);   /* event_time: on time (0) or late (1) */
+void se_prologue(SE *x, const char *sig, int with_state);   /* a stage function's first lines */
+void se_epilogue(SE *x);
+
+/* emit_window.c: windows, and the times of rows */
+void ew_decl(SE *x, PlanNode *n);           /* in open: its state */
+void ew_functions(SE *x, PlanNode *n);      /* its functions, before the stage's */
+void ew_row(SE *x, PlanNode *n, const char *row);   /* a row reaches it */
+void ew_finish(SE *x, PlanNode *n);         /* at close: every window fires */
+void ew_evtime(SE *x, PlanNode *n, const char *row);   /* event_time: stamp, late or on */
+void ew_time_fields(SE *x);                 /* in open: the stage's time origins */
+/* After a source's call or a batch (input: 0), or on a WATERMARK/TIMER
+ * signal (input: 1): windows fire, watermarks go out. */
+void ew_time_points(SE *x, int input);
+int ew_stage_has_proc(SE *x);               /* a window on the real clock (timers) */
+
 /* emit_type.c */
 const char *et_name(Emit *e, Type *t);          /* the C type of t */
 const char *et_helper(Emit *e, const char *what, Type *t);  /* copy, eq, hash, cmp, print, csv, csvh,

@@ -16,19 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct SE {
-    Emit *e;
-    const Stages *st;
-    Stage *s;
-    int base;               /* the phase's first stage in the job's table */
-    int phase;
-    FILE *fields;           /* the fields of its state struct st_K, as they are asked for */
-    EScope *globals;        /* the names every function of the stage sees */
-} SE;
 
 /* A field of the stage's state struct (reached as S->name). */
-static void se_field(SE *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void se_field(SE *x, const char *fmt, ...)
+void se_field(SE *x, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -38,15 +28,14 @@ static void se_field(SE *x, const char *fmt, ...)
     va_end(ap);
 }
 
-static void se_consume(SE *x, PlanNode *n, const char *row);
 
 /* Whether operator n keeps state, in an arena of its own (S->a_nK). */
 static int has_arena(const PlanNode *n)
 {
-    return n->kind == PN_AGG || n->kind == PN_SCAN || n->kind == PN_LIMIT || n->kind == PN_JOIN;
+    return n->kind == PN_AGG || n->kind == PN_SCAN || n->kind == PN_LIMIT || n->kind == PN_JOIN || n->kind == PN_WINDOW;
 }
 
-static const char *se_arena(SE *x, PlanNode *n) { return arena_printf(x->e->a, "(&S->a_n%d)", n->id); }
+const char *se_arena(SE *x, PlanNode *n) { return arena_printf(x->e->a, "(&S->a_n%d)", n->id); }
 
 
 /* ---- types of rows and accumulators ---- */
@@ -76,12 +65,12 @@ static Type *agg_acc(Emit *e, PlanNode *n)
     }
 }
 
-static Type *row_type(Emit *e, PlanNode *n)
+Type *se_row_type(Emit *e, PlanNode *n)
 {
     Type *v = n->elem;
     if (n->kind == PN_SHUFFLE || n->kind == PN_GATHER || n->kind == PN_MERGE || n->kind == PN_BROADCAST ||
         n->kind == PN_LIMIT)
-        return row_type(e, n->in[0]);
+        return se_row_type(e, n->in[0]);
     if (n->kind == PN_AGG && n->u.agg.part == AGG_LOCAL)
         v = agg_acc(e, n);
     return n->key ? type_pair(e->a, n->key, v) : v;
@@ -89,14 +78,31 @@ static Type *row_type(Emit *e, PlanNode *n)
 
 /* ---- edges ---- */
 
+/* The rows an edge carries: the producer's, with their time when the
+ * receiver keeps it (a pair (row, time)). */
+static Type *se_edge_row(Emit *e, Edge *ed)
+{
+    Type *rt = se_row_type(e, ed->from);
+    return ed->to->ts ? type_pair(e->a, rt, TYPE_I64) : rt;
+}
+
 static void se_edge(SE *x, PlanNode *n, Edge *ed, const char *row)
 {
     Emit *e = x->e;
-    Type *rt = row_type(e, n);
-    const char *rc = et_name(e, rt);
+    Type *rt = se_row_type(e, n);
+    const char *rc = et_name(e, se_edge_row(e, ed)), *orig = row;
+    if (ed->to->ts) {   /* the row and its time */
+        const char *p = em_temp(e);
+        em_line(e, "%s %s;", rc, p);
+        em_line(e, "%s._0 = %s;", p, row);
+        em_line(e, "%s._1 = _ts;", p);
+        row = p;
+        rt = se_edge_row(e, ed);
+    }
     const char *dest = "0";
     if (ed->kind == EDGE_HASH && n->key)
-        dest = arena_printf(e->a, "(int)(%s(%s._0) %% (fl_u64)t->outs[%d].ndest)", et_helper(e, "hash", n->key), row, ed->out);
+        dest = arena_printf(e->a, "(int)(%s(%s._0) %% (fl_u64)t->outs[%d].ndest)", et_helper(e, "hash", n->key), orig,
+                            ed->out);
     else if (ed->kind == EDGE_HASH)
         dest = arena_printf(e->a, "(int)(S->rr++ %% (fl_u64)t->outs[%d].ndest)", ed->out);
     em_line(e, "{");
@@ -119,7 +125,7 @@ static void se_edge(SE *x, PlanNode *n, Edge *ed, const char *row)
 
 /* ---- element-wise operators ---- */
 
-static const char *se_lambda(SE *x, Expr *fn, const char *arg)
+const char *se_lambda(SE *x, Expr *fn, const char *arg)
 {
     Emit *e = x->e;
     EScope *saved = e->scope;
@@ -137,7 +143,7 @@ static const char *se_keyed(SE *x, PlanNode *n, const char *row, const char *val
     if (!n->key)
         return val;
     const char *v = em_temp(e);
-    em_line(e, "%s %s;", et_name(e, row_type(e, n)), v);
+    em_line(e, "%s %s;", et_name(e, se_row_type(e, n)), v);
     em_line(e, "%s._0 = %s._0;", v, row);
     em_line(e, "%s._1 = %s;", v, val);
     return v;
@@ -177,7 +183,7 @@ static void se_elementwise(SE *x, PlanNode *n, const char *row)
     case PN_KEYONLY: se_consume(x, n, arena_printf(e->a, "%s._0", row)); return;
     case PN_KEY: {
         const char *k = n->u.keyfn ? se_lambda(x, n->u.keyfn, row) : row, *v = em_temp(e);
-        em_line(e, "%s %s;", et_name(e, row_type(e, n)), v);
+        em_line(e, "%s %s;", et_name(e, se_row_type(e, n)), v);
         em_line(e, "%s._0 = %s;", v, k);
         em_line(e, "%s._1 = %s;", v, row);
         se_consume(x, n, v);
@@ -228,6 +234,7 @@ static void se_agg_fold(SE *x, PlanNode *n, const char *acc, const char *in, int
         em_line(e, "    %s = %s(%s, %s);", acc, copy, se_arena(x, n), in);
         return;
     }
+    case AGG_FIRST: case AGG_LAST: case AGG_COLLECT: return;   /* (window aggregations only) */
     case AGG_REDUCE: case AGG_FOLD: {
         /* An accumulator that points to nothing (numbers, bools, tuples and
          * records of them) is computed in the row's memory: nothing is kept
@@ -323,7 +330,7 @@ static void se_agg_finish(SE *x, PlanNode *n)
         em_line(e, "if (!S->h_n%d.slots[%s].hash)", n->id, i);
         em_line(e, "    continue;");
         const char *r = em_temp(e);
-        em_line(e, "%s %s;", et_name(e, row_type(e, n)), r);
+        em_line(e, "%s %s;", et_name(e, se_row_type(e, n)), r);
         em_line(e, "%s._0 = S->h_n%d.slots[%s].key;", r, n->id, i);
         em_line(e, "%s._1 = %s;", r, se_agg_final(x, n, arena_printf(e->a, "S->h_n%d.slots[%s].val", n->id, i)));
         se_consume(x, n, r);
@@ -422,7 +429,7 @@ static void se_arenas(SE *x, int close)
 
 /* ---- sinks ---- */
 
-static Type *sink_row(SE *x, PlanNode *n) { return row_type(x->e, n->in[0]); }
+static Type *sink_row(SE *x, PlanNode *n) { return se_row_type(x->e, n->in[0]); }
 
 /* ---- the sink of a phase: collect() or one() into the global pv_K ---- */
 
@@ -615,7 +622,7 @@ static void se_limit_decl(SE *x, PlanNode *n)
     em_line(e, "S->lim_n%d = %s;", n->id, ex_expr(e, sema_call_arg(n->call, n->call->u.call.op, 0)));
     se_field(x, "fl_i64 cnt_n%d;", n->id);
     if (!n->u.local) {
-        const char *rc = et_name(e, row_type(e, n));
+        const char *rc = et_name(e, se_row_type(e, n));
         se_field(x, "%s *rows_n%d;", rc, n->id);
         se_field(x, "int *from_n%d;", n->id);
         se_field(x, "fl_i64 cap_n%d;", n->id);
@@ -636,7 +643,7 @@ static void se_limit(SE *x, PlanNode *n, const char *row)
         em_line(e, "}");
         return;
     }
-    Type *rt = row_type(e, n);
+    Type *rt = se_row_type(e, n);
     const char *rc = et_name(e, rt);
     em_line(e, "if (S->cnt_n%d == S->cap_n%d) {", n->id, n->id);
     em_line(e, "    fl_i64 c = S->cap_n%d ? 2 * S->cap_n%d : 64;", n->id, n->id);
@@ -682,7 +689,7 @@ static void se_join_side_decl(SE *x, PlanNode *n, int side)
 {
     Emit *e = x->e;
     PlanNode *in = n->in[side];
-    const char *rc = et_name(e, row_type(e, in));
+    const char *rc = et_name(e, se_row_type(e, in));
     em_sect(e, S_HELPERS, "FL_HT(ht_n%d_%d, %s, fl_i64, %s, %s)\n\n", n->id, side, et_name(e, in->key),
             et_helper(e, "hash", in->key), et_helper(e, "eq", in->key));
     se_field(x, "ht_n%d_%d jh%d_n%d;", n->id, side, side, n->id);
@@ -695,7 +702,7 @@ static void se_join_side_decl(SE *x, PlanNode *n, int side)
 static void se_join_keep(SE *x, PlanNode *n, int side, const char *row)
 {
     Emit *e = x->e;
-    Type *rt = row_type(e, n->in[side]);
+    Type *rt = se_row_type(e, n->in[side]);
     const char *rc = et_name(e, rt);
     int id = n->id;
     em_line(e, "if (S->jc%d_n%d == S->jcap%d_n%d) {", side, id, side, id);
@@ -792,6 +799,9 @@ static void se_batch_rows(SE *x, PlanNode *n, const char *batch, Type *rt,
                           void (*body)(SE *, PlanNode *, const char *))
 {
     Emit *e = x->e;
+    int stamped = n == x->s->driver && n->ts && n->kind != PN_JOIN && n->kind != PN_ZIP;
+    if (stamped)
+        rt = type_pair(e->a, rt, TYPE_I64);
     const char *rc = et_name(e, rt);
     em_line(e, "{");
     e->indent++;
@@ -800,7 +810,9 @@ static void se_batch_rows(SE *x, PlanNode *n, const char *batch, Type *rt,
     em_line(e, "(void)_from;");
     em_line(e, "for (fl_i64 _i = 0; _i < %s->n; _i++) {", batch);
     e->indent++;
-    body(x, n, "_rowsv[_i]");
+    if (stamped)
+        em_line(e, "fl_i64 _ts = _rowsv[_i]._1;");
+    body(x, n, stamped ? "_rowsv[_i]._0" : "_rowsv[_i]");
     e->indent--;
     em_line(e, "}");
     em_line(e, "fl_arena_free(_A);");
@@ -831,7 +843,7 @@ static void se_join_batch(SE *x, PlanNode *n)
     Emit *e = x->e;
     em_line(e, "if (_b->input == 1) {");
     e->indent++;
-    se_batch_rows(x, n, "_b", row_type(e, n->in[1]), se_join_keep1);
+    se_batch_rows(x, n, "_b", se_row_type(e, n->in[1]), se_join_keep1);
     e->indent--;
     em_line(e, "} else if (!S->right_done) {");
     em_line(e, "    _b->next = 0;");
@@ -840,7 +852,7 @@ static void se_join_batch(SE *x, PlanNode *n)
     em_line(e, "    return 1;   /* held: given back once probed */");
     em_line(e, "} else {");
     e->indent++;
-    se_batch_rows(x, n, "_b", row_type(e, n->in[0]), se_join_probe);
+    se_batch_rows(x, n, "_b", se_row_type(e, n->in[0]), se_join_probe);
     e->indent--;
     em_line(e, "}");
 }
@@ -856,7 +868,7 @@ static void se_join_signal(SE *x, PlanNode *n)
     e->indent++;
     em_line(e, "fl_batch *_hb = S->held;");
     em_line(e, "S->held = _hb->next;");
-    se_batch_rows(x, n, "_hb", row_type(e, n->in[0]), se_join_probe);
+    se_batch_rows(x, n, "_hb", se_row_type(e, n->in[0]), se_join_probe);
     em_line(e, "fl_done(t, _hb);");
     e->indent--;
     em_line(e, "}");
@@ -881,7 +893,7 @@ static void se_join_close(SE *x)
 static void se_zip_pump(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
-    const char *ta = et_name(e, row_type(e, n->in[0])), *tb = et_name(e, row_type(e, n->in[1]));
+    const char *ta = et_name(e, se_row_type(e, n->in[0])), *tb = et_name(e, se_row_type(e, n->in[1]));
     em_line(e, "void *_pa, *_pb;");
     em_line(e, "while (fl_zip_next(S->z, t, &_pa, &_pb)) {");
     e->indent++;
@@ -919,14 +931,21 @@ static void se_node(SE *x, PlanNode *n, const char *row)
     case PN_SINK: se_sink_row(x, n, row); return;
     case PN_SCAN: se_scan(x, n, row); return;
     case PN_LIMIT: se_limit(x, n, row); return;
+    case PN_EVTIME: ew_evtime(x, n, row); return;
+    case PN_WINDOW: ew_row(x, n, row); return;
     default: se_elementwise(x, n, row); return;
     }
 }
 
-static void se_consume(SE *x, PlanNode *n, const char *row)
+void se_consume(SE *x, PlanNode *n, const char *row) { se_consume_some(x, n, row, 0); }
+
+/* The consumers of n but for late() (late: 0), or only late() (1). */
+void se_consume_some(SE *x, PlanNode *n, const char *row, int late)
 {
     for (int i = 0; i < n->nout; i++) {
         PlanNode *c = n->out[i];
+        if ((c->kind == PN_LATE) != late)
+            continue;
         Edge *ed = stage_edge(x->st, n, c);
         if (ed)
             se_edge(x, n, ed, row);
@@ -971,6 +990,17 @@ static void se_produced(SE *x)
 {
     em_line(x->e, "fl_arena_free(_A);");
     se_compact(x);
+    ew_time_points(x, 0);
+}
+
+/* A source that stamps the test clock's time: the row's position, its
+ * time (the stage's time points send it on as a watermark). */
+static void se_stamp(SE *x, PlanNode *n, const char *pos)
+{
+    if (!n->ts)
+        return;
+    em_line(x->e, "fl_i64 _ts = %s;", pos);
+    em_line(x->e, "if (_ts > S->tmax_n%d) S->tmax_n%d = _ts;", n->id, n->id);
 }
 
 /* A range of integers (range, generate, from): the task's share, FL_BATCH_ROWS at a time. */
@@ -987,6 +1017,7 @@ static void se_range_produce(SE *x, PlanNode *n, const char *row, Expr *gen)
     em_line(e, "fl_i64 _end = S->hi - S->i > FL_BATCH_ROWS ? S->i + FL_BATCH_ROWS : S->hi, _i = S->i;");
     em_line(e, "for (; _i < _end%s; _i++) {", se_until_sent(x, n));
     e->indent++;
+    se_stamp(x, n, "_i");
     se_consume(x, n, gen ? se_lambda(x, gen, "_i") : row);
     e->indent--;
     em_line(e, "}");
@@ -1000,6 +1031,10 @@ static void se_lines_open(SE *x, PlanNode *n)
     se_field(x, "fl_lines r;");
     se_field(x, "int ok, done;");
     em_line(x->e, "S->ok = fl_lines_open(t, &S->r, %s) == 0;", ex_expr(x->e, sema_arg(n->call, "path")));
+    if (n->ts) {   /* the test clock's time of a line: its number */
+        se_field(x, "fl_i64 ln;");
+        em_line(x->e, "S->ln = S->ok && fl_test_clock() ? fl_lines_number(&S->r) : 0;");
+    }
 }
 
 static void se_lines_produce(SE *x, PlanNode *n)
@@ -1012,6 +1047,7 @@ static void se_lines_produce(SE *x, PlanNode *n)
     em_line(e, "    S->done = 1;");
     em_line(e, "    break;");
     em_line(e, "}");
+    se_stamp(x, n, "S->ln++");
     se_consume(x, n, "_line");
     e->indent--;
     em_line(e, "}");
@@ -1079,6 +1115,7 @@ static void se_csv_produce(SE *x, PlanNode *n)
         const char *col = rt->kind == TY_RECORD ? rt->u.rec.fields[i].name : arena_printf(e->a, "%d", i);
         se_csv_field(x, rt->kind == TY_RECORD ? rt->u.rec.fields[i].type : rt->u.tuple.elems[i], dst, i, col);
     }
+    se_stamp(x, n, "S->c.record_line");
     se_consume(x, n, "_row");
     e->indent--;
     em_line(e, "}");
@@ -1090,7 +1127,7 @@ static void se_csv_produce(SE *x, PlanNode *n)
 static void se_store_produce(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
-    const char *rc = et_name(e, row_type(e, n));
+    const char *rc = et_name(e, se_row_type(e, n));
     em_line(e, "fl_i64 _n;");
     em_line(e, "%s *_ch = (%s *)fl_store_chunk(fl_store_of(t, %d), S->i, &_n);", rc, rc, n->u.src.slot);
     em_line(e, "if (!_ch)");
@@ -1168,7 +1205,7 @@ static void se_source_close(SE *x, PlanNode *n)
 
 /* The first lines of every function of a stage: its state, its scratch
  * memory, and (in a loop's round) the body's state. */
-static void se_prologue(SE *x, const char *sig, int with_state)
+void se_prologue(SE *x, const char *sig, int with_state)
 {
     Emit *e = x->e;
     fprintf(e->f, "static %s\n{\n", sig);
@@ -1186,7 +1223,7 @@ static void se_prologue(SE *x, const char *sig, int with_state)
     }
 }
 
-static void se_epilogue(SE *x)
+void se_epilogue(SE *x)
 {
     x->e->indent = 0;
     fputs("}\n\n", x->e->f);
@@ -1213,7 +1250,10 @@ static void se_open(SE *x)
             se_scan_decl(x, n);
         else if (n->kind == PN_LIMIT)
             se_limit_decl(x, n);
+        else if (n->kind == PN_WINDOW)
+            ew_decl(x, n);
     }
+    ew_time_fields(x);
     em_line_dir(e, s->driver->loc);
     if (s->driver->kind == PN_ZIP) {
         se_field(x, "fl_zip *z;");
@@ -1247,7 +1287,8 @@ static void se_run(SE *x)
     else if (d->kind == PN_ZIP)
         se_zip_batch(x, d);
     else
-        se_batch_rows(x, d, "_b", row_type(e, d), se_consume);
+        se_batch_rows(x, d, "_b", se_row_type(e, d), se_consume);
+    ew_time_points(x, 0);
     em_line(e, "return 0;");
     se_epilogue(x);
     se_prologue(x, arena_printf(e->a, "void stage_%d_signal(fl_task *t, void *_s, const fl_msg *_m)", k), 1);
@@ -1256,6 +1297,8 @@ static void se_run(SE *x)
         se_join_signal(x, d);
     else if (d->kind == PN_ZIP)
         se_zip_signal(x, d);
+    ew_time_points(x, 1);
+    em_line(e, "fl_arena_free(_A);");
     se_epilogue(x);
 }
 
@@ -1285,6 +1328,8 @@ static void se_close(SE *x)
             se_limit_finish(x, n);
         else if (n->kind == PN_SCAN)
             se_scan_finish(x, n);
+        else if (n->kind == PN_WINDOW)
+            ew_finish(x, n);
     }
     for (int i = 0; i < s->nodes.len; i++)
         if (((PlanNode *)s->nodes.items[i])->kind == PN_SINK)
@@ -1312,6 +1357,30 @@ static void se_ntasks(SE *x)
     fputs("}\n\n", e->f);
 }
 
+/* The stage's windows: their functions' prototypes, then the functions. */
+static void se_windows(SE *x)
+{
+    for (int i = 0; i < x->s->nodes.len; i++) {
+        PlanNode *n = x->s->nodes.items[i];
+        if (n->kind != PN_WINDOW)
+            continue;
+        const char *w = arena_printf(x->e->a, "w%d_%d", x->base + x->s->id, n->id);
+        fprintf(x->e->f, "static void %s_emit(fl_task *t, void *_s, const void *_key, %s_slot *_sl);\n", w, w);
+        fprintf(x->e->f, "static void %s_add(fl_task *t, void *_s, const %s *_key, const %s *_v, fl_i64 _wt);\n", w,
+                n->key ? et_name(x->e, n->key) : "void", et_name(x->e, n->in[0]->elem));
+        fprintf(x->e->f, "static void %s_advance(fl_task *t, void *_s, fl_i64 _f);\n", w);
+        if (n->u.win.wk == WK_COUNT || n->u.win.wk == WK_TXN)
+            fprintf(x->e->f, "static void %s_put(fl_task *t, void *_s, %s_key *_ks, const void *_kp, const %s *_v, "
+                             "fl_i64 _wt);\n", w, w, et_name(x->e, n->in[0]->elem));
+        fprintf(x->e->f, "static void %s_flush(fl_task *t, void *_s);\n", w);
+    }
+    for (int i = 0; i < x->s->nodes.len; i++) {
+        PlanNode *n = x->s->nodes.items[i];
+        if (n->kind == PN_WINDOW)
+            ew_functions(x, n);
+    }
+}
+
 /* A stage: its functions, then (above them) its state struct, made of the
  * fields its operators asked for while they were emitted. */
 static void se_stage(SE *x)
@@ -1328,6 +1397,7 @@ static void se_stage(SE *x)
     se_field(x, "fl_arena keep;");
     se_field(x, "fl_u64 rr;");
     se_arenas(x, 0);
+    se_windows(x);
     se_open(x);
     se_run(x);
     se_close(x);
@@ -1352,7 +1422,7 @@ static void se_edges(Emit *e, const Stages *st, int base)
         fprintf(f, "static const fl_edge_def stage_%d_outs[] = {\n", base + i);
         for (int j = 0; j < s->outs.len; j++) {
             Edge *ed = s->outs.items[j];
-            Type *rt = row_type(e, ed->from);
+            Type *rt = se_edge_row(e, ed);
             fprintf(f, "    {%d, %s, %d, (fl_i64)sizeof(%s), %s, %s},\n", base + ed->to_stage, edge_kinds[ed->kind],
                     ed->input, et_name(e, rt), et_helper(e, "serb", rt), et_helper(e, "deb", rt));
         }

@@ -21,7 +21,7 @@ typedef struct TypeName {
 static const char *et_prim(Type *t)
 {
     switch (t->kind) {
-    case TY_I64: case TY_UNIT: return "fl_i64";
+    case TY_I64: case TY_UNIT: case TY_TXN: return "fl_i64";   /* a txn: FL_TXN_* or commit_after's delay */
     case TY_F64: return "double";
     case TY_BOOL: return "fl_bool";
     case TY_STR: return "fl_str";

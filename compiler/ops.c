@@ -89,6 +89,7 @@ static const OpDef ops_table[] = {
 
     /* ---- time and windows ---- */
     {"time", "stream<T>.event_time(f: (T) -> i64, delay: i64 = 0ms) -> stream<T>", KT, HK_EVENT_TIME, "stamps each element with event time f(x) (ms) and emits watermarks max(seen) - delay"},
+    {"time", "stream<T>.late() -> stream<T>", KT, HK_NONE, "the elements event_time(..) found behind its watermark (else dropped and counted)"},
     {"window", "keyed<K, T>.window(spec: winspec<T>, time: sym(auto|event|processing) = auto) -> kwindowed<K, T>", KT, HK_WINDOW, "windows of each key"},
     {"window", "stream<T>.window_all(spec: winspec<T>, time: sym(auto|event|processing) = auto) -> windowed<T>", KT, HK_WINDOW, "windows of the whole stream (one task)"},
     {"window", "count(n: i64, slide: i64 = n) -> count_win<T>", 0, HK_NONE, "the last n elements, every slide elements"},

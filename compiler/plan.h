@@ -38,10 +38,17 @@ typedef enum {
     PN_KEYONLY,     /* (k, v) -> k: the keys of a keyed stream (distinct) */
     PN_JOIN,        /* two inputs repartitioned by key; pairs with equal keys */
     PN_ZIP,         /* two inputs on one task; the i-th elements of each, paired in source order */
-    PN_TASKS        /* parallelism(n): the stage before it runs with n tasks; a new stage after it */
+    PN_TASKS,       /* parallelism(n): the stage before it runs with n tasks; a new stage after it */
+    PN_EVTIME,      /* event_time(f, delay): stamps rows, makes watermarks; the late ones go to PN_LATE */
+    PN_LATE,        /* late(): the elements its event_time found behind the watermark */
+    PN_WINDOW       /* window(spec) or window_all(spec) with its aggregation, as one operator */
 } PlanKind;
 
-typedef enum { AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FOLD, AGG_REDUCE } AggKind;
+/* FIRST, LAST and COLLECT are window aggregations only. */
+typedef enum { AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FOLD, AGG_REDUCE, AGG_FIRST, AGG_LAST,
+               AGG_COLLECT } AggKind;
+/* The time a window uses: none (count), event time, processing time. */
+typedef enum { WT_NONE, WT_EVENT, WT_PROC } WinTime;
 /* WHOLE: the aggregation in one node (before lower, and a non-associative
  * one after its gather); LOCAL and GLOBAL: its two parts after lower. */
 typedef enum { AGG_WHOLE, AGG_LOCAL, AGG_GLOBAL } AggPart;
@@ -60,6 +67,7 @@ struct PlanNode {
     PlanNode **out;         /* consumers */
     int nout, outcap;
     int stage;              /* stage.c: the stage the node runs in */
+    int ts;                 /* lower: its rows carry a time (event time, or the test clock's) */
     Expr *fn, *init;        /* its lambda and initial value: element-wise operators,
                                scan, aggregations (fn: what is folded in) */
     union {                 /* what each kind has of its own */
@@ -84,9 +92,16 @@ struct PlanNode {
         struct {
             int value, delta, slot;
         } sink;
-        struct {
-            int slot, loop;
+        struct {            /* pt: stamps rows with the test clock's time (a processing-time window follows) */
+            int slot, loop, pt;
         } src;
+        Expr *delay;        /* PN_EVTIME */
+        struct {            /* PN_WINDOW: the spec's kind and arguments, the time it uses, the aggregation */
+            WinKind wk;
+            WinTime time;
+            Expr *size, *slide, *txn;   /* size: n, size or gap; slide: slide (or NULL) */
+            AggKind agg;
+        } win;
     } u;
 };
 
@@ -166,8 +181,12 @@ Plan *plan_from_program(Program *p, const Phases *ph, int phase, Arena *a, Diag 
 /* prune: drops the nodes from which no sink can be reached. */
 void plan_prune(Plan *p, Arena *a);
 /* lower: splits aggregations and limits, gathers before one-task operators,
- * keys the sides of joins. Runs once, on a built plan. */
+ * keys the sides of joins; then marks the nodes whose rows carry a time.
+ * Runs once, on a built plan. */
 void plan_lower(Plan *p, Arena *a);
+/* Which nodes' rows carry a time (PlanNode.ts), and which sources stamp
+ * the test clock's (plan_lower.c calls it last). */
+void plan_time(Plan *p);
 
 typedef struct Stages Stages;
 

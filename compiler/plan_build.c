@@ -177,6 +177,81 @@ static PlanNode *pb_two(PB *b, Expr *call, PlanNode *in, PlanKind kind)
     return other ? pb_node2(b, kind, call, in, other, pb_elem(call)) : NULL;
 }
 
+/* event_time(f, delay): stamps the rows; late(): what it found behind the watermark. */
+static PlanNode *pb_time(PB *b, Expr *call, PlanNode *in)
+{
+    if (!strcmp(call->u.call.name, "late")) {
+        if (in->kind != PN_EVTIME) {
+            diag_error(b->d, call->u.call.name_loc, "late() takes the result of event_time(..) (or a let bound "
+                       "to it): the late elements are those its watermark has passed");
+            b->errors++;
+            return NULL;
+        }
+        return pb_node(b, PN_LATE, call, in, in->elem, NULL);
+    }
+    PlanNode *n = pb_node(b, PN_EVTIME, call, in, in->elem, NULL);
+    n->fn = sema_arg(call, "f");
+    n->u.delay = sema_arg(call, "delay");
+    return n;
+}
+
+/* The expression of a window spec: the call itself, or the let it names. */
+static Expr *pb_spec(PB *b, Expr *e)
+{
+    for (int i = 0; e && e->kind == EX_NAME && i < b->prog->nitems; i++) {
+        Item *it = b->prog->items[i];
+        if (it->kind == IT_LET && it->u.let.pat->kind == PAT_NAME && !strcmp(it->u.let.pat->name, e->u.name.name))
+            return it->u.let.value;
+    }
+    return e;
+}
+
+/* window(spec) or window_all(spec): a node that waits for its aggregation
+ * (pb_window_agg makes the one that runs; this one is pruned). */
+static PlanNode *pb_window(PB *b, Expr *call, PlanNode *in)
+{
+    Expr *spec = pb_spec(b, sema_arg(call, "spec"));
+    if (!spec || (spec->kind != EX_CALL && spec->kind != EX_METHOD) || !spec->u.call.op) {
+        diag_error(b->d, call->u.call.name_loc, "the window here must be written as a call (tumbling(..), "
+                   "sliding(..), ...) or a let bound to one");
+        b->errors++;
+        return NULL;
+    }
+    PlanNode *n = pb_node(b, PN_WINDOW, call, in, in->elem, in->key);
+    const char *k = spec->u.call.name;
+    Type *t = type_prune(call->type);
+    n->u.win.wk = !strcmp(k, "count") ? WK_COUNT : !strcmp(k, "tumbling") ? WK_TUMBLING
+                  : !strcmp(k, "sliding") ? WK_SLIDING : !strcmp(k, "session") ? WK_SESSION : WK_TXN;
+    n->u.win.time = n->u.win.wk == WK_COUNT ? WT_NONE : t->u.stream.win_event ? WT_EVENT : WT_PROC;
+    n->u.win.size = sema_arg(spec, n->u.win.wk == WK_COUNT ? "n" : n->u.win.wk == WK_SESSION ? "gap" : "size");
+    n->u.win.slide = n->u.win.wk == WK_COUNT || n->u.win.wk == WK_SLIDING ? sema_arg(spec, "slide") : NULL;
+    n->u.win.txn = n->u.win.wk == WK_TXN ? sema_arg(spec, "f") : NULL;
+    n->u.win.agg = -1;
+    return n;
+}
+
+/* A window aggregation: the window node of its receiver, whole. */
+static PlanNode *pb_window_agg(PB *b, Expr *call, PlanNode *w)
+{
+    static const struct { const char *name; AggKind k; } kinds[] = {
+        {"count", AGG_COUNT}, {"sum", AGG_SUM}, {"min", AGG_MIN}, {"max", AGG_MAX}, {"avg", AGG_AVG},
+        {"fold", AGG_FOLD}, {"reduce", AGG_REDUCE}, {"first", AGG_FIRST}, {"last", AGG_LAST},
+        {"collect", AGG_COLLECT}};
+    if (w->kind != PN_WINDOW || (int)w->u.win.agg >= 0) {
+        pb_unsupported(b, call, "a window aggregation on this stream");
+        return NULL;
+    }
+    PlanNode *n = pb_node(b, PN_WINDOW, call, w->in[0], pb_elem(call), pb_key(call));
+    n->u.win = w->u.win;
+    n->loc = w->loc;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(call->u.call.name, kinds[i].name))
+            n->u.win.agg = kinds[i].k;
+    n->fn = sema_arg(call, "f");
+    n->init = sema_arg(call, "init");
+    return n;
+}
+
 /* The operators that take a stream, other than the element-wise ones. */
 static PlanNode *pb_stream_op(PB *b, Expr *call, PlanNode *in)
 {
@@ -184,6 +259,12 @@ static PlanNode *pb_stream_op(PB *b, Expr *call, PlanNode *in)
     const char *name = call->u.call.name;
     StreamShape sh = op->recv->u.stream.shape;
     AggKind k;
+    if (sh == SH_WINDOWED || sh == SH_KWINDOWED)
+        return pb_window_agg(b, call, in);
+    if (!strcmp(name, "event_time") || !strcmp(name, "late"))
+        return pb_time(b, call, in);
+    if (!strcmp(name, "window") || !strcmp(name, "window_all"))
+        return pb_window(b, call, in);
     if (!strcmp(name, "key_by")) {
         PlanNode *n = pb_node(b, PN_KEY, call, in, in->elem, pb_key(call));
         n->u.keyfn = sema_arg(call, "key");

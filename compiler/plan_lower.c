@@ -154,6 +154,7 @@ static void pl_lower(PL *l, PlanNode *n)
     case PN_LIMIT: pl_limit(l, n); return;
     case PN_JOIN: pl_join(l, n); return;
     case PN_SCAN: pl_one_task(l, n, !n->in[0]->key); return;
+    case PN_WINDOW: pl_one_task(l, n, !n->key); return;   /* window_all: on one task */
     case PN_SINK: pl_one_task(l, n, strcmp(n->op, "for_each") && n->u.sink.slot < 0); return;
     default: pl_add(l, n); return;
     }
@@ -165,4 +166,60 @@ void plan_lower(Plan *p, Arena *a)
     for (int i = 0; i < p->n; i++)
         pl_lower(&l, p->nodes[i]);
     plan_set_nodes(p, a, (PlanNode **)l.out.items, l.out.len);
+    plan_time(p);
+}
+
+/* ---- time: which rows carry a time ----
+ * A node's rows carry a time (ts) from an event_time on, through the
+ * operators that keep it (docs/language.md, "Time and windows"): the
+ * element-wise ones, keying, repartitions, limit, scan, windows (a
+ * window's result has the time end - 1), merge when every input has it.
+ * Aggregations, joins and zip lose it. A processing-time window on rows
+ * without event time has its sources stamp the test clock's time (the
+ * element's position), which only --test-clock uses. */
+
+static int pt_keeps_time(const PlanNode *n)
+{
+    switch (n->kind) {
+    case PN_AGG: case PN_KEYONLY: case PN_JOIN: case PN_ZIP: case PN_SOURCE: case PN_EVTIME: case PN_LIMIT: return 0;
+    default: return 1;
+    }
+}
+
+/* The sources above n, through the operators that keep time, stamp the
+ * test clock's time (unless an event_time comes first). */
+static void pt_stamp_sources(PlanNode *n)
+{
+    if (n->kind == PN_SOURCE) {
+        if (n->u.src.slot < 0 && n->u.src.loop < 0)
+            n->u.src.pt = 1;
+        return;
+    }
+    if (!pt_keeps_time(n))
+        return;
+    for (int i = 0; i < n->nin; i++)
+        pt_stamp_sources(n->in[i]);
+}
+
+void plan_time(Plan *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        PlanNode *n = p->nodes[i];
+        if (n->kind == PN_WINDOW && n->u.win.time == WT_PROC)
+            pt_stamp_sources(n->in[0]);
+    }
+    for (int i = 0; i < p->n; i++) {
+        PlanNode *n = p->nodes[i];
+        if (n->kind == PN_EVTIME || n->kind == PN_LATE)
+            n->ts = 1;
+        else if (n->kind == PN_SOURCE)
+            n->ts = n->u.src.pt;
+        else if (!pt_keeps_time(n))
+            n->ts = 0;
+        else {
+            n->ts = n->nin > 0;
+            for (int j = 0; j < n->nin; j++)
+                n->ts &= n->in[j]->ts;
+        }
+    }
 }

@@ -511,7 +511,7 @@ int type_is_flat(Type *t)
 {
     t = type_prune(t);
     switch (t->kind) {
-    case TY_I64: case TY_F64: case TY_BOOL: case TY_UNIT: return 1;
+    case TY_I64: case TY_F64: case TY_BOOL: case TY_UNIT: case TY_TXN: return 1;
     case TY_OPT: return type_is_flat(t->u.elem);
     case TY_TUPLE:
         for (int i = 0; i < t->u.tuple.n; i++)

@@ -8,10 +8,12 @@
  * and a pool's lock are leaves; batches leaving a closed inbox are
  * released to their pools after the inbox's lock is dropped. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "flrt_int.h"
 
@@ -191,6 +193,8 @@ void flrt_inbox_close(flrt_inbox *q, void (*dropped)(void *arg, int chan), void 
     inbox_drain(q, 1, dropped, arg);
 }
 
+static int push_item(flrt_inbox *q, flrt_item *it, int c, fl_batch *b, int wait);
+
 int flrt_inbox_push(flrt_inbox *q, int c, int kind, fl_batch *b, int wait)
 {
     flrt_item *it = b ? &((flrt_batch *)b)->item : flrt_xcalloc(1, sizeof *it);
@@ -198,6 +202,21 @@ int flrt_inbox_push(flrt_inbox *q, int c, int kind, fl_batch *b, int wait)
     it->kind = kind;
     it->chan = c;
     it->batch = b;
+    it->value = 0;
+    return push_item(q, it, c, b, wait);
+}
+
+int flrt_inbox_push_value(flrt_inbox *q, int c, int kind, fl_i64 value, int wait)
+{
+    flrt_item *it = flrt_xcalloc(1, sizeof *it);
+    it->kind = kind;
+    it->chan = c;
+    it->value = value;
+    return push_item(q, it, c, NULL, wait);
+}
+
+static int push_item(flrt_inbox *q, flrt_item *it, int c, fl_batch *b, int wait)
+{
     pthread_mutex_lock(&q->mu);
     while (wait && q->chans[c].count >= chan_cap(q) && !q->closed && !stopping(q))
         pthread_cond_wait(&q->nonfull, &q->mu);
@@ -289,6 +308,31 @@ int flrt_inbox_pop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan)
     }
     took(q, it, m, chan);
     return 1;
+}
+
+int flrt_inbox_pop_until(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan, fl_i64 deadline)
+{
+    struct timespec ts = {(time_t)(deadline / 1000), (long)(deadline % 1000) * 1000000L};
+    pthread_mutex_lock(&q->mu);
+    flrt_item *it = NULL;
+    int timed_out = 0;
+    while (!stopping(q) && inputs_left(q, mask) && !(it = take(q, mask)) && !timed_out)
+        timed_out = pthread_cond_timedwait(&q->nonempty, &q->mu, &ts) == ETIMEDOUT;
+    if (!it) {
+        int alive = !stopping(q) && inputs_left(q, mask);
+        pthread_mutex_unlock(&q->mu);
+        return alive ? 2 : 0;
+    }
+    took(q, it, m, chan);
+    return 1;
+}
+
+int flrt_inbox_empty(flrt_inbox *q)
+{
+    pthread_mutex_lock(&q->mu);
+    int empty = !q->head;
+    pthread_mutex_unlock(&q->mu);
+    return empty;
 }
 
 int flrt_inbox_trypop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan)

@@ -142,4 +142,39 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
         return i;                                                                       \
     }
 
+/* ---- time ---- */
+/* A watermark: the largest time seen minus a delay (no overflow). */
+static inline fl_i64 fl_wm_sub(fl_i64 t, fl_i64 d)
+{
+    return t < FL_TIME_MIN + d ? FL_TIME_MIN : t - d;
+}
+/* floor(a / b) for b > 0 (window starts of negative times). */
+static inline fl_i64 fl_floor_div(fl_i64 a, fl_i64 b)
+{
+    fl_i64 q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+static inline fl_i64 fl_gcd(fl_i64 a, fl_i64 b)
+{
+    while (b) {
+        fl_i64 r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+/* A transaction window's decision: keep, commit, discard, or commit_after's
+ * delay (zero or more). */
+#define FL_TXN_KEEP (-1)
+#define FL_TXN_COMMIT (-2)
+#define FL_TXN_DISCARD (-3)
+static inline fl_i64 fl_txn_after(fl_i64 t)
+{
+    if (t < 0) {
+        fl_panic("commit_after(t): t cannot be negative");
+        return 0;
+    }
+    return t;
+}
+
 #endif

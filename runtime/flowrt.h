@@ -89,9 +89,16 @@ typedef struct fl_batch {
 
 /* ---- messages: what a channel carries ----
  * DATA is a batch of rows; END says that one upstream task of one input has
- * finished (nothing more comes from it). The later kinds are reserved for
- * event time (WATERMARK), iterations (ROUND) and checkpoints (BARRIER). */
-enum { FL_MSG_DATA = 1, FL_MSG_END, FL_MSG_WATERMARK, FL_MSG_ROUND, FL_MSG_BARRIER };
+ * finished (nothing more comes from it); WATERMARK(t) that no element with
+ * a time before t follows from that task (FL_WM_IDLE: the task is idle, see
+ * time.c). A stage's signal sees WATERMARK only when its frontier (the
+ * minimum over its inputs) advances, with the new frontier; TIMER when the
+ * processing-time timer it set (fl_timer_at) is due, with the time. ROUND
+ * and BARRIER are reserved for iterations and checkpoints. */
+enum { FL_MSG_DATA = 1, FL_MSG_END, FL_MSG_WATERMARK, FL_MSG_ROUND, FL_MSG_BARRIER, FL_MSG_TIMER };
+#define FL_TIME_MIN (-9223372036854775807LL - 1)
+#define FL_TIME_MAX 9223372036854775807LL
+#define FL_WM_IDLE (FL_TIME_MIN + 1)
 
 typedef struct fl_msg {
     int kind;            /* FL_MSG_* */
@@ -159,6 +166,31 @@ int fl_stopping(void);
  * task; the job exits 1 and commits no output file. Returns (the caller
  * returns from its run function). */
 void fl_fail(fl_task *t, const char *fmt, ...);
+
+/* ---- time (time.c) ----
+ * Event time: rows of a stream with event time carry their time; the
+ * tasks that stamp them (event_time) send watermarks on the output edges
+ * the stamps reach (fl_watermark: the pending batches of the edge go out
+ * first, so the watermark follows the rows it covers), and the others
+ * forward their frontier. Processing time is the wall clock in ms, or,
+ * with --test-clock, taken from the data (docs/runtime.md). */
+fl_i64 fl_now_ms(void);
+int fl_test_clock(void);
+void fl_watermark(fl_task *t, int out, fl_i64 wm);
+/* Every pending batch of every output edge goes out now. */
+void fl_flush_all(fl_task *t);
+/* n elements came behind the watermark and were dropped (counted, and
+ * reported at the end of the job). */
+void fl_late(fl_task *t, fl_i64 n);
+/* The task's processing-time timer: a TIMER signal at (or after) ms
+ * (FL_TIME_MAX: none). One per task: the latest call wins. */
+void fl_timer_at(fl_task *t, fl_i64 ms);
+/* Unbounded sources: whether the job was asked to stop (SIGINT or SIGTERM:
+ * the sources end, what is open is flushed and committed); the batch
+ * linger (--linger) in ms; the idle timeout (--idle-timeout) in ms. */
+int fl_draining(void);
+fl_i64 fl_linger_ms(void);
+fl_i64 fl_idle_ms(void);
 
 /* ---- stores: what a loop reads in every round ----
  * A store holds rows kept from one phase to a later one: a loop's input and
@@ -383,6 +415,8 @@ typedef struct fl_job_def {
     int nphases;               /* 0: one phase of every stage, init as above */
     const fl_phase_def *phases;
     int nslots;                /* stores (per task index) the loops use */
+    int unbounded;             /* reads stdin_lines or tcp_lines: drains on SIGINT, part files */
+    int timers;                /* uses processing-time timers (not on the worker pool) */
 } fl_job_def;
 
 /* Parses the command line (--NAME VALUE, --threads N, --batch N, --help),
@@ -430,6 +464,8 @@ typedef struct fl_lines {
  * every line goes to exactly one task). Returns 0, or fails the job. */
 int fl_lines_open(fl_task *t, fl_lines *r, fl_str path);
 void fl_lines_close(fl_lines *r);
+/* The 1-based number, in its file, of the next line r gives (counted: slow). */
+fl_i64 fl_lines_number(const fl_lines *r);
 
 static inline int fl_lines_next(fl_lines *r, fl_str *line)
 {

@@ -65,6 +65,10 @@ typedef struct flrt_chan {
     const fl_edge_def *def;  /* the sender's edge (remote channels: de, row size) */
     flrt_pool *pool;         /* remote channels: batches for received frames */
     void *parked;            /* worker pool: the sender, waiting for room here */
+    /* time.c, the receiver's own: the sender's last watermark, whether it
+     * is idle (sent FL_WM_IDLE and nothing since), whether its END came */
+    fl_i64 wm;
+    int idle, gone;
 } flrt_chan;
 
 typedef struct flrt_item {   /* a queued message */
@@ -103,6 +107,8 @@ int flrt_inbox_chan(const flrt_inbox *q, int input, int src);
  * channel is at its bound or over it now, or -1 when the job stops or the
  * receiver has closed the inbox (then b is still the caller's). */
 int flrt_inbox_push(flrt_inbox *q, int c, int kind, fl_batch *b, int wait);
+/* The same for a message with a value (WATERMARK). */
+int flrt_inbox_push_value(flrt_inbox *q, int c, int kind, fl_i64 value, int wait);
 /* Worker pool: the oldest message of an input in mask without waiting: 1;
  * 0 when none is queued (the inbox then sleeps: the next push calls
  * ready(owner)); -1 when every input has ended or the job stops. */
@@ -113,6 +119,10 @@ int flrt_inbox_park(flrt_inbox *q, int c, void *who);
 /* The oldest message of an input in mask: 1 with *m and *chan set; 0 when
  * every channel of those inputs has ended, or the job stops. */
 int flrt_inbox_pop(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan);
+/* The same, waiting at most until `deadline` (fl_now_ms time): 2 when it
+ * passed with nothing to take. */
+int flrt_inbox_pop_until(flrt_inbox *q, unsigned mask, fl_msg *m, int *chan, fl_i64 deadline);
+int flrt_inbox_empty(flrt_inbox *q);        /* nothing queued now */
 /* Releases the queued batches (dropped(arg, chan) for each, when given:
  * a remote sender's credit goes back) and drops what comes later. */
 void flrt_inbox_close(flrt_inbox *q, void (*dropped)(void *arg, int chan), void *arg);
@@ -157,6 +167,11 @@ struct flrt_task {
     fl_buf wire;             /* frames being serialized for remote ports */
     pthread_t thread;
     int started;
+    /* time.c: the frontier its signal saw last, its timer, a frontier
+     * advanced by an END that signal has not seen yet, whether its own
+     * outputs were told it is idle */
+    fl_i64 frontier, timer;
+    int wm_due, idle_out;
 };
 
 /* The processes of a job and where they listen (net.c fills it). */
@@ -200,7 +215,24 @@ struct flrt_job {
     struct flrt_sched *sched;    /* workers.c, while the worker pool runs */
     fl_store **stores;           /* store.c: per (slot, task index), made when first used */
     int nstore_idx;              /* task indexes per slot */
+    /* time.c: --test-clock, --linger, --idle-timeout; elements dropped late */
+    int test_clock;
+    fl_i64 linger_ms, idle_ms;
+    _Atomic fl_i64 late;
 };
+
+/* ---- time (time.c) ---- */
+/* A message task t took from channel c: its channel's watermark and
+ * idleness noted; 1 when the stage sees it (a WATERMARK with the new
+ * frontier, or any other kind), 0 when it is swallowed. */
+int flrt_time_take(flrt_task *t, fl_msg *m, int c);
+/* The stage's calls for message m, then the frontier an END advanced. */
+void flrt_time_deliver(flrt_task *t, void *state, fl_msg *m);
+/* At the end of a job: the late elements, when there were some. */
+void flrt_time_report(flrt_job *j);
+/* signals.c: a first SIGINT/SIGTERM drains an unbounded job */
+void flrt_signals_drain_mode(int on);
+int flrt_signals_draining(void);
 
 /* ---- the worker pool (workers.c) ----
  * With --workers N (one process, every stage a state machine) the tasks of
@@ -258,7 +290,8 @@ enum {
     FLRT_F_DATA = 1, FLRT_F_END, FLRT_F_CREDIT, FLRT_F_HEARTBEAT, FLRT_F_BYE, FLRT_F_FAIL,
     FLRT_F_PHASE,            /* n: a phase whose tasks the sender has built */
     FLRT_F_VALUES,           /* n: a phase; the payload: its value (from process 0) */
-    FLRT_F_MAX = FLRT_F_VALUES
+    FLRT_F_WATERMARK,        /* the payload: the watermark, an i64 */
+    FLRT_F_MAX = FLRT_F_WATERMARK
 };
 enum { FLRT_FRAME_HDR = 24, FLRT_FRAME_MAX = 1 << 30 };
 

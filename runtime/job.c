@@ -29,6 +29,8 @@ typedef struct opts {
     fl_i64 batch;
     int queue;
     int workers;
+    int test_clock;
+    fl_i64 linger, idle;
     int version;
     flrt_dist_args dist;
 } opts;
@@ -163,6 +165,12 @@ static void usage(const fl_job_def *job, FILE *f)
                "                     and input (default: 4)\n"
                "  --workers N        run the tasks on a pool of N threads (one process; default:\n"
                "                     a thread per task)\n"
+               "  --linger MS        an unbounded source sends a batch at most MS ms after its\n"
+               "                     first row (default: 10)\n"
+               "  --idle-timeout MS  a source silent for MS ms stops holding back the\n"
+               "                     watermark until it sends again (default: 1000)\n"
+               "  --test-clock       processing time is taken from the data, not the clock\n"
+               "                     (exact tests: docs/runtime.md)\n"
                "  --procs N          run as N processes of this machine\n"
                "  --hosts FILE       run on the hosts of a cluster file (docs/runtime.md)\n"
                "  --rank R --nprocs N --leader HOST:PORT\n"
@@ -184,9 +192,11 @@ static const fl_param_def *find_param(const fl_job_def *job, const char *name, s
     return NULL;
 }
 
-enum { O_THREADS, O_BATCH, O_QUEUE, O_WORKERS, O_PROCS, O_HOSTS, O_RANK, O_NPROCS, O_LEADER, O_SECRET, O_BIND, O_PORT, O_COUNT };
+enum { O_THREADS, O_BATCH, O_QUEUE, O_WORKERS, O_PROCS, O_HOSTS, O_RANK, O_NPROCS, O_LEADER, O_SECRET, O_BIND, O_PORT,
+       O_LINGER, O_IDLE, O_COUNT };
 static const char *const opt_names[O_COUNT] = {"threads", "batch", "queue", "workers", "procs", "hosts", "rank",
-                                               "nprocs", "leader", "secret-file", "bind", "port"};
+                                               "nprocs", "leader", "secret-file", "bind", "port", "linger",
+                                               "idle-timeout"};
 
 static int find_opt(const char *name, size_t len)
 {
@@ -274,6 +284,11 @@ static int set_opt(int k, const char *val, opts *o)
             return -1;
         *(k == O_RANK ? &d->rank : &d->port) = (int)n;
         return 0;
+    case O_LINGER: case O_IDLE:
+        if (parse_count(k == O_LINGER ? "--linger" : "--idle-timeout", val, k == O_LINGER ? 0 : 1, 3600 * 1000, &n) < 0)
+            return -1;
+        *(k == O_LINGER ? &o->linger : &o->idle) = n;
+        return 0;
     case O_HOSTS: d->hosts = val; return 0;
     case O_LEADER: d->leader = val; return 0;
     case O_SECRET: d->secret_file = val; return 0;
@@ -316,7 +331,13 @@ static int parse_args(const fl_job_def *job, int argc, char **argv, opts *o)
     o->threads = default_threads();
     o->batch = FL_BATCH_ROWS;
     o->dist.rank = o->dist.nprocs = -1;
+    o->linger = 10;
+    o->idle = 1000;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--test-clock")) {
+            o->test_clock = 1;
+            continue;
+        }
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(job, stdout);
             return 1;
@@ -341,7 +362,7 @@ static int parse_args(const fl_job_def *job, int argc, char **argv, opts *o)
 static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
 {
     flrt_job j = {.def = job, .nthreads = o->threads, .batch_rows = o->batch, .chan_cap = o->queue,
-                 .workers = o->workers};
+                 .workers = o->workers, .test_clock = o->test_clock, .linger_ms = o->linger, .idle_ms = o->idle};
     flrt_job_init(&j);
     flrt_job_set_current(&j);
     flrt_maps_set_deferred(1);
@@ -354,6 +375,8 @@ static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
     if (j.net)
         flrt_net_finish(&j);
     int ok = !flrt_failed();
+    if (ok)
+        flrt_time_report(&j);
     if (flrt_sinks_finish(ok) < 0)
         ok = 0;
     fflush(stdout);
@@ -379,6 +402,7 @@ int fl_main(const fl_job_def *job, int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     flrt_signals_install();
+    flrt_signals_drain_mode(job->unbounded);   /* a first SIGINT drains an unbounded job */
     flrt_signals_on_fatal(flrt_dist_signal);   /* SIGINT/SIGTERM reach the processes started */
     flrt_dist d;
     rc = flrt_dist_start(job, &o.dist, &o.threads, argc, argv, &d);

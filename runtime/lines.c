@@ -177,6 +177,15 @@ int fl_lines_open(fl_task *t, fl_lines *r, fl_str path)
     return 0;
 }
 
+fl_i64 fl_lines_number(const fl_lines *r)
+{
+    const flrt_map *m = r->map;
+    fl_i64 n = 1;
+    for (const char *p = m && m->addr ? m->addr : r->cur; p && p < r->cur; p++)
+        n += *p == '\n';
+    return n;
+}
+
 void fl_lines_close(fl_lines *r)
 {
     flrt_map_close(r->map);

@@ -570,6 +570,17 @@ void flrt_net_send_end(flrt_task *t, flrt_edge *e, flrt_port *p)
     send_ctl(t->job, p->proc, FLRT_F_END, t->gid, p->dst, e->def->input, 0, 0);
 }
 
+void flrt_net_send_watermark(flrt_task *t, flrt_edge *e, flrt_port *p, fl_i64 wm)
+{
+    unsigned char buf[FLRT_FRAME_HDR + 8];
+    flrt_frame f = {.kind = FLRT_F_WATERMARK, .input = e->def->input, .src = (fl_u64)t->gid, .dst = (fl_u64)p->dst,
+                    .len = 8};
+    flrt_frame_encode(buf, &f);
+    for (int i = 0; i < 8; i++)
+        buf[FLRT_FRAME_HDR + i] = (unsigned char)((fl_u64)wm >> (8 * i));
+    conn_send(t->job, p->proc, buf, sizeof buf, 0);
+}
+
 void flrt_net_credit(flrt_job *j, int proc, int src, int dst, int input)
 {
     send_ctl(j, proc, FLRT_F_CREDIT, src, dst, input, 1, 0);
@@ -752,6 +763,24 @@ static int rd_data(rd *r, const flrt_frame *f)
     return 0;
 }
 
+static int rd_watermark(rd *r, const flrt_frame *f)
+{
+    unsigned char v[8];
+    int c;
+    if (rd_full(r, v, 8) < 0)
+        return -1;
+    flrt_task *t = frame_dest(r, f, &c);
+    if (!t || t->in.chans[c].ended) {
+        bad_frame(r, "a watermark for a task that does not take it (or after its END)");
+        return -1;
+    }
+    fl_u64 u = 0;
+    for (int i = 0; i < 8; i++)
+        u |= (fl_u64)v[i] << (8 * i);
+    flrt_inbox_push_value(&t->in, c, FL_MSG_WATERMARK, (fl_i64)u, 0);
+    return 0;
+}
+
 /* Whether process p may give back a credit for task f->dst: it holds it. */
 static int credit_from(const flrt_job *j, const flrt_frame *f, int p)
 {
@@ -778,6 +807,8 @@ static int rd_task_frame(rd *r, const flrt_frame *f)
         } else {
             flrt_port_credit(j, (int)f->src, (int)f->dst, f->input, 1);  /* a finished phase's: ignored */
         }
+    } else if (f->kind == FLRT_F_WATERMARK) {
+        rc = rd_watermark(r, f);
     } else if ((t = frame_dest(r, f, &c)) && !t->in.chans[c].ended) {
         t->in.chans[c].ended = 1;   /* (only this reader writes it) */
         flrt_inbox_push(&t->in, c, FL_MSG_END, NULL, 0);
@@ -812,7 +843,7 @@ static int rd_frame(rd *r, const flrt_frame *f)
 {
     flrt_net *n = r->n;
     switch (f->kind) {
-    case FLRT_F_DATA: case FLRT_F_END: case FLRT_F_CREDIT: return rd_task_frame(r, f);
+    case FLRT_F_DATA: case FLRT_F_END: case FLRT_F_CREDIT: case FLRT_F_WATERMARK: return rd_task_frame(r, f);
     case FLRT_F_VALUES:
         if (r->p != 0 || (fl_i64)f->n <= n->values_phase) {
             bad_frame(r, "values out of turn");

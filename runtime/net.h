@@ -39,6 +39,8 @@ int flrt_net_listen(const char *host, int port, int *bound, char *err, size_t er
  * a credit first. */
 void flrt_net_send_batch(flrt_task *t, flrt_edge *e, flrt_port *p, fl_batch *b);
 void flrt_net_send_end(flrt_task *t, flrt_edge *e, flrt_port *p);
+/* A watermark (or FL_WM_IDLE) for a remote task, after what was sent before it. */
+void flrt_net_send_watermark(flrt_task *t, flrt_edge *e, flrt_port *p, fl_i64 wm);
 /* Gives a credit back to task src (in process proc) for input `input` of dst. */
 void flrt_net_credit(flrt_job *j, int proc, int src, int dst, int input);
 /* Tells every other process that this one failed. */

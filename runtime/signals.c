@@ -8,6 +8,10 @@
  * removed, exit 1. A SIGBUS anywhere else removes the temporaries and
  * crashes as before.
  *
+ * An unbounded job (stdin_lines, tcp_lines) drains on its first SIGINT or
+ * SIGTERM instead: the flag its sources poll is raised and the signal is
+ * forwarded; the second one ends it as above.
+ *
  * A handler runs at any moment in any thread, so it takes no lock and
  * calls no malloc: what it reads lives in fixed tables of slots (the
  * temporary files, registered by sink.c; the mappings, by lines.c). Each
@@ -198,8 +202,20 @@ static void die_by(int sig)
     _exit(128 + sig);
 }
 
+static atomic_int drain_mode, draining;
+
+void flrt_signals_drain_mode(int on) { atomic_store(&drain_mode, on); }
+int flrt_signals_draining(void) { return atomic_load_explicit(&draining, memory_order_relaxed); }
+
+/* An unbounded job's first SIGINT or SIGTERM drains it (its sources end,
+ * what is open is flushed and committed; the processes it started are
+ * told); a second one, or any in a bounded job, ends it at once. */
 static void on_stop(int sig)
 {
+    if (atomic_load(&drain_mode) && !atomic_exchange(&draining, 1)) {
+        call_hook(sig);
+        return;
+    }
     call_hook(sig);
     temps_remove();
     die_by(sig);

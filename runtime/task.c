@@ -321,6 +321,36 @@ static void credit_back(void *arg, int c)
         flrt_net_credit(t->job, ch->proc, ch->src, t->gid, ch->input);
 }
 
+/* The next message for the stage: a TIMER when its timer is due first
+ * (with the real clock), else what the inbox gives that the stage sees
+ * (flrt_time_take). Before waiting, an unbounded job's task sends what it
+ * has pending, so rows never wait in a half-full batch for more input. */
+static int drive_recv(flrt_task *t, fl_msg *m)
+{
+    for (;;) {
+        if (t->job->def->unbounded && flrt_inbox_empty(&t->in))
+            fl_flush_all(&t->pub);
+        int c, r;
+        if (t->timer != FL_TIME_MAX && !t->job->test_clock) {
+            r = flrt_inbox_pop_until(&t->in, ~0u, m, &c, t->timer);
+            if (r == 2) {
+                t->timer = FL_TIME_MAX;
+                *m = (fl_msg){.kind = FL_MSG_TIMER, .value = fl_now_ms()};
+                return 1;
+            }
+        } else {
+            r = flrt_inbox_pop(&t->in, ~0u, m, &c);
+        }
+        if (!r)
+            return 0;
+        const flrt_chan *ch = &t->in.chans[c];
+        if (ch->proc != t->job->rank && m->kind == FL_MSG_DATA)
+            flrt_net_credit(t->job, ch->proc, ch->src, t->gid, ch->input);
+        if (flrt_time_take(t, m, c))
+            return 1;
+    }
+}
+
 /* A stage as a state machine: the runtime's loop over its calls. A source
  * produces until it says it is done or the job stops; the others take their
  * messages until every input has ended; close runs in both cases. */
@@ -334,12 +364,8 @@ static void task_drive(flrt_task *t)
         }
     } else {
         fl_msg m;
-        while (fl_recv(pt, ~0u, &m)) {
-            if (m.kind != FL_MSG_DATA)
-                d->signal(pt, s, &m);
-            else if (!d->batch(pt, s, m.batch))
-                fl_done(pt, m.batch);
-        }
+        while (drive_recv(t, &m))
+            flrt_time_deliver(t, s, &m);
     }
     d->close(pt, s);
 }
@@ -434,6 +460,7 @@ static void add_sender(flrt_job *j, flrt_task *t, int u, int i, const fl_edge_de
     c->from = i;
     c->proc = flrt_place(j, u, i);
     c->def = d;
+    c->wm = FL_TIME_MIN;
     if (c->proc != j->rank) {
         c->pool = flrt_xcalloc(1, sizeof *c->pool);
         flrt_pool_init(c->pool, j->batch_rows, d->row_size);
@@ -550,6 +577,8 @@ static void task_init(flrt_job *j, flrt_task *t, int s, int i)
     t->pub.index = i;
     t->pub.ntasks = j->count[s];
     t->pub.stage = s;
+    t->frontier = FL_TIME_MIN;
+    t->timer = FL_TIME_MAX;
     int lo, hi;
     flrt_stage_span(j, s, j->rank, &lo, &hi);
     t->pub.lindex = i - lo;

@@ -5,8 +5,8 @@
  * A frame is a 24-byte header, little-endian: u32 length of the rest of
  * the frame (20 + payload), u16 kind, u16 input, u32 source task, u32
  * destination task, u32 rows (DATA) or count (CREDIT), u32 reserved (0);
- * then the payload: a serialized batch (DATA), a message (FAIL) or a phase's
- * value (VALUES).
+ * then the payload: a serialized batch (DATA), a message (FAIL), a phase's
+ * value (VALUES) or an i64 (WATERMARK).
  *
  * A connection opens with a handshake, the same from both sides: a
  * greeting (8-byte magic "FLOWCJOB", u32 protocol version, u32 0, a
@@ -78,7 +78,10 @@ int flrt_frame_decode(const unsigned char *hdr, flrt_frame *f, const char **err)
         *err = "a frame with a nonzero reserved field";
     else if (f->input >= 32)
         *err = "a frame for an input out of range";
-    else if (f->kind != FLRT_F_DATA && f->kind != FLRT_F_FAIL && f->kind != FLRT_F_VALUES && f->len != 0)
+    else if (f->kind == FLRT_F_WATERMARK && f->len != 8)
+        *err = "a watermark frame without its 8 bytes";
+    else if (f->kind != FLRT_F_DATA && f->kind != FLRT_F_FAIL && f->kind != FLRT_F_VALUES &&
+             f->kind != FLRT_F_WATERMARK && f->len != 0)
         *err = "a control frame with a payload";
     else if (f->kind == FLRT_F_DATA && (f->n == 0 || f->len == 0))
         *err = "an empty data frame";

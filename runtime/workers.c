@@ -30,8 +30,8 @@ typedef struct flrt_sched {
 
 int flrt_workers_usable(const flrt_job *j)
 {
-    if (j->workers <= 0 || j->net)
-        return 0;
+    if (j->workers <= 0 || j->net || j->def->timers || j->def->unbounded)
+        return 0;   /* (a task waiting for its timer or its input would hold a worker) */
     for (int i = 0; i < j->nlocal; i++)
         if (j->tasks[i].def->run)
             return 0;
@@ -108,10 +108,8 @@ static int step(flrt_task *t)
     }
     if (r == 0)
         return 0;
-    if (m.kind != FL_MSG_DATA)
-        d->signal(pt, t->sm, &m);
-    else if (!d->batch(pt, t->sm, m.batch))
-        fl_done(pt, m.batch);
+    if (flrt_time_take(t, &m, c))
+        flrt_time_deliver(t, t->sm, &m);
     return after_step(t);
 }
 

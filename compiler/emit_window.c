@@ -1,0 +1,964 @@
+/* emit_window.c - windows and the times of rows, in the stage being emitted.
+ *
+ * Times. A row of a stream with event time carries it in the C variable
+ * `_ts` while it passes the operators of a stage (declared by the driver
+ * from the row's stamp on an edge, by event_time, by a window's result, or
+ * by a source that stamps the test clock's time); emit_stage.c puts it
+ * on edges whose receiver keeps it. A stage's *time origins* are its
+ * event_time nodes and stamping sources: each keeps the largest time it has
+ * seen; its watermark (that minus the delay) goes out on the edges it
+ * reaches at each *time point* (after a source's call or a batch), and
+ * the windows below it fire. Windows and edges below the stage's driver
+ * instead follow the frontier the runtime hands to the stage's signal.
+ *
+ * Windows. Each window node W has a state per key (one in all for
+ * window_all): a short array of *slots*, sorted by start, each an
+ * accumulator over [start, end). What a slot is depends on the kind:
+ *   tumbling, sliding  a pane of width gcd(size, slide); a window is the
+ *                      panes inside it, merged when it fires (an element
+ *                      is added to one pane, never copied per window)
+ *   session            a session [first, last + gap); sessions that an
+ *                      element bridges are merged
+ *   count              an open window of positions [k*slide, k*slide + n);
+ *                      it fires when full
+ *   transaction        the open transaction (from its first position);
+ *                      `due` is when commit_after closes it
+ * Time windows fire when the frontier (event time, or the test clock's)
+ * or the clock (processing time: a timer, fl_timer_at) passes their end,
+ * in order of end; at the end of input every open window fires (but a
+ * transaction that was never committed). A keyed window forgets keys whose
+ * slots are all gone when they outnumber the live ones (the table is
+ * rebuilt with what is live, its memory with it). */
+#include "emit_int.h"
+
+#include <string.h>
+
+/* ---- names and types ---- */
+
+static int ew_stage_no(SE *x) { return x->base + x->s->id; }
+static const char *ew_name(SE *x, PlanNode *n) { return arena_printf(x->e->a, "w%d_%d", ew_stage_no(x), n->id); }
+
+static Type *ew_value(PlanNode *n) { return n->in[0]->elem; }
+static Type *ew_fn_ret(PlanNode *n) { return type_prune(n->fn->type)->u.fn.ret; }
+static int ew_merges(PlanNode *n) { return n->u.win.wk == WK_SLIDING || n->u.win.wk == WK_SESSION; }
+static int ew_timed(PlanNode *n) { return n->u.win.wk == WK_TUMBLING || n->u.win.wk == WK_SLIDING || n->u.win.wk == WK_SESSION; }
+
+/* The accumulator keeps the elements: collect, and a fold whose windows merge. */
+static int ew_elems(PlanNode *n)
+{
+    return n->u.win.agg == AGG_COLLECT || (n->u.win.agg == AGG_FOLD && ew_merges(n));
+}
+
+static Type *ew_acc(Emit *e, PlanNode *n)
+{
+    if (ew_elems(n))
+        return type_vec(e->a, ew_value(n));
+    switch (n->u.win.agg) {
+    case AGG_COUNT: return TYPE_I64;
+    case AGG_SUM: return ew_fn_ret(n);
+    case AGG_AVG: return type_pair(e->a, ew_fn_ret(n), TYPE_I64);
+    case AGG_FOLD: return type_prune(n->init->type);
+    default: return ew_value(n);
+    }
+}
+
+/* ---- the accumulator: first element, next element, merge, final value ---- */
+
+/* fn(a, b) into acc, in the window's arena (what it returns lives there). */
+static void ew_apply2(SE *x, PlanNode *n, Expr *fn, const char *acc, const char *a, const char *b)
+{
+    Emit *e = x->e;
+    EScope *saved = e->scope;
+    const char *saved_arena = e->arena;
+    e->arena = se_arena(x, n);
+    const char *args[2] = {a, b};
+    const char *r = ex_lambda(e, fn, args, 2);
+    em_line(e, "%s = %s;", acc, r);
+    e->arena = saved_arena;
+    e->scope = saved;
+}
+
+static const char *ew_copy(SE *x, PlanNode *n, Type *t, const char *v)
+{
+    return arena_printf(x->e->a, "%s(%s, %s)", et_helper(x->e, "copy", t), se_arena(x, n), v);
+}
+
+/* min/max: whether b is better than a by fn. */
+static const char *ew_better(SE *x, PlanNode *n, const char *a, const char *b)
+{
+    Emit *e = x->e;
+    Type *kt = ew_fn_ret(n);
+    const char *ka = se_lambda(x, n->fn, a), *kb = se_lambda(x, n->fn, b);
+    const char *op = n->u.win.agg == AGG_MIN ? "<" : ">";
+    if (kt->kind == TY_I64 || kt->kind == TY_F64 || kt->kind == TY_BOOL)
+        return arena_printf(e->a, "%s %s %s", kb, op, ka);
+    return arena_printf(e->a, "%s(%s, %s) %s 0", et_helper(e, "cmp", kt), kb, ka, op);
+}
+
+static void ew_acc_push(SE *x, PlanNode *n, const char *acc, const char *v)
+{
+    Type *vt = ew_value(n);
+    em_vec_push(x->e, acc, et_name(x->e, vt), se_arena(x, n), ew_copy(x, n, vt, v));
+}
+
+static void ew_acc_first(SE *x, PlanNode *n, const char *acc, const char *v)
+{
+    Emit *e = x->e;
+    Type *vt = ew_value(n);
+    if (ew_elems(n)) {
+        em_line(e, "memset(&%s, 0, sizeof %s);", acc, acc);
+        ew_acc_push(x, n, acc, v);
+        return;
+    }
+    switch (n->u.win.agg) {
+    case AGG_COUNT: em_line(e, "%s = 1;", acc); return;
+    case AGG_SUM: em_line(e, "%s = %s;", acc, se_lambda(x, n->fn, v)); return;
+    case AGG_AVG: em_line(e, "%s._0 = %s; %s._1 = 1;", acc, se_lambda(x, n->fn, v), acc); return;
+    case AGG_FOLD:
+        em_line(e, "%s = %s;", acc, ew_copy(x, n, ew_acc(e, n), ex_expr(e, n->init)));
+        ew_apply2(x, n, n->fn, acc, acc, ew_copy(x, n, vt, v));
+        return;
+    default: em_line(e, "%s = %s;", acc, ew_copy(x, n, vt, v)); return;
+    }
+}
+
+static void ew_acc_add(SE *x, PlanNode *n, const char *acc, const char *v)
+{
+    Emit *e = x->e;
+    Type *vt = ew_value(n);
+    if (ew_elems(n)) {
+        ew_acc_push(x, n, acc, v);
+        return;
+    }
+    switch (n->u.win.agg) {
+    case AGG_COUNT: em_line(e, "%s += 1;", acc); return;
+    case AGG_SUM: em_line(e, "%s += %s;", acc, se_lambda(x, n->fn, v)); return;
+    case AGG_AVG: em_line(e, "%s._0 += %s; %s._1 += 1;", acc, se_lambda(x, n->fn, v), acc); return;
+    case AGG_MIN: case AGG_MAX:
+        em_line(e, "if (%s)", ew_better(x, n, acc, v));
+        em_line(e, "    %s = %s;", acc, ew_copy(x, n, vt, v));
+        return;
+    case AGG_FIRST: return;
+    case AGG_LAST: em_line(e, "%s = %s;", acc, ew_copy(x, n, vt, v)); return;
+    case AGG_FOLD: case AGG_REDUCE: ew_apply2(x, n, n->fn, acc, acc, ew_copy(x, n, vt, v)); return;
+    default: return;
+    }
+}
+
+/* acc takes in b, a later part of the same window (panes, sessions). */
+static void ew_acc_merge(SE *x, PlanNode *n, const char *acc, const char *b)
+{
+    Emit *e = x->e;
+    if (ew_elems(n)) {
+        em_line(e, "for (fl_i64 _j = 0; _j < %s.len; _j++) {", b);
+        e->indent++;
+        ew_acc_push(x, n, acc, arena_printf(e->a, "%s.data[_j]", b));
+        e->indent--;
+        em_line(e, "}");
+        return;
+    }
+    switch (n->u.win.agg) {
+    case AGG_COUNT: case AGG_SUM: em_line(e, "%s += %s;", acc, b); return;
+    case AGG_AVG: em_line(e, "%s._0 += %s._0; %s._1 += %s._1;", acc, b, acc, b); return;
+    case AGG_MIN: case AGG_MAX:
+        em_line(e, "if (%s)", ew_better(x, n, acc, b));
+        em_line(e, "    %s = %s;", acc, b);
+        return;
+    case AGG_LAST: em_line(e, "%s = %s;", acc, b); return;
+    case AGG_REDUCE: ew_apply2(x, n, n->fn, acc, acc, b); return;
+    default: return;   /* first: the earlier part's */
+    }
+}
+
+/* The C expression of the window's value (statements before it). */
+static const char *ew_acc_final(SE *x, PlanNode *n, const char *acc)
+{
+    Emit *e = x->e;
+    if (n->u.win.agg == AGG_AVG)
+        return arena_printf(e->a, "((double)%s._0 / (double)%s._1)", acc, acc);
+    if (n->u.win.agg != AGG_FOLD || !ew_elems(n))
+        return acc;
+    const char *r = em_temp(e);   /* a merged fold: the elements folded now, in the scratch arena */
+    Type *at = type_prune(n->init->type);
+    em_line(e, "%s %s = %s;", et_name(e, at), r, ex_expr(e, n->init));
+    em_line(e, "for (fl_i64 _j = 0; _j < %s.len; _j++) {", acc);
+    e->indent++;
+    EScope *saved = e->scope;
+    const char *args[2] = {r, arena_printf(e->a, "%s.data[_j]", acc)};
+    em_line(e, "%s = %s;", r, ex_lambda_acc(e, n->fn, args, 2));
+    e->scope = saved;
+    e->indent--;
+    em_line(e, "}");
+    return r;
+}
+
+/* Whether a count or transaction window takes its elements in time order
+ * (a C expression): on a stream with event time (or the test clock's). */
+static const char *ew_buffered(PlanNode *n)
+{
+    if ((n->u.win.wk != WK_COUNT && n->u.win.wk != WK_TXN) || !n->in[0]->ts)
+        return "0";
+    return n->u.win.time == WT_PROC ? "fl_test_clock()" : "1";
+}
+
+/* ---- declarations ---- */
+
+/* The slot and key-state types, and the key table. */
+static void ew_types(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    em_sect(e, S_HELPERS, "typedef struct %s_slot { fl_i64 start, end, n, last; %s acc; } %s_slot;\n", w,
+            et_name(e, ew_acc(e, n)), w);
+    em_sect(e, S_HELPERS, "typedef struct %s_pend { fl_i64 ts; %s v; } %s_pend;\n", w, et_name(e, ew_value(n)), w);
+    em_sect(e, S_HELPERS, "typedef struct %s_key { %s_slot *v; fl_i64 n, cap, pos, due; %s_pend *p; fl_i64 pn, pcap; } %s_key;\n",
+            w, w, w, w);
+    em_sect(e, S_HELPERS,
+            "static %s_slot *%s_insert(%s_key *k, fl_i64 at)\n{\n"
+            "    if (k->n == k->cap) {\n"
+            "        fl_i64 c = k->cap ? 2 * k->cap : 4;\n"
+            "        %s_slot *v = (%s_slot *)fl_calloc(c, (fl_i64)sizeof(%s_slot));\n"
+            "        if (k->n) memcpy(v, k->v, (fl_size)k->n * sizeof(%s_slot));\n"
+            "        free(k->v);\n"
+            "        k->v = v;\n"
+            "        k->cap = c;\n"
+            "    }\n"
+            "    memmove(k->v + at + 1, k->v + at, (fl_size)(k->n - at) * sizeof(%s_slot));\n"
+            "    k->n++;\n"
+            "    memset(&k->v[at], 0, sizeof(%s_slot));\n"
+            "    return &k->v[at];\n}\n\n",
+            w, w, w, w, w, w, w, w, w);
+    em_sect(e, S_HELPERS,
+            "static void %s_drop(%s_key *k, fl_i64 at, fl_i64 cnt)\n{\n"
+            "    memmove(k->v + at, k->v + at + cnt, (fl_size)(k->n - at - cnt) * sizeof(%s_slot));\n"
+            "    k->n -= cnt;\n}\n\n",
+            w, w, w);
+    if (n->key)
+        em_sect(e, S_HELPERS, "FL_HT(%s_ht, %s, %s_key, %s, %s)\n\n", w, et_name(e, n->key), w,
+                et_helper(e, "hash", n->key), et_helper(e, "eq", n->key));
+}
+
+/* A size argument of the spec: positive, else the job fails at the spec. */
+static void ew_size(SE *x, PlanNode *n, const char *field, Expr *arg, const char *what)
+{
+    Emit *e = x->e;
+    int line, col;
+    diag_linecol(e->d, arg->loc, &line, &col);
+    em_line(e, "S->%s = %s;", field, ex_expr(e, arg));
+    em_line(e, "if (S->%s <= 0)", field);
+    em_line(e, "    fl_fail(t, \"%%s:%d:%d: the %s of a window must be positive; it is %%lld\", %s, S->%s);", line, col,
+            what, em_c_string(e, diag_source(e->d, arg->loc.file)->path), field);
+    (void)n;
+}
+
+void ew_decl(SE *x, PlanNode *n)
+{
+    const char *w = ew_name(x, n);
+    ew_types(x, n);
+    if (n->key)
+        se_field(x, "%s_ht h_%s;", w, w);
+    else
+        se_field(x, "%s_key k_%s;", w, w);
+    se_field(x, "fl_i64 size_%s, slide_%s, pane_%s, front_%s, next_%s, now_%s, live_%s, pnext_%s;", w, w, w, w, w, w, w, w);
+    se_field(x, "int buf_%s;   /* count, transaction: the elements wait for the watermark, then go in time order */", w);
+    Emit *e = x->e;
+    WinKind wk = n->u.win.wk;
+    const char *what = wk == WK_COUNT ? "count" : wk == WK_SESSION ? "gap" : "size";
+    if (wk != WK_TXN)
+        ew_size(x, n, arena_printf(e->a, "size_%s", w), n->u.win.size, what);
+    if (n->u.win.slide)
+        ew_size(x, n, arena_printf(e->a, "slide_%s", w), n->u.win.slide, "slide");
+    else
+        em_line(e, "S->slide_%s = S->size_%s;", w, w);
+    if (wk == WK_TUMBLING || wk == WK_SLIDING)
+        em_line(e, "S->pane_%s = S->size_%s > 0 && S->slide_%s > 0 ? fl_gcd(S->size_%s, S->slide_%s) : 1;", w, w, w, w, w);
+    em_line(e, "S->front_%s = S->now_%s = FL_TIME_MIN;", w, w);
+    em_line(e, "S->next_%s = S->pnext_%s = FL_TIME_MAX;", w, w);
+    em_line(e, "S->buf_%s = %s;", w, ew_buffered(n));
+}
+
+/* ---- the functions of a window ---- */
+
+/* `for each key state _ks` (keyed: the table's live slots), around body. */
+static void ew_each_key_open(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    if (n->key) {
+        em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++) {", w);
+        em_line(e, "    if (!S->h_%s.slots[_h].hash) continue;", w);
+        em_line(e, "    %s_key *_ks = &S->h_%s.slots[_h].val;", w, w);
+        em_line(e, "    const %s *_kp = &S->h_%s.slots[_h].key;", et_name(e, n->key), w);
+    } else {
+        em_line(e, "{");
+        em_line(e, "    %s_key *_ks = &S->k_%s;", w, w);
+        em_line(e, "    const void *_kp = 0;");
+    }
+    e->indent++;
+    em_line(e, "(void)_kp;");
+}
+
+static void ew_each_key_close(SE *x)
+{
+    x->e->indent--;
+    em_line(x->e, "}");
+}
+
+/* w_emit(t, S, key, slot): the window's row through what follows it. */
+static void ew_emit_fn(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    se_prologue(x, arena_printf(e->a, "void %s_emit(fl_task *t, void *_s, const void *_key, %s_slot *_sl)", w, w), 1);
+    em_line(e, "int _from = 0;");
+    em_line(e, "(void)_from; (void)_key;");
+    em_line(e, "fl_i64 _ts = %s;", ew_timed(n) ? "_sl->end - 1" : "_sl->last");
+    em_line(e, "(void)_ts;");
+    const char *wt = et_name(e, n->elem);
+    em_line(e, "%s _w;", wt);
+    em_line(e, "_w.start = _sl->start;");
+    em_line(e, "_w.end = _sl->end;");
+    em_line(e, "_w.value = %s;", ew_acc_final(x, n, "_sl->acc"));
+    if (n->key) {
+        em_line(e, "%s _r;", et_name(e, se_row_type(e, n)));
+        em_line(e, "_r._0 = *(const %s *)_key;", et_name(e, n->key));
+        em_line(e, "_r._1 = _w;");
+        se_consume(x, n, "_r");
+    } else {
+        se_consume(x, n, "_w");
+    }
+    se_epilogue(x);
+}
+
+/* The key state of the row's key (made when new). */
+static void ew_key_state(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    if (!n->key) {
+        em_line(e, "%s_key *_ks = &S->k_%s;", w, w);
+        em_line(e, "const void *_kp = 0;");
+        em_line(e, "(void)_kp;");
+        return;
+    }
+    const char *kt = et_name(e, n->key);
+    em_line(e, "int _fresh;");
+    em_line(e, "fl_i64 _at = %s_ht_at(&S->h_%s, *_key, %s(*_key), &_fresh);", w, w, et_helper(e, "hash", n->key));
+    em_line(e, "if (_fresh) {");
+    em_line(e, "    S->h_%s.slots[_at].key = %s;", w, ew_copy(x, n, n->key, "*_key"));
+    em_line(e, "    memset(&S->h_%s.slots[_at].val, 0, sizeof(%s_key));", w, w);
+    em_line(e, "}");
+    em_line(e, "%s_key *_ks = &S->h_%s.slots[_at].val;", w, w);
+    em_line(e, "const %s *_kp = &S->h_%s.slots[_at].key;", kt, w);
+    em_line(e, "if (_ks->n == 0) S->live_%s++;", w);
+}
+
+/* A time window: the pane (tumbling, sliding) of time _wt, or the session it joins. */
+static void ew_add_timed(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    if (n->u.win.wk == WK_SESSION) {
+        em_line(e, "fl_i64 _i = 0, _j;");
+        em_line(e, "while (_i < _ks->n && _ks->v[_i].end <= _wt) _i++;");
+        em_line(e, "_j = _i;");
+        em_line(e, "while (_j < _ks->n && _ks->v[_j].start < _wt + S->size_%s) _j++;", w);
+        em_line(e, "%s_slot *_sl;", w);
+        em_line(e, "if (_j == _i) {");
+        e->indent++;
+        em_line(e, "_sl = %s_insert(_ks, _i);", w);
+        em_line(e, "_sl->start = _wt;");
+        em_line(e, "_sl->end = _wt + S->size_%s;", w);
+        ew_acc_first(x, n, "_sl->acc", "(*_v)");
+        e->indent--;
+        em_line(e, "} else {");
+        e->indent++;
+        em_line(e, "_sl = &_ks->v[_i];");
+        em_line(e, "for (fl_i64 _m = _i + 1; _m < _j; _m++) {   /* the sessions it bridges */");
+        e->indent++;
+        ew_acc_merge(x, n, "_sl->acc", "_ks->v[_m].acc");
+        em_line(e, "if (_ks->v[_m].end > _sl->end) _sl->end = _ks->v[_m].end;");
+        em_line(e, "_sl->n += _ks->v[_m].n;");
+        e->indent--;
+        em_line(e, "}");
+        em_line(e, "%s_drop(_ks, _i + 1, _j - _i - 1);", w);
+        ew_acc_add(x, n, "_sl->acc", "(*_v)");
+        em_line(e, "if (_wt < _sl->start) _sl->start = _wt;");
+        em_line(e, "if (_wt + S->size_%s > _sl->end) _sl->end = _wt + S->size_%s;", w, w);
+        e->indent--;
+        em_line(e, "}");
+        em_line(e, "_sl->n++;");
+        em_line(e, "if (_sl->end < S->next_%s) S->next_%s = _sl->end;", w, w);
+        return;
+    }
+    em_line(e, "fl_i64 _p = fl_floor_div(_wt, S->pane_%s) * S->pane_%s;", w, w);
+    em_line(e, "fl_i64 _i = _ks->n;");
+    em_line(e, "while (_i > 0 && _ks->v[_i - 1].start > _p) _i--;");
+    em_line(e, "if (_i > 0 && _ks->v[_i - 1].start == _p) {");
+    e->indent++;
+    ew_acc_add(x, n, "_ks->v[_i - 1].acc", "(*_v)");
+    em_line(e, "_ks->v[_i - 1].n++;");
+    e->indent--;
+    em_line(e, "} else {");
+    e->indent++;
+    em_line(e, "%s_slot *_sl = %s_insert(_ks, _i);", w, w);
+    em_line(e, "_sl->start = _p;");
+    em_line(e, "_sl->end = _p + S->pane_%s;", w);
+    em_line(e, "_sl->n = 1;");
+    ew_acc_first(x, n, "_sl->acc", "(*_v)");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "fl_i64 _e = (fl_floor_div(_wt - S->size_%s, S->slide_%s) + 1) * S->slide_%s + S->size_%s;", w, w, w, w);
+    em_line(e, "if (_e < S->next_%s) S->next_%s = _e;   /* the end of the first window with _wt in it */", w, w);
+}
+
+/* A count window: the windows open at this position take the element; a full one fires. */
+static void ew_add_count(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    em_line(e, "fl_i64 _pos = _ks->pos++;");
+    em_line(e, "if (_pos %% S->slide_%s == 0) {", w);
+    em_line(e, "    %s_slot *_sl = %s_insert(_ks, _ks->n);", w, w);
+    em_line(e, "    _sl->start = _pos;");
+    em_line(e, "}");
+    em_line(e, "for (fl_i64 _i = 0; _i < _ks->n; _i++) {");
+    e->indent++;
+    em_line(e, "%s_slot *_sl = &_ks->v[_i];", w);
+    em_line(e, "if (_sl->n == 0) {");
+    e->indent++;
+    ew_acc_first(x, n, "_sl->acc", "(*_v)");
+    e->indent--;
+    em_line(e, "} else {");
+    e->indent++;
+    ew_acc_add(x, n, "_sl->acc", "(*_v)");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "_sl->n++;");
+    em_line(e, "_sl->last = _wt;");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "if (_ks->n && _ks->v[0].n == S->size_%s) {", w);
+    em_line(e, "    _ks->v[0].end = _ks->v[0].start + _ks->v[0].n;");
+    em_line(e, "    %s_emit(t, S, _kp, &_ks->v[0]);", w);
+    em_line(e, "    %s_drop(_ks, 0, 1);", w);
+    em_line(e, "}");
+}
+
+/* A transaction window: the lambda decides for each element. */
+static void ew_add_txn(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    em_line(e, "if (_ks->due != 0 && _wt >= _ks->due && _ks->n) {   /* its commit_after time has come */");
+    em_line(e, "    %s_emit(t, S, _kp, &_ks->v[0]);", w);
+    em_line(e, "    _ks->n = 0;");
+    em_line(e, "    _ks->due = 0;");
+    em_line(e, "}");
+    em_line(e, "fl_i64 _pos = _ks->pos++;");
+    em_line(e, "fl_i64 _d = %s;", se_lambda(x, n->u.win.txn, "(*_v)"));
+    em_line(e, "if (_d == FL_TXN_DISCARD) {");
+    em_line(e, "    _ks->n = 0;");
+    em_line(e, "    _ks->due = 0;");
+    em_line(e, "} else {");
+    e->indent++;
+    em_line(e, "if (_ks->n == 0) {");
+    e->indent++;
+    em_line(e, "%s_slot *_sl = %s_insert(_ks, 0);", w, w);
+    em_line(e, "_sl->start = _pos;");
+    ew_acc_first(x, n, "_sl->acc", "(*_v)");
+    e->indent--;
+    em_line(e, "} else {");
+    e->indent++;
+    ew_acc_add(x, n, "_ks->v[0].acc", "(*_v)");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "_ks->v[0].n++;");
+    em_line(e, "_ks->v[0].end = _pos + 1;");
+    em_line(e, "_ks->v[0].last = _wt;");
+    em_line(e, "if (_d == FL_TXN_COMMIT) {");
+    em_line(e, "    %s_emit(t, S, _kp, &_ks->v[0]);", w);
+    em_line(e, "    _ks->n = 0;");
+    em_line(e, "    _ks->due = 0;");
+    em_line(e, "} else if (_d >= 0 && (_ks->due == 0 || _wt + _d < _ks->due)) {");
+    em_line(e, "    _ks->due = _wt + _d;   /* (a due time of 0 is taken as none: times are ms since 1970) */");
+    em_line(e, "    if (_ks->due < S->next_%s) S->next_%s = _ks->due;", w, w);
+    em_line(e, "}");
+    e->indent--;
+    em_line(e, "}");
+}
+
+/* w_put(t, S, key state, key, value, time): a count or transaction window takes an element. */
+static void ew_put_fn(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    se_prologue(x, arena_printf(e->a, "void %s_put(fl_task *t, void *_s, %s_key *_ks, const void *_kp, const %s *_v, "
+                                "fl_i64 _wt)", w, w, et_name(e, ew_value(n))), 1);
+    if (n->u.win.wk == WK_COUNT)
+        ew_add_count(x, n);
+    else
+        ew_add_txn(x, n);
+    se_epilogue(x);
+}
+
+/* A count or transaction window on a stream with time: the element waits. */
+static void ew_add_pending(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    em_line(e, "if (S->buf_%s) {", w);
+    e->indent++;
+    em_line(e, "if (_ks->pn == _ks->pcap) {");
+    em_line(e, "    fl_i64 c = _ks->pcap ? 2 * _ks->pcap : 8;");
+    em_line(e, "    %s_pend *p = (%s_pend *)fl_calloc(c, (fl_i64)sizeof(%s_pend));", w, w, w);
+    em_line(e, "    if (_ks->pn) memcpy(p, _ks->p, (fl_size)_ks->pn * sizeof(%s_pend));", w);
+    em_line(e, "    free(_ks->p);");
+    em_line(e, "    _ks->p = p;");
+    em_line(e, "    _ks->pcap = c;");
+    em_line(e, "}");
+    em_line(e, "_ks->p[_ks->pn].ts = _wt;");
+    em_line(e, "_ks->p[_ks->pn++].v = %s;", ew_copy(x, n, ew_value(n), "(*_v)"));
+    em_line(e, "if (_wt < S->pnext_%s) S->pnext_%s = _wt;", w, w);
+    em_line(e, "return;");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "%s_put(t, S, _ks, _kp, _v, _wt);", w);
+}
+
+/* w_add(t, S, key, value, time): a row reaches the window. */
+static void ew_add_fn(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    se_prologue(x, arena_printf(e->a, "void %s_add(fl_task *t, void *_s, const %s *_key, const %s *_v, fl_i64 _wt)", w,
+                                n->key ? et_name(e, n->key) : "void", et_name(e, ew_value(n))), 1);
+    em_line(e, "(void)_key;");
+    ew_key_state(x, n);
+    if (n->u.win.wk == WK_COUNT || n->u.win.wk == WK_TXN)
+        ew_add_pending(x, n);
+    else
+        ew_add_timed(x, n);
+    se_epilogue(x);
+}
+
+/* Count and transaction windows in time order: what waits with a time by
+ * _f goes in, sorted by time (of equal times, in arrival order). */
+static void ew_release(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    em_line(e, "if (S->buf_%s && S->pnext_%s <= _f) {", w, w);
+    e->indent++;
+    em_line(e, "fl_i64 _pmin = FL_TIME_MAX;");
+    ew_each_key_open(x, n);
+    em_line(e, "fl_i64 _r = 0;");
+    em_line(e, "if (_ks->pn) fl_msort(_ks->p, _ks->pn, (fl_i64)sizeof(%s_pend), %s_cmp, &S->tmp);", w, w);
+    em_line(e, "while (_r < _ks->pn && _ks->p[_r].ts <= _f) {");
+    em_line(e, "    %s_put(t, S, _ks, _kp, &_ks->p[_r].v, _ks->p[_r].ts);", w);
+    em_line(e, "    _r++;");
+    em_line(e, "}");
+    em_line(e, "if (_r) memmove(_ks->p, _ks->p + _r, (fl_size)(_ks->pn - _r) * sizeof(%s_pend));", w);
+    em_line(e, "_ks->pn -= _r;");
+    em_line(e, "if (_ks->pn && _ks->p[0].ts < _pmin) _pmin = _ks->p[0].ts;");
+    ew_each_key_close(x);
+    em_line(e, "S->pnext_%s = _pmin;", w);
+    e->indent--;
+    em_line(e, "}");
+}
+
+/* Tumbling and sliding: the windows that end by _f, in order of end: each
+ * the merge of its panes, per key; then the panes no later window needs go. */
+static void ew_advance_panes(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    const char *at = et_name(e, ew_acc(e, n));
+    em_line(e, "while (S->next_%s != FL_TIME_MAX && S->next_%s <= _f) {", w, w);
+    e->indent++;
+    em_line(e, "fl_i64 _we = S->next_%s, _ws = _we - S->size_%s, _keep = _ws + S->slide_%s, _min = FL_TIME_MAX;", w, w, w);
+    ew_each_key_open(x, n);
+    em_line(e, "%s_slot _win;", w);
+    em_line(e, "int _has = 0;");
+    em_line(e, "for (fl_i64 _i = 0; _i < _ks->n && _ks->v[_i].start < _we; _i++) {");
+    e->indent++;
+    em_line(e, "if (_ks->v[_i].start < _ws) continue;");
+    em_line(e, "if (!_has) {");
+    em_line(e, "    _win = _ks->v[_i];");
+    em_line(e, "    _has = 1;");
+    em_line(e, "} else {");
+    e->indent++;
+    em_line(e, "%s _b = _ks->v[_i].acc;", at);
+    ew_acc_merge(x, n, "_win.acc", "_b");
+    em_line(e, "_win.n += _ks->v[_i].n;");
+    e->indent--;
+    em_line(e, "}");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "if (_has) {");
+    em_line(e, "    _win.start = _ws;");
+    em_line(e, "    _win.end = _we;");
+    em_line(e, "    %s_emit(t, S, _kp, &_win);", w);
+    em_line(e, "}");
+    em_line(e, "fl_i64 _gone = 0;");
+    em_line(e, "while (_gone < _ks->n && _ks->v[_gone].start < _keep) _gone++;");
+    em_line(e, "%s_drop(_ks, 0, _gone);", w);
+    em_line(e, "if (_ks->n && _ks->v[0].start < _min) _min = _ks->v[0].start;");
+    if (n->key)
+        em_line(e, "if (_gone && _ks->n == 0) S->live_%s--;", w);
+    ew_each_key_close(x);
+    em_line(e, "fl_i64 _after = _min == FL_TIME_MAX ? FL_TIME_MAX");
+    em_line(e, "    : (fl_floor_div(_min - S->size_%s, S->slide_%s) + 1) * S->slide_%s + S->size_%s;", w, w, w, w);
+    em_line(e, "S->next_%s = _after > _we + S->slide_%s ? _after : _min == FL_TIME_MAX ? FL_TIME_MAX : _we + S->slide_%s;", w, w, w);
+    e->indent--;
+    em_line(e, "}");
+}
+
+/* Sessions and transactions: every slot due by _f (a session's end, a
+ * transaction's commit_after time), fired in order of that time. */
+static void ew_advance_due(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    int txn = n->u.win.wk == WK_TXN;
+    const char *due = txn ? "_ks->due" : "_ks->v[_i].end";
+    em_line(e, "if (S->next_%s == FL_TIME_MAX || S->next_%s > _f) return;", w, w);
+    em_line(e, "fl_i64 _cnt = 0, _cap = 64, _next = FL_TIME_MAX;");
+    em_line(e, "fl_i64 (*_due)[3] = (fl_i64 (*)[3])fl_calloc(_cap, (fl_i64)sizeof *_due);");
+    ew_each_key_open(x, n);
+    em_line(e, "for (fl_i64 _i = 0; _i < _ks->n; _i++) {");
+    e->indent++;
+    em_line(e, "fl_i64 _at = %s;", due);
+    if (txn)
+        em_line(e, "if (_at == 0) continue;");
+    em_line(e, "if (_at > _f) {");
+    em_line(e, "    if (_at < _next) _next = _at;");
+    em_line(e, "    continue;");
+    em_line(e, "}");
+    em_line(e, "if (_cnt == _cap) {");
+    em_line(e, "    fl_i64 (*_d2)[3] = (fl_i64 (*)[3])fl_calloc(2 * _cap, (fl_i64)sizeof *_due);");
+    em_line(e, "    memcpy(_d2, _due, (fl_size)_cap * sizeof *_due);");
+    em_line(e, "    free(_due);");
+    em_line(e, "    _due = _d2;");
+    em_line(e, "    _cap *= 2;");
+    em_line(e, "}");
+    em_line(e, "_due[_cnt][0] = _at;");
+    em_line(e, "_due[_cnt][1] = %s;", n->key ? "_h" : "0");
+    em_line(e, "_due[_cnt++][2] = _i;");
+    e->indent--;
+    em_line(e, "}");
+    ew_each_key_close(x);
+    em_line(e, "fl_msort(_due, _cnt, (fl_i64)sizeof *_due, %s_cmp, &S->tmp);", w);
+    em_line(e, "for (fl_i64 _c = 0; _c < _cnt; _c++) {");
+    e->indent++;
+    if (n->key) {
+        em_line(e, "%s_key *_ks = &S->h_%s.slots[_due[_c][1]].val;", w, w);
+        em_line(e, "%s_emit(t, S, &S->h_%s.slots[_due[_c][1]].key, &_ks->v[_due[_c][2]]);", w, w);
+    } else {
+        em_line(e, "%s_emit(t, S, 0, &S->k_%s.v[_due[_c][2]]);", w, w);
+    }
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "free(_due);");
+    ew_each_key_open(x, n);   /* what fired goes */
+    em_line(e, "fl_i64 _was = _ks->n, _k = 0;");
+    em_line(e, "for (fl_i64 _i = 0; _i < _ks->n; _i++)");
+    em_line(e, "    if (!(%s != 0 && %s <= _f)) _ks->v[_k++] = _ks->v[_i];", due, due);
+    em_line(e, "_ks->n = _k;");
+    if (txn)
+        em_line(e, "if (_ks->due != 0 && _ks->due <= _f) _ks->due = 0;");
+    if (n->key)
+        em_line(e, "if (_was && _ks->n == 0) S->live_%s--;", w);
+    else
+        em_line(e, "(void)_was;");
+    ew_each_key_close(x);
+    em_line(e, "S->next_%s = _next;", w);
+}
+
+/* A keyed window's table, rebuilt with its live keys when the dead ones
+ * outnumber them (and 1024): memory stays bounded by the open windows. */
+static void ew_rebuild(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    Type *at = ew_acc(e, n);
+    em_line(e, "if (S->h_%s.n > 1024 + 2 * S->live_%s) {", w, w);
+    e->indent++;
+    em_line(e, "%s_ht _nh;", w);
+    em_line(e, "fl_arena _na;");
+    em_line(e, "memset(&_nh, 0, sizeof _nh);");
+    em_line(e, "memset(&_na, 0, sizeof _na);");
+    em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++) {", w);
+    e->indent++;
+    em_line(e, "%s_key *_ks = &S->h_%s.slots[_h].val;", w, w);
+    em_line(e, "if (!S->h_%s.slots[_h].hash) continue;", w);
+    em_line(e, "if (_ks->n == 0 && _ks->pn == 0) { free(_ks->v); free(_ks->p); continue; }");
+    em_line(e, "int _fr;");
+    em_line(e, "fl_i64 _at = %s_ht_at(&_nh, S->h_%s.slots[_h].key, S->h_%s.slots[_h].hash, &_fr);", w, w, w);
+    em_line(e, "_nh.slots[_at].key = %s(&_na, S->h_%s.slots[_h].key);", et_helper(e, "copy", n->key), w);
+    em_line(e, "_nh.slots[_at].val = *_ks;");
+    if (!type_is_flat(at))
+        em_line(e, "for (fl_i64 _i = 0; _i < _ks->n; _i++) _nh.slots[_at].val.v[_i].acc = %s(&_na, _ks->v[_i].acc);",
+                et_helper(e, "copy", at));
+    if (!type_is_flat(ew_value(n)))
+        em_line(e, "for (fl_i64 _i = 0; _i < _ks->pn; _i++) _nh.slots[_at].val.p[_i].v = %s(&_na, _ks->p[_i].v);",
+                et_helper(e, "copy", ew_value(n)));
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "%s_ht_free(&S->h_%s);", w, w);
+    em_line(e, "fl_arena_free(%s);", se_arena(x, n));
+    em_line(e, "S->h_%s = _nh;", w);
+    em_line(e, "*%s = _na;", se_arena(x, n));
+    e->indent--;
+    em_line(e, "}");
+}
+
+/* w_advance(t, S, f): what is due by time f fires. */
+static void ew_advance_fn(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    if (n->u.win.wk != WK_TUMBLING && n->u.win.wk != WK_SLIDING)
+        em_sect(e, S_HELPERS,
+                "static int %s_cmp(const void *a, const void *b)\n{\n"
+                "    fl_i64 x = ((const fl_i64 *)a)[0], y = ((const fl_i64 *)b)[0];\n"
+                "    return x < y ? -1 : x > y;\n}\n\n", w);
+    se_prologue(x, arena_printf(e->a, "void %s_advance(fl_task *t, void *_s, fl_i64 _f)", w), 1);
+    em_line(e, "if (_f > S->front_%s) S->front_%s = _f;", w, w);
+    if (n->u.win.wk == WK_COUNT || n->u.win.wk == WK_TXN)
+        ew_release(x, n);
+    if (n->u.win.wk == WK_TUMBLING || n->u.win.wk == WK_SLIDING)
+        ew_advance_panes(x, n);
+    else if (n->u.win.wk != WK_COUNT)
+        ew_advance_due(x, n);
+    if (n->key && n->u.win.wk != WK_COUNT)
+        ew_rebuild(x, n);
+    se_epilogue(x);
+}
+
+/* w_flush(t, S): at the end of input, every open window fires (a
+ * transaction only when commit_after was asked), then the state goes. */
+static void ew_flush_fn(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    se_prologue(x, arena_printf(e->a, "void %s_flush(fl_task *t, void *_s)", w), 1);
+    if (n->u.win.wk == WK_COUNT || n->u.win.wk == WK_TXN)
+        em_line(e, "%s_advance(t, S, FL_TIME_MAX - 1);   /* what waits goes in */", w);
+    if (ew_timed(n) || n->u.win.wk == WK_TXN) {
+        if (n->u.win.wk == WK_TXN) {   /* the commit_after ones, by their due time */
+            ew_each_key_open(x, n);
+            em_line(e, "if (_ks->due == 0) _ks->n = 0;");
+            ew_each_key_close(x);
+        }
+        em_line(e, "%s_advance(t, S, FL_TIME_MAX - 1);", w);
+    } else {
+        ew_each_key_open(x, n);   /* count: what each open window has */
+        em_line(e, "for (fl_i64 _i = 0; _i < _ks->n; _i++)");
+        em_line(e, "    if (_ks->v[_i].n) {");
+        em_line(e, "        _ks->v[_i].end = _ks->v[_i].start + _ks->v[_i].n;");
+        em_line(e, "        %s_emit(t, S, _kp, &_ks->v[_i]);", w);
+        em_line(e, "    }");
+        ew_each_key_close(x);
+    }
+    ew_each_key_open(x, n);
+    em_line(e, "free(_ks->v);");
+    em_line(e, "free(_ks->p);");
+    em_line(e, "memset(_ks, 0, sizeof *_ks);");
+    ew_each_key_close(x);
+    if (n->key)
+        em_line(e, "%s_ht_free(&S->h_%s);", w, w);
+    se_epilogue(x);
+}
+
+void ew_functions(SE *x, PlanNode *n)
+{
+    ew_emit_fn(x, n);
+    if (n->u.win.wk == WK_COUNT || n->u.win.wk == WK_TXN)
+        ew_put_fn(x, n);
+    ew_add_fn(x, n);
+    ew_advance_fn(x, n);
+    ew_flush_fn(x, n);
+}
+
+/* ---- a row reaches the window ---- */
+
+void ew_row(SE *x, PlanNode *n, const char *row)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    int stamped = n->in[0]->ts;
+    em_line(e, "{");
+    e->indent++;
+    if (n->u.win.time == WT_PROC) {   /* the clock, never behind what the window has seen */
+        em_line(e, "fl_i64 _wt = %s;", stamped ? "fl_test_clock() ? _ts : fl_now_ms()" : "fl_now_ms()");
+        em_line(e, "if (%s_wt < S->now_%s) _wt = S->now_%s;", stamped ? "!fl_test_clock() && " : "", w, w);
+        em_line(e, "if (%s_wt < S->front_%s) _wt = S->front_%s;", stamped ? "!fl_test_clock() && " : "", w, w);
+        em_line(e, "S->now_%s = _wt;", w);
+    } else {
+        em_line(e, "fl_i64 _wt = %s;", stamped ? "_ts" : "0");
+    }
+    const char *key = n->key ? arena_printf(e->a, "&%s._0", row) : "0";
+    const char *val = n->key ? arena_printf(e->a, "&%s._1", row) : arena_printf(e->a, "&%s", row);
+    if (n->u.win.time != WT_NONE) {
+        em_line(e, "if (_wt < S->front_%s)", w);
+        em_line(e, "    fl_late(t, 1);   /* its window has fired: behind the watermark */");
+        em_line(e, "else");
+        em_line(e, "    %s_add(t, S, %s, %s, _wt);", w, key, val);
+    } else {
+        em_line(e, "%s_add(t, S, %s, %s, _wt);", w, key, val);
+    }
+    e->indent--;
+    em_line(e, "}");
+}
+
+void ew_finish(SE *x, PlanNode *n)
+{
+    em_line(x->e, "%s_flush(t, S);", ew_name(x, n));
+}
+
+/* ---- event time, time origins and time points ---- */
+
+static int ew_is_origin(const PlanNode *n)
+{
+    return n->kind == PN_EVTIME || (n->kind == PN_SOURCE && n->u.src.pt);
+}
+
+/* The time origin in the stage that n's rows get their time from, or
+ * NULL: the stage's input (its driver's frontier). */
+static PlanNode *ew_origin(SE *x, PlanNode *n)
+{
+    while (n && n != x->s->driver && n->stage == x->s->id) {
+        if (ew_is_origin(n))
+            return n;
+        n = n->nin ? n->in[0] : NULL;
+    }
+    return n && ew_is_origin(n) && n->stage == x->s->id ? n : NULL;
+}
+
+void ew_time_fields(SE *x)
+{
+    Emit *e = x->e;
+    for (int i = 0; i < x->s->nodes.len; i++) {
+        PlanNode *n = x->s->nodes.items[i];
+        if (!ew_is_origin(n))
+            continue;
+        se_field(x, "fl_i64 tmax_n%d, wsent_n%d, delay_n%d;", n->id, n->id, n->id);
+        em_line(e, "S->tmax_n%d = S->wsent_n%d = FL_TIME_MIN;", n->id, n->id);
+        if (n->kind != PN_EVTIME) {
+            em_line(e, "S->delay_n%d = 0;", n->id);
+            continue;
+        }
+        int line, col;
+        diag_linecol(e->d, n->u.delay->loc, &line, &col);
+        em_line(e, "S->delay_n%d = %s;", n->id, ex_expr(e, n->u.delay));
+        em_line(e, "if (S->delay_n%d < 0)", n->id);
+        em_line(e, "    fl_fail(t, \"%%s:%d:%d: the delay of event_time cannot be negative; it is %%lld\", %s, "
+                   "S->delay_n%d);", line, col, em_c_string(e, diag_source(e->d, n->u.delay->loc.file)->path), n->id);
+    }
+}
+
+void ew_evtime(SE *x, PlanNode *n, const char *row)
+{
+    Emit *e = x->e;
+    int late = 0;
+    for (int i = 0; i < n->nout; i++)
+        late |= n->out[i]->kind == PN_LATE;
+    em_line(e, "{");
+    e->indent++;
+    em_line(e, "fl_i64 _ts = %s;", se_lambda(x, n->fn, row));
+    em_line(e, "if (S->tmax_n%d != FL_TIME_MIN && _ts < fl_wm_sub(S->tmax_n%d, S->delay_n%d)) {", n->id, n->id, n->id);
+    e->indent++;
+    if (late)
+        se_consume_some(x, n, row, 1);
+    else
+        em_line(e, "fl_late(t, 1);");
+    e->indent--;
+    em_line(e, "} else {");
+    e->indent++;
+    em_line(e, "if (_ts > S->tmax_n%d) S->tmax_n%d = _ts;", n->id, n->id);
+    se_consume_some(x, n, row, 0);
+    e->indent--;
+    em_line(e, "}");
+    e->indent--;
+    em_line(e, "}");
+}
+
+/* The windows and edges of the stage that follow origin o (NULL: the input). */
+static void ew_follow(SE *x, PlanNode *o, const char *f, int event_only)
+{
+    Emit *e = x->e;
+    for (int i = 0; i < x->s->nodes.len; i++) {
+        PlanNode *n = x->s->nodes.items[i];
+        if (n->kind != PN_WINDOW || n->u.win.time == WT_NONE || ew_origin(x, n->in[0]) != o)
+            continue;
+        if (n->u.win.time == WT_PROC)
+            em_line(e, "if (fl_test_clock()) %s_advance(t, S, %s);", ew_name(x, n), f);
+        else
+            em_line(e, "%s_advance(t, S, %s);", ew_name(x, n), f);
+    }
+    if (event_only)
+        return;
+    for (int i = 0; i < x->s->outs.len; i++) {
+        Edge *ed = x->s->outs.items[i];
+        if (ed->to->ts && ew_origin(x, ed->from) == o)
+            em_line(e, "fl_watermark(t, %d, %s);", ed->out, f);
+    }
+}
+
+int ew_stage_has_proc(SE *x)
+{
+    for (int i = 0; i < x->s->nodes.len; i++) {
+        PlanNode *n = x->s->nodes.items[i];
+        if (n->kind == PN_WINDOW && (n->u.win.time == WT_PROC || (n->u.win.wk == WK_TXN && n->u.win.time != WT_EVENT)))
+            return 1;
+    }
+    return 0;
+}
+
+void ew_time_points(SE *x, int input)
+{
+    Emit *e = x->e;
+    if (input) {
+        em_line(e, "if (_m->kind == FL_MSG_WATERMARK) {");
+        e->indent++;
+        ew_follow(x, NULL, "_m->value", 0);
+        e->indent--;
+        em_line(e, "}");
+        em_line(e, "if (_m->kind == FL_MSG_TIMER && !fl_test_clock()) {");
+        e->indent++;
+        for (int i = 0; i < x->s->nodes.len; i++) {
+            PlanNode *n = x->s->nodes.items[i];
+            if (n->kind == PN_WINDOW && n->u.win.time == WT_PROC)
+                em_line(e, "%s_advance(t, S, _m->value);", ew_name(x, n));
+        }
+        e->indent--;
+        em_line(e, "}");
+    }
+    for (int i = 0; i < x->s->nodes.len; i++) {
+        PlanNode *o = x->s->nodes.items[i];
+        if (!ew_is_origin(o))
+            continue;
+        em_line(e, "if (%sfl_wm_sub(S->tmax_n%d, S->delay_n%d) > S->wsent_n%d) {", o->kind == PN_SOURCE ? "fl_test_clock() && " : "",
+                o->id, o->id, o->id);
+        e->indent++;
+        em_line(e, "fl_i64 _wm = fl_wm_sub(S->tmax_n%d, S->delay_n%d);", o->id, o->id);
+        em_line(e, "S->wsent_n%d = _wm;", o->id);
+        ew_follow(x, o, "_wm", 0);
+        e->indent--;
+        em_line(e, "}");
+    }
+    if (!ew_stage_has_proc(x))
+        return;
+    em_line(e, "{");   /* the next time a processing-time window is due */
+    e->indent++;
+    em_line(e, "fl_i64 _tm = FL_TIME_MAX;");
+    for (int i = 0; i < x->s->nodes.len; i++) {
+        PlanNode *n = x->s->nodes.items[i];
+        if (n->kind == PN_WINDOW && n->u.win.time == WT_PROC)
+            em_line(e, "if (S->next_%s < _tm) _tm = S->next_%s;", ew_name(x, n), ew_name(x, n));
+    }
+    em_line(e, "fl_timer_at(t, _tm);");
+    e->indent--;
+    em_line(e, "}");
+}
