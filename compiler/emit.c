@@ -131,6 +131,8 @@ static void em_bind_global(Emit *e, Pattern *p, const char *g)
 static void em_value_let(Emit *e, Item *it, int i)
 {
     Pattern *pat = it->u.let.pat;
+    if (type_prune(it->u.let.value->type)->kind == TY_WINSPEC)
+        return;   /* a window spec: the windows that name it take its arguments (plan_build.c) */
     const char *g = pat->kind == PAT_NAME ? arena_printf(e->a, "g_%s", pat->name) : arena_printf(e->a, "g_%d", i);
     em_sect(e, S_GLOBALS, "static %s %s;\n", et_name(e, it->u.let.value->type), g);
     em_line(e, "%s = %s;", g, ex_expr(e, it->u.let.value));

@@ -64,13 +64,19 @@ static Type *ew_acc(Emit *e, PlanNode *n)
 
 /* ---- the accumulator: first element, next element, merge, final value ---- */
 
+/* Where accumulators allocate: the window's arena (its state), or, while a
+ * window fires and merges its panes, the call's scratch arena. */
+static const char *ew_fire_arena;
+
+static const char *ew_mem(SE *x, PlanNode *n) { return ew_fire_arena ? ew_fire_arena : se_arena(x, n); }
+
 /* fn(a, b) into acc, in the window's arena (what it returns lives there). */
 static void ew_apply2(SE *x, PlanNode *n, Expr *fn, const char *acc, const char *a, const char *b)
 {
     Emit *e = x->e;
     EScope *saved = e->scope;
     const char *saved_arena = e->arena;
-    e->arena = se_arena(x, n);
+    e->arena = ew_mem(x, n);
     const char *args[2] = {a, b};
     const char *r = ex_lambda(e, fn, args, 2);
     em_line(e, "%s = %s;", acc, r);
@@ -80,7 +86,7 @@ static void ew_apply2(SE *x, PlanNode *n, Expr *fn, const char *acc, const char 
 
 static const char *ew_copy(SE *x, PlanNode *n, Type *t, const char *v)
 {
-    return arena_printf(x->e->a, "%s(%s, %s)", et_helper(x->e, "copy", t), se_arena(x, n), v);
+    return arena_printf(x->e->a, "%s(%s, %s)", et_helper(x->e, "copy", t), ew_mem(x, n), v);
 }
 
 /* min/max: whether b is better than a by fn. */
@@ -98,7 +104,14 @@ static const char *ew_better(SE *x, PlanNode *n, const char *a, const char *b)
 static void ew_acc_push(SE *x, PlanNode *n, const char *acc, const char *v)
 {
     Type *vt = ew_value(n);
-    em_vec_push(x->e, acc, et_name(x->e, vt), se_arena(x, n), ew_copy(x, n, vt, v));
+    em_vec_push(x->e, acc, et_name(x->e, vt), ew_mem(x, n), ew_copy(x, n, vt, v));
+}
+
+/* The time of a first/last accumulator's element: the slot's ft beside its acc. */
+static const char *ew_ft(SE *x, const char *acc)
+{
+    size_t len = strlen(acc);
+    return arena_printf(x->e->a, "%.*sft", (int)(len - 3), acc);
 }
 
 static void ew_acc_first(SE *x, PlanNode *n, const char *acc, const char *v)
@@ -118,6 +131,7 @@ static void ew_acc_first(SE *x, PlanNode *n, const char *acc, const char *v)
         em_line(e, "%s = %s;", acc, ew_copy(x, n, ew_acc(e, n), ex_expr(e, n->init)));
         ew_apply2(x, n, n->fn, acc, acc, ew_copy(x, n, vt, v));
         return;
+    case AGG_FIRST: case AGG_LAST: em_line(e, "%s = _wt;", ew_ft(x, acc)); /* fall through */
     default: em_line(e, "%s = %s;", acc, ew_copy(x, n, vt, v)); return;
     }
 }
@@ -138,8 +152,12 @@ static void ew_acc_add(SE *x, PlanNode *n, const char *acc, const char *v)
         em_line(e, "if (%s)", ew_better(x, n, acc, v));
         em_line(e, "    %s = %s;", acc, ew_copy(x, n, vt, v));
         return;
-    case AGG_FIRST: return;
-    case AGG_LAST: em_line(e, "%s = %s;", acc, ew_copy(x, n, vt, v)); return;
+    case AGG_FIRST: case AGG_LAST:   /* the element with the smallest (largest) time; of equal times the first (last) */
+        em_line(e, "if (_wt %s %s) {", n->u.win.agg == AGG_FIRST ? "<" : ">=", ew_ft(x, acc));
+        em_line(e, "    %s = %s;", acc, ew_copy(x, n, vt, v));
+        em_line(e, "    %s = _wt;", ew_ft(x, acc));
+        em_line(e, "}");
+        return;
     case AGG_FOLD: case AGG_REDUCE: ew_apply2(x, n, n->fn, acc, acc, ew_copy(x, n, vt, v)); return;
     default: return;
     }
@@ -164,9 +182,14 @@ static void ew_acc_merge(SE *x, PlanNode *n, const char *acc, const char *b)
         em_line(e, "if (%s)", ew_better(x, n, acc, b));
         em_line(e, "    %s = %s;", acc, b);
         return;
-    case AGG_LAST: em_line(e, "%s = %s;", acc, b); return;
+    case AGG_FIRST: case AGG_LAST:
+        em_line(e, "if (%s %s %s) {", ew_ft(x, b), n->u.win.agg == AGG_FIRST ? "<" : ">=", ew_ft(x, acc));
+        em_line(e, "    %s = %s;", acc, b);
+        em_line(e, "    %s = %s;", ew_ft(x, acc), ew_ft(x, b));
+        em_line(e, "}");
+        return;
     case AGG_REDUCE: ew_apply2(x, n, n->fn, acc, acc, b); return;
-    default: return;   /* first: the earlier part's */
+    default: return;
     }
 }
 
@@ -208,7 +231,7 @@ static void ew_types(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *w = ew_name(x, n);
-    em_sect(e, S_HELPERS, "typedef struct %s_slot { fl_i64 start, end, n, last; %s acc; } %s_slot;\n", w,
+    em_sect(e, S_HELPERS, "typedef struct %s_slot { fl_i64 start, end, n, last, ft; %s acc; } %s_slot;\n", w,
             et_name(e, ew_acc(e, n)), w);
     em_sect(e, S_HELPERS, "typedef struct %s_pend { fl_i64 ts; %s v; } %s_pend;\n", w, et_name(e, ew_value(n)), w);
     em_sect(e, S_HELPERS, "typedef struct %s_key { %s_slot *v; fl_i64 n, cap, pos, due; %s_pend *p; fl_i64 pn, pcap; } %s_key;\n",
@@ -573,7 +596,6 @@ static void ew_advance_panes(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *w = ew_name(x, n);
-    const char *at = et_name(e, ew_acc(e, n));
     em_line(e, "while (S->next_%s != FL_TIME_MAX && S->next_%s <= _f) {", w, w);
     e->indent++;
     em_line(e, "fl_i64 _we = S->next_%s, _ws = _we - S->size_%s, _keep = _ws + S->slide_%s, _min = FL_TIME_MAX;", w, w, w);
@@ -585,11 +607,14 @@ static void ew_advance_panes(SE *x, PlanNode *n)
     em_line(e, "if (_ks->v[_i].start < _ws) continue;");
     em_line(e, "if (!_has) {");
     em_line(e, "    _win = _ks->v[_i];");
+    if (ew_elems(n))   /* the window's own vector: the pane's stays as it is */
+        em_line(e, "    _win.acc = %s(_A, _win.acc);", et_helper(e, "copy", ew_acc(e, n)));
     em_line(e, "    _has = 1;");
     em_line(e, "} else {");
     e->indent++;
-    em_line(e, "%s _b = _ks->v[_i].acc;", at);
-    ew_acc_merge(x, n, "_win.acc", "_b");
+    ew_fire_arena = "_A";
+    ew_acc_merge(x, n, "_win.acc", "_ks->v[_i].acc");
+    ew_fire_arena = NULL;
     em_line(e, "_win.n += _ks->v[_i].n;");
     e->indent--;
     em_line(e, "}");

@@ -160,6 +160,36 @@ def main():
             rows.append(dt.strftime(fmt))
     write("dates.txt", "\n".join(rows) + "\n")
 
+    # events.csv: key,ts,v for the window tests (a seed of its own). Times rise with the line,
+    # at most 400 ms out of order (so never behind a watermark with a delay of 1 s); times and
+    # values are unique (no ties in min, max, first, last or time order). Four very late rows
+    # (50 s behind) sit at 1/8, 3/8, 5/8 and 7/8 of the file, far from every boundary of the
+    # file's shares among 1, 2, 3, 4 or 6 tasks: each task has seen later rows before them.
+    er = random.Random(20261130)
+    used_t, used_v, ev = set(), set(), []
+    for i in range(3000):
+        t = 1_700_000_000_000 + i * 97 + er.randint(0, 400)
+        while t in used_t:
+            t += 1
+        v = er.randint(1, 1_000_000)
+        while v in used_v:
+            v = er.randint(1, 1_000_000)
+        used_t.add(t)
+        used_v.add(v)
+        ev.append(("k%d" % er.randint(0, 4), t, v))
+    for frac in (7 / 8, 5 / 8, 3 / 8, 1 / 8):
+        at = int(len(ev) * frac)
+        t = ev[at][1] - 50_000
+        while t in used_t:
+            t += 1
+        v = er.randint(1, 1_000_000)
+        while v in used_v:
+            v = er.randint(1, 1_000_000)
+        used_t.add(t)
+        used_v.add(v)
+        ev.insert(at, ("k%d" % er.randint(0, 4), t, v))
+    write("events.csv", "key,ts,v\n" + "".join("%s,%d,%d\n" % r for r in ev))
+
 
 if __name__ == "__main__":
     main()

@@ -989,6 +989,132 @@ def ref_parallel(d, args):
             "first.txt": lines(list(range(10)))}
 
 
+# ---- windows (windows.flow) ----
+
+def win_agg(name, elems, tkey):
+    """The value of window aggregation `name` over elems (rows (key, ts, v)); tkey: an element's time."""
+    vs = [e[2] for e in elems]
+    if name == "count":
+        return str(len(elems))
+    if name == "sum":
+        return str(sum(vs))
+    if name == "avg":
+        return ffmt(float(sum(vs)) / float(len(vs)))
+    if name in ("min", "max", "reduce"):
+        return str(min(vs) if name == "min" else max(vs))
+    if name == "fold":
+        return str(2 * sum(vs))
+    if name in ("first", "last"):
+        pick = min if name == "first" else max
+        return str(pick(elems, key=tkey)[2])
+    return "".join(" " + str(v) for v in sorted(vs))
+
+
+def win_tumbling(elems, t, size, slide=None):
+    """Time windows [s, s + size), s a multiple of slide: (start, end, elements) with elements."""
+    slide = slide or size
+    wins = collections.defaultdict(list)
+    for e in elems:
+        s = (t(e) - size) // slide * slide + slide
+        while s <= t(e):
+            wins[s].append(e)
+            s += slide
+    return [(s, s + size, es) for s, es in wins.items()]
+
+
+def win_session(elems, t, gap):
+    out, cur = [], []
+    for e in sorted(elems, key=t):
+        if cur and t(e) - t(cur[-1]) >= gap:
+            out.append((t(cur[0]), t(cur[-1]) + gap, cur))
+            cur = []
+        cur.append(e)
+    if cur:
+        out.append((t(cur[0]), t(cur[-1]) + gap, cur))
+    return out
+
+
+def win_count(elems, t, n, slide):
+    es = sorted(elems, key=t)
+    out = []
+    for s in range(0, len(es), slide):
+        part = es[s:s + n]
+        out.append((s, s + len(part), part))
+    return out
+
+
+def win_txn(elems, t, after):
+    """Transactions in time order: v % 7 commits, v % 11 commits `after` later, v % 50 discards."""
+    out, cur, start, end, due = [], [], 0, 0, None
+    for pos, e in enumerate(sorted(elems, key=t)):
+        if due is not None and t(e) >= due and cur:
+            out.append((start, end, cur))
+            cur, due = [], None
+        v = e[2]
+        if v % 7 != 0 and v % 11 != 0 and v % 50 == 0:
+            cur, due = [], None
+            continue
+        if not cur:
+            start = pos
+        cur.append(e)
+        end = pos + 1
+        if v % 7 == 0:
+            out.append((start, end, cur))
+            cur, due = [], None
+        elif v % 11 == 0 and (due is None or t(e) + after < due):
+            due = t(e) + after
+    if due is not None and cur:
+        out.append((start, end, cur))
+    return out
+
+
+def ref_windows(d, args):
+    rows = []
+    for i, r in enumerate(read_csv(os.path.join(d, "events.csv"))):
+        rows.append((r[0], int(r[1]), int(r[2]), i + 2))   # key, ts, v, line
+    late, on_time, top = [], [], None
+    for r in rows:
+        if top is not None and r[1] < top - 1000:
+            late.append(r)
+        else:
+            on_time.append(r)
+            top = r[1] if top is None else max(top, r[1])
+    aggs = ["count", "sum", "avg", "min", "max", "fold", "reduce", "first", "last", "collect"]
+    out = {"late.txt": lines(["%d,%d" % (r[1], r[2]) for r in late])}
+
+    def cells(prefix, elems, t, wins, names, keyed):
+        res = []
+        groups = collections.defaultdict(list)
+        for e in elems:
+            groups[e[0] if keyed else "*"].append(e)
+        for k, es in groups.items():
+            for s, e_, ws in wins(es):
+                for a in names:
+                    res.append("%s_%s,%s,%d,%d,%s" % (prefix, a, k, s, e_, win_agg(a, ws, t)))
+        return res
+
+    ev_t = lambda e: e[1]
+    kinds = {"count": lambda es: win_count(es, ev_t, 7, 3),
+             "tumbling": lambda es: win_tumbling(es, ev_t, 2000),
+             "sliding": lambda es: win_tumbling(es, ev_t, 3000, 1000),
+             "session": lambda es: win_session(es, ev_t, 600),
+             "txn": lambda es: win_txn(es, ev_t, 500)}
+    for kind, wins in kinds.items():
+        res = cells("ek_" + kind, on_time, ev_t, wins, aggs, True)
+        res += cells("ea_" + kind, on_time, ev_t, wins, ["count", "collect"], False)
+        out["event_%s.txt" % kind] = lines(res)
+    pt = lambda e: e[3]
+    kinds = {"tumbling": (rows, lambda es: win_tumbling(es, pt, 100)),
+             "sliding": (rows, lambda es: win_tumbling(es, pt, 300, 100)),
+             "session": ([r for r in rows if r[2] % 4 != 0], lambda es: win_session(es, pt, 2)),
+             "txn": (rows, lambda es: win_txn(es, pt, 3))}
+    for kind, (elems, wins) in kinds.items():
+        res = cells("pa_" + kind, elems, pt, wins, aggs, False)
+        res += cells("pk_" + kind, elems, pt, wins, ["count", "collect"], True)
+        out["proc_%s.txt" % kind] = lines(res)
+    return out
+
+
 REFS = {name[4:]: f for name, f in globals().items() if name.startswith("ref_")}
 
 

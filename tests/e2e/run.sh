@@ -276,6 +276,8 @@ ok parallel         parallel.flow      parallel      --out @O --input @D/words.t
 ok parallel_n1      parallel.flow      parallel      --out @O --input @D/words.txt --par 1 --batch 5
 ok parallel_n13     parallel.flow      parallel      --out @O --input @D/words.txt --par 13 --n 3001
 ok zip              zip.flow           zip           --out @O --input @D/words.txt
+ok windows          windows.flow       windows       --out @O --dir @D --test-clock
+ok windows_small    windows.flow       windows       --out @O --dir @D --test-clock --batch 3 --queue 1
 ok zip_small        zip.flow           zip           --out @O --input @D/words.txt --n 999 --batch 3 --queue 1
 ok loops_small      loops.flow         loops         --out @O --n 500 --rounds 1 --batch 3 --queue 1
 # the iteration examples, against scripts/ref_iter.py (@R: the repository)

@@ -123,7 +123,7 @@ static const fl_stage_def sum_stages[] = {
     {"range", 1, range_run, 1, range_to_sum, 0, 0, 0, 0, 0, 0},
     {"sum", 0, sum_run, 0, NULL, 0, 0, 0, 0, 0, 0},
 };
-static const fl_job_def sum_job = {"sum", 2, sum_stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+static const fl_job_def sum_job = {"sum", 2, sum_stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
 
 static void check_sum(const char *threads, const char *batch)
 {
@@ -186,7 +186,7 @@ static const fl_stage_def shuffle_stages[] = {
     {"partial", 1, partial_run, 1, partial_to_total, 0, 0, 0, 0, 0, 0},
     {"total", 0, total_run, 0, NULL, 0, 0, 0, 0, 0, 0},
 };
-static const fl_job_def shuffle_job = {"shuffle", 3, shuffle_stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+static const fl_job_def shuffle_job = {"shuffle", 3, shuffle_stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
 
 Test(rt_job, hash_to_parallel_stage, .init = watchdog)
 {
@@ -239,7 +239,7 @@ Test(rt_job, broadcast, .init = watchdog)
     fl_stage_def st[3];
     memcpy(st, bcast_stages, sizeof st);
     st[1].run = count_run;
-    fl_job_def j = {"bcast", 3, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+    fl_job_def j = {"bcast", 3, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
     atomic_store(&total, 0);
     atomic_store(&rows_seen, 0);
     atomic_store(&bad_rows, 0);
@@ -280,7 +280,7 @@ Test(rt_job, forward_same_and_different_counts, .init = watchdog)
         {"check", 1, fwd_check_run, 1, partial_to_total, 0, 0, 0, 0, 0, 0},
         {"total", 0, total_run, 0, NULL, 0, 0, 0, 0, 0, 0},
     };
-    fl_job_def j = {"fwd", 3, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+    fl_job_def j = {"fwd", 3, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
     for (int one = 0; one < 2; one++) {
         st[0].parallel = !one;        /* then 1 task forwarding to 4: to task 0 */
         atomic_store(&total, 0);
@@ -327,7 +327,7 @@ Test(rt_job, two_inputs, .init = watchdog)
         {"twos", 1, twos_run, 1, to_in1, 0, 0, 0, 0, 0, 0},
         {"both", 0, two_inputs_run, 0, NULL, 0, 0, 0, 0, 0, 0},
     };
-    fl_job_def j = {"two", 3, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+    fl_job_def j = {"two", 3, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
     atomic_store(&rows_seen, 0);
     atomic_store(&bad_rows, 0);
     cr_assert_eq(run(&j, "--threads", "3", "--batch", "64", NULL), 0);
@@ -366,7 +366,7 @@ Test(rt_job, strings_in_batch_arenas, .init = watchdog)
         {"make", 1, make_run, 1, out, 0, 0, 0, 0, 0, 0},
         {"check", 0, check_run, 0, NULL, 0, 0, 0, 0, 0, 0},
     };
-    fl_job_def j = {"str", 2, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+    fl_job_def j = {"str", 2, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
     atomic_store(&bad_rows, 0);
     atomic_store(&rows_seen, 0);
     cr_assert_eq(run(&j, "--threads", "2", "--batch", "10", NULL), 0);
@@ -426,7 +426,7 @@ static const fl_stage_def pipe_stages[] = {
     {"pass", 1, pass_run, 1, to2, 0, 0, 0, 0, 0, 0},
     {"sink", 0, slow_sink_run, 0, NULL, 0, 0, 0, 0, 0, 0},
 };
-static const fl_job_def pipe_job = {"pipe", 3, pipe_stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+static const fl_job_def pipe_job = {"pipe", 3, pipe_stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
 
 static void check_failure(int stage, const char *msg)
 {
@@ -463,7 +463,7 @@ static void all_fail_run(fl_task *t) { fl_fail(t, "task %d failed", t->index); }
 Test(rt_job, first_failure_wins, .init = watchdog)
 {
     static const fl_stage_def st[] = {{"fail", 1, all_fail_run, 0, NULL, 0, 0, 0, 0, 0, 0}};
-    fl_job_def j = {"fails", 1, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+    fl_job_def j = {"fails", 1, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
     cap c;
     cap_begin(&c, 2);
     int rc = run(&j, "--threads", "8", NULL);
@@ -504,13 +504,13 @@ Test(rt_job, early_return_does_not_block_senders, .init = watchdog)
         {"range", 1, range_run, 1, out, 0, 0, 0, 0, 0, 0},
         {"limit", 0, first_batch_only_run, 0, NULL, 0, 0, 0, 0, 0, 0},
     };
-    fl_job_def j = {"limit", 2, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+    fl_job_def j = {"limit", 2, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
     cr_assert_eq(run(&j, "--threads", "2", "--batch", "8", NULL), 0);
 }
 
 Test(rt_job, no_stages)
 {
-    fl_job_def j = {"empty", 0, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+    fl_job_def j = {"empty", 0, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
     cr_assert_eq(run(&j, NULL), 0);
 }
 
@@ -518,7 +518,7 @@ Test(rt_job, invalid_edge)
 {
     static const fl_edge_def out[] = {{7, FL_EDGE_HASH, 0, 8, NULL, NULL}};
     static const fl_stage_def st[] = {{"range", 1, range_run, 1, out, 0, 0, 0, 0, 0, 0}};
-    fl_job_def j = {"bad", 1, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+    fl_job_def j = {"bad", 1, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
     cap c;
     cap_begin(&c, 2);
     int rc = run(&j, NULL);
@@ -549,7 +549,7 @@ Test(rt_job, a_stage_with_its_own_task_count, .init = watchdog)
         {"range5", 1, count_range_run, 1, out, 0, 0, 0, 0, 0, five},
         {"sum", 0, sum_run, 0, NULL, 0, 0, 0, 0, 0, 0},
     };
-    fl_job_def j = {"five", 2, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+    fl_job_def j = {"five", 2, st, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
     for (int i = 0; i < 16; i++)
         atomic_store(&seen_tasks[i], 0);
     atomic_store(&total, 0);

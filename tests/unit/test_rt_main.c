@@ -38,7 +38,7 @@ static const fl_param_def params[] = {
     {"flag", FL_T_BOOL, &p_b, &set_b, "true"},
     {"name", FL_T_STR, &p_s, &set_s, "\"dflt\""},
 };
-static const fl_job_def job = {"paramjob", 0, NULL, 4, params, init, NULL, NULL, 0, 0, NULL, 0};
+static const fl_job_def job = {"paramjob", 0, NULL, 4, params, init, NULL, NULL, 0, 0, NULL, 0, 0, 0};
 
 static void reset(void)
 {

@@ -129,7 +129,7 @@ static const fl_phase_def loop_phases[] = {
     {0, 1, NULL, NULL, NULL, NULL, -1, -1, 0},
     {1, 1, loop_init, NULL, NULL, round_next, 0, 1, 1},
 };
-static const fl_job_def loop_job = {"loop", 2, loop_stages, 0, NULL, NULL, NULL, NULL, 0, 2, loop_phases, 2};
+static const fl_job_def loop_job = {"loop", 2, loop_stages, 0, NULL, NULL, NULL, NULL, 0, 2, loop_phases, 2, 0, 0};
 
 static void check_loop(const char *threads)
 {

@@ -42,6 +42,7 @@ Test(rt_wire, frame_round_trip_every_kind)
         {.kind = FLRT_F_FAIL, .input = 0, .src = 2, .dst = 0, .n = 0, .len = 0},
         {.kind = FLRT_F_PHASE, .input = 0, .src = 1, .dst = 0, .n = 3, .len = 0},
         {.kind = FLRT_F_VALUES, .input = 0, .src = 0, .dst = 0, .n = 2, .len = 77},
+        {.kind = FLRT_F_WATERMARK, .input = 2, .src = 6, .dst = 8, .n = 0, .len = 8},
     };
     int seen = 0;
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
@@ -55,6 +56,22 @@ Test(rt_wire, frame_round_trip_every_kind)
         seen |= 1 << g.kind;
     }
     cr_assert_eq(seen, ((1 << (FLRT_F_MAX + 1)) - 1) & ~1, "every kind was tried");
+}
+
+/* A watermark frame carries exactly its 8 bytes. */
+Test(rt_wire, frame_watermark_needs_its_payload)
+{
+    for (fl_i64 len = 0; len <= 16; len += 4) {
+        flrt_frame f = {.kind = FLRT_F_WATERMARK, .input = 1, .src = 2, .dst = 3, .n = 0, .len = len}, g;
+        unsigned char h[FLRT_FRAME_HDR];
+        flrt_frame_encode(h, &f);
+        const char *err = NULL;
+        int rc = flrt_frame_decode(h, &g, &err);
+        if (len == 8)
+            cr_assert_eq(rc, 0, "%s", err ? err : "");
+        else
+            cr_assert(rc < 0 && err && strstr(err, "watermark"), "len %lld accepted", (long long)len);
+    }
 }
 
 Test(rt_wire, frame_exact_bytes)

@@ -132,7 +132,7 @@ static const fl_stage_def stages[] = {
     {"part", 1, NULL, 1, part_out, part_open, NULL, part_batch, part_signal, part_close, NULL},
     {"total", 0, NULL, 0, NULL, none_open, NULL, total_batch, part_signal, none_close, NULL},
 };
-static const fl_job_def job = {"pool", 3, stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+static const fl_job_def job = {"pool", 3, stages, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0};
 
 static void check(const char *threads, const char *workers, const char *queue)
 {
