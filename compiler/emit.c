@@ -326,6 +326,7 @@ int emit_program(FILE *out, Program *p, const Phases *ph, Plan **plans, Stages *
     e.scope = globals;
     em_init(&e, p);
     globals = e.scope;
+    e.unbounded = em_has_node(plans, ph->nphases, em_unbounded);
     emit_stages(&e, plans, sts, globals);
     fputs(em_prelude, out);
     for (int i = 0; i < S_COUNT; i++) {

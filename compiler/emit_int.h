@@ -44,6 +44,7 @@ typedef struct Emit {
     FnDecl *fn;              /* the function being emitted (tail calls) */
     const Phases *ph;        /* the value calls: their values are globals pv_K */
     int errors;
+    int unbounded;           /* the job reads an unbounded source: sinks write out after each call */
 } Emit;
 
 /* emit.c */

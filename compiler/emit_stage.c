@@ -489,6 +489,28 @@ static void se_store_row(SE *x, PlanNode *n, const char *row)
             et_helper(e, "copy", rt), n->id, row);
 }
 
+/* Whether sink n writes text through a buffer of its own (S->sb_nK). */
+static int se_text_sink(const PlanNode *n)
+{
+    return n->kind == PN_SINK && n->u.sink.value < 0 && n->u.sink.delta < 0 && n->u.sink.slot < 0 &&
+           strcmp(n->op, "for_each");
+}
+
+/* An unbounded job: after each call, the stage's text sinks hand on what
+ * they hold (the runtime writes it out when the task has nothing to do). */
+static void se_sinks_out(SE *x)
+{
+    for (int i = 0; x->e->unbounded && i < x->s->nodes.len; i++) {
+        PlanNode *n = x->s->nodes.items[i];
+        if (!se_text_sink(n))
+            continue;
+        em_line(x->e, "if (S->sb_n%d.len) {", n->id);
+        em_line(x->e, "    fl_sink_write(S->sk_n%d, S->sb_n%d.p, S->sb_n%d.len);", n->id, n->id, n->id);
+        em_line(x->e, "    S->sb_n%d.len = 0;", n->id);
+        em_line(x->e, "}");
+    }
+}
+
 static void se_sink_open(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
@@ -991,6 +1013,7 @@ static void se_produced(SE *x)
     em_line(x->e, "fl_arena_free(_A);");
     se_compact(x);
     ew_time_points(x, 0);
+    se_sinks_out(x);
 }
 
 /* A source that stamps the test clock's time: the row's position, its
@@ -1144,6 +1167,42 @@ static void se_store_produce(SE *x, PlanNode *n)
     em_line(e, "return 1;");
 }
 
+/* stdin_lines, tcp_lines: lines as they come (runtime/stream.c); the
+ * source ends at the end of its input or when the job drains. */
+static void se_stream_open(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    se_field(x, "fl_stream *s;");
+    se_field(x, "int done;");
+    if (n->ts)
+        se_field(x, "fl_i64 ln;");
+    int tcp = !strcmp(n->op, "tcp_lines");
+    em_line(e, "S->s = fl_stream_open(t, %d, %s);", tcp, tcp ? ex_expr(e, sema_arg(n->call, "addr")) : "fl_lit(\"\", 0)");
+    if (n->ts)
+        em_line(e, "S->ln = 1;");
+}
+
+static void se_stream_produce(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    em_line(e, "fl_str _line;");
+    em_line(e, "int _r = 0, _k;");
+    em_line(e, "for (_k = 0; _k < FL_BATCH_ROWS && !t->flushed; _k++) {");
+    e->indent++;
+    em_line(e, "_r = fl_stream_next(t, S->s, &_line, _k == 0);");
+    em_line(e, "if (_r <= 0)");
+    em_line(e, "    break;");
+    se_stamp(x, n, "S->ln++");
+    se_consume(x, n, "_line");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "if (_r < 0)");
+    em_line(e, "    S->done = 1;");
+    se_produced(x);
+    em_line(e, "fl_stream_after(t, S->s, _k);");
+    em_line(e, "return !S->done;");
+}
+
 /* A source's part of open: its cursor. */
 static void se_source_open(SE *x, PlanNode *n)
 {
@@ -1163,6 +1222,8 @@ static void se_source_open(SE *x, PlanNode *n)
         se_lines_open(x, n);
     else if (!strcmp(name, "read_csv"))
         se_csv_open(x, n);
+    else if (!strcmp(name, "stdin_lines") || !strcmp(name, "tcp_lines"))
+        se_stream_open(x, n);
     else
         em_unsupported(e, n->loc, arena_printf(e->a, "the source `%s`", name));
 }
@@ -1190,6 +1251,8 @@ static void se_source_produce(SE *x, PlanNode *n)
         se_lines_produce(x, n);
     } else if (!strcmp(name, "read_csv")) {
         se_csv_produce(x, n);
+    } else if (!strcmp(name, "stdin_lines") || !strcmp(name, "tcp_lines")) {
+        se_stream_produce(x, n);
     } else {
         em_line(e, "return 0;");
     }
@@ -1201,6 +1264,8 @@ static void se_source_close(SE *x, PlanNode *n)
         em_line(x->e, "if (S->ok) fl_lines_close(&S->r);");
     else if (!strcmp(n->op, "read_csv") && n->u.src.slot < 0 && n->u.src.loop < 0)
         em_line(x->e, "if (S->ok) fl_csv_close(&S->c);");
+    else if (!strcmp(n->op, "stdin_lines") || !strcmp(n->op, "tcp_lines"))
+        em_line(x->e, "fl_stream_close(S->s);");
 }
 
 /* The first lines of every function of a stage: its state, its scratch
@@ -1289,6 +1354,7 @@ static void se_run(SE *x)
     else
         se_batch_rows(x, d, "_b", se_row_type(e, d), se_consume);
     ew_time_points(x, 0);
+    se_sinks_out(x);
     em_line(e, "return 0;");
     se_epilogue(x);
     se_prologue(x, arena_printf(e->a, "void stage_%d_signal(fl_task *t, void *_s, const fl_msg *_m)", k), 1);
@@ -1298,6 +1364,7 @@ static void se_run(SE *x)
     else if (d->kind == PN_ZIP)
         se_zip_signal(x, d);
     ew_time_points(x, 1);
+    se_sinks_out(x);
     em_line(e, "fl_arena_free(_A);");
     se_epilogue(x);
 }

@@ -505,6 +505,17 @@ int fl_parse_i64(fl_str s, fl_i64 *v);
 int fl_parse_f64(fl_str s, double *v);
 int fl_parse_bool(fl_str s, fl_bool *v);
 
+/* ---- unbounded sources (stream.c): stdin_lines (kind 0), tcp_lines (1) ---- */
+typedef struct fl_stream fl_stream;
+fl_stream *fl_stream_open(fl_task *t, int kind, fl_str addr);   /* NULL: the job failed */
+/* The next line (valid until the next call): 1; 0 when none is ready
+ * (after waiting up to 50 ms when `wait`); -1 at the end (end of input,
+ * a drain, a stop, an error). */
+int fl_stream_next(fl_task *t, fl_stream *s, fl_str *line, int wait);
+/* After a call of the source that read `lines` lines: linger and idleness. */
+void fl_stream_after(fl_task *t, fl_stream *s, fl_i64 lines);
+void fl_stream_close(fl_stream *s);
+
 /* ---- sinks: text written to a temporary file, renamed at success (devices,
  * FIFOs and terminals are written through; symlinks lead to their target) ---- */
 typedef struct fl_sink fl_sink;

@@ -332,6 +332,9 @@ fl_u64 flrt_fingerprint_parse(const char *hex);
 /* Closes the sinks left open; when ok renames each temporary file to its
  * path, otherwise removes them. Returns 0, or -1 when a rename failed. */
 int flrt_sinks_finish(int ok);
+/* An unbounded job's task has nothing to do for now: the sinks it owns
+ * write out what they hold (and a part old enough is committed). */
+void flrt_sinks_idle(flrt_task *t);
 
 /* ---- file mappings (lines.c) ---- */
 typedef struct flrt_map {

@@ -227,6 +227,9 @@ static pid_t spawn(char **argv, const char *secret)
     if (getppid() != parent)
         _exit(1);
     setenv("FLOWC_SECRET", secret, 1);
+    char pp[24];
+    snprintf(pp, sizeof pp, "%ld", (long)parent);
+    setenv("FLOWC_PARENT", pp, 1);   /* signals.c: an unbounded job's signals come from here */
     execv("/proc/self/exe", argv);
     fprintf(stderr, "flowc job: cannot start another process of the job: %s\n", strerror(errno));
     _exit(127);

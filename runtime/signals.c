@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -203,18 +204,27 @@ static void die_by(int sig)
 }
 
 static atomic_int drain_mode, draining;
+static pid_t launcher;           /* a process the launcher started: its pid (FLOWC_PARENT) */
 
 void flrt_signals_drain_mode(int on) { atomic_store(&drain_mode, on); }
 int flrt_signals_draining(void) { return atomic_load_explicit(&draining, memory_order_relaxed); }
 
 /* An unbounded job's first SIGINT or SIGTERM drains it (its sources end,
  * what is open is flushed and committed; the processes it started are
- * told); a second one, or any in a bounded job, ends it at once. */
-static void on_stop(int sig)
+ * told); a second one, or any in a bounded job, ends it at once. A process
+ * the launcher started takes such signals from the launcher only: a
+ * terminal's ^C reaches every process of its group, and the launcher
+ * forwards it too, which would count twice. */
+static void on_stop(int sig, siginfo_t *si, void *ctx)
 {
-    if (atomic_load(&drain_mode) && !atomic_exchange(&draining, 1)) {
-        call_hook(sig);
-        return;
+    (void)ctx;
+    if (atomic_load(&drain_mode)) {
+        if (launcher > 0 && si && si->si_pid != launcher)
+            return;
+        if (!atomic_exchange(&draining, 1)) {
+            call_hook(sig);
+            return;
+        }
     }
     call_hook(sig);
     temps_remove();
@@ -260,7 +270,10 @@ void flrt_signals_install(void)
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGINT);
     sigaddset(&sa.sa_mask, SIGTERM);
-    sa.sa_handler = on_stop;
+    const char *parent = getenv("FLOWC_PARENT");
+    launcher = parent ? (pid_t)atol(parent) : 0;
+    sa.sa_sigaction = on_stop;
+    sa.sa_flags = SA_SIGINFO;
     install(SIGINT, &sa);
     install(SIGTERM, &sa);
     sa.sa_sigaction = on_bus;

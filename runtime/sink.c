@@ -33,7 +33,7 @@
 
 #include "flrt_int.h"
 
-enum { FLUSH_AT = 256 * 1024, MAX_LINKS = 40 };
+enum { FLUSH_AT = 256 * 1024, MAX_LINKS = 40, PART_BYTES = 64 << 20, PART_AGE_MS = 5000 };
 
 struct fl_sink {
     fl_sink *next;           /* the job's list, under sinks_mu */
@@ -45,6 +45,12 @@ struct fl_sink {
     int fd;                  /* -1 once closed */
     int failed;              /* a write failed: the rest is ignored */
     fl_buf buf;
+    fl_task *owner;          /* the task that writes it */
+    /* an unbounded job's file: parts TARGET.part-N, each written to
+     * TARGET.part-N.tmp-PID and renamed when full or old enough */
+    int parts, part;
+    char *ptarget;           /* the open part's name */
+    fl_i64 part_bytes, part_t0;
 };
 
 static pthread_mutex_t stdout_mu = PTHREAD_MUTEX_INITIALIZER;   /* standard output is the process's */
@@ -177,9 +183,17 @@ static int stale_temp(const char *name, const char *base)
            errno == ESRCH;
 }
 
-/* Removes the TARGET.tmp-PID files that processes which no longer exist
- * left in target's folder (killed by SIGKILL, crashed). */
-static void remove_stale(const char *target)
+/* Whether name is BASE.part-N: a part of an earlier run. */
+static int old_part(const char *name, const char *base)
+{
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) || strncmp(name + n, ".part-", 6) || !name[n + 6])
+        return 0;
+    return strspn(name + n + 6, "0123456789") == strlen(name + n + 6);
+}
+
+/* Removes the files of target's folder that `which` picks. */
+static void remove_in_dir(const char *target, int (*which)(const char *name, const char *base))
 {
     const char *slash = strrchr(target, '/');
     char *dir = slash ? flrt_strndup(target, slash == target ? 1 : (size_t)(slash - target))
@@ -187,12 +201,16 @@ static void remove_stale(const char *target)
     const char *base = slash ? slash + 1 : target;
     DIR *d = opendir(dir);
     for (struct dirent *e; d && (e = readdir(d));)
-        if (stale_temp(e->d_name, base))
+        if (which(e->d_name, base))
             unlinkat(dirfd(d), e->d_name, 0);
     if (d)
         closedir(d);
     free(dir);
 }
+
+/* Removes the TARGET.tmp-PID files that processes which no longer exist
+ * left in target's folder (killed by SIGKILL, crashed). */
+static void remove_stale(const char *target) { remove_in_dir(target, stale_temp); }
 
 static int open_retry(const char *path, int flags)
 {
@@ -218,15 +236,9 @@ static int sink_open_direct(fl_sink *s)
     return 0;
 }
 
-/* Writes to TARGET.tmp-PID, listed for the signal handlers. */
-static int sink_open_temp(fl_sink *s)
+/* Opens s->tmp, listed for the signal handlers. */
+static int temp_create(fl_sink *s)
 {
-    size_t n = strlen(s->target) + 32;
-    s->tmp = flrt_xmalloc(n);
-    snprintf(s->tmp, n, "%s.tmp-%ld", s->target, (long)getpid());
-    if (sink_register(s) < 0)
-        return -1;
-    remove_stale(s->target);
     s->tslot = flrt_signals_add_temp(s->tmp);
     s->fd = open_retry(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
     if (s->fd < 0) {
@@ -234,6 +246,38 @@ static int sink_open_temp(fl_sink *s)
         return -1;
     }
     return 0;
+}
+
+/* The next part of an unbounded job's file: TARGET.part-N, written as
+ * TARGET.part-N.tmp-PID. */
+static int part_open(fl_sink *s)
+{
+    size_t n = strlen(s->target) + 64;
+    free(s->tmp);
+    free(s->ptarget);
+    s->ptarget = flrt_xmalloc(n);
+    snprintf(s->ptarget, n, "%s.part-%d", s->target, s->part);
+    s->tmp = flrt_xmalloc(n);
+    snprintf(s->tmp, n, "%s.tmp-%ld", s->ptarget, (long)getpid());
+    s->part_bytes = 0;
+    s->part_t0 = fl_now_ms();
+    return temp_create(s);
+}
+
+/* Writes to TARGET.tmp-PID (or, in an unbounded job, to parts). */
+static int sink_open_temp(fl_sink *s)
+{
+    if (sink_register(s) < 0)
+        return -1;
+    remove_stale(s->target);
+    if (flrt_job_current()->def && flrt_job_current()->def->unbounded) {
+        s->parts = 1;
+        return part_open(s);
+    }
+    size_t n = strlen(s->target) + 32;
+    s->tmp = flrt_xmalloc(n);
+    snprintf(s->tmp, n, "%s.tmp-%ld", s->target, (long)getpid());
+    return temp_create(s);
 }
 
 /* Fails the job: s cannot be opened. */
@@ -263,8 +307,8 @@ static int sink_create(fl_sink *s)
 
 fl_sink *fl_sink_open(fl_task *t, fl_str path)
 {
-    (void)t;
     fl_sink *s = flrt_xcalloc(1, sizeof *s);
+    s->owner = t;
     s->fd = -1;
     s->tslot = -1;
     s->path = flrt_strndup(path.ptr, (size_t)path.len);
@@ -282,13 +326,53 @@ fl_sink *fl_sink_open(fl_task *t, fl_str path)
     return s;
 }
 
+static int sink_commit(fl_sink *s, int ok);
+
+/* The open part is complete: renamed to TARGET.part-N (the parts of an
+ * earlier run of the same file go when the first one is). */
+static void part_commit(fl_sink *s)
+{
+    sink_flush(s, 1);
+    if (close(s->fd) < 0 && !s->failed) {
+        s->failed = 1;
+        fl_fail(NULL, "cannot write %s: %s", s->ptarget, strerror(errno));
+    }
+    s->fd = -1;
+    if (s->part == 0)
+        remove_in_dir(s->target, old_part);
+    if (sink_commit(s, !s->failed) < 0)
+        s->failed = 1;
+    s->part++;
+}
+
 void fl_sink_write(fl_sink *s, const char *p, fl_i64 n)
 {
+    if (s->parts && s->fd < 0 && !s->failed && part_open(s) < 0)
+        s->failed = 1;
     if (s->failed || s->fd < 0)
         return;
     fl_buf_put(&s->buf, p, n);
     if (s->buf.len >= FLUSH_AT)
         sink_flush(s, 0);
+    if (s->parts) {
+        s->part_bytes += n;
+        if (s->part_bytes >= PART_BYTES)
+            part_commit(s);
+    }
+}
+
+void flrt_sinks_idle(flrt_task *t)
+{
+    pthread_mutex_lock(&sinks_mu);
+    fl_sink *list = sinks;   /* (the list only grows while the job runs; this task's own are stable) */
+    pthread_mutex_unlock(&sinks_mu);
+    for (fl_sink *s = list; s; s = s->next) {
+        if (s->owner != &t->pub || s->fd < 0 || s->failed)
+            continue;
+        sink_flush(s, 1);
+        if (s->parts && s->part_bytes > 0 && fl_now_ms() - s->part_t0 >= PART_AGE_MS)
+            part_commit(s);
+    }
 }
 
 void fl_sink_close(fl_sink *s)
@@ -309,18 +393,20 @@ void fl_sink_close(fl_sink *s)
  * when a rename failed. */
 static int sink_commit(fl_sink *s, int ok)
 {
-    if (!s->tmp)
+    if (!s->tmp || s->tslot == -2)
         return 0;
     int rc = 0;
-    if (ok && rename(s->tmp, s->target) < 0) {
-        fprintf(stderr, "flowc job: cannot rename %s to %s: %s\n", s->tmp, s->target,
-                strerror(errno));
+    const char *to = s->parts ? s->ptarget : s->target;
+    if (s->parts && s->part > 0 && s->part_bytes == 0)
+        ok = 0;   /* an empty last part (the first one stays, even empty: the job's output) */
+    if (ok && rename(s->tmp, to) < 0) {
+        fprintf(stderr, "flowc job: cannot rename %s to %s: %s\n", s->tmp, to, strerror(errno));
         rc = -1;
     }
     if (!ok || rc < 0)
         unlink(s->tmp);
     flrt_signals_drop_temp(s->tslot);
-    s->tslot = -1;
+    s->tslot = -2;   /* committed (or removed): nothing more to do */
     return rc;
 }
 
@@ -355,6 +441,7 @@ int flrt_sinks_finish(int ok)
         free(list->path);
         free(list->target);
         free(list->tmp);
+        free(list->ptarget);
         free(list);
         list = next;
     }

@@ -328,8 +328,10 @@ static void credit_back(void *arg, int c)
 static int drive_recv(flrt_task *t, fl_msg *m)
 {
     for (;;) {
-        if (t->job->def->unbounded && flrt_inbox_empty(&t->in))
+        if (t->job->def->unbounded && flrt_inbox_empty(&t->in)) {
             fl_flush_all(&t->pub);
+            flrt_sinks_idle(t);
+        }
         int c, r;
         if (t->timer != FL_TIME_MAX && !t->job->test_clock) {
             r = flrt_inbox_pop_until(&t->in, ~0u, m, &c, t->timer);

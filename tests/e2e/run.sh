@@ -276,6 +276,9 @@ ok parallel         parallel.flow      parallel      --out @O --input @D/words.t
 ok parallel_n1      parallel.flow      parallel      --out @O --input @D/words.txt --par 1 --batch 5
 ok parallel_n13     parallel.flow      parallel      --out @O --input @D/words.txt --par 13 --n 3001
 ok zip              zip.flow           zip           --out @O --input @D/words.txt
+# (a hundred windows, each a stage of its own with a thread and its stack: more room)
+mem windows 4194304
+mem windows_small 4194304
 ok windows          windows.flow       windows       --out @O --dir @D --test-clock
 ok windows_small    windows.flow       windows       --out @O --dir @D --test-clock --batch 3 --queue 1
 ok zip_small        zip.flow           zip           --out @O --input @D/words.txt --n 999 --batch 3 --queue 1

@@ -444,7 +444,7 @@ def q6(g, p, out, mask):
             cut = ss[last_n - 1][0]
             if len({pr for (e, pr) in ss if e == cut}) > 1:
                 mask.append((csv_field(seller) + ",", [1]))
-        # (with last_n <= 0 no sale is kept: 0.0 / 0.0 is nan, which prints as `nan`)
+        # (last_n <= 0 is outside the query's domain: its keep_latest takes argmin of [])
         n = float(len(kept))
         avg = (float(sum(pr for _, pr in kept)) / n if n else math.nan) / 100.0
         out.append(csv_row((seller, avg)))
