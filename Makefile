@@ -43,7 +43,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all deps run bench test unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults fuzz fuzz-front fuzz-frame install clean
+.PHONY: all deps run bench test unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults stream nexmark fuzz fuzz-front fuzz-frame install clean
 
 all: deps $(B)/flowc $(B)/libflowrt.a
 
@@ -128,10 +128,16 @@ hosts: all
 faults: all
 	tests/faults.sh $(B)/flowc
 
+stream: all
+	tests/stream/run.sh $(B)/flowc
+
+nexmark: all
+	tests/nexmark/run.sh $(B)/flowc
+
 plan: all
 	tests/plan/run.sh $(B)/flowc
 
-test: all unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults
+test: all unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults stream nexmark
 
 run: all
 	$(B)/flowc run examples/wordcount.flow

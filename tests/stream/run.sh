@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# tests/stream/run.sh FLOWC - unbounded jobs on the real clock: stdin_lines and tcp_lines,
+# processing-time timers, linger, drain on SIGINT (one process and --procs 2), part files,
+# a second signal, a refused connection, late elements counted on standard error.
+#
+# Every expectation is checked against python3 (tests/stream/feed.py writes the inputs and
+# computes what each window must hold). Deadlines are generous: a test waits for what it
+# expects (polling every 0.1 s, up to a limit of many seconds), never sleeps a tight
+# interval and then looks. Prints each failure, then `N passed, M failed`.
+set -u
+
+. "$(dirname "$0")/../lib.sh"
+test_flowc_arg "tests/stream/run.sh FLOWC" "$@"
+
+HERE=$PWD/tests/stream
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-stream.XXXXXX") || exit 2
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do { kill -9 "$p" && wait "$p"; } 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL: $1"
+    shift
+    for f in "$@"; do [ -f "$f" ] && sed 's/^/    | /' "$f" | head -20; done
+}
+
+# wait_for FILE REGEX SECONDS: until a line of FILE matches REGEX (0), or the time is up (1)
+wait_for() {
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        grep -Eq "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# wait_exit PID SECONDS: its exit status, or 124 when it is still running after SECONDS
+wait_exit() {
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        if ! kill -0 "$1" 2>/dev/null; then
+            wait "$1"
+            return $?
+        fi
+        sleep 0.1
+    done
+    return 124
+}
+
+"$flowc" build "$HERE/windows.flow" -o "$tmp/windows" 2>"$tmp/build.err" || { fail "build windows.flow" "$tmp/build.err"; }
+"$flowc" build "$HERE/timer.flow" -o "$tmp/timer" 2>"$tmp/build2.err" || { fail "build timer.flow" "$tmp/build2.err"; }
+
+# ---- a processing-time window fires on its timer while the input is quiet ----
+# feed: two lines, then 6 s of silence, then one more. The window of the first two lines (1 s)
+# must be out before the third line is written.
+timer_test() {  # timer_test NAME COMMAND...
+    local name=$1 out=$tmp/$1.out marks=$tmp/$1.marks
+    shift
+    : >"$marks"
+    (printf 'a\nb\n'; echo written >"$marks"; sleep 6; echo second >>"$marks"; printf 'c\n') |
+        "$@" >"$out" 2>"$tmp/$name.err" &
+    local pid=$!
+    pids+=("$pid")
+    if ! wait_for "$out" '^2$' 5; then
+        fail "$name: no window result within 5 s of the first lines (the timer did not fire)" "$out" "$tmp/$name.err"
+    elif grep -q second "$marks"; then
+        fail "$name: the first window came only after the second write" "$out" "$marks"
+    else
+        pass
+    fi
+    wait_exit "$pid" 30
+    local rc=$?
+    if [ $rc -ne 0 ] || ! grep -qx 1 "$out"; then
+        fail "$name: exit status $rc, or the last window (1) is missing" "$out" "$tmp/$name.err"
+    else
+        pass
+    fi
+}
+timer_test timer_jit "$flowc" run "$HERE/timer.flow"
+[ -x "$tmp/timer" ] && timer_test timer_native "$tmp/timer" --threads 2
+
+# ---- tcp_lines, SIGINT: every window so far, in committed parts ----
+# feed.py serve PORTFILE N: a server on loopback that sends N event lines, then holds the
+# connection open (the job never sees an end); feed.py expect N: the windows of those lines.
+drain_test() {  # drain_test NAME ARGS...
+    local name=$1 dir=$tmp/$1
+    shift
+    mkdir -p "$dir"
+    python3 "$HERE/feed.py" serve "$dir/port" 20000 &
+    local spid=$!
+    pids+=("$spid")
+    wait_for "$dir/port" '^[0-9]+$' 10 || { fail "$name: the feeder did not start"; return; }
+    (cd "$dir" && exec "$tmp/windows" --addr "127.0.0.1:$(cat "$dir/port")" --out "$dir/counts.csv" "$@") \
+        >"$dir/stdout" 2>"$dir/stderr" &
+    local pid=$!
+    pids+=("$pid")
+    # the job has read everything when the feeder says so and the count it prints has come
+    if ! wait_for "$dir/port.sent" 'sent' 20 || ! wait_for "$dir/stdout" '^lines 20000$' 20; then
+        fail "$name: the job did not read the lines" "$dir/stdout" "$dir/stderr"
+        kill -9 "$pid" 2>/dev/null
+        return
+    fi
+    kill -INT "$pid"
+    wait_exit "$pid" 20
+    local rc=$?
+    kill "$spid" 2>/dev/null
+    python3 "$HERE/feed.py" expect 20000 >"$dir/expected"
+    ls "$dir" >"$dir/files"
+    cat "$dir"/counts.csv.part-* 2>/dev/null | grep -v '^window_start' | sort >"$dir/got"
+    if [ $rc -ne 0 ]; then
+        fail "$name: exit status $rc after SIGINT (a drain ends with 0)" "$dir/stderr"
+    elif grep -q 'tmp-' "$dir/files"; then
+        fail "$name: temporary files left" "$dir/files"
+    elif ! diff -q <(sort "$dir/expected") "$dir/got" >/dev/null; then
+        diff <(sort "$dir/expected") "$dir/got" >"$dir/diff"
+        fail "$name: the committed parts do not hold every window" "$dir/diff" "$dir/files"
+    else
+        pass
+    fi
+}
+if [ -x "$tmp/windows" ]; then
+    drain_test drain_one --threads 2
+    drain_test drain_procs --procs 2 --threads 1
+fi
+
+# ---- a second SIGINT stops at once: exit by the signal, nothing committed, no debris
+# (the parts committed before stay: there are none yet here) ----
+if [ -x "$tmp/windows" ]; then
+    dir=$tmp/twice
+    mkdir -p "$dir"
+    python3 "$HERE/feed.py" serve "$dir/port" 20000 &
+    pids+=($!)
+    wait_for "$dir/port" '^[0-9]+$' 10
+    (cd "$dir" && exec "$tmp/windows" --addr "127.0.0.1:$(cat "$dir/port")" --out "$dir/counts.csv" --slow true) \
+        >"$dir/stdout" 2>"$dir/stderr" &
+    pid=$!
+    pids+=("$pid")
+    wait_for "$dir/stdout" '^lines 1000$' 20
+    kill -INT "$pid"     # the windows' stage has seconds of work queued (--slow): still running
+    sleep 0.3
+    kill -INT "$pid" 2>/dev/null
+    wait_exit "$pid" 20
+    rc=$?
+    ls "$dir" >"$dir/files"
+    if [ $rc -eq 0 ] || [ $rc -eq 124 ] || grep -q 'tmp-' "$dir/files"; then
+        fail "twice: exit status $rc (want death by the signal), or temporaries left" "$dir/files" "$dir/stderr"
+    else
+        pass
+    fi
+fi
+
+# ---- a refused connection: a message, exit 1, no hang ----
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+if [ -x "$tmp/windows" ]; then
+    timeout 20 "$tmp/windows" --addr "127.0.0.1:$port" --out "$tmp/refused.csv" >/dev/null 2>"$tmp/refused.err"
+    rc=$?
+    if [ $rc -ne 1 ] || ! grep -q "cannot connect to 127.0.0.1:$port" "$tmp/refused.err" || [ -e "$tmp/refused.csv.part-0" ]; then
+        fail "refused: exit status $rc (want 1 and a message naming the address)" "$tmp/refused.err"
+    else
+        pass
+    fi
+fi
+
+# ---- late elements dropped are counted on standard error ----
+printf 'a,100\nb,5000\nc,200\nd,300\ne,4000\nf,9000\n' >"$tmp/late.csv"
+for mode in run build; do
+    if [ $mode = run ]; then
+        "$flowc" run "$HERE/late.flow" --input "$tmp/late.csv" --threads 1 >"$tmp/late.out" 2>"$tmp/late.err"
+    else
+        "$flowc" build "$HERE/late.flow" -o "$tmp/late" && "$tmp/late" --input "$tmp/late.csv" --threads 1 \
+            >"$tmp/late.out" 2>"$tmp/late.err"
+    fi
+    # 200 and 300 are behind 5000 - 1000; 4000 is not
+    if ! grep -q '2 late elements dropped (behind the watermark)' "$tmp/late.err" || ! grep -qx 4 "$tmp/late.out"; then
+        fail "late ($mode): the count of late elements on standard error, and 4 on time" "$tmp/late.err" "$tmp/late.out"
+    else
+        pass
+    fi
+done
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
