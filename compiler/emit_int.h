@@ -104,6 +104,12 @@ void ew_time_fields(SE *x);                 /* in open: the stage's time origins
  * signal (input: 1): windows fire, watermarks go out. */
 void ew_time_points(SE *x, int input);
 int ew_stage_has_proc(SE *x);               /* a window on the real clock (timers) */
+Type *ew_key(PlanNode *n);                  /* the key type of a window's state, or NULL */
+/* interval_join: its state, its function (the watermark's release), a row of side 0 or 1, close */
+void ew_ijoin_open(SE *x, PlanNode *n);
+void ew_ijoin_functions(SE *x, PlanNode *n);
+void ew_ijoin_row(SE *x, PlanNode *n, const char *row, int side);
+void ew_ijoin_close(SE *x, PlanNode *n);
 
 /* emit_type.c */
 const char *et_name(Emit *e, Type *t);          /* the C type of t */

@@ -32,7 +32,8 @@ void se_field(SE *x, const char *fmt, ...)
 /* Whether operator n keeps state, in an arena of its own (S->a_nK). */
 static int has_arena(const PlanNode *n)
 {
-    return n->kind == PN_AGG || n->kind == PN_SCAN || n->kind == PN_LIMIT || n->kind == PN_JOIN || n->kind == PN_WINDOW;
+    return n->kind == PN_AGG || n->kind == PN_SCAN || n->kind == PN_LIMIT || n->kind == PN_JOIN || n->kind == PN_WINDOW ||
+           n->kind == PN_IJOIN;
 }
 
 const char *se_arena(SE *x, PlanNode *n) { return arena_printf(x->e->a, "(&S->a_n%d)", n->id); }
@@ -821,7 +822,7 @@ static void se_batch_rows(SE *x, PlanNode *n, const char *batch, Type *rt,
                           void (*body)(SE *, PlanNode *, const char *))
 {
     Emit *e = x->e;
-    int stamped = n == x->s->driver && n->ts && n->kind != PN_JOIN && n->kind != PN_ZIP;
+    int stamped = n == x->s->driver && n->ts && n->kind != PN_JOIN && n->kind != PN_ZIP;   /* (whose rows are n's inputs') */
     if (stamped)
         rt = type_pair(e->a, rt, TYPE_I64);
     const char *rc = et_name(e, rt);
@@ -941,6 +942,58 @@ static void se_zip_signal(SE *x, PlanNode *n)
     em_line(x->e, "if (_m->kind == FL_MSG_END)");
     em_line(x->e, "    fl_zip_end(S->z, _m->input, _m->from);");
     se_zip_pump(x, n);
+}
+
+/* ---- window_join's driver: each side's rows as (some(x), none) or
+ * (none, some(y)), keyed, into the window after it ---- */
+
+static void se_wjoin_side(SE *x, PlanNode *n, const char *row, int side)
+{
+    Emit *e = x->e;
+    const char *u = em_temp(e), *k = em_temp(e);
+    em_line(e, "%s %s;", et_name(e, n->elem), u);
+    em_line(e, "memset(&%s, 0, sizeof %s);", u, u);
+    em_line(e, "%s._%d.some = 1;", u, side);
+    em_line(e, "%s._%d.v = %s._1;", u, side, row);
+    em_line(e, "%s %s;", et_name(e, se_row_type(e, n)), k);
+    em_line(e, "%s._0 = %s._0;", k, row);
+    em_line(e, "%s._1 = %s;", k, u);
+    se_consume(x, n, k);
+}
+
+static void se_wjoin_left(SE *x, PlanNode *n, const char *row) { se_wjoin_side(x, n, row, 0); }
+static void se_wjoin_right(SE *x, PlanNode *n, const char *row) { se_wjoin_side(x, n, row, 1); }
+
+static void se_wjoin_batch(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    em_line(e, "if (_b->input == 0) {");
+    e->indent++;
+    se_batch_rows(x, n, "_b", se_row_type(e, n->in[0]), se_wjoin_left);
+    e->indent--;
+    em_line(e, "} else {");
+    e->indent++;
+    se_batch_rows(x, n, "_b", se_row_type(e, n->in[1]), se_wjoin_right);
+    e->indent--;
+    em_line(e, "}");
+}
+
+static void se_ijoin_left(SE *x, PlanNode *n, const char *row) { ew_ijoin_row(x, n, row, 0); }
+static void se_ijoin_right(SE *x, PlanNode *n, const char *row) { ew_ijoin_row(x, n, row, 1); }
+
+/* interval_join's driver: each side's rows matched with what the other keeps (emit_window.c). */
+static void se_ijoin_batch(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    em_line(e, "if (_b->input == 0) {");
+    e->indent++;
+    se_batch_rows(x, n, "_b", se_row_type(e, n->in[0]), se_ijoin_left);
+    e->indent--;
+    em_line(e, "} else {");
+    e->indent++;
+    se_batch_rows(x, n, "_b", se_row_type(e, n->in[1]), se_ijoin_right);
+    e->indent--;
+    em_line(e, "}");
 }
 
 /* ---- nodes ---- */
@@ -1327,6 +1380,8 @@ static void se_open(SE *x)
         se_join_open(x, s->driver);
     else if (s->driver->kind == PN_SOURCE)
         se_source_open(x, s->driver);
+    else if (s->driver->kind == PN_IJOIN)
+        ew_ijoin_open(x, s->driver);
     em_line(e, "return S;");
     se_epilogue(x);
 }
@@ -1351,6 +1406,10 @@ static void se_run(SE *x)
         se_join_batch(x, d);
     else if (d->kind == PN_ZIP)
         se_zip_batch(x, d);
+    else if (d->kind == PN_WJOIN)
+        se_wjoin_batch(x, d);
+    else if (d->kind == PN_IJOIN)
+        se_ijoin_batch(x, d);
     else
         se_batch_rows(x, d, "_b", se_row_type(e, d), se_consume);
     ew_time_points(x, 0);
@@ -1384,6 +1443,8 @@ static void se_close(SE *x)
         em_line(e, "fl_zip_free(S->z, t);");
     } else if (s->driver->kind == PN_SOURCE) {
         se_source_close(x, s->driver);
+    } else if (s->driver->kind == PN_IJOIN) {
+        ew_ijoin_close(x, s->driver);
     }
     em_line(e, "int _from = 0;");
     em_line(e, "(void)_from;");
@@ -1434,7 +1495,7 @@ static void se_windows(SE *x)
         const char *w = arena_printf(x->e->a, "w%d_%d", x->base + x->s->id, n->id);
         fprintf(x->e->f, "static void %s_emit(fl_task *t, void *_s, const void *_key, %s_slot *_sl);\n", w, w);
         fprintf(x->e->f, "static void %s_add(fl_task *t, void *_s, const %s *_key, const %s *_v, fl_i64 _wt);\n", w,
-                n->key ? et_name(x->e, n->key) : "void", et_name(x->e, n->in[0]->elem));
+                ew_key(n) ? et_name(x->e, ew_key(n)) : "void", et_name(x->e, n->in[0]->elem));
         fprintf(x->e->f, "static void %s_advance(fl_task *t, void *_s, fl_i64 _f);\n", w);
         if (n->u.win.wk == WK_COUNT || n->u.win.wk == WK_TXN)
             fprintf(x->e->f, "static void %s_put(fl_task *t, void *_s, %s_key *_ks, const void *_kp, const %s *_v, "
@@ -1446,6 +1507,8 @@ static void se_windows(SE *x)
         if (n->kind == PN_WINDOW)
             ew_functions(x, n);
     }
+    if (x->s->driver->kind == PN_IJOIN)
+        ew_ijoin_functions(x, x->s->driver);
 }
 
 /* A stage: its functions, then (above them) its state struct, made of the

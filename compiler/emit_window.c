@@ -36,9 +36,12 @@
 /* ---- names and types ---- */
 
 static int ew_stage_no(SE *x) { return x->base + x->s->id; }
+static const char *ij_name(SE *x, PlanNode *n);
 static const char *ew_name(SE *x, PlanNode *n) { return arena_printf(x->e->a, "w%d_%d", ew_stage_no(x), n->id); }
 
 static Type *ew_value(PlanNode *n) { return n->in[0]->elem; }
+/* The key of the windows: a keyed window's, or a window_join's (its output is not keyed). */
+Type *ew_key(PlanNode *n) { return n->u.win.pairs ? n->in[0]->key : n->key; }
 static Type *ew_fn_ret(PlanNode *n) { return type_prune(n->fn->type)->u.fn.ret; }
 static int ew_merges(PlanNode *n) { return n->u.win.wk == WK_SLIDING || n->u.win.wk == WK_SESSION; }
 static int ew_timed(PlanNode *n) { return n->u.win.wk == WK_TUMBLING || n->u.win.wk == WK_SLIDING || n->u.win.wk == WK_SESSION; }
@@ -256,9 +259,9 @@ static void ew_types(SE *x, PlanNode *n)
             "    memmove(k->v + at, k->v + at + cnt, (fl_size)(k->n - at - cnt) * sizeof(%s_slot));\n"
             "    k->n -= cnt;\n}\n\n",
             w, w, w);
-    if (n->key)
-        em_sect(e, S_HELPERS, "FL_HT(%s_ht, %s, %s_key, %s, %s)\n\n", w, et_name(e, n->key), w,
-                et_helper(e, "hash", n->key), et_helper(e, "eq", n->key));
+    if (ew_key(n))
+        em_sect(e, S_HELPERS, "FL_HT(%s_ht, %s, %s_key, %s, %s)\n\n", w, et_name(e, ew_key(n)), w,
+                et_helper(e, "hash", ew_key(n)), et_helper(e, "eq", ew_key(n)));
 }
 
 /* A size argument of the spec: positive, else the job fails at the spec. */
@@ -278,7 +281,7 @@ void ew_decl(SE *x, PlanNode *n)
 {
     const char *w = ew_name(x, n);
     ew_types(x, n);
-    if (n->key)
+    if (ew_key(n))
         se_field(x, "%s_ht h_%s;", w, w);
     else
         se_field(x, "%s_key k_%s;", w, w);
@@ -307,11 +310,11 @@ static void ew_each_key_open(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *w = ew_name(x, n);
-    if (n->key) {
+    if (ew_key(n)) {
         em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++) {", w);
         em_line(e, "    if (!S->h_%s.slots[_h].hash) continue;", w);
         em_line(e, "    %s_key *_ks = &S->h_%s.slots[_h].val;", w, w);
-        em_line(e, "    const %s *_kp = &S->h_%s.slots[_h].key;", et_name(e, n->key), w);
+        em_line(e, "    const %s *_kp = &S->h_%s.slots[_h].key;", et_name(e, ew_key(n)), w);
     } else {
         em_line(e, "{");
         em_line(e, "    %s_key *_ks = &S->k_%s;", w, w);
@@ -337,6 +340,23 @@ static void ew_emit_fn(SE *x, PlanNode *n)
     em_line(e, "(void)_from; (void)_key;");
     em_line(e, "fl_i64 _ts = %s;", ew_timed(n) ? "_sl->end - 1" : "_sl->last");
     em_line(e, "(void)_ts;");
+    if (n->u.win.pairs) {   /* window_join: each left element with each right one */
+        const char *ot = et_name(e, n->elem);
+        em_line(e, "for (fl_i64 _i = 0; _i < _sl->acc.len; _i++) {");
+        em_line(e, "    if (!_sl->acc.data[_i]._0.some) continue;");
+        em_line(e, "    for (fl_i64 _j = 0; _j < _sl->acc.len; _j++) {");
+        em_line(e, "        if (!_sl->acc.data[_j]._1.some) continue;");
+        em_line(e, "        %s _r;", ot);
+        em_line(e, "        _r._0 = _sl->acc.data[_i]._0.v;");
+        em_line(e, "        _r._1 = _sl->acc.data[_j]._1.v;");
+        e->indent += 2;
+        se_consume(x, n, "_r");
+        e->indent -= 2;
+        em_line(e, "    }");
+        em_line(e, "}");
+        se_epilogue(x);
+        return;
+    }
     const char *wt = et_name(e, n->elem);
     em_line(e, "%s _w;", wt);
     em_line(e, "_w.start = _sl->start;");
@@ -358,17 +378,17 @@ static void ew_key_state(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *w = ew_name(x, n);
-    if (!n->key) {
+    if (!ew_key(n)) {
         em_line(e, "%s_key *_ks = &S->k_%s;", w, w);
         em_line(e, "const void *_kp = 0;");
         em_line(e, "(void)_kp;");
         return;
     }
-    const char *kt = et_name(e, n->key);
+    const char *kt = et_name(e, ew_key(n));
     em_line(e, "int _fresh;");
-    em_line(e, "fl_i64 _at = %s_ht_at(&S->h_%s, *_key, %s(*_key), &_fresh);", w, w, et_helper(e, "hash", n->key));
+    em_line(e, "fl_i64 _at = %s_ht_at(&S->h_%s, *_key, %s(*_key), &_fresh);", w, w, et_helper(e, "hash", ew_key(n)));
     em_line(e, "if (_fresh) {");
-    em_line(e, "    S->h_%s.slots[_at].key = %s;", w, ew_copy(x, n, n->key, "*_key"));
+    em_line(e, "    S->h_%s.slots[_at].key = %s;", w, ew_copy(x, n, ew_key(n), "*_key"));
     em_line(e, "    memset(&S->h_%s.slots[_at].val, 0, sizeof(%s_key));", w, w);
     em_line(e, "}");
     em_line(e, "%s_key *_ks = &S->h_%s.slots[_at].val;", w, w);
@@ -555,7 +575,7 @@ static void ew_add_fn(SE *x, PlanNode *n)
     Emit *e = x->e;
     const char *w = ew_name(x, n);
     se_prologue(x, arena_printf(e->a, "void %s_add(fl_task *t, void *_s, const %s *_key, const %s *_v, fl_i64 _wt)", w,
-                                n->key ? et_name(e, n->key) : "void", et_name(e, ew_value(n))), 1);
+                                ew_key(n) ? et_name(e, ew_key(n)) : "void", et_name(e, ew_value(n))), 1);
     em_line(e, "(void)_key;");
     ew_key_state(x, n);
     if (n->u.win.wk == WK_COUNT || n->u.win.wk == WK_TXN)
@@ -629,7 +649,7 @@ static void ew_advance_panes(SE *x, PlanNode *n)
     em_line(e, "while (_gone < _ks->n && _ks->v[_gone].start < _keep) _gone++;");
     em_line(e, "%s_drop(_ks, 0, _gone);", w);
     em_line(e, "if (_ks->n && _ks->v[0].start < _min) _min = _ks->v[0].start;");
-    if (n->key)
+    if (ew_key(n))
         em_line(e, "if (_gone && _ks->n == 0) S->live_%s--;", w);
     ew_each_key_close(x);
     em_line(e, "fl_i64 _after = _min == FL_TIME_MAX ? FL_TIME_MAX");
@@ -668,7 +688,7 @@ static void ew_advance_due(SE *x, PlanNode *n)
     em_line(e, "    _cap *= 2;");
     em_line(e, "}");
     em_line(e, "_due[_cnt][0] = _at;");
-    em_line(e, "_due[_cnt][1] = %s;", n->key ? "_h" : "0");
+    em_line(e, "_due[_cnt][1] = %s;", ew_key(n) ? "_h" : "0");
     em_line(e, "_due[_cnt++][2] = _i;");
     e->indent--;
     em_line(e, "}");
@@ -676,7 +696,7 @@ static void ew_advance_due(SE *x, PlanNode *n)
     em_line(e, "fl_msort(_due, _cnt, (fl_i64)sizeof *_due, %s_cmp, &S->tmp);", w);
     em_line(e, "for (fl_i64 _c = 0; _c < _cnt; _c++) {");
     e->indent++;
-    if (n->key) {
+    if (ew_key(n)) {
         em_line(e, "%s_key *_ks = &S->h_%s.slots[_due[_c][1]].val;", w, w);
         em_line(e, "%s_emit(t, S, &S->h_%s.slots[_due[_c][1]].key, &_ks->v[_due[_c][2]]);", w, w);
     } else {
@@ -692,7 +712,7 @@ static void ew_advance_due(SE *x, PlanNode *n)
     em_line(e, "_ks->n = _k;");
     if (txn)
         em_line(e, "if (_ks->due != 0 && _ks->due <= _f) _ks->due = 0;");
-    if (n->key)
+    if (ew_key(n))
         em_line(e, "if (_was && _ks->n == 0) S->live_%s--;", w);
     else
         em_line(e, "(void)_was;");
@@ -720,7 +740,7 @@ static void ew_rebuild(SE *x, PlanNode *n)
     em_line(e, "if (_ks->n == 0 && _ks->pn == 0) { free(_ks->v); free(_ks->p); continue; }");
     em_line(e, "int _fr;");
     em_line(e, "fl_i64 _at = %s_ht_at(&_nh, S->h_%s.slots[_h].key, S->h_%s.slots[_h].hash, &_fr);", w, w, w);
-    em_line(e, "_nh.slots[_at].key = %s(&_na, S->h_%s.slots[_h].key);", et_helper(e, "copy", n->key), w);
+    em_line(e, "_nh.slots[_at].key = %s(&_na, S->h_%s.slots[_h].key);", et_helper(e, "copy", ew_key(n)), w);
     em_line(e, "_nh.slots[_at].val = *_ks;");
     if (!type_is_flat(at))
         em_line(e, "for (fl_i64 _i = 0; _i < _ks->n; _i++) _nh.slots[_at].val.v[_i].acc = %s(&_na, _ks->v[_i].acc);",
@@ -756,7 +776,7 @@ static void ew_advance_fn(SE *x, PlanNode *n)
         ew_advance_panes(x, n);
     else if (n->u.win.wk != WK_COUNT)
         ew_advance_due(x, n);
-    if (n->key && n->u.win.wk != WK_COUNT)
+    if (ew_key(n) && n->u.win.wk != WK_COUNT)
         ew_rebuild(x, n);
     se_epilogue(x);
 }
@@ -791,7 +811,7 @@ static void ew_flush_fn(SE *x, PlanNode *n)
     em_line(e, "free(_ks->p);");
     em_line(e, "memset(_ks, 0, sizeof *_ks);");
     ew_each_key_close(x);
-    if (n->key)
+    if (ew_key(n))
         em_line(e, "%s_ht_free(&S->h_%s);", w, w);
     se_epilogue(x);
 }
@@ -823,8 +843,8 @@ void ew_row(SE *x, PlanNode *n, const char *row)
     } else {
         em_line(e, "fl_i64 _wt = %s;", stamped ? "_ts" : "0");
     }
-    const char *key = n->key ? arena_printf(e->a, "&%s._0", row) : "0";
-    const char *val = n->key ? arena_printf(e->a, "&%s._1", row) : arena_printf(e->a, "&%s", row);
+    const char *key = ew_key(n) ? arena_printf(e->a, "&%s._0", row) : "0";
+    const char *val = ew_key(n) ? arena_printf(e->a, "&%s._1", row) : arena_printf(e->a, "&%s", row);
     if (n->u.win.time != WT_NONE) {
         em_line(e, "if (_wt < S->front_%s)", w);
         em_line(e, "    fl_late(t, 1);   /* its window has fired: behind the watermark */");
@@ -947,6 +967,8 @@ void ew_time_points(SE *x, int input)
     if (input) {
         em_line(e, "if (_m->kind == FL_MSG_WATERMARK) {");
         e->indent++;
+        if (x->s->driver->kind == PN_IJOIN)
+            em_line(e, "%s_advance(t, S, _m->value);", ij_name(x, x->s->driver));
         ew_follow(x, NULL, "_m->value", 0);
         e->indent--;
         em_line(e, "}");
@@ -986,4 +1008,172 @@ void ew_time_points(SE *x, int input)
     em_line(e, "fl_timer_at(t, _tm);");
     e->indent--;
     em_line(e, "}");
+}
+
+/* ---- interval_join: per key, the elements of each side with their
+ * times; an element meets the other side's kept ones when it comes, and is
+ * kept until the frontier has passed the times it can still match: a left
+ * one at t until t + upper, a right one at t until t - lower (later elements
+ * have times at or after the frontier). ---- */
+
+static const char *ij_name(SE *x, PlanNode *n) { return arena_printf(x->e->a, "j%d_%d", ew_stage_no(x), n->id); }
+
+void ew_ijoin_open(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *j = ij_name(x, n);
+    Type *lt = type_prune(n->in[0]->elem), *rt = type_prune(n->in[1]->elem);
+    em_sect(e, S_HELPERS, "typedef struct %s_l { fl_i64 ts; %s v; } %s_l;\n", j, et_name(e, lt), j);
+    em_sect(e, S_HELPERS, "typedef struct %s_r { fl_i64 ts; %s v; } %s_r;\n", j, et_name(e, rt), j);
+    em_sect(e, S_HELPERS, "typedef struct %s_key { %s_l *l; fl_i64 ln, lcap; %s_r *r; fl_i64 rn, rcap; } %s_key;\n", j, j, j, j);
+    em_sect(e, S_HELPERS, "FL_HT(%s_ht, %s, %s_key, %s, %s)\n\n", j, et_name(e, n->key), j, et_helper(e, "hash", n->key),
+            et_helper(e, "eq", n->key));
+    se_field(x, "%s_ht h_%s;", j, j);
+    se_field(x, "fl_i64 lo_%s, hi_%s, next_%s, live_%s, abytes_%s;", j, j, j, j, j);
+    int line, col;
+    diag_linecol(e->d, n->u.ijoin.lower->loc, &line, &col);
+    em_line(e, "S->lo_%s = %s;", j, ex_expr(e, n->u.ijoin.lower));
+    em_line(e, "S->hi_%s = %s;", j, ex_expr(e, n->u.ijoin.upper));
+    em_line(e, "if (S->lo_%s > S->hi_%s)", j, j);
+    em_line(e, "    fl_fail(t, \"%%s:%d:%d: the interval is empty: lower (%%lld ms) is above upper (%%lld ms)\", %s, "
+               "S->lo_%s, S->hi_%s);", line, col, em_c_string(e, diag_source(e->d, n->u.ijoin.lower->loc.file)->path), j, j);
+    em_line(e, "S->next_%s = FL_TIME_MAX;", j);
+}
+
+/* Appends (ts, v) to one side's array of key state _ks (grown by doubling). */
+static void ij_keep(SE *x, PlanNode *n, int side, const char *v)
+{
+    Emit *e = x->e;
+    const char *j = ij_name(x, n), *a = side ? "r" : "l";
+    Type *vt = n->in[side]->elem;
+    em_line(e, "if (_ks->%sn == _ks->%scap) {", a, a);
+    em_line(e, "    fl_i64 c = _ks->%scap ? 2 * _ks->%scap : 4;", a, a);
+    em_line(e, "    %s_%s *p = (%s_%s *)fl_calloc(c, (fl_i64)sizeof(%s_%s));", j, a, j, a, j, a);
+    em_line(e, "    if (_ks->%sn) memcpy(p, _ks->%s, (fl_size)_ks->%sn * sizeof(%s_%s));", a, a, a, j, a);
+    em_line(e, "    free(_ks->%s);", a);
+    em_line(e, "    _ks->%s = p;", a);
+    em_line(e, "    _ks->%scap = c;", a);
+    em_line(e, "}");
+    em_line(e, "_ks->%s[_ks->%sn].ts = _ts;", a, a);
+    em_line(e, "_ks->%s[_ks->%sn++].v = %s(%s, %s);", a, a, et_helper(e, "copy", vt), se_arena(x, n), v);
+    const char *until = side ? arena_printf(e->a, "_ts - S->lo_%s + 1", j) : arena_printf(e->a, "_ts + S->hi_%s + 1", j);
+    em_line(e, "if (%s < S->next_%s) S->next_%s = %s;", until, j, j, until);
+}
+
+void ew_ijoin_row(SE *x, PlanNode *n, const char *row, int side)
+{
+    Emit *e = x->e;
+    const char *j = ij_name(x, n), *o = side ? "l" : "r";
+    em_line(e, "{");
+    e->indent++;
+    em_line(e, "int _fresh;");
+    em_line(e, "fl_i64 _at = %s_ht_at(&S->h_%s, %s._0, %s(%s._0), &_fresh);", j, j, row, et_helper(e, "hash", n->key), row);
+    em_line(e, "if (_fresh) {");
+    em_line(e, "    S->h_%s.slots[_at].key = %s(%s, %s._0);", j, et_helper(e, "copy", n->key), se_arena(x, n), row);
+    em_line(e, "    memset(&S->h_%s.slots[_at].val, 0, sizeof(%s_key));", j, j);
+    em_line(e, "}");
+    em_line(e, "%s_key *_ks = &S->h_%s.slots[_at].val;", j, j);
+    em_line(e, "if (_ks->ln + _ks->rn == 0) S->live_%s++;", j);
+    em_line(e, "for (fl_i64 _q = 0; _q < _ks->%sn; _q++) {", o);
+    e->indent++;
+    em_line(e, "fl_i64 _o = _ks->%s[_q].ts;", o);
+    if (side)   /* a right element at _ts meets the lefts at _o with _o + lower <= _ts <= _o + upper */
+        em_line(e, "if (_ts < _o + S->lo_%s || _ts > _o + S->hi_%s) continue;", j, j);
+    else
+        em_line(e, "if (_o < _ts + S->lo_%s || _o > _ts + S->hi_%s) continue;", j, j);
+    em_line(e, "fl_i64 _pt = _o > _ts ? _o : _ts;");
+    em_line(e, "%s _p;", et_name(e, se_row_type(e, n)));
+    em_line(e, "_p._0 = %s._0;", row);
+    em_line(e, "_p._1._%d = %s._1;", side, row);
+    em_line(e, "_p._1._%d = _ks->%s[_q].v;", 1 - side, o);
+    em_line(e, "{");
+    e->indent++;
+    em_line(e, "fl_i64 _ts = _pt;   /* a pair's time: the later of its two */");
+    em_line(e, "(void)_ts;");
+    se_consume(x, n, "_p");
+    e->indent--;
+    em_line(e, "}");
+    e->indent--;
+    em_line(e, "}");
+    ij_keep(x, n, side, arena_printf(e->a, "%s._1", row));
+    e->indent--;
+    em_line(e, "}");
+}
+
+/* One side's elements the frontier _f has passed go (keep: the test that keeps one at _t). */
+static void ij_release(SE *x, const char *a, const char *keep)
+{
+    Emit *e = x->e;
+    em_line(e, "{");
+    e->indent++;
+    em_line(e, "fl_i64 _k = 0;");
+    em_line(e, "for (fl_i64 _i = 0; _i < _ks->%sn; _i++) {", a);
+    em_line(e, "    fl_i64 _t = _ks->%s[_i].ts;", a);
+    em_line(e, "    if (%s) _ks->%s[_k++] = _ks->%s[_i];", keep, a, a);
+    em_line(e, "}");
+    em_line(e, "_ks->%sn = _k;", a);
+    e->indent--;
+    em_line(e, "}");
+}
+
+/* j_advance(t, S, f): what the frontier f has passed goes; the table is
+ * rebuilt with what is live when dead keys or old copies outweigh it. */
+void ew_ijoin_functions(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *j = ij_name(x, n);
+    Type *lt = n->in[0]->elem, *rt = n->in[1]->elem;
+    se_prologue(x, arena_printf(e->a, "void %s_advance(fl_task *t, void *_s, fl_i64 _f)", j), 1);
+    em_line(e, "if (_f < S->next_%s) return;", j);
+    em_line(e, "fl_i64 _next = FL_TIME_MAX;");
+    em_line(e, "S->live_%s = 0;", j);
+    em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++) {", j);
+    e->indent++;
+    em_line(e, "if (!S->h_%s.slots[_h].hash) continue;", j);
+    em_line(e, "%s_key *_ks = &S->h_%s.slots[_h].val;", j, j);
+    ij_release(x, "l", arena_printf(e->a, "_t + S->hi_%s >= _f && (_t + S->hi_%s + 1 < _next ? (_next = _t + S->hi_%s + 1, 1) : 1)", j, j, j));
+    ij_release(x, "r", arena_printf(e->a, "_t - S->lo_%s >= _f && (_t - S->lo_%s + 1 < _next ? (_next = _t - S->lo_%s + 1, 1) : 1)", j, j, j));
+    em_line(e, "if (_ks->ln + _ks->rn) S->live_%s++;", j);
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "S->next_%s = _next;", j);
+    em_line(e, "if (S->h_%s.n > 1024 + 2 * S->live_%s || %s->bytes > 2 * S->abytes_%s + 4194304) {", j, j, se_arena(x, n), j);
+    e->indent++;
+    em_line(e, "%s_ht _nh;", j);
+    em_line(e, "fl_arena _na;");
+    em_line(e, "memset(&_nh, 0, sizeof _nh);");
+    em_line(e, "memset(&_na, 0, sizeof _na);");
+    em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++) {", j);
+    e->indent++;
+    em_line(e, "%s_key *_ks = &S->h_%s.slots[_h].val;", j, j);
+    em_line(e, "if (!S->h_%s.slots[_h].hash) continue;", j);
+    em_line(e, "if (_ks->ln + _ks->rn == 0) { free(_ks->l); free(_ks->r); continue; }");
+    em_line(e, "int _fr;");
+    em_line(e, "fl_i64 _at = %s_ht_at(&_nh, S->h_%s.slots[_h].key, S->h_%s.slots[_h].hash, &_fr);", j, j, j);
+    em_line(e, "_nh.slots[_at].key = %s(&_na, S->h_%s.slots[_h].key);", et_helper(e, "copy", n->key), j);
+    em_line(e, "for (fl_i64 _i = 0; _i < _ks->ln; _i++) _ks->l[_i].v = %s(&_na, _ks->l[_i].v);", et_helper(e, "copy", lt));
+    em_line(e, "for (fl_i64 _i = 0; _i < _ks->rn; _i++) _ks->r[_i].v = %s(&_na, _ks->r[_i].v);", et_helper(e, "copy", rt));
+    em_line(e, "_nh.slots[_at].val = *_ks;");
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "%s_ht_free(&S->h_%s);", j, j);
+    em_line(e, "fl_arena_free(%s);", se_arena(x, n));
+    em_line(e, "S->h_%s = _nh;", j);
+    em_line(e, "*%s = _na;", se_arena(x, n));
+    em_line(e, "S->abytes_%s = _na.bytes;", j);
+    e->indent--;
+    em_line(e, "}");
+    se_epilogue(x);
+}
+
+void ew_ijoin_close(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *j = ij_name(x, n);
+    em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++)", j);
+    em_line(e, "    if (S->h_%s.slots[_h].hash) {", j);
+    em_line(e, "        free(S->h_%s.slots[_h].val.l);", j);
+    em_line(e, "        free(S->h_%s.slots[_h].val.r);", j);
+    em_line(e, "    }");
+    em_line(e, "%s_ht_free(&S->h_%s);", j, j);
 }

@@ -76,7 +76,7 @@ const char *plan_kind_name(PlanKind k)
     static const char *names[] = {"source", "map", "filter", "flat_map", "filter_map", "inspect", "key",
                                   "unkey", "shuffle", "gather", "aggregate", "merge", "sink", "scan",
                                   "limit", "broadcast", "keys", "join", "zip", "tasks", "event_time", "late",
-                                  "window"};
+                                  "window", "window_join", "interval_join"};
     return names[k];
 }
 
@@ -107,7 +107,7 @@ void plan_print(FILE *out, const Plan *p)
             fprintf(out, " [loop %d delta]", n->u.sink.delta);
         if (n->kind == PN_SOURCE && n->u.src.loop >= 0 && slot < 0)
             fprintf(out, " [loop %d state]", n->u.src.loop);
-        if (n->kind == PN_WINDOW) {
+        if (n->kind == PN_WINDOW || n->kind == PN_WJOIN) {
             static const char *wk[] = {"any", "count", "tumbling", "sliding", "session", "transaction"};
             static const char *wt[] = {"no time", "event time", "processing time"};
             fprintf(out, " [%s, %s]", wk[n->u.win.wk], wt[n->u.win.time]);

@@ -41,7 +41,11 @@ typedef enum {
     PN_TASKS,       /* parallelism(n): the stage before it runs with n tasks; a new stage after it */
     PN_EVTIME,      /* event_time(f, delay): stamps rows, makes watermarks; the late ones go to PN_LATE */
     PN_LATE,        /* late(): the elements its event_time found behind the watermark */
-    PN_WINDOW       /* window(spec) or window_all(spec) with its aggregation, as one operator */
+    PN_WINDOW,      /* window(spec) or window_all(spec) with its aggregation, as one operator */
+    PN_WJOIN,       /* window_join: lower makes it the driver of its stage (both sides, keyed, as
+                       one stream of (opt<T>, opt<U>)) and a PN_WINDOW after it that pairs them */
+    PN_IJOIN        /* interval_join: two keyed inputs, each element kept until the watermark
+                       has passed the interval it may match */
 } PlanKind;
 
 /* FIRST, LAST and COLLECT are window aggregations only. */
@@ -96,12 +100,19 @@ struct PlanNode {
             int slot, loop, pt;
         } src;
         Expr *delay;        /* PN_EVTIME */
-        struct {            /* PN_WINDOW: the spec's kind and arguments, the time it uses, the aggregation */
+        struct {            /* PN_WINDOW, PN_WJOIN: the spec's kind and arguments, the time it uses,
+                               the aggregation; a window_join's key lambdas, and whether the
+                               window gives the pairs of its elements (window_join) */
             WinKind wk;
             WinTime time;
             Expr *size, *slide, *txn;   /* size: n, size or gap; slide: slide (or NULL) */
             AggKind agg;
+            Expr *lkey, *rkey;
+            int pairs;
         } win;
+        struct {            /* PN_IJOIN: the interval around each left element's time */
+            Expr *lower, *upper;
+        } ijoin;
     } u;
 };
 

@@ -206,28 +206,64 @@ static Expr *pb_spec(PB *b, Expr *e)
     return e;
 }
 
+static int pb_spec_into(PB *b, Expr *call, Expr *spec_arg, PlanNode *n, int evtime);
+
 /* window(spec) or window_all(spec): a node that waits for its aggregation
  * (pb_window_agg makes the one that runs; this one is pruned). */
 static PlanNode *pb_window(PB *b, Expr *call, PlanNode *in)
 {
-    Expr *spec = pb_spec(b, sema_arg(call, "spec"));
+    PlanNode *n = pb_node(b, PN_WINDOW, call, in, in->elem, in->key);
+    if (pb_spec_into(b, call, sema_arg(call, "spec"), n, type_prune(call->type)->u.stream.win_event) < 0)
+        return NULL;
+    return n;
+}
+
+/* The window of a window spec expression into n->u.win (0), or -1 after an error. */
+static int pb_spec_into(PB *b, Expr *call, Expr *spec_arg, PlanNode *n, int evtime)
+{
+    Expr *spec = pb_spec(b, spec_arg);
     if (!spec || (spec->kind != EX_CALL && spec->kind != EX_METHOD) || !spec->u.call.op) {
         diag_error(b->d, call->u.call.name_loc, "the window here must be written as a call (tumbling(..), "
                    "sliding(..), ...) or a let bound to one");
         b->errors++;
-        return NULL;
+        return -1;
     }
-    PlanNode *n = pb_node(b, PN_WINDOW, call, in, in->elem, in->key);
     const char *k = spec->u.call.name;
-    Type *t = type_prune(call->type);
     n->u.win.wk = !strcmp(k, "count") ? WK_COUNT : !strcmp(k, "tumbling") ? WK_TUMBLING
                   : !strcmp(k, "sliding") ? WK_SLIDING : !strcmp(k, "session") ? WK_SESSION : WK_TXN;
-    n->u.win.time = n->u.win.wk == WK_COUNT ? WT_NONE : t->u.stream.win_event ? WT_EVENT : WT_PROC;
+    n->u.win.time = n->u.win.wk == WK_COUNT ? WT_NONE : evtime ? WT_EVENT : WT_PROC;
     n->u.win.size = sema_arg(spec, n->u.win.wk == WK_COUNT ? "n" : n->u.win.wk == WK_SESSION ? "gap" : "size");
     n->u.win.slide = n->u.win.wk == WK_COUNT || n->u.win.wk == WK_SLIDING ? sema_arg(spec, "slide") : NULL;
     n->u.win.txn = n->u.win.wk == WK_TXN ? sema_arg(spec, "f") : NULL;
     n->u.win.agg = -1;
-    return n;
+    return 0;
+}
+
+/* window_join: both sides and the window; lower keys the sides. */
+static PlanNode *pb_window_join(PB *b, Expr *call, PlanNode *in)
+{
+    PlanNode *other = pb_stream(b, sema_arg(call, "other"));
+    if (!other)
+        return NULL;
+    PlanNode *j = pb_node2(b, PN_WJOIN, call, in, other, pb_elem(call));
+    if (pb_spec_into(b, call, sema_arg(call, "window"), j, type_prune(call->u.call.recv->type)->u.stream.evtime) < 0)
+        return NULL;
+    j->u.win.lkey = sema_arg(call, "left_key");
+    j->u.win.rkey = sema_arg(call, "right_key");
+    return j;
+}
+
+/* interval_join: two keyed streams (partitioned by their keys already). */
+static PlanNode *pb_interval_join(PB *b, Expr *call, PlanNode *in)
+{
+    PlanNode *other = pb_stream(b, sema_arg(call, "other"));
+    if (!other)
+        return NULL;
+    PlanNode *j = plan_node2(b->a, PN_IJOIN, call, in, other, pb_elem(call), pb_key(call));
+    ptrvec_push(b->a, &b->nodes, j);
+    j->u.ijoin.lower = sema_arg(call, "lower");
+    j->u.ijoin.upper = sema_arg(call, "upper");
+    return j;
 }
 
 /* A window aggregation: the window node of its receiver, whole. */
@@ -265,6 +301,10 @@ static PlanNode *pb_stream_op(PB *b, Expr *call, PlanNode *in)
         return pb_time(b, call, in);
     if (!strcmp(name, "window") || !strcmp(name, "window_all"))
         return pb_window(b, call, in);
+    if (!strcmp(name, "window_join"))
+        return pb_window_join(b, call, in);
+    if (!strcmp(name, "interval_join"))
+        return pb_interval_join(b, call, in);
     if (!strcmp(name, "key_by")) {
         PlanNode *n = pb_node(b, PN_KEY, call, in, in->elem, pb_key(call));
         n->u.keyfn = sema_arg(call, "key");

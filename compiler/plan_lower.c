@@ -110,6 +110,7 @@ static int pl_on_one_task(const PlanNode *n)
         if (n->kind == PN_GATHER || n->kind == PN_ZIP)
             return 1;
         if (n->kind == PN_SOURCE || n->kind == PN_SHUFFLE || n->kind == PN_BROADCAST || n->kind == PN_JOIN ||
+            n->kind == PN_WJOIN || n->kind == PN_IJOIN ||
             n->kind == PN_MERGE)
             return 0;
     }
@@ -137,6 +138,31 @@ static void pl_join(PL *l, PlanNode *j)
     pl_add(l, j);
 }
 
+/* window_join: the sides keyed (as a join's) into a driver that makes
+ * each element a (some(x), none) or (none, some(y)) of the one stream it
+ * windows; w itself becomes that window, which pairs what each window
+ * holds of both sides (its consumers keep pointing to it). */
+static void pl_window_join(PL *l, PlanNode *w)
+{
+    Type *kt = type_prune(w->u.win.lkey->type)->u.fn.ret;
+    PlanNode *k[2];
+    for (int i = 0; i < 2; i++) {
+        k[i] = pl_node(l, PN_KEY, w, w->in[i], w->in[i]->elem, kt);
+        k[i]->u.keyfn = i ? w->u.win.rkey : w->u.win.lkey;
+    }
+    Type *both = type_pair(l->a, type_opt(l->a, w->in[0]->elem), type_opt(l->a, w->in[1]->elem));
+    PlanNode *d = plan_node2(l->a, PN_WJOIN, w->call, k[0], k[1], both, kt);
+    d->op = w->op;
+    d->u.win = w->u.win;
+    pl_add(l, d);
+    w->kind = PN_WINDOW;
+    w->in[0] = d;
+    w->nin = 1;
+    w->u.win.agg = AGG_COLLECT;
+    w->u.win.pairs = 1;
+    pl_add(l, w);
+}
+
 /* a.zip(a): each side through a node of its own, so that each is its own edge. */
 static void pl_zip(PL *l, PlanNode *z)
 {
@@ -153,6 +179,7 @@ static void pl_lower(PL *l, PlanNode *n)
     case PN_AGG: n->key ? pl_keyed_agg(l, n) : pl_whole_agg(l, n); return;
     case PN_LIMIT: pl_limit(l, n); return;
     case PN_JOIN: pl_join(l, n); return;
+    case PN_WJOIN: pl_window_join(l, n); return;
     case PN_SCAN: pl_one_task(l, n, !n->in[0]->key); return;
     case PN_WINDOW: pl_one_task(l, n, !n->key); return;   /* window_all: on one task */
     case PN_SINK: pl_one_task(l, n, strcmp(n->op, "for_each") && n->u.sink.slot < 0); return;

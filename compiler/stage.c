@@ -64,6 +64,8 @@ static void sb_place(SB *b, PlanNode *n)
         sb_edge(b, n->in[0], n, EDGE_SINGLE, 0);
         break;
     case PN_JOIN:  /* both inputs repartitioned by key into the join's stage */
+    case PN_WJOIN:
+    case PN_IJOIN:
         s = sb_stage(b, n, 1);
         n->stage = s->id;
         for (int i = 0; i < n->nin; i++)

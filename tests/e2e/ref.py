@@ -1115,6 +1115,42 @@ def ref_windows(d, args):
     return out
 
 
+def ref_timejoins(d, args):
+    rows = []
+    for i, r in enumerate(read_csv(os.path.join(d, "events.csv"))):
+        rows.append((r[0], int(r[1]), int(r[2]), i + 2))   # key, ts, v, line
+    on_time, top = [], None
+    for r in rows:
+        if top is None or r[1] >= top - 1000:
+            on_time.append(r)
+            top = r[1] if top is None else max(top, r[1])
+
+    def sides(elems):
+        return [e for e in elems if e[2] % 2 == 1], [e for e in elems if e[2] % 2 == 0]
+
+    def wjoin(what, elems, t, wins):
+        out = []
+        groups = collections.defaultdict(list)
+        for e in elems:
+            groups[e[0]].append(e)
+        for k, es in groups.items():
+            for _s, _e, ws in wins(es):
+                left, right = sides(ws)
+                out += ["%s,%s,%d,%d" % (what, k, l[2], r[2]) for l in left for r in right]
+        return out
+
+    et = lambda e: e[1]
+    res = wjoin("tumbling", on_time, et, lambda es: win_tumbling(es, et, 2000))
+    res += wjoin("sliding", on_time, et, lambda es: win_tumbling(es, et, 3000, 1000))
+    res += wjoin("session", on_time, et, lambda es: win_session(es, et, 600))
+    pt = lambda e: e[3]
+    proc = wjoin("proc", rows, pt, lambda es: win_tumbling(es, pt, 100))
+    left, right = sides(on_time)
+    inter = ["interval,%s,%d,%d" % (l[0], l[2], r[2]) for l in left for r in right
+             if l[0] == r[0] and l[1] - 300 <= r[1] <= l[1] + 500]
+    return {"window_join.txt": lines(res), "window_join_proc.txt": lines(proc), "interval_join.txt": lines(inter)}
+
+
 REFS = {name[4:]: f for name, f in globals().items() if name.startswith("ref_")}
 
 

@@ -281,6 +281,8 @@ mem windows 4194304
 mem windows_small 4194304
 ok windows          windows.flow       windows       --out @O --dir @D --test-clock
 ok windows_small    windows.flow       windows       --out @O --dir @D --test-clock --batch 3 --queue 1
+ok timejoins        timejoins.flow     timejoins     --out @O --dir @D --test-clock
+ok timejoins_small  timejoins.flow     timejoins     --out @O --dir @D --test-clock --batch 5 --queue 1
 ok zip_small        zip.flow           zip           --out @O --input @D/words.txt --n 999 --batch 3 --queue 1
 ok loops_small      loops.flow         loops         --out @O --n 500 --rounds 1 --batch 3 --queue 1
 # the iteration examples, against scripts/ref_iter.py (@R: the repository)
