@@ -35,7 +35,7 @@ static const OpDef ops_table[] = {
     {"stream", "stream<T>.filter_map(f: (T) -> opt<U>) -> stream<U>", KT, HK_NONE, "the values of f(x) that are some"},
     {"stream", "stream<T>.inspect(f: (T) -> any) -> stream<T>", KT, HK_NONE, "calls f(x) on each x and passes x on"},
     {"stream", "stream<T>.scan(init: S, f: (S, T) -> (S, U)) -> stream<U>", KT, HK_NONE, "a stateful map: (state, x) -> (new state, output)"},
-    {"stream", "stream<T>.limit(n: i64) -> stream<T>", KT, HK_NONE, "the first n elements (in the order of the source)"},
+    {"stream", "stream<T>.limit(n: i64) -> stream<T>", 0, HK_NONE, "the first n elements (in the order of the source)"},
     /* ---- element-wise, keyed streams: f sees (key, value) pairs, the key stays ---- */
     {"keyed", "keyed<K, T>.map(f: ((K, T)) -> U) -> keyed<K, U>", KT, HK_NONE, "a new value for each (key, value); the key stays"},
     {"keyed", "keyed<K, T>.filter(f: ((K, T)) -> bool) -> keyed<K, T>", KT, HK_NONE, "the (key, value) pairs for which f is true"},
@@ -75,7 +75,7 @@ static const OpDef ops_table[] = {
     {"keys", "stream<T>.group_by_avg(key: (T) -> K, value: (T) -> N) -> keyed<K, f64>", 0, HK_NONE, "group_by(key).avg(value), pre-aggregated"},
     {"keys", "stream<T>.group_by_reduce(key: (T) -> K, f: (T, T) -> T) -> keyed<K, T>", 0, HK_NONE, "group_by(key).reduce_assoc(f), pre-aggregated"},
     {"keys", "stream<T>.group_by_fold(key: (T) -> K, init: A, f: (A, T) -> A, merge: (A, A) -> A) -> keyed<K, A>", 0, HK_NONE, "group_by(key).fold_assoc(init, f, merge), pre-aggregated"},
-    {"keys", "stream<K>.distinct() -> stream<K>", KT, HK_NONE, "each distinct element once (repartitions by hash)"},
+    {"keys", "stream<K>.distinct() -> stream<K>", 0, HK_NONE, "each distinct element once (repartitions by hash)"},
     {"partition", "stream<T>.shuffle() -> stream<T>", KT, HK_NONE, "spreads the elements evenly over the tasks"},
     {"partition", "stream<T>.broadcast() -> stream<T>", KT, HK_NONE, "sends every element to every task"},
     {"partition", "stream<T>.parallelism(n: i64) -> stream<T>", KT, HK_NONE, "runs the operators before it with n tasks"},

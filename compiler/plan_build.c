@@ -182,8 +182,11 @@ static PlanNode *pb_time(PB *b, Expr *call, PlanNode *in)
 {
     if (!strcmp(call->u.call.name, "late")) {
         if (in->kind != PN_EVTIME) {
+            int downgrade = b->d->downgrade;   /* a rule of the language, not a gap of the back end */
+            b->d->downgrade = 0;
             diag_error(b->d, call->u.call.name_loc, "late() takes the result of event_time(..) (or a let bound "
                        "to it): the late elements are those its watermark has passed");
+            b->d->downgrade = downgrade;
             b->errors++;
             return NULL;
         }
@@ -572,6 +575,35 @@ static void pb_value(PB *b, Expr *call, int k)
     n->u.sink.value = k;
 }
 
+/* Whether n reads an unbounded source through operators that keep no
+ * window (a window, a window_join or an interval_join bounds what follows). */
+static int pb_unbounded(const PlanNode *n, int depth)
+{
+    if (!n || depth > 10000 || n->kind == PN_WINDOW || n->kind == PN_WJOIN || n->kind == PN_IJOIN)
+        return 0;
+    if (n->kind == PN_SOURCE)
+        return !strcmp(n->op, "stdin_lines") || !strcmp(n->op, "tcp_lines");
+    for (int i = 0; i < n->nin; i++)
+        if (pb_unbounded(n->in[i], depth + 1))
+            return 1;
+    return 0;
+}
+
+/* A keyed aggregation, distinct or join over an unbounded stream with no
+ * window keeps a state that grows with its keys forever: a warning. */
+static void pb_state_warnings(PB *b)
+{
+    for (int i = 0; i < b->nodes.len; i++) {
+        PlanNode *n = b->nodes.items[i];
+        int keyed = n->kind == PN_AGG && n->key;
+        if ((!keyed && n->kind != PN_JOIN) || !pb_unbounded(n, 0))
+            continue;
+        diag_warning(b->d, n->call->u.call.name_loc, "`%s` over an unbounded stream keeps %s, forever: window the "
+                     "stream first (window(..), window_join, interval_join) to bound its state",
+                     n->op, n->kind == PN_JOIN ? "every element of both sides" : "a state for every key it has seen");
+    }
+}
+
 /* The plan of one phase: every let stream (prune keeps what the phase
  * needs), then its roots: the value calls it computes, and in the last
  * phase the pipelines. */
@@ -595,6 +627,8 @@ Plan *plan_from_program(Program *p, const Phases *ph, int phase, Arena *a, Diag 
         if (ph->loops[l].round == phase)
             pb_loop_round(&b, l);
     }
+    if (phase == last)
+        pb_state_warnings(&b);
     if (b.errors)
         return NULL;
     Plan *plan = arena_alloc(a, sizeof *plan);

@@ -75,7 +75,21 @@ def values():
     return [fmt((x, x / total, 10)) for x in range(1000)]
 
 
-REFS = {"top_words": top_words, "kmeans": kmeans, "halve": halve, "round_sums": round_sums,
+def readings():
+    """The readings example: 10 s windows of each sensor's mean, late readings apart."""
+    with open("examples/data/readings.csv") as f:
+        rows = [(s, int(t), float(v)) for s, t, v in list(csv.reader(f))[1:]]
+    top, wins, late = None, {}, []
+    for s, t, v in rows:
+        if top is not None and t < top - 2000:
+            late.append(fmt(("late", s, t)))
+            continue
+        top = t if top is None else max(top, t)
+        wins.setdefault((s, t // 10000 * 10000), []).append(v)
+    return [fmt((s, w, sum(vs) / len(vs))) for (s, w), vs in wins.items()] + late
+
+
+REFS = {"readings": readings, "top_words": top_words, "kmeans": kmeans, "halve": halve, "round_sums": round_sums,
         "paths": paths, "values": values}
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@
 #     element (a chain of updates on the accumulator: in place, not a copy per element):
 #     under 128 MB, one process and --procs 2;
 #   - word count of a 300 KB text at --threads 1000: under 1.5 GB (4.6 GB before a task's
-#     pending batches were made lazily and sized by fan-out).
+#     pending batches were made lazily and sized by fan-out);
+#   - window.flow: 5M and 50M events through event-time tumbling windows (whole-stream and
+#     keyed): the peak at 50M within 1.2x of the peak at 5M (the state is the open windows).
 # Skipped under AddressSanitizer (its shadow memory is counted). Prints `N passed, M failed`.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -30,6 +32,8 @@ trap 'rm -rf "$tmp"' EXIT
 "$flowc" build tests/memory/strfold.flow -o "$tmp/strfold" || exit 2
 "$flowc" build tests/memory/strscan.flow -o "$tmp/strscan" || exit 2
 "$flowc" build tests/memory/loopvec.flow -o "$tmp/loopvec" || exit 2
+"$flowc" build tests/memory/window.flow -o "$tmp/window" || exit 2
+cc -O2 tests/memory/peak.c -o "$tmp/peak" || exit 2
 
 python3 - "$tmp" <<'PY'
 import collections, csv, re, resource, subprocess, sys
@@ -59,6 +63,49 @@ def run(name, argv, limit_mb, check):
     else:
         passed += 1
         print("ok: %s (peak %.0f MB, bound %d MB)" % (name, peak_mb, limit_mb))
+
+def peak_of(argv):
+    """Runs argv through tests/memory/peak.c (its output to files): its exit status, standard
+    error and own peak memory in MB."""
+    p = subprocess.run([tmp + "/peak"] + argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       timeout=300)
+    m = re.search(r"^peak_kb (\d+)$", p.stderr, re.M)
+    return p.returncode, p.stderr, int(m.group(1)) / 1024 if m else float("inf")
+
+
+def run_window():
+    """5M and 50M events through tumbling windows: the peak at 50M within 1.2x of 5M's."""
+    global passed, failed
+    peaks, problems = [], []
+    for n in (5_000_000, 50_000_000):
+        out = tmp + "/win%d.csv" % n
+        rc, err, peak = peak_of([tmp + "/window", "--n", str(n), "--out", out, "--threads", "2"])
+        peaks.append(peak)
+        if rc != 0:
+            problems.append("n %d: exit status %d: %s" % (n, rc, err.strip()[-300:]))
+        else:
+            problems += window_check(n, out)
+    if not problems and peaks[1] > 1.2 * peaks[0]:
+        problems.append("peak %.0f MB at 50M events > 1.2 x %.0f MB at 5M" % (peaks[1], peaks[0]))
+    if problems:
+        failed += 1
+        print("FAIL: windows over 5M and 50M events:\n    " + "\n    ".join(problems))
+    else:
+        passed += 1
+        print("ok: windows over 5M and 50M events (peaks %.0f and %.0f MB)" % (peaks[0], peaks[1]))
+
+
+def window_check(n, path):
+    with open(path) as f:
+        rows = list(csv.reader(f))
+    want = [[str(s), str(min(1_000_000, n - s))] for s in range(0, n, 1_000_000)]
+    if rows[0] != ["_0", "_1"] or sorted(rows[1:]) != sorted(want):
+        return ["the whole-stream windows differ from the reference"]
+    with open(path + ".keyed") as f:
+        keyed = f.read().strip()
+    nk = sum(1 for k in range(100) for s in range(0, n, 2_000_000) if k < n - s)
+    return [] if keyed == str(nk) else ["%s keyed windows, expected %d" % (keyed, nk)]
+
 
 def groupby_ref(n):
     acc = {}
@@ -107,6 +154,7 @@ def check_strfold(path):
         return [] if rows[0] == ["key", "value"] and got == ref else ["the longest names differ from the reference"]
     return check
 
+run_window()
 out = tmp + "/gb.csv"
 run("groupby 5M rows, --threads 2", [tmp + "/groupby", "--out", out, "--threads", "2"], 64, check_groupby(out))
 run("groupby 5M rows, --procs 2 --threads 1", [tmp + "/groupby", "--out", out, "--procs", "2", "--threads", "1"], 64, check_groupby(out))
