@@ -1079,11 +1079,19 @@ static void se_stamp(SE *x, PlanNode *n, const char *pos)
     em_line(x->e, "if (_ts > S->tmax_n%d) S->tmax_n%d = _ts;", n->id, n->id);
 }
 
-/* A range of integers (range, generate, from): the task's share, FL_BATCH_ROWS at a time. */
-static void se_range_open(SE *x, const char *lo, const char *hi)
+/* A range of integers (range, generate, from): the task's share, FL_BATCH_ROWS at a time
+ * (or, chunked, its interleaved chunks: fl_chunk_range). */
+static void se_range_open(SE *x, PlanNode *n, const char *lo, const char *hi)
 {
     se_field(x, "fl_i64 i, hi;");
-    em_line(x->e, "fl_split_range(t, %s, %s, &S->i, &S->hi);", lo, hi);
+    if (!n->u.src.chunked) {
+        em_line(x->e, "fl_split_range(t, %s, %s, &S->i, &S->hi);", lo, hi);
+        return;
+    }
+    se_field(x, "fl_i64 k, lo0, hi0;");
+    em_line(x->e, "S->lo0 = %s;", lo);
+    em_line(x->e, "S->hi0 = %s;", hi);
+    em_line(x->e, "if (!fl_chunk_range(t, S->lo0, S->hi0, S->k++, &S->i, &S->hi)) S->i = S->hi = 0;");
 }
 
 /* row: the element of integer _i (gen: generate's lambda on it). */
@@ -1099,6 +1107,12 @@ static void se_range_produce(SE *x, PlanNode *n, const char *row, Expr *gen)
     em_line(e, "}");
     em_line(e, "S->i = _i;");
     se_produced(x);
+    if (n->u.src.chunked) {   /* the next chunk when this one is done */
+        em_line(e, "if (S->i >= S->hi && !fl_chunk_range(t, S->lo0, S->hi0, S->k++, &S->i, &S->hi))");
+        em_line(e, "    return 0;");
+        em_line(e, "return 1;");
+        return;
+    }
     em_line(e, "return S->i < S->hi;");
 }
 
@@ -1264,13 +1278,13 @@ static void se_source_open(SE *x, PlanNode *n)
     if (n->u.src.slot >= 0 || n->u.src.loop >= 0)
         se_field(x, "fl_i64 i, r;");   /* the next chunk and row; or whether the state went out */
     else if (!strcmp(name, "range"))
-        se_range_open(x, ex_expr(e, sema_arg(n->call, "lo")), ex_expr(e, sema_arg(n->call, "hi")));
+        se_range_open(x, n, ex_expr(e, sema_arg(n->call, "lo")), ex_expr(e, sema_arg(n->call, "hi")));
     else if (!strcmp(name, "generate"))
-        se_range_open(x, "0", ex_expr(e, sema_arg(n->call, "n")));
+        se_range_open(x, n, "0", ex_expr(e, sema_arg(n->call, "n")));
     else if (!strcmp(name, "from")) {
         se_field(x, "%s v;", et_name(e, type_prune(sema_arg(n->call, "v")->type)));
         em_line(e, "S->v = %s;", ex_expr(e, sema_arg(n->call, "v")));
-        se_range_open(x, "0", "S->v.len");
+        se_range_open(x, n, "0", "S->v.len");
     } else if (!strcmp(name, "read_lines"))
         se_lines_open(x, n);
     else if (!strcmp(name, "read_csv"))
@@ -1493,13 +1507,16 @@ static void se_windows(SE *x)
         if (n->kind != PN_WINDOW)
             continue;
         const char *w = arena_printf(x->e->a, "w%d_%d", x->base + x->s->id, n->id);
+        const char *kt = ew_key(n) ? et_name(x->e, ew_key(n)) : "void";
+        fprintf(x->e->f, "static %s_key *%s_find(fl_task *t, void *_s, const %s *_key, int _insert, const %s **_kp);\n", w,
+                w, kt, kt);
         fprintf(x->e->f, "static void %s_emit(fl_task *t, void *_s, const void *_key, %s_slot *_sl);\n", w, w);
         fprintf(x->e->f, "static void %s_add(fl_task *t, void *_s, const %s *_key, const %s *_v, fl_i64 _wt);\n", w,
                 ew_key(n) ? et_name(x->e, ew_key(n)) : "void", et_name(x->e, n->in[0]->elem));
         fprintf(x->e->f, "static void %s_advance(fl_task *t, void *_s, fl_i64 _f);\n", w);
         if (n->u.win.wk == WK_COUNT || n->u.win.wk == WK_TXN)
-            fprintf(x->e->f, "static void %s_put(fl_task *t, void *_s, %s_key *_ks, const void *_kp, const %s *_v, "
-                             "fl_i64 _wt);\n", w, w, et_name(x->e, n->in[0]->elem));
+            fprintf(x->e->f, "static void %s_put(fl_task *t, void *_s, %s_key *_ks, const %s *_kp, const %s *_v, "
+                             "fl_i64 _wt);\n", w, w, kt, et_name(x->e, n->in[0]->elem));
         fprintf(x->e->f, "static void %s_flush(fl_task *t, void *_s);\n", w);
     }
     for (int i = 0; i < x->s->nodes.len; i++) {

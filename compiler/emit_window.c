@@ -37,6 +37,7 @@
 
 static int ew_stage_no(SE *x) { return x->base + x->s->id; }
 static const char *ij_name(SE *x, PlanNode *n);
+static void ew_rebuild(SE *x, PlanNode *n);
 static const char *ew_name(SE *x, PlanNode *n) { return arena_printf(x->e->a, "w%d_%d", ew_stage_no(x), n->id); }
 
 static Type *ew_value(PlanNode *n) { return n->in[0]->elem; }
@@ -229,6 +230,45 @@ static const char *ew_buffered(PlanNode *n)
 
 /* ---- declarations ---- */
 
+/* NAME_due { at, key } and a binary min-heap of them by `at` (NAME_push,
+ * NAME_pop): the times things are due (a session's end, a commit_after
+ * time, the time a kept element of an interval join can go), with their key. */
+static void ew_heap_type(Emit *e, const char *w, Type *kt)
+{
+    const char *kdecl = kt ? arena_printf(e->a, " %s key;", et_name(e, kt)) : "";
+    em_sect(e, S_HELPERS, "typedef struct %s_due { fl_i64 at;%s } %s_due;\n", w, kdecl, w);
+    em_sect(e, S_HELPERS,
+            "static void %s_push(%s_due **h, fl_i64 *n, fl_i64 *cap, %s_due d)\n{\n"
+            "    if (*n == *cap) {\n"
+            "        fl_i64 c = *cap ? 2 * *cap : 64;\n"
+            "        %s_due *v = (%s_due *)fl_calloc(c, (fl_i64)sizeof(%s_due));\n"
+            "        if (*n) memcpy(v, *h, (fl_size)*n * sizeof(%s_due));\n"
+            "        free(*h);\n"
+            "        *h = v;\n"
+            "        *cap = c;\n"
+            "    }\n"
+            "    fl_i64 i = (*n)++;\n"
+            "    while (i > 0 && (*h)[(i - 1) / 2].at > d.at) {\n"
+            "        (*h)[i] = (*h)[(i - 1) / 2];\n"
+            "        i = (i - 1) / 2;\n"
+            "    }\n"
+            "    (*h)[i] = d;\n}\n\n"
+            "static %s_due %s_pop(%s_due *h, fl_i64 *n)\n{\n"
+            "    %s_due top = h[0], last = h[--*n];\n"
+            "    fl_i64 i = 0;\n"
+            "    for (;;) {\n"
+            "        fl_i64 c = 2 * i + 1;\n"
+            "        if (c >= *n) break;\n"
+            "        if (c + 1 < *n && h[c + 1].at < h[c].at) c++;\n"
+            "        if (h[c].at >= last.at) break;\n"
+            "        h[i] = h[c];\n"
+            "        i = c;\n"
+            "    }\n"
+            "    if (*n) h[i] = last;\n"
+            "    return top;\n}\n\n",
+            w, w, w, w, w, w, w, w, w, w, w);
+}
+
 /* The slot and key-state types, and the key table. */
 static void ew_types(SE *x, PlanNode *n)
 {
@@ -236,9 +276,10 @@ static void ew_types(SE *x, PlanNode *n)
     const char *w = ew_name(x, n);
     em_sect(e, S_HELPERS, "typedef struct %s_slot { fl_i64 start, end, n, last, ft; %s acc; } %s_slot;\n", w,
             et_name(e, ew_acc(e, n)), w);
-    em_sect(e, S_HELPERS, "typedef struct %s_pend { fl_i64 ts; %s v; } %s_pend;\n", w, et_name(e, ew_value(n)), w);
-    em_sect(e, S_HELPERS, "typedef struct %s_key { %s_slot *v; fl_i64 n, cap, pos, due; %s_pend *p; fl_i64 pn, pcap; } %s_key;\n",
-            w, w, w, w);
+    const char *kdecl = ew_key(n) ? arena_printf(e->a, " %s key;", et_name(e, ew_key(n))) : "";
+    em_sect(e, S_HELPERS, "typedef struct %s_pend { fl_i64 ts;%s %s v; } %s_pend;\n", w, kdecl, et_name(e, ew_value(n)), w);
+    ew_heap_type(e, w, ew_key(n));
+    em_sect(e, S_HELPERS, "typedef struct %s_key { %s_slot *v; fl_i64 n, cap, pos, due; } %s_key;\n", w, w, w);
     em_sect(e, S_HELPERS,
             "static %s_slot *%s_insert(%s_key *k, fl_i64 at)\n{\n"
             "    if (k->n == k->cap) {\n"
@@ -285,8 +326,12 @@ void ew_decl(SE *x, PlanNode *n)
         se_field(x, "%s_ht h_%s;", w, w);
     else
         se_field(x, "%s_key k_%s;", w, w);
-    se_field(x, "fl_i64 size_%s, slide_%s, pane_%s, front_%s, next_%s, now_%s, live_%s, pnext_%s;", w, w, w, w, w, w, w, w);
+    se_field(x, "fl_i64 size_%s, slide_%s, pane_%s, front_%s, next_%s, now_%s, live_%s, pnext_%s, abytes_%s;", w, w, w, w,
+             w, w, w, w, w);
     se_field(x, "int buf_%s;   /* count, transaction: the elements wait for the watermark, then go in time order */", w);
+    se_field(x, "%s_pend *pend_%s;   /* (those elements, of every key) */", w, w);
+    se_field(x, "%s_due *heap_%s;", w, w);
+    se_field(x, "fl_i64 pn_%s, pcap_%s, hn_%s, hcap_%s;", w, w, w, w);
     Emit *e = x->e;
     WinKind wk = n->u.win.wk;
     const char *what = wk == WK_COUNT ? "count" : wk == WK_SESSION ? "gap" : "size";
@@ -378,22 +423,58 @@ static void ew_key_state(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *w = ew_name(x, n);
+    em_line(e, "const %s *_kp = 0;", ew_key(n) ? et_name(e, ew_key(n)) : "void");
+    em_line(e, "%s_key *_ks = %s_find(t, S, _key, 1, &_kp);", w, w);
+    em_line(e, "(void)_kp;");
+}
+
+/* w_find(t, S, key, insert, &kp): the state of a key (made when new and
+ * insert, else NULL), and the key as the table keeps it. */
+static void ew_find_fn(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n), *kt = ew_key(n) ? et_name(e, ew_key(n)) : "void";
+    se_prologue(x, arena_printf(e->a, "%s_key *%s_find(fl_task *t, void *_s, const %s *_key, int _insert, const %s **_kp)",
+                                w, w, kt, kt), 1);
     if (!ew_key(n)) {
-        em_line(e, "%s_key *_ks = &S->k_%s;", w, w);
-        em_line(e, "const void *_kp = 0;");
-        em_line(e, "(void)_kp;");
+        em_line(e, "(void)_key; (void)_insert;");
+        em_line(e, "*_kp = 0;");
+        em_line(e, "return &S->k_%s;", w);
+        se_epilogue(x);
         return;
     }
-    const char *kt = et_name(e, ew_key(n));
+    em_line(e, "fl_u64 _hv = %s(*_key);", et_helper(e, "hash", ew_key(n)));
+    em_line(e, "if (!_insert) {");
+    em_line(e, "    if (!S->h_%s.cap) return 0;", w);
+    em_line(e, "    fl_i64 _i = %s_ht_find(&S->h_%s, *_key, _hv);", w, w);
+    em_line(e, "    if (!S->h_%s.slots[_i].hash) return 0;", w);
+    em_line(e, "    *_kp = &S->h_%s.slots[_i].key;", w);
+    em_line(e, "    return &S->h_%s.slots[_i].val;", w);
+    em_line(e, "}");
     em_line(e, "int _fresh;");
-    em_line(e, "fl_i64 _at = %s_ht_at(&S->h_%s, *_key, %s(*_key), &_fresh);", w, w, et_helper(e, "hash", ew_key(n)));
+    em_line(e, "fl_i64 _at = %s_ht_at(&S->h_%s, *_key, _hv, &_fresh);", w, w);
     em_line(e, "if (_fresh) {");
     em_line(e, "    S->h_%s.slots[_at].key = %s;", w, ew_copy(x, n, ew_key(n), "*_key"));
     em_line(e, "    memset(&S->h_%s.slots[_at].val, 0, sizeof(%s_key));", w, w);
     em_line(e, "}");
-    em_line(e, "%s_key *_ks = &S->h_%s.slots[_at].val;", w, w);
-    em_line(e, "const %s *_kp = &S->h_%s.slots[_at].key;", kt, w);
-    em_line(e, "if (_ks->n == 0) S->live_%s++;", w);
+    em_line(e, "*_kp = &S->h_%s.slots[_at].key;", w);
+    em_line(e, "return &S->h_%s.slots[_at].val;", w);
+    se_epilogue(x);
+}
+
+/* A due time of key _kp (a session's end, a commit_after time) onto the heap. */
+static void ew_push_due(SE *x, PlanNode *n, const char *at)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n);
+    em_line(e, "{");
+    em_line(e, "    %s_due _d;", w);
+    em_line(e, "    _d.at = %s;", at);
+    if (ew_key(n))
+        em_line(e, "    _d.key = %s;", ew_copy(x, n, ew_key(n), "*_kp"));
+    em_line(e, "    %s_push(&S->heap_%s, &S->hn_%s, &S->hcap_%s, _d);", w, w, w, w);
+    em_line(e, "    if (_d.at < S->next_%s) S->next_%s = _d.at;", w, w);
+    em_line(e, "}");
 }
 
 /* A time window: the pane (tumbling, sliding) of time _wt, or the session it joins. */
@@ -431,7 +512,7 @@ static void ew_add_timed(SE *x, PlanNode *n)
         e->indent--;
         em_line(e, "}");
         em_line(e, "_sl->n++;");
-        em_line(e, "if (_sl->end < S->next_%s) S->next_%s = _sl->end;", w, w);
+        ew_push_due(x, n, "_sl->end");
         return;
     }
     em_line(e, "fl_i64 _p = fl_floor_div(_wt, S->pane_%s) * S->pane_%s;", w, w);
@@ -524,8 +605,10 @@ static void ew_add_txn(SE *x, PlanNode *n)
     em_line(e, "    _ks->n = 0;");
     em_line(e, "    _ks->due = 0;");
     em_line(e, "} else if (_d >= 0 && (_ks->due == 0 || _wt + _d < _ks->due)) {");
-    em_line(e, "    _ks->due = _wt + _d;   /* (a due time of 0 is taken as none: times are ms since 1970) */");
-    em_line(e, "    if (_ks->due < S->next_%s) S->next_%s = _ks->due;", w, w);
+    e->indent++;
+    em_line(e, "_ks->due = _wt + _d;   /* (a due time of 0 is taken as none: times are ms since 1970) */");
+    ew_push_due(x, n, "_ks->due");
+    e->indent--;
     em_line(e, "}");
     e->indent--;
     em_line(e, "}");
@@ -536,8 +619,8 @@ static void ew_put_fn(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *w = ew_name(x, n);
-    se_prologue(x, arena_printf(e->a, "void %s_put(fl_task *t, void *_s, %s_key *_ks, const void *_kp, const %s *_v, "
-                                "fl_i64 _wt)", w, w, et_name(e, ew_value(n))), 1);
+    se_prologue(x, arena_printf(e->a, "void %s_put(fl_task *t, void *_s, %s_key *_ks, const %s *_kp, const %s *_v, "
+                                "fl_i64 _wt)", w, w, ew_key(n) ? et_name(e, ew_key(n)) : "void", et_name(e, ew_value(n))), 1);
     if (n->u.win.wk == WK_COUNT)
         ew_add_count(x, n);
     else
@@ -545,28 +628,34 @@ static void ew_put_fn(SE *x, PlanNode *n)
     se_epilogue(x);
 }
 
-/* A count or transaction window on a stream with time: the element waits. */
+/* A count or transaction window on a stream with time: the element waits
+ * (with its key) until the frontier passes its time. */
 static void ew_add_pending(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *w = ew_name(x, n);
     em_line(e, "if (S->buf_%s) {", w);
     e->indent++;
-    em_line(e, "if (_ks->pn == _ks->pcap) {");
-    em_line(e, "    fl_i64 c = _ks->pcap ? 2 * _ks->pcap : 8;");
+    em_line(e, "if (S->pn_%s == S->pcap_%s) {", w, w);
+    em_line(e, "    fl_i64 c = S->pcap_%s ? 2 * S->pcap_%s : 64;", w, w);
     em_line(e, "    %s_pend *p = (%s_pend *)fl_calloc(c, (fl_i64)sizeof(%s_pend));", w, w, w);
-    em_line(e, "    if (_ks->pn) memcpy(p, _ks->p, (fl_size)_ks->pn * sizeof(%s_pend));", w);
-    em_line(e, "    free(_ks->p);");
-    em_line(e, "    _ks->p = p;");
-    em_line(e, "    _ks->pcap = c;");
+    em_line(e, "    if (S->pn_%s) memcpy(p, S->pend_%s, (fl_size)S->pn_%s * sizeof(%s_pend));", w, w, w, w);
+    em_line(e, "    free(S->pend_%s);", w);
+    em_line(e, "    S->pend_%s = p;", w);
+    em_line(e, "    S->pcap_%s = c;", w);
     em_line(e, "}");
-    em_line(e, "_ks->p[_ks->pn].ts = _wt;");
-    em_line(e, "_ks->p[_ks->pn++].v = %s;", ew_copy(x, n, ew_value(n), "(*_v)"));
+    em_line(e, "S->pend_%s[S->pn_%s].ts = _wt;", w, w);
+    if (ew_key(n))
+        em_line(e, "S->pend_%s[S->pn_%s].key = %s;", w, w, ew_copy(x, n, ew_key(n), "*_key"));
+    em_line(e, "S->pend_%s[S->pn_%s++].v = %s;", w, w, ew_copy(x, n, ew_value(n), "(*_v)"));
     em_line(e, "if (_wt < S->pnext_%s) S->pnext_%s = _wt;", w, w);
-    em_line(e, "return;");
+    e->indent--;
+    em_line(e, "} else {");
+    e->indent++;
+    ew_key_state(x, n);
+    em_line(e, "%s_put(t, S, _ks, _kp, _v, _wt);", w);
     e->indent--;
     em_line(e, "}");
-    em_line(e, "%s_put(t, S, _ks, _kp, _v, _wt);", w);
 }
 
 /* w_add(t, S, key, value, time): a row reaches the window. */
@@ -577,11 +666,13 @@ static void ew_add_fn(SE *x, PlanNode *n)
     se_prologue(x, arena_printf(e->a, "void %s_add(fl_task *t, void *_s, const %s *_key, const %s *_v, fl_i64 _wt)", w,
                                 ew_key(n) ? et_name(e, ew_key(n)) : "void", et_name(e, ew_value(n))), 1);
     em_line(e, "(void)_key;");
-    ew_key_state(x, n);
-    if (n->u.win.wk == WK_COUNT || n->u.win.wk == WK_TXN)
+    if (n->u.win.wk == WK_COUNT || n->u.win.wk == WK_TXN) {
         ew_add_pending(x, n);
-    else
+    } else {
+        ew_key_state(x, n);
         ew_add_timed(x, n);
+    }
+    ew_rebuild(x, n);
     se_epilogue(x);
 }
 
@@ -593,19 +684,18 @@ static void ew_release(SE *x, PlanNode *n)
     const char *w = ew_name(x, n);
     em_line(e, "if (S->buf_%s && S->pnext_%s <= _f) {", w, w);
     e->indent++;
-    em_line(e, "fl_i64 _pmin = FL_TIME_MAX;");
-    ew_each_key_open(x, n);
+    em_line(e, "fl_msort(S->pend_%s, S->pn_%s, (fl_i64)sizeof(%s_pend), %s_cmp, &S->tmp);", w, w, w, w);
     em_line(e, "fl_i64 _r = 0;");
-    em_line(e, "if (_ks->pn) fl_msort(_ks->p, _ks->pn, (fl_i64)sizeof(%s_pend), %s_cmp, &S->tmp);", w, w);
-    em_line(e, "while (_r < _ks->pn && _ks->p[_r].ts <= _f) {");
-    em_line(e, "    %s_put(t, S, _ks, _kp, &_ks->p[_r].v, _ks->p[_r].ts);", w);
-    em_line(e, "    _r++;");
+    em_line(e, "for (; _r < S->pn_%s && S->pend_%s[_r].ts <= _f; _r++) {", w, w);
+    e->indent++;
+    em_line(e, "const %s *_kp = 0;", ew_key(n) ? et_name(e, ew_key(n)) : "void");
+    em_line(e, "%s_key *_ks = %s_find(t, S, %s, 1, &_kp);", w, w, ew_key(n) ? arena_printf(e->a, "&S->pend_%s[_r].key", w) : "0");
+    em_line(e, "%s_put(t, S, _ks, _kp, &S->pend_%s[_r].v, S->pend_%s[_r].ts);", w, w, w);
+    e->indent--;
     em_line(e, "}");
-    em_line(e, "if (_r) memmove(_ks->p, _ks->p + _r, (fl_size)(_ks->pn - _r) * sizeof(%s_pend));", w);
-    em_line(e, "_ks->pn -= _r;");
-    em_line(e, "if (_ks->pn && _ks->p[0].ts < _pmin) _pmin = _ks->p[0].ts;");
-    ew_each_key_close(x);
-    em_line(e, "S->pnext_%s = _pmin;", w);
+    em_line(e, "if (_r) memmove(S->pend_%s, S->pend_%s + _r, (fl_size)(S->pn_%s - _r) * sizeof(%s_pend));", w, w, w, w);
+    em_line(e, "S->pn_%s -= _r;", w);
+    em_line(e, "S->pnext_%s = S->pn_%s ? S->pend_%s[0].ts : FL_TIME_MAX;", w, w, w);
     e->indent--;
     em_line(e, "}");
 }
@@ -649,8 +739,6 @@ static void ew_advance_panes(SE *x, PlanNode *n)
     em_line(e, "while (_gone < _ks->n && _ks->v[_gone].start < _keep) _gone++;");
     em_line(e, "%s_drop(_ks, 0, _gone);", w);
     em_line(e, "if (_ks->n && _ks->v[0].start < _min) _min = _ks->v[0].start;");
-    if (ew_key(n))
-        em_line(e, "if (_gone && _ks->n == 0) S->live_%s--;", w);
     ew_each_key_close(x);
     em_line(e, "fl_i64 _after = _min == FL_TIME_MAX ? FL_TIME_MAX");
     em_line(e, "    : (fl_floor_div(_min - S->size_%s, S->slide_%s) + 1) * S->slide_%s + S->size_%s;", w, w, w, w);
@@ -659,101 +747,113 @@ static void ew_advance_panes(SE *x, PlanNode *n)
     em_line(e, "}");
 }
 
-/* Sessions and transactions: every slot due by _f (a session's end, a
- * transaction's commit_after time), fired in order of that time. */
+/* Sessions and transactions: what is due by _f fires, in order of its
+ * time (the heap of due times; an entry whose session has merged into
+ * another, or whose transaction has closed, no longer matches and goes). */
 static void ew_advance_due(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     const char *w = ew_name(x, n);
-    int txn = n->u.win.wk == WK_TXN;
-    const char *due = txn ? "_ks->due" : "_ks->v[_i].end";
-    em_line(e, "if (S->next_%s == FL_TIME_MAX || S->next_%s > _f) return;", w, w);
-    em_line(e, "fl_i64 _cnt = 0, _cap = 64, _next = FL_TIME_MAX;");
-    em_line(e, "fl_i64 (*_due)[3] = (fl_i64 (*)[3])fl_calloc(_cap, (fl_i64)sizeof *_due);");
-    ew_each_key_open(x, n);
-    em_line(e, "for (fl_i64 _i = 0; _i < _ks->n; _i++) {");
+    em_line(e, "while (S->hn_%s && S->heap_%s[0].at <= _f) {", w, w);
     e->indent++;
-    em_line(e, "fl_i64 _at = %s;", due);
-    if (txn)
-        em_line(e, "if (_at == 0) continue;");
-    em_line(e, "if (_at > _f) {");
-    em_line(e, "    if (_at < _next) _next = _at;");
-    em_line(e, "    continue;");
-    em_line(e, "}");
-    em_line(e, "if (_cnt == _cap) {");
-    em_line(e, "    fl_i64 (*_d2)[3] = (fl_i64 (*)[3])fl_calloc(2 * _cap, (fl_i64)sizeof *_due);");
-    em_line(e, "    memcpy(_d2, _due, (fl_size)_cap * sizeof *_due);");
-    em_line(e, "    free(_due);");
-    em_line(e, "    _due = _d2;");
-    em_line(e, "    _cap *= 2;");
-    em_line(e, "}");
-    em_line(e, "_due[_cnt][0] = _at;");
-    em_line(e, "_due[_cnt][1] = %s;", ew_key(n) ? "_h" : "0");
-    em_line(e, "_due[_cnt++][2] = _i;");
-    e->indent--;
-    em_line(e, "}");
-    ew_each_key_close(x);
-    em_line(e, "fl_msort(_due, _cnt, (fl_i64)sizeof *_due, %s_cmp, &S->tmp);", w);
-    em_line(e, "for (fl_i64 _c = 0; _c < _cnt; _c++) {");
-    e->indent++;
-    if (ew_key(n)) {
-        em_line(e, "%s_key *_ks = &S->h_%s.slots[_due[_c][1]].val;", w, w);
-        em_line(e, "%s_emit(t, S, &S->h_%s.slots[_due[_c][1]].key, &_ks->v[_due[_c][2]]);", w, w);
+    em_line(e, "%s_due _d = %s_pop(S->heap_%s, &S->hn_%s);", w, w, w, w);
+    em_line(e, "const %s *_kp = 0;", ew_key(n) ? et_name(e, ew_key(n)) : "void");
+    em_line(e, "%s_key *_ks = %s_find(t, S, %s, 0, &_kp);", w, w, ew_key(n) ? "&_d.key" : "0");
+    em_line(e, "if (!_ks) continue;");
+    if (n->u.win.wk == WK_TXN) {
+        em_line(e, "if (_ks->due != _d.at || !_ks->n) continue;");
+        em_line(e, "%s_emit(t, S, _kp, &_ks->v[0]);", w);
+        em_line(e, "_ks->n = 0;");
+        em_line(e, "_ks->due = 0;");
     } else {
-        em_line(e, "%s_emit(t, S, 0, &S->k_%s.v[_due[_c][2]]);", w, w);
+        em_line(e, "for (fl_i64 _i = 0; _i < _ks->n; _i++)");
+        em_line(e, "    if (_ks->v[_i].end == _d.at) {");
+        em_line(e, "        %s_emit(t, S, _kp, &_ks->v[_i]);", w);
+        em_line(e, "        %s_drop(_ks, _i, 1);", w);
+        em_line(e, "        break;");
+        em_line(e, "    }");
     }
     e->indent--;
     em_line(e, "}");
-    em_line(e, "free(_due);");
-    ew_each_key_open(x, n);   /* what fired goes */
-    em_line(e, "fl_i64 _was = _ks->n, _k = 0;");
-    em_line(e, "for (fl_i64 _i = 0; _i < _ks->n; _i++)");
-    em_line(e, "    if (!(%s != 0 && %s <= _f)) _ks->v[_k++] = _ks->v[_i];", due, due);
-    em_line(e, "_ks->n = _k;");
-    if (txn)
-        em_line(e, "if (_ks->due != 0 && _ks->due <= _f) _ks->due = 0;");
-    if (ew_key(n))
-        em_line(e, "if (_was && _ks->n == 0) S->live_%s--;", w);
-    else
-        em_line(e, "(void)_was;");
-    ew_each_key_close(x);
-    em_line(e, "S->next_%s = _next;", w);
+    em_line(e, "S->next_%s = S->hn_%s ? S->heap_%s[0].at : FL_TIME_MAX;", w, w, w);
 }
 
 /* A keyed window's table, rebuilt with its live keys when the dead ones
- * outnumber them (and 1024): memory stays bounded by the open windows. */
-static void ew_rebuild(SE *x, PlanNode *n)
+ * outnumber them (and 1024), or (keyed or not) its memory copied into a
+ * fresh arena when it has doubled since the last time (and passed 4 MiB):
+ * accumulators of strings and vectors, and elements kept, leave old copies
+ * behind; memory stays bounded by the open windows. */
+static void ew_copy_state(SE *x, PlanNode *n, const char *ks, const char *to)
+{
+    Emit *e = x->e;
+    Type *at = ew_acc(e, n);
+    if (!type_is_flat(at))
+        em_line(e, "for (fl_i64 _i = 0; _i < %s->n; _i++) %s->v[_i].acc = %s(%s, %s->v[_i].acc);", ks, ks,
+                et_helper(e, "copy", at), to, ks);
+}
+
+/* What waits (keys and values) and the due heap's keys, into arena `to`. */
+static void ew_copy_waiting(SE *x, PlanNode *n, const char *to)
 {
     Emit *e = x->e;
     const char *w = ew_name(x, n);
-    Type *at = ew_acc(e, n);
-    em_line(e, "if (S->h_%s.n > 1024 + 2 * S->live_%s) {", w, w);
+    Type *kt = ew_key(n), *vt = ew_value(n);
+    if (kt && !type_is_flat(kt)) {
+        em_line(e, "for (fl_i64 _i = 0; _i < S->pn_%s; _i++) S->pend_%s[_i].key = %s(%s, S->pend_%s[_i].key);", w, w,
+                et_helper(e, "copy", kt), to, w);
+        em_line(e, "for (fl_i64 _i = 0; _i < S->hn_%s; _i++) S->heap_%s[_i].key = %s(%s, S->heap_%s[_i].key);", w, w,
+                et_helper(e, "copy", kt), to, w);
+    }
+    if (!type_is_flat(vt))
+        em_line(e, "for (fl_i64 _i = 0; _i < S->pn_%s; _i++) S->pend_%s[_i].v = %s(%s, S->pend_%s[_i].v);", w, w,
+                et_helper(e, "copy", vt), to, w);
+}
+
+static void ew_rebuild(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    const char *w = ew_name(x, n), *arena = se_arena(x, n);
+    if (!ew_key(n)) {
+        em_line(e, "if (%s->bytes > 2 * S->abytes_%s + 4194304) {", arena, w);
+        e->indent++;
+        em_line(e, "fl_arena _na;");
+        em_line(e, "memset(&_na, 0, sizeof _na);");
+        ew_copy_state(x, n, arena_printf(e->a, "(&S->k_%s)", w), "&_na");
+        ew_copy_waiting(x, n, "&_na");
+        em_line(e, "fl_arena_free(%s);", arena);
+        em_line(e, "*%s = _na;", arena);
+        em_line(e, "S->abytes_%s = _na.bytes;", w);
+        e->indent--;
+        em_line(e, "}");
+        return;
+    }
+    em_line(e, "if (S->h_%s.n > 1024 + 2 * S->live_%s || %s->bytes > 2 * S->abytes_%s + 4194304) {", w, w, arena, w);
     e->indent++;
     em_line(e, "%s_ht _nh;", w);
     em_line(e, "fl_arena _na;");
     em_line(e, "memset(&_nh, 0, sizeof _nh);");
     em_line(e, "memset(&_na, 0, sizeof _na);");
+    em_line(e, "S->live_%s = 0;", w);
     em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++) {", w);
     e->indent++;
     em_line(e, "%s_key *_ks = &S->h_%s.slots[_h].val;", w, w);
     em_line(e, "if (!S->h_%s.slots[_h].hash) continue;", w);
-    em_line(e, "if (_ks->n == 0 && _ks->pn == 0) { free(_ks->v); free(_ks->p); continue; }");
+    em_line(e, "if (_ks->n == 0 && _ks->pos == 0) { free(_ks->v); continue; }");
+    em_line(e, "if (_ks->n == 0) { free(_ks->v); _ks->v = 0; _ks->cap = 0; }   /* (a count's position stays) */");
     em_line(e, "int _fr;");
     em_line(e, "fl_i64 _at = %s_ht_at(&_nh, S->h_%s.slots[_h].key, S->h_%s.slots[_h].hash, &_fr);", w, w, w);
     em_line(e, "_nh.slots[_at].key = %s(&_na, S->h_%s.slots[_h].key);", et_helper(e, "copy", ew_key(n)), w);
+    ew_copy_state(x, n, "_ks", "&_na");
     em_line(e, "_nh.slots[_at].val = *_ks;");
-    if (!type_is_flat(at))
-        em_line(e, "for (fl_i64 _i = 0; _i < _ks->n; _i++) _nh.slots[_at].val.v[_i].acc = %s(&_na, _ks->v[_i].acc);",
-                et_helper(e, "copy", at));
-    if (!type_is_flat(ew_value(n)))
-        em_line(e, "for (fl_i64 _i = 0; _i < _ks->pn; _i++) _nh.slots[_at].val.p[_i].v = %s(&_na, _ks->p[_i].v);",
-                et_helper(e, "copy", ew_value(n)));
+    em_line(e, "S->live_%s++;   /* (the keys kept: the next rebuild comes when as many more have come) */", w);
     e->indent--;
     em_line(e, "}");
+    ew_copy_waiting(x, n, "&_na");
     em_line(e, "%s_ht_free(&S->h_%s);", w, w);
-    em_line(e, "fl_arena_free(%s);", se_arena(x, n));
+    em_line(e, "fl_arena_free(%s);", arena);
     em_line(e, "S->h_%s = _nh;", w);
-    em_line(e, "*%s = _na;", se_arena(x, n));
+    em_line(e, "*%s = _na;", arena);
+    em_line(e, "S->abytes_%s = _na.bytes;", w);
     e->indent--;
     em_line(e, "}");
 }
@@ -776,8 +876,6 @@ static void ew_advance_fn(SE *x, PlanNode *n)
         ew_advance_panes(x, n);
     else if (n->u.win.wk != WK_COUNT)
         ew_advance_due(x, n);
-    if (ew_key(n) && n->u.win.wk != WK_COUNT)
-        ew_rebuild(x, n);
     se_epilogue(x);
 }
 
@@ -806,9 +904,10 @@ static void ew_flush_fn(SE *x, PlanNode *n)
         em_line(e, "    }");
         ew_each_key_close(x);
     }
+    em_line(e, "free(S->pend_%s);", w);
+    em_line(e, "free(S->heap_%s);", w);
     ew_each_key_open(x, n);
     em_line(e, "free(_ks->v);");
-    em_line(e, "free(_ks->p);");
     em_line(e, "memset(_ks, 0, sizeof *_ks);");
     ew_each_key_close(x);
     if (ew_key(n))
@@ -818,6 +917,7 @@ static void ew_flush_fn(SE *x, PlanNode *n)
 
 void ew_functions(SE *x, PlanNode *n)
 {
+    ew_find_fn(x, n);
     ew_emit_fn(x, n);
     if (n->u.win.wk == WK_COUNT || n->u.win.wk == WK_TXN)
         ew_put_fn(x, n);
@@ -890,7 +990,7 @@ void ew_time_fields(SE *x)
             continue;
         se_field(x, "fl_i64 tmax_n%d, wsent_n%d, delay_n%d;", n->id, n->id, n->id);
         em_line(e, "S->tmax_n%d = S->wsent_n%d = FL_TIME_MIN;", n->id, n->id);
-        if (n->kind != PN_EVTIME) {
+        if (n->kind != PN_EVTIME || !n->u.delay) {   /* (delay: 0ms by default) */
             em_line(e, "S->delay_n%d = 0;", n->id);
             continue;
         }
@@ -1025,11 +1125,15 @@ void ew_ijoin_open(SE *x, PlanNode *n)
     Type *lt = type_prune(n->in[0]->elem), *rt = type_prune(n->in[1]->elem);
     em_sect(e, S_HELPERS, "typedef struct %s_l { fl_i64 ts; %s v; } %s_l;\n", j, et_name(e, lt), j);
     em_sect(e, S_HELPERS, "typedef struct %s_r { fl_i64 ts; %s v; } %s_r;\n", j, et_name(e, rt), j);
-    em_sect(e, S_HELPERS, "typedef struct %s_key { %s_l *l; fl_i64 ln, lcap; %s_r *r; fl_i64 rn, rcap; } %s_key;\n", j, j, j, j);
+    /* each side's elements in arrival order, [h, n) of them kept (those before h have gone) */
+    em_sect(e, S_HELPERS, "typedef struct %s_key { %s_l *l; fl_i64 lh, ln, lcap; %s_r *r; fl_i64 rh, rn, rcap; } %s_key;\n",
+            j, j, j, j);
     em_sect(e, S_HELPERS, "FL_HT(%s_ht, %s, %s_key, %s, %s)\n\n", j, et_name(e, n->key), j, et_helper(e, "hash", n->key),
             et_helper(e, "eq", n->key));
+    ew_heap_type(e, j, n->key);
     se_field(x, "%s_ht h_%s;", j, j);
-    se_field(x, "fl_i64 lo_%s, hi_%s, next_%s, live_%s, abytes_%s;", j, j, j, j, j);
+    se_field(x, "%s_due *heap_%s;   /* when each kept element can go, with its key */", j, j);
+    se_field(x, "fl_i64 lo_%s, hi_%s, live_%s, abytes_%s, hn_%s, hcap_%s;", j, j, j, j, j, j);
     int line, col;
     diag_linecol(e->d, n->u.ijoin.lower->loc, &line, &col);
     em_line(e, "S->lo_%s = %s;", j, ex_expr(e, n->u.ijoin.lower));
@@ -1037,7 +1141,6 @@ void ew_ijoin_open(SE *x, PlanNode *n)
     em_line(e, "if (S->lo_%s > S->hi_%s)", j, j);
     em_line(e, "    fl_fail(t, \"%%s:%d:%d: the interval is empty: lower (%%lld ms) is above upper (%%lld ms)\", %s, "
                "S->lo_%s, S->hi_%s);", line, col, em_c_string(e, diag_source(e->d, n->u.ijoin.lower->loc.file)->path), j, j);
-    em_line(e, "S->next_%s = FL_TIME_MAX;", j);
 }
 
 /* Appends (ts, v) to one side's array of key state _ks (grown by doubling). */
@@ -1057,7 +1160,12 @@ static void ij_keep(SE *x, PlanNode *n, int side, const char *v)
     em_line(e, "_ks->%s[_ks->%sn].ts = _ts;", a, a);
     em_line(e, "_ks->%s[_ks->%sn++].v = %s(%s, %s);", a, a, et_helper(e, "copy", vt), se_arena(x, n), v);
     const char *until = side ? arena_printf(e->a, "_ts - S->lo_%s + 1", j) : arena_printf(e->a, "_ts + S->hi_%s + 1", j);
-    em_line(e, "if (%s < S->next_%s) S->next_%s = %s;", until, j, j, until);
+    em_line(e, "{");
+    em_line(e, "    %s_due _d;", j);
+    em_line(e, "    _d.at = %s;", until);
+    em_line(e, "    _d.key = %s(%s, _row_key);", et_helper(e, "copy", n->key), se_arena(x, n));
+    em_line(e, "    %s_push(&S->heap_%s, &S->hn_%s, &S->hcap_%s, _d);", j, j, j, j);
+    em_line(e, "}");
 }
 
 void ew_ijoin_row(SE *x, PlanNode *n, const char *row, int side)
@@ -1073,8 +1181,9 @@ void ew_ijoin_row(SE *x, PlanNode *n, const char *row, int side)
     em_line(e, "    memset(&S->h_%s.slots[_at].val, 0, sizeof(%s_key));", j, j);
     em_line(e, "}");
     em_line(e, "%s_key *_ks = &S->h_%s.slots[_at].val;", j, j);
-    em_line(e, "if (_ks->ln + _ks->rn == 0) S->live_%s++;", j);
-    em_line(e, "for (fl_i64 _q = 0; _q < _ks->%sn; _q++) {", o);
+    em_line(e, "%s _row_key = %s._0;", et_name(e, n->key), row);
+    em_line(e, "if (_ks->ln == _ks->lh && _ks->rn == _ks->rh) S->live_%s++;", j);
+    em_line(e, "for (fl_i64 _q = _ks->%sh; _q < _ks->%sn; _q++) {", o, o);
     e->indent++;
     em_line(e, "fl_i64 _o = _ks->%s[_q].ts;", o);
     if (side)   /* a right element at _ts meets the lefts at _o with _o + lower <= _ts <= _o + upper */
@@ -1100,19 +1209,24 @@ void ew_ijoin_row(SE *x, PlanNode *n, const char *row, int side)
     em_line(e, "}");
 }
 
-/* One side's elements the frontier _f has passed go (keep: the test that keeps one at _t). */
+/* One side's elements the frontier _f has passed go, from the oldest on (keep: the test
+ * that keeps one at _t). They came in about time order: one that has expired behind a
+ * later one that has not goes when that one does (it can match nothing new meanwhile:
+ * the pairs are checked against the interval). */
 static void ij_release(SE *x, const char *a, const char *keep)
 {
     Emit *e = x->e;
-    em_line(e, "{");
-    e->indent++;
-    em_line(e, "fl_i64 _k = 0;");
-    em_line(e, "for (fl_i64 _i = 0; _i < _ks->%sn; _i++) {", a);
-    em_line(e, "    fl_i64 _t = _ks->%s[_i].ts;", a);
-    em_line(e, "    if (%s) _ks->%s[_k++] = _ks->%s[_i];", keep, a, a);
+    em_line(e, "while (_ks->%sh < _ks->%sn) {", a, a);
+    em_line(e, "    fl_i64 _t = _ks->%s[_ks->%sh].ts;", a, a);
+    em_line(e, "    if (%s) break;", keep);
+    em_line(e, "    _ks->%sh++;", a);
     em_line(e, "}");
-    em_line(e, "_ks->%sn = _k;", a);
-    e->indent--;
+    em_line(e, "if (_ks->%sh == _ks->%sn) {", a, a);
+    em_line(e, "    _ks->%sh = _ks->%sn = 0;", a, a);
+    em_line(e, "} else if (_ks->%sh > 64 && 2 * _ks->%sh > _ks->%sn) {", a, a, a);
+    em_line(e, "    memmove(_ks->%s, _ks->%s + _ks->%sh, (fl_size)(_ks->%sn - _ks->%sh) * sizeof *_ks->%s);", a, a, a, a, a, a);
+    em_line(e, "    _ks->%sn -= _ks->%sh;", a, a);
+    em_line(e, "    _ks->%sh = 0;", a);
     em_line(e, "}");
 }
 
@@ -1124,19 +1238,18 @@ void ew_ijoin_functions(SE *x, PlanNode *n)
     const char *j = ij_name(x, n);
     Type *lt = n->in[0]->elem, *rt = n->in[1]->elem;
     se_prologue(x, arena_printf(e->a, "void %s_advance(fl_task *t, void *_s, fl_i64 _f)", j), 1);
-    em_line(e, "if (_f < S->next_%s) return;", j);
-    em_line(e, "fl_i64 _next = FL_TIME_MAX;");
-    em_line(e, "S->live_%s = 0;", j);
-    em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++) {", j);
+    em_line(e, "while (S->hn_%s && S->heap_%s[0].at <= _f) {", j, j);
     e->indent++;
+    em_line(e, "%s_due _d = %s_pop(S->heap_%s, &S->hn_%s);", j, j, j, j);
+    em_line(e, "fl_i64 _h = %s_ht_find(&S->h_%s, _d.key, %s(_d.key));", j, j, et_helper(e, "hash", n->key));
     em_line(e, "if (!S->h_%s.slots[_h].hash) continue;", j);
     em_line(e, "%s_key *_ks = &S->h_%s.slots[_h].val;", j, j);
-    ij_release(x, "l", arena_printf(e->a, "_t + S->hi_%s >= _f && (_t + S->hi_%s + 1 < _next ? (_next = _t + S->hi_%s + 1, 1) : 1)", j, j, j));
-    ij_release(x, "r", arena_printf(e->a, "_t - S->lo_%s >= _f && (_t - S->lo_%s + 1 < _next ? (_next = _t - S->lo_%s + 1, 1) : 1)", j, j, j));
-    em_line(e, "if (_ks->ln + _ks->rn) S->live_%s++;", j);
+    em_line(e, "if (_ks->ln == _ks->lh && _ks->rn == _ks->rh) continue;");
+    ij_release(x, "l", arena_printf(e->a, "_t + S->hi_%s >= _f", j));
+    ij_release(x, "r", arena_printf(e->a, "_t - S->lo_%s >= _f", j));
+    em_line(e, "if (_ks->ln == _ks->lh && _ks->rn == _ks->rh) S->live_%s--;", j);
     e->indent--;
     em_line(e, "}");
-    em_line(e, "S->next_%s = _next;", j);
     em_line(e, "if (S->h_%s.n > 1024 + 2 * S->live_%s || %s->bytes > 2 * S->abytes_%s + 4194304) {", j, j, se_arena(x, n), j);
     e->indent++;
     em_line(e, "%s_ht _nh;", j);
@@ -1147,15 +1260,17 @@ void ew_ijoin_functions(SE *x, PlanNode *n)
     e->indent++;
     em_line(e, "%s_key *_ks = &S->h_%s.slots[_h].val;", j, j);
     em_line(e, "if (!S->h_%s.slots[_h].hash) continue;", j);
-    em_line(e, "if (_ks->ln + _ks->rn == 0) { free(_ks->l); free(_ks->r); continue; }");
+    em_line(e, "if (_ks->ln == _ks->lh && _ks->rn == _ks->rh) { free(_ks->l); free(_ks->r); continue; }");
     em_line(e, "int _fr;");
     em_line(e, "fl_i64 _at = %s_ht_at(&_nh, S->h_%s.slots[_h].key, S->h_%s.slots[_h].hash, &_fr);", j, j, j);
     em_line(e, "_nh.slots[_at].key = %s(&_na, S->h_%s.slots[_h].key);", et_helper(e, "copy", n->key), j);
-    em_line(e, "for (fl_i64 _i = 0; _i < _ks->ln; _i++) _ks->l[_i].v = %s(&_na, _ks->l[_i].v);", et_helper(e, "copy", lt));
-    em_line(e, "for (fl_i64 _i = 0; _i < _ks->rn; _i++) _ks->r[_i].v = %s(&_na, _ks->r[_i].v);", et_helper(e, "copy", rt));
+    em_line(e, "for (fl_i64 _i = _ks->lh; _i < _ks->ln; _i++) _ks->l[_i].v = %s(&_na, _ks->l[_i].v);", et_helper(e, "copy", lt));
+    em_line(e, "for (fl_i64 _i = _ks->rh; _i < _ks->rn; _i++) _ks->r[_i].v = %s(&_na, _ks->r[_i].v);", et_helper(e, "copy", rt));
     em_line(e, "_nh.slots[_at].val = *_ks;");
     e->indent--;
     em_line(e, "}");
+    em_line(e, "for (fl_i64 _i = 0; _i < S->hn_%s; _i++) S->heap_%s[_i].key = %s(&_na, S->heap_%s[_i].key);", j, j,
+            et_helper(e, "copy", n->key), j);
     em_line(e, "%s_ht_free(&S->h_%s);", j, j);
     em_line(e, "fl_arena_free(%s);", se_arena(x, n));
     em_line(e, "S->h_%s = _nh;", j);
@@ -1176,4 +1291,5 @@ void ew_ijoin_close(SE *x, PlanNode *n)
     em_line(e, "        free(S->h_%s.slots[_h].val.r);", j);
     em_line(e, "    }");
     em_line(e, "%s_ht_free(&S->h_%s);", j, j);
+    em_line(e, "free(S->heap_%s);", j);
 }

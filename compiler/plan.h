@@ -96,8 +96,9 @@ struct PlanNode {
         struct {
             int value, delta, slot;
         } sink;
-        struct {            /* pt: stamps rows with the test clock's time (a processing-time window follows) */
-            int slot, loop, pt;
+        struct {            /* pt: stamps rows with the test clock's time (a processing-time window follows);
+                               chunked: its tasks take interleaved chunks (an event_time follows) */
+            int slot, loop, pt, chunked;
         } src;
         Expr *delay;        /* PN_EVTIME */
         struct {            /* PN_WINDOW, PN_WJOIN: the spec's kind and arguments, the time it uses,

@@ -228,8 +228,32 @@ static void pt_stamp_sources(PlanNode *n)
         pt_stamp_sources(n->in[i]);
 }
 
+/* Whether what follows n (through the operators that keep time) stamps event time, and
+ * nothing after n reads it in source order (limit, zip, scan). */
+static int pt_feeds_time(const PlanNode *n, int *ordered, int depth)
+{
+    int found = 0;
+    for (int i = 0; i < n->nout && depth < 1000; i++) {
+        const PlanNode *c = n->out[i];
+        if (c->kind == PN_LIMIT || c->kind == PN_ZIP || c->kind == PN_SCAN)
+            *ordered = 1;
+        if (c->kind == PN_EVTIME)
+            found = 1;
+        else if (pt_keeps_time(c) || c->kind == PN_LIMIT)
+            found |= pt_feeds_time(c, ordered, depth + 1);
+    }
+    return found;
+}
+
 void plan_time(Plan *p)
 {
+    for (int i = 0; i < p->n; i++) {   /* a generated source with event time: interleaved chunks */
+        PlanNode *n = p->nodes[i];
+        int ordered = 0;
+        if (n->kind == PN_SOURCE && n->u.src.slot < 0 && n->u.src.loop < 0 &&
+            (!strcmp(n->op, "range") || !strcmp(n->op, "generate") || !strcmp(n->op, "from")))
+            n->u.src.chunked = pt_feeds_time(n, &ordered, 0) && !ordered;
+    }
     for (int i = 0; i < p->n; i++) {
         PlanNode *n = p->nodes[i];
         if (n->kind == PN_WINDOW && n->u.win.time == WT_PROC)

@@ -483,6 +483,13 @@ static inline int fl_lines_next(fl_lines *r, fl_str *line)
 
 /* The share [lo, hi) of task t in [start, end): contiguous, in task order. */
 void fl_split_range(fl_task *t, fl_i64 start, fl_i64 end, fl_i64 *lo, fl_i64 *hi);
+/* Interleaved shares, for sources whose elements get event time: chunk k of
+ * task t is the (index + k * ntasks)-th run of FL_CHUNK_ROWS in [start, end)
+ * (1 and [lo, hi), or 0 after the last), so the tasks' times advance
+ * together and windows downstream are not held back by a task that began
+ * far ahead. */
+enum { FL_CHUNK_ROWS = 4096 };
+int fl_chunk_range(fl_task *t, fl_i64 start, fl_i64 end, fl_i64 k, fl_i64 *lo, fl_i64 *hi);
 
 /* CSV (RFC 4180): fields of one record at a time, into `fields` (unquoted,
  * in the reader's own memory until the next call). */

@@ -226,6 +226,9 @@ struct flrt_job {
  * idleness noted; 1 when the stage sees it (a WATERMARK with the new
  * frontier, or any other kind), 0 when it is swallowed. */
 int flrt_time_take(flrt_task *t, fl_msg *m, int c);
+/* The inputs task t reads now: all but those far ahead of its frontier. */
+enum { FLRT_ALIGN_MS = 1000 };
+unsigned flrt_time_mask(const flrt_task *t);
 /* The stage's calls for message m, then the frontier an END advanced. */
 void flrt_time_deliver(flrt_task *t, void *state, fl_msg *m);
 /* At the end of a job: the late elements, when there were some. */

@@ -55,6 +55,16 @@ void fl_split_range(fl_task *t, fl_i64 start, fl_i64 end, fl_i64 *lo, fl_i64 *hi
     *hi = (fl_i64)((fl_u64)start + (fl_u64)b);
 }
 
+int fl_chunk_range(fl_task *t, fl_i64 start, fl_i64 end, fl_i64 k, fl_i64 *lo, fl_i64 *hi)
+{
+    fl_u64 size = (fl_u64)end - (fl_u64)start, c = (fl_u64)t->index + (fl_u64)k * (fl_u64)t->ntasks;
+    if (end <= start || c >= (size + FL_CHUNK_ROWS - 1) / FL_CHUNK_ROWS)
+        return 0;
+    *lo = (fl_i64)((fl_u64)start + c * FL_CHUNK_ROWS);
+    *hi = (fl_i64)((fl_u64)*lo + FL_CHUNK_ROWS > (fl_u64)end ? (fl_u64)end : (fl_u64)*lo + FL_CHUNK_ROWS);
+    return 1;
+}
+
 /* The first line start at or after x in p[0, size). */
 static fl_i64 line_start(const char *p, fl_i64 size, fl_i64 x)
 {

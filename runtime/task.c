@@ -333,15 +333,16 @@ static int drive_recv(flrt_task *t, fl_msg *m)
             flrt_sinks_idle(t);
         }
         int c, r;
+        unsigned mask = flrt_time_mask(t);
         if (t->timer != FL_TIME_MAX && !t->job->test_clock) {
-            r = flrt_inbox_pop_until(&t->in, ~0u, m, &c, t->timer);
+            r = flrt_inbox_pop_until(&t->in, mask, m, &c, t->timer);
             if (r == 2) {
                 t->timer = FL_TIME_MAX;
                 *m = (fl_msg){.kind = FL_MSG_TIMER, .value = fl_now_ms()};
                 return 1;
             }
         } else {
-            r = flrt_inbox_pop(&t->in, ~0u, m, &c);
+            r = flrt_inbox_pop(&t->in, mask, m, &c);
         }
         if (!r)
             return 0;

@@ -128,6 +128,8 @@ IN_FLIGHT_AUCTIONS = 100
 HOT_RATIO = 100
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# nx_letter_pool(): 1024 letters, letter k the (((13 k^2 + 7 k + 3) mod 1009) mod 26)-th of the alphabet
+POOL = "".join(LETTERS[(13 * k * k + 7 * k + 3) % 1009 % 26] for k in range(1024))
 FIRST = ["Peter", "Paul", "Luke", "John", "Saul", "Vicky", "Kate", "Julie", "Sarah", "Deiter", "Walter"]
 LAST = ["Shultz", "Abrams", "Spencer", "White", "Bartels", "Walton", "Smith", "Jones", "Noris"]
 CITIES = ["Phoenix", "Los Angeles", "San Francisco", "Boise", "Portland", "Bend", "Redmond",
@@ -225,14 +227,9 @@ class Ev:
         return v[self.rand(salt, len(v))]
 
     def letters(self, salt, n):
-        # nx_letters(i, salt, n, acc): acc + letter(salt*31 + n), then n - 1, ... down to 1
-        m = self.m
-        base = wrap(salt * 31)
-        out = []
-        while n > 0:
-            out.append(LETTERS[mix(m + base + n) % 26])
-            n -= 1
-        return "".join(out)
+        # nx_letters(i, salt, n): n letters of the pool, from a place drawn with salt * 31
+        at = self.rand(wrap(salt * 31), 1025 - n)
+        return POOL[at:at + n]
 
     def string(self, salt, min_len, max_len):
         return self.letters(salt, min_len + self.rand(salt, max_len - min_len + 1))
