@@ -14,7 +14,13 @@
 #                   60) seconds is run once
 #   --collatz-n N   collatz bound (default 100000000)
 #   --threads LIST  thread counts (default "2 1")
-#   --only LIST     sections to run, of "wc procs collatz ttfr iter pool" (default: all);
+#   --only LIST     sections to run, of "wc procs collatz ttfr iter pool nexmark latency" (default: all);
+#                   nexmark: Q0-Q8 at --events (default 10000000) events, native, 2 threads,
+#                   results consumed without formatting (for_each), with the generator in the
+#                   job and with the events read from CSV files, against Renoir's times measured
+#                   on this machine (the issue "Event time, windows and unbounded streams");
+#                   latency: bench/latency.c sends 100K lines/s over TCP to bench/latency.flow
+#                   for 10 s and prints p50/p99 of each line's time through the job;
 #                   pool: a thread per task against --workers (cores) on word count,
 #                   group-by and k-means at 1, 2 and 8 threads;
 #                   iter: k-means (10M points, k = 30, 10 rounds), PageRank (100 rounds) and
@@ -32,7 +38,8 @@ SIZE=500
 RUNS=3
 CN=100000000
 THREADS="2 1"
-ONLY="wc procs collatz ttfr iter pool"
+ONLY="wc procs collatz ttfr iter pool nexmark latency"
+NX_EVENTS=10000000
 POINTS=10000000
 EDGES=1000000
 SLOW_S=${SLOW_S:-60}
@@ -46,6 +53,7 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift 2 ;;
     --points) POINTS=$2; shift 2 ;;
     --edges) EDGES=$2; shift 2 ;;
+    --events) NX_EVENTS=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -307,6 +315,65 @@ if has pool; then
     bench_pool "kmeans" "$D/kmeans_flowc" --input "$PTS" --rounds 10
 fi
 
+# ---- Nexmark ----
+# Renoir's Nexmark example at 10M events, 2 threads, measured on this machine (seconds), Q0..Q8
+RENOIR_S=(1.45 1.51 1.48 2.19 7.32 1.94 7.68 1.50 2.08)
+NXROWS=()
+# nx_prepare: the queries with their results consumed by for_each (no formatting), beside the
+# module: $D/nexmark/gen with the generator, $D/nexmark/files reading $D/nexmark/data/*.csv
+nx_prepare() {
+    local q g=$D/nexmark/gen f=$D/nexmark/files
+    mkdir -p "$g" "$f" "$D/nexmark/data"
+    cp stdlib/nexmark.flow "$g/nexmark.flow"
+    sed -e 's|^let persons = generate(.*|let persons = read_csv(events_dir + "/persons.csv", Person)|' \
+        -e 's|^let auctions = generate(.*|let auctions = read_csv(events_dir + "/auctions.csv", Auction)|' \
+        -e 's|^let bids = generate(.*|let bids = read_csv(events_dir + "/bids.csv", Bid)|' \
+        -e 's|^param events: i64 = .*|&\nparam events_dir: str = "."    // (bench: the events read from files)|' \
+        stdlib/nexmark.flow >"$f/nexmark.flow"
+    for q in 0 1 2 3 4 5 6 7 8; do
+        sed -e 's/\.write_csv(output)/.for_each(|_x| 0)/' -e '/^param output/d' "examples/nexmark_q$q.flow" >"$g/q$q.flow"
+        cp "$g/q$q.flow" "$f/q$q.flow"
+        $FLOWC build "$g/q$q.flow" -o "$D/nexmark/gen_q$q" 2>/dev/null
+        $FLOWC build "$f/q$q.flow" -o "$D/nexmark/files_q$q" 2>/dev/null
+    done
+    if [ "$(cat "$D/nexmark/data/events" 2>/dev/null)" != "$NX_EVENTS" ]; then
+        log "writing $NX_EVENTS Nexmark events to $D/nexmark/data"
+        printf 'use nexmark\nparam dir: str = "."\npersons.write_csv(dir + "/persons.csv")\nauctions.write_csv(dir + "/auctions.csv")\nbids.write_csv(dir + "/bids.csv")\n' >"$g/write.flow"
+        $FLOWC build "$g/write.flow" -o "$D/nexmark/write" 2>/dev/null
+        "$D/nexmark/write" --events "$NX_EVENTS" --dir "$D/nexmark/data" --threads 2
+        echo "$NX_EVENTS" >"$D/nexmark/data/events"
+    fi
+}
+# nx_row Q VARIANT BIN: best wall time, events/s, peak memory, against Renoir
+nx_row() {
+    local q=$1 variant=$2 bin=$3 w c m ren=${RENOIR_S[$1]} extra=
+    [ "$variant" = files ] && extra="--events_dir $D/nexmark/data"
+    read -r w c <<<"$(best_of "$bin" --events "$NX_EVENTS" --threads 2 $extra)"
+    m=$(/usr/bin/time -f '%M' "$bin" --events "$NX_EVENTS" --threads 2 $extra 2>&1 >/dev/null | tail -n 1)
+    NXROWS+=("$(printf 'Q%-2s %-10s %7.2f %8.2f %12.0f %8.1f  %6.2f %7.2fx' "$q" "$variant" "$w" "$c" \
+        "$(calc "$NX_EVENTS / $w")" "$(calc "$m / 1024")" "$ren" "$(calc "$ren / $w")")")
+    [ "$variant" = generator ] && target "nexmark Q$q: Renoir time / flowc time, generator" "$(calc "$w / $ren")" 0.67
+    return 0
+}
+if has nexmark; then
+    log "Nexmark Q0-Q8, $NX_EVENTS events, 2 threads (generator in the job, then events from files)"
+    nx_prepare
+    for q in 0 1 2 3 4 5 6 7 8; do
+        nx_row "$q" generator "$D/nexmark/gen_q$q"
+    done
+    for q in 0 1 2 3 4 5 6 7 8; do
+        nx_row "$q" files "$D/nexmark/files_q$q"
+    done
+fi
+
+LATENCY=
+if has latency; then
+    log "streaming latency: 100K lines/s over TCP for 10 s through bench/latency.flow"
+    cc -O2 -pthread bench/latency.c -o "$D/latency"
+    $FLOWC build bench/latency.flow -o "$D/latency_flowc" 2>/dev/null
+    LATENCY=$("$D/latency" 100000 10 "$D/latency_flowc" --threads 2)
+fi
+
 has collatz && log "collatz (n = $CN): the baseline's result; every timed flowc run must print it too"
 has collatz && CEXPECT=$("$D/collatz_baseline" --n "$CN" --threads 2) && echo "   $CEXPECT" >&2
 EXPECT=${CEXPECT:-}
@@ -351,5 +418,13 @@ echo
 printf '%s\n' "${TARGETS[@]}"
 echo "between processes (--procs 2 --threads 1, FLOWC_NET_STATS):"
 printf '  %s\n' "${NETSTATS[@]}"
+if [ ${#NXROWS[@]} -gt 0 ]; then
+    echo
+    echo "Nexmark, $NX_EVENTS events, native, 2 threads, results consumed by for_each; Renoir: its Nexmark"
+    echo "example on this machine (s); ratio: Renoir's time / flowc's (target >= 1.5)"
+    printf '%-3s %-10s %7s %8s %12s %8s  %6s %8s\n' "q" "events" "wall s" "cpu s" "events/s" "peak MB" "Renoir" "ratio"
+    printf '%s\n' "${NXROWS[@]}"
+fi
+[ -n "$LATENCY" ] && echo "streaming latency (bench/latency.c, bench/latency.flow, --threads 2): $LATENCY"
 echo "time to first result (flowc run examples/wordcount.flow, median of 10): $med s (target < 0.3 s: $(
     is "$med < 0.3" && echo met || echo missed))"

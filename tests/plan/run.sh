@@ -68,13 +68,13 @@ else
 fi
 
 # Q0 reads only the bids of stdlib/nexmark.flow: its persons, auctions and winning_bids
-# (a join and a max) are built, then pruned.
+# (an interval join and a window) are built, then pruned.
 check "flowc plan --dump build examples/nexmark_q0.flow" \
     "$flowc" plan --dump build examples/nexmark_q0.flow
-if grep -q '^n[0-9]* join ' "$tmp/out"; then pass; else fail "nexmark Q0: no join after build"; fi
+if grep -q '^n[0-9]* interval_join ' "$tmp/out"; then pass; else fail "nexmark Q0: no interval join after build"; fi
 check "flowc plan --dump prune examples/nexmark_q0.flow" \
     "$flowc" plan --dump prune examples/nexmark_q0.flow
-if grep -qE '^n[0-9]+ (join|aggregate) ' "$tmp/out"; then
+if grep -qE '^n[0-9]+ (join|aggregate|interval_join|window) ' "$tmp/out"; then
     fail "nexmark Q0: a join or an aggregation is left after prune:"
     cat "$tmp/out"
 elif [ "$(grep -c '^n[0-9]* source ' "$tmp/out")" != 1 ]; then
