@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +43,8 @@ static void *sender(void *p)
         perror("latency: accept");
         exit(2);
     }
+    int one = 1;   /* each tick's lines go at once (Nagle would hold them for the previous ACK) */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     long long start = now_ns(), total = a->rate * a->seconds;
     char buf[1 << 16];
     while (a->sent < total) {

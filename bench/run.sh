@@ -340,7 +340,7 @@ nx_prepare() {
         log "writing $NX_EVENTS Nexmark events to $D/nexmark/data"
         printf 'use nexmark\nparam dir: str = "."\npersons.write_csv(dir + "/persons.csv")\nauctions.write_csv(dir + "/auctions.csv")\nbids.write_csv(dir + "/bids.csv")\n' >"$g/write.flow"
         $FLOWC build "$g/write.flow" -o "$D/nexmark/write" 2>/dev/null
-        "$D/nexmark/write" --events "$NX_EVENTS" --dir "$D/nexmark/data" --threads 2
+        "$D/nexmark/write" --events "$NX_EVENTS" --dir "$D/nexmark/data" --threads 1   # (rows in time order)
         echo "$NX_EVENTS" >"$D/nexmark/data/events"
     fi
 }

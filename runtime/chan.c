@@ -255,7 +255,7 @@ static flrt_item *take(flrt_inbox *q, unsigned mask)
     flrt_item *prev = NULL;
     for (flrt_item *it = q->head; it; prev = it, it = it->next) {
         int in = q->chans[it->chan].input;
-        if (in >= 32 || !(mask >> in & 1))
+        if (in >= 32 || !(mask >> in & 1) || q->chans[it->chan].held)
             continue;
         if (prev)
             prev->next = it->next;

@@ -69,6 +69,7 @@ typedef struct flrt_chan {
      * is idle (sent FL_WM_IDLE and nothing since), whether its END came */
     fl_i64 wm;
     int idle, gone;
+    int held;                /* far ahead of the frontier: its messages wait (time.c; the owner's) */
 } flrt_chan;
 
 typedef struct flrt_item {   /* a queued message */
@@ -226,9 +227,9 @@ struct flrt_job {
  * idleness noted; 1 when the stage sees it (a WATERMARK with the new
  * frontier, or any other kind), 0 when it is swallowed. */
 int flrt_time_take(flrt_task *t, fl_msg *m, int c);
-/* The inputs task t reads now: all but those far ahead of its frontier. */
+/* Which channels task t reads now: all but those far ahead of its frontier (chan.held). */
 enum { FLRT_ALIGN_MS = 1000 };
-unsigned flrt_time_mask(const flrt_task *t);
+void flrt_time_hold(flrt_task *t);
 /* The stage's calls for message m, then the frontier an END advanced. */
 void flrt_time_deliver(flrt_task *t, void *state, fl_msg *m);
 /* At the end of a job: the late elements, when there were some. */

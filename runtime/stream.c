@@ -5,8 +5,9 @@
  * the source's loop sees a drain (SIGINT, SIGTERM) or a stop within 50 ms.
  *
  * What a quiet input means downstream: after each call the source sends
- * what it holds when nothing more is ready or its first row has waited
- * --linger ms, flushes its task's sinks; and once it has read nothing for
+ * what it holds as soon as nothing more is ready (it waits for input only
+ * when it holds nothing), or once its first row has waited --linger ms
+ * under a steady stream, and flushes its task's sinks; and once it has read nothing for
  * --idle-timeout ms it marks its outputs idle (time.c), so windows behind
  * it follow their other inputs. The end: end of file, a drain, a stop, or
  * an error (which fails the job: a refused connection says so). */
@@ -148,6 +149,8 @@ int fl_stream_next(fl_task *t, fl_stream *s, fl_str *line, int wait)
 {
     if (!s)
         return -1;
+    if (s->since)
+        wait = 0;   /* rows are waiting to go: they go as soon as the input pauses */
     for (fl_i64 waited = 0;;) {
         if (stream_line(s, line)) {
             s->last = fl_now_ms();

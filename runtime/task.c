@@ -333,7 +333,8 @@ static int drive_recv(flrt_task *t, fl_msg *m)
             flrt_sinks_idle(t);
         }
         int c, r;
-        unsigned mask = flrt_time_mask(t);
+        unsigned mask = ~0u;
+        flrt_time_hold(t);
         if (t->timer != FL_TIME_MAX && !t->job->test_clock) {
             r = flrt_inbox_pop_until(&t->in, mask, m, &c, t->timer);
             if (r == 2) {

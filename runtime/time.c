@@ -115,30 +115,22 @@ static int advanced(flrt_task *t, fl_msg *m)
     return 1;
 }
 
-/* The inputs a task reads now (a mask for the inbox). A task with several
- * inputs with event time leaves an input out while all of its channels are
- * more than FLRT_ALIGN_MS ahead of the frontier: its senders then wait
- * (backpressure) for the input that holds the frontier back, instead of
- * filling the task's windows with what only a later watermark releases
- * (a stream of persons racing ahead of one of auctions). The input that
- * holds the frontier is never left out, so the job always moves on. */
-unsigned flrt_time_mask(const flrt_task *t)
+/* Which channels a task reads now: one whose watermark is more than
+ * FLRT_ALIGN_MS ahead of the task's frontier is held (its queued messages
+ * wait, so its sender waits when the channel is full: backpressure), so
+ * that a source, a share of a file or an input racing ahead of the one
+ * that holds the frontier back does not fill the task's windows with what
+ * only a later watermark releases (persons ahead of auctions; the second
+ * half of a file ahead of the first). The channels that hold the frontier
+ * are never held, so the job always moves on. */
+void flrt_time_hold(flrt_task *t)
 {
-    const flrt_inbox *q = &t->in;
-    if (q->ninputs < 2 || q->ninputs > 32 || t->frontier == FL_TIME_MIN)
-        return ~0u;
-    unsigned mask = ~0u;
-    for (int in = 0; in < q->ninputs; in++) {
-        fl_i64 lo = FL_TIME_MAX;
-        for (int c = 0; c < q->nchan; c++) {
-            const flrt_chan *ch = &q->chans[c];
-            if (ch->input == in && !ch->gone && !ch->idle && ch->wm < lo)
-                lo = ch->wm;
-        }
-        if (lo != FL_TIME_MAX && lo > t->frontier && lo - t->frontier > FLRT_ALIGN_MS)
-            mask &= ~(1u << in);
+    flrt_inbox *q = &t->in;
+    fl_i64 f = t->frontier;
+    for (int c = 0; c < q->nchan; c++) {
+        flrt_chan *ch = &q->chans[c];
+        ch->held = f != FL_TIME_MIN && !ch->gone && !ch->idle && ch->wm > f && ch->wm - f > FLRT_ALIGN_MS;
     }
-    return mask;
 }
 
 int flrt_time_take(flrt_task *t, fl_msg *m, int c)

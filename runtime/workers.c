@@ -101,7 +101,8 @@ static int step(flrt_task *t)
         return after_step(t);
     }
     fl_msg m;
-    int c, r = flrt_inbox_trypop(&t->in, flrt_time_mask(t), &m, &c);
+    flrt_time_hold(t);
+    int c, r = flrt_inbox_trypop(&t->in, ~0u, &m, &c);
     if (r < 0) {
         end(t);
         return -1;
