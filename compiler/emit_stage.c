@@ -964,37 +964,25 @@ static void se_wjoin_side(SE *x, PlanNode *n, const char *row, int side)
 static void se_wjoin_left(SE *x, PlanNode *n, const char *row) { se_wjoin_side(x, n, row, 0); }
 static void se_wjoin_right(SE *x, PlanNode *n, const char *row) { se_wjoin_side(x, n, row, 1); }
 
-static void se_wjoin_batch(SE *x, PlanNode *n)
+/* The rows of a batch of input 0 through left, of input 1 through right. */
+static void se_sides_batch(SE *x, PlanNode *n, void (*left)(SE *, PlanNode *, const char *),
+                           void (*right)(SE *, PlanNode *, const char *))
 {
     Emit *e = x->e;
     em_line(e, "if (_b->input == 0) {");
     e->indent++;
-    se_batch_rows(x, n, "_b", se_row_type(e, n->in[0]), se_wjoin_left);
+    se_batch_rows(x, n, "_b", se_row_type(e, n->in[0]), left);
     e->indent--;
     em_line(e, "} else {");
     e->indent++;
-    se_batch_rows(x, n, "_b", se_row_type(e, n->in[1]), se_wjoin_right);
+    se_batch_rows(x, n, "_b", se_row_type(e, n->in[1]), right);
     e->indent--;
     em_line(e, "}");
 }
-
-static void se_ijoin_left(SE *x, PlanNode *n, const char *row) { ew_ijoin_row(x, n, row, 0); }
-static void se_ijoin_right(SE *x, PlanNode *n, const char *row) { ew_ijoin_row(x, n, row, 1); }
 
 /* interval_join's driver: each side's rows matched with what the other keeps (emit_window.c). */
-static void se_ijoin_batch(SE *x, PlanNode *n)
-{
-    Emit *e = x->e;
-    em_line(e, "if (_b->input == 0) {");
-    e->indent++;
-    se_batch_rows(x, n, "_b", se_row_type(e, n->in[0]), se_ijoin_left);
-    e->indent--;
-    em_line(e, "} else {");
-    e->indent++;
-    se_batch_rows(x, n, "_b", se_row_type(e, n->in[1]), se_ijoin_right);
-    e->indent--;
-    em_line(e, "}");
-}
+static void se_ijoin_left(SE *x, PlanNode *n, const char *row) { ew_ijoin_row(x, n, row, 0); }
+static void se_ijoin_right(SE *x, PlanNode *n, const char *row) { ew_ijoin_row(x, n, row, 1); }
 
 /* ---- nodes ---- */
 
@@ -1421,9 +1409,9 @@ static void se_run(SE *x)
     else if (d->kind == PN_ZIP)
         se_zip_batch(x, d);
     else if (d->kind == PN_WJOIN)
-        se_wjoin_batch(x, d);
+        se_sides_batch(x, d, se_wjoin_left, se_wjoin_right);
     else if (d->kind == PN_IJOIN)
-        se_ijoin_batch(x, d);
+        se_sides_batch(x, d, se_ijoin_left, se_ijoin_right);
     else
         se_batch_rows(x, d, "_b", se_row_type(e, d), se_consume);
     ew_time_points(x, 0);

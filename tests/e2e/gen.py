@@ -167,27 +167,23 @@ def main():
     # file's shares among 1, 2, 3, 4 or 6 tasks: each task has seen later rows before them.
     er = random.Random(20261130)
     used_t, used_v, ev = set(), set(), []
+
+    def unique(used, x, next_):
+        while x in used:
+            x = next_(x)
+        used.add(x)
+        return x
+
+    def event(t):
+        t = unique(used_t, t, lambda x: x + 1)
+        v = unique(used_v, er.randint(1, 1_000_000), lambda _: er.randint(1, 1_000_000))
+        return "k%d" % er.randint(0, 4), t, v
+
     for i in range(3000):
-        t = 1_700_000_000_000 + i * 97 + er.randint(0, 400)
-        while t in used_t:
-            t += 1
-        v = er.randint(1, 1_000_000)
-        while v in used_v:
-            v = er.randint(1, 1_000_000)
-        used_t.add(t)
-        used_v.add(v)
-        ev.append(("k%d" % er.randint(0, 4), t, v))
+        ev.append(event(1_700_000_000_000 + i * 97 + er.randint(0, 400)))
     for frac in (7 / 8, 5 / 8, 3 / 8, 1 / 8):
         at = int(len(ev) * frac)
-        t = ev[at][1] - 50_000
-        while t in used_t:
-            t += 1
-        v = er.randint(1, 1_000_000)
-        while v in used_v:
-            v = er.randint(1, 1_000_000)
-        used_t.add(t)
-        used_v.add(v)
-        ev.insert(at, ("k%d" % er.randint(0, 4), t, v))
+        ev.insert(at, event(ev[at][1] - 50_000))
     write("events.csv", "key,ts,v\n" + "".join("%s,%d,%d\n" % r for r in ev))
 
 
