@@ -16,7 +16,11 @@
  *                            both by it into the join's stage)
  *   zip                      as it is (stage.c sends both sides to its one
  *                            task); a stream zipped with itself gets a
- *                            pass-through node per side */
+ *                            pass-through node per side
+ *   window_join              its sides keyed into a driver, then a window
+ *                            that pairs what each window holds
+ *   interval_join            as it is; a stream joined with itself gets a
+ *                            pass-through node (the key kept) per side */
 #include "plan.h"
 
 #include <string.h>
@@ -172,6 +176,16 @@ static void pl_zip(PL *l, PlanNode *z)
     pl_add(l, z);
 }
 
+/* a.interval_join(a): each side through a pass-through of its own (the key kept), so
+ * that each is its own edge. */
+static void pl_interval_join(PL *l, PlanNode *j)
+{
+    if (j->in[0] == j->in[1])
+        for (int i = 0; i < 2; i++)
+            j->in[i] = pl_node(l, PN_UNKEY, j, j->in[i], j->in[i]->elem, j->in[i]->key);
+    pl_add(l, j);
+}
+
 static void pl_lower(PL *l, PlanNode *n)
 {
     switch (n->kind) {
@@ -180,6 +194,7 @@ static void pl_lower(PL *l, PlanNode *n)
     case PN_LIMIT: pl_limit(l, n); return;
     case PN_JOIN: pl_join(l, n); return;
     case PN_WJOIN: pl_window_join(l, n); return;
+    case PN_IJOIN: pl_interval_join(l, n); return;
     case PN_SCAN: pl_one_task(l, n, !n->in[0]->key); return;
     case PN_WINDOW: pl_one_task(l, n, !n->key); return;   /* window_all: on one task */
     case PN_SINK: pl_one_task(l, n, strcmp(n->op, "for_each") && n->u.sink.slot < 0); return;

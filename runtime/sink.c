@@ -354,9 +354,9 @@ void fl_sink_write(fl_sink *s, const char *p, fl_i64 n)
     fl_buf_put(&s->buf, p, n);
     if (s->buf.len >= FLUSH_AT)
         sink_flush(s, 0);
-    if (s->parts) {
+    if (s->parts) {   /* (a busy task may never be idle: the age is checked here too) */
         s->part_bytes += n;
-        if (s->part_bytes >= PART_BYTES)
+        if (s->part_bytes >= PART_BYTES || fl_now_ms() - s->part_t0 >= PART_AGE_MS)
             part_commit(s);
     }
 }

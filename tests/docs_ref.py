@@ -89,7 +89,51 @@ def readings():
     return [fmt((s, w, sum(vs) / len(vs))) for (s, w), vs in wins.items()] + late
 
 
-REFS = {"readings": readings, "top_words": top_words, "kmeans": kmeans, "halve": halve, "round_sums": round_sums,
+def window_kinds():
+    """The second readings example: sliding, session, count, transaction windows, a window join and
+    an interval join of the readings on time."""
+    with open("examples/data/readings.csv") as f:
+        rows = [(s, int(t), float(v)) for s, t, v in list(csv.reader(f))[1:]]
+    top, on = None, []
+    for r in rows:
+        if top is not None and r[1] < top - 2000:
+            continue
+        top = r[1] if top is None else max(top, r[1])
+        on.append(r)
+    by = collections.defaultdict(list)
+    for r in on:
+        by[r[0]].append(r)
+    out = []
+    for s, rs in by.items():
+        rs = sorted(rs, key=lambda r: r[1])
+        wins = collections.defaultdict(list)
+        for r in rs:
+            for w in range((r[1] - 20000) // 10000 * 10000 + 10000, r[1] + 1, 10000):
+                wins[w].append(r[2])
+        out += [fmt(("max", s, w, max(v))) for w, v in wins.items()]
+        cur = [rs[0]]
+        for r in rs[1:]:
+            if r[1] - cur[-1][1] >= 1000:
+                out.append(fmt(("session", s, cur[0][1], cur[-1][1] + 1000, len(cur))))
+                cur = []
+            cur.append(r)
+        out.append(fmt(("session", s, cur[0][1], cur[-1][1] + 1000, len(cur))))
+        out += [fmt(("count", s, k, sum(r[2] for r in rs[k:k + 50]))) for k in range(0, len(rs), 50)]
+    start = 0
+    for i, r in enumerate(sorted(on, key=lambda r: r[1])):
+        if r[2] > 490.0:
+            out.append(fmt(("txn", start, i + 1, i + 1 - start)))
+            start = i + 1
+    for s, rs in by.items():
+        for a in rs:
+            for b in rs:
+                if a[1] // 5000 == b[1] // 5000 and a[2] > 480.0 and b[2] < 10.0:
+                    out.append(fmt(("pair", a[1], b[1])))
+    near = sum(1 for rs in by.values() for a in rs for b in rs if a[1] < b[1] <= a[1] + 300)
+    return out + [fmt(("near", near))]
+
+
+REFS = {"readings": readings, "window_kinds": window_kinds, "top_words": top_words, "kmeans": kmeans, "halve": halve, "round_sums": round_sums,
         "paths": paths, "values": values}
 
 if __name__ == "__main__":
