@@ -3,7 +3,8 @@
  * table), emit_type.c (C types and their helper functions), emit_expr.c and
  * emit_call.c (expressions and builtin calls), emit_loop.c (the loops'
  * globals, init and step), emit_stage.c (each stage's state machine and
- * the stage and phase tables). Used only by emit*.c. */
+ * the stage and phase tables), emit_window.c (event time, windows and the
+ * joins in time, inside a stage's functions). Used only by emit*.c. */
 #ifndef FLOWC_EMIT_INT_H
 #define FLOWC_EMIT_INT_H
 
