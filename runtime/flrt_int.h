@@ -172,6 +172,7 @@ struct flrt_task {
      * advanced by an END that signal has not seen yet, whether its own
      * outputs were told it is idle */
     fl_i64 frontier, timer;
+    fl_i64 hold_off;         /* no channel is held before this time (fl_now_ms) */
     int wm_due, idle_out;
 };
 
@@ -227,9 +228,10 @@ struct flrt_job {
  * idleness noted; 1 when the stage sees it (a WATERMARK with the new
  * frontier, or any other kind), 0 when it is swallowed. */
 int flrt_time_take(flrt_task *t, fl_msg *m, int c);
-/* Which channels task t reads now: all but those far ahead of its frontier (chan.held). */
-enum { FLRT_ALIGN_MS = 1000 };
-void flrt_time_hold(flrt_task *t);
+/* Which channels task t reads now: all but those far ahead of its frontier
+ * (chan.held); returns how many are held (none while t->hold_off is ahead). */
+enum { FLRT_ALIGN_MS = 1000, FLRT_HOLD_MS = 100 };
+int flrt_time_hold(flrt_task *t);
 /* The stage's calls for message m, then the frontier an END advanced. */
 void flrt_time_deliver(flrt_task *t, void *state, fl_msg *m);
 /* At the end of a job: the late elements, when there were some. */

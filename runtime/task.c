@@ -332,18 +332,20 @@ static int drive_recv(flrt_task *t, fl_msg *m)
             fl_flush_all(&t->pub);
             flrt_sinks_idle(t);
         }
-        int c, r;
-        unsigned mask = ~0u;
-        flrt_time_hold(t);
-        if (t->timer != FL_TIME_MAX && !t->job->test_clock) {
-            r = flrt_inbox_pop_until(&t->in, mask, m, &c, t->timer);
-            if (r == 2) {
-                t->timer = FL_TIME_MAX;
-                *m = (fl_msg){.kind = FL_MSG_TIMER, .value = fl_now_ms()};
-                return 1;
-            }
-        } else {
-            r = flrt_inbox_pop(&t->in, mask, m, &c);
+        int c, r, held = flrt_time_hold(t);
+        fl_i64 timer = t->timer != FL_TIME_MAX && !t->job->test_clock ? t->timer : FL_TIME_MAX;
+        fl_i64 until = held ? fl_now_ms() + FLRT_HOLD_MS : FL_TIME_MAX;   /* a hold lasts a while only */
+        if (timer < until)
+            until = timer;
+        r = until == FL_TIME_MAX ? flrt_inbox_pop(&t->in, ~0u, m, &c) : flrt_inbox_pop_until(&t->in, ~0u, m, &c, until);
+        if (r == 2 && timer != FL_TIME_MAX && fl_now_ms() >= timer) {
+            t->timer = FL_TIME_MAX;
+            *m = (fl_msg){.kind = FL_MSG_TIMER, .value = fl_now_ms()};
+            return 1;
+        }
+        if (r == 2) {   /* nothing but held channels for FLRT_HOLD_MS: read them too for a while */
+            t->hold_off = fl_now_ms() + FLRT_HOLD_MS;
+            continue;
         }
         if (!r)
             return 0;

@@ -122,15 +122,21 @@ static int advanced(flrt_task *t, fl_msg *m)
  * that holds the frontier back does not fill the task's windows with what
  * only a later watermark releases (persons ahead of auctions; the second
  * half of a file ahead of the first). The channels that hold the frontier
- * are never held, so the job always moves on. */
-void flrt_time_hold(flrt_task *t)
+ * are never held; and when a task has had nothing but held channels to read
+ * for FLRT_HOLD_MS, it reads them too for that long (a hold is a bound on
+ * memory, not a rule: tasks holding each other's senders cannot wait on
+ * each other for ever). */
+int flrt_time_hold(flrt_task *t)
 {
     flrt_inbox *q = &t->in;
     fl_i64 f = t->frontier;
+    int off = t->hold_off && fl_now_ms() < t->hold_off, n = 0;
     for (int c = 0; c < q->nchan; c++) {
         flrt_chan *ch = &q->chans[c];
-        ch->held = f != FL_TIME_MIN && !ch->gone && !ch->idle && ch->wm > f && ch->wm - f > FLRT_ALIGN_MS;
+        ch->held = !off && f != FL_TIME_MIN && !ch->gone && !ch->idle && ch->wm > f && ch->wm - f > FLRT_ALIGN_MS;
+        n += ch->held;
     }
+    return n;
 }
 
 int flrt_time_take(flrt_task *t, fl_msg *m, int c)

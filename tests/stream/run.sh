@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/stream/run.sh FLOWC - unbounded jobs on the real clock: stdin_lines and tcp_lines,
 # processing-time timers, linger, drain on SIGINT (one process and --procs 2), part files,
-# a second signal, a refused connection, late elements counted on standard error.
+# a second signal, a refused connection, an idle source that stops holding the windows back,
+# late elements counted on standard error.
 #
 # Every expectation is checked against python3 (tests/stream/feed.py writes the inputs and
 # computes what each window must hold). Deadlines are generous: a test waits for what it
@@ -165,6 +166,33 @@ if [ -x "$tmp/windows" ]; then
     else
         pass
     fi
+fi
+
+# ---- an idle source stops holding the windows back ----
+# feeder a sends 20000 events (140 s of event time), feeder b one; b then stays quiet. With
+# --idle-timeout 500 the window of 1000000..1010000 must come out while both connections are
+# still open (before the job is stopped).
+if "$flowc" build "$HERE/idle.flow" -o "$tmp/idle" 2>"$tmp/build3.err"; then
+    dir=$tmp/idle.d
+    mkdir -p "$dir"
+    python3 "$HERE/feed.py" serve "$dir/pa" 20000 &
+    pids+=($!)
+    python3 "$HERE/feed.py" serve "$dir/pb" 1 &
+    pids+=($!)
+    wait_for "$dir/pa" '^[0-9]+$' 10 && wait_for "$dir/pb" '^[0-9]+$' 10
+    "$tmp/idle" --a "127.0.0.1:$(cat "$dir/pa")" --b "127.0.0.1:$(cat "$dir/pb")" --idle-timeout 500 --threads 2 \
+        >"$dir/out" 2>"$dir/err" &
+    pid=$!
+    pids+=("$pid")
+    if wait_for "$dir/out" '^window 1000000 1430$' 15; then
+        pass
+    else
+        fail "idle: the first window did not come out while the quiet source held back" "$dir/out" "$dir/err"
+    fi
+    kill -INT "$pid" 2>/dev/null
+    wait_exit "$pid" 20 >/dev/null
+else
+    fail "build idle.flow" "$tmp/build3.err"
 fi
 
 # ---- late elements dropped are counted on standard error ----
