@@ -14,7 +14,10 @@
 #                   60) seconds is run once
 #   --collatz-n N   collatz bound (default 100000000)
 #   --threads LIST  thread counts (default "2 1")
-#   --only LIST     sections to run, of "wc procs collatz ttfr iter pool nexmark latency" (default: all);
+#   --only LIST     sections to run, of "wc procs collatz ttfr iter pool nexmark latency ref" (default: all);
+#                   ref: flowc against the reference baselines of ../shared/bench (bench/ref/, gcc -O3
+#                   -march=native -fopenmp, OMP_NUM_THREADS=2): word count (200 MB of their words),
+#                   group-by (10M rows x 1000 keys) and collatz 10^7 (-DCMOV), median of 5 paired runs;
 #                   nexmark: Q0-Q8 at --events (default 10000000) events, native, 2 threads,
 #                   results consumed without formatting (for_each), with the generator in the
 #                   job and with the events read from CSV files, against Renoir's times measured
@@ -38,7 +41,7 @@ SIZE=500
 RUNS=3
 CN=100000000
 THREADS="2 1"
-ONLY="wc procs collatz ttfr iter pool nexmark latency"
+ONLY="wc procs collatz ttfr iter pool nexmark latency ref"
 NX_EVENTS=10000000
 POINTS=10000000
 EDGES=1000000
@@ -366,6 +369,53 @@ if has nexmark; then
     done
 fi
 
+# ---- the reference baselines (../shared/bench, copied into bench/ref) ----
+REFROWS=()
+# median_pair NAME BASE_CMD -- FLOWC_CMD: 5 runs of each, interleaved; the medians and their ratio
+median_pair() {
+    local name=$1 i t base=() flow=() bt=() ft=() tf=$D/time.out
+    shift
+    while [ "$1" != -- ]; do base+=("$1"); shift; done
+    shift
+    flow=("$@")
+    for i in 1 2 3 4 5; do
+        /usr/bin/time -f '%e' -o "$tf" "${base[@]}" >/dev/null 2>&1
+        bt+=("$(tail -n 1 "$tf")")
+        /usr/bin/time -f '%e' -o "$tf" "${flow[@]}" >/dev/null 2>&1
+        ft+=("$(tail -n 1 "$tf")")
+    done
+    local bm fm
+    bm=$(printf '%s\n' "${bt[@]}" | sort -g | sed -n 3p)
+    fm=$(printf '%s\n' "${ft[@]}" | sort -g | sed -n 3p)
+    REFROWS+=("$(printf '%-34s %8.2f %8.2f  %6.2fx   (flowc %s .. %s)' "$name" "$bm" "$fm" "$(calc "$fm / $bm")" \
+        "$(printf '%s\n' "${ft[@]}" | sort -g | head -1)" "$(printf '%s\n' "${ft[@]}" | sort -g | tail -1)")")
+}
+if has ref; then
+    log "reference baselines (bench/ref, from ../shared/bench)"
+    gcc -O3 -march=native -fopenmp bench/ref/wc.c -o "$D/ref_wc_omp"
+    gcc -O3 -march=native -fopenmp bench/ref/groupby.c -o "$D/ref_groupby_omp"
+    gcc -O3 -march=native -fopenmp -DCMOV bench/ref/collatz.c -o "$D/ref_collatz_omp"
+    gcc -O3 -march=native bench/ref/gen_words.c -o "$D/ref_gen_words"
+    RW="$D/ref_words_200.txt"
+    [ -s "$RW" ] || { log "generating $RW"; "$D/ref_gen_words" 200 > "$RW.tmp" && mv "$RW.tmp" "$RW"; }
+    GB="$D/groupby_10m.csv"
+    [ -s "$GB" ] || { log "generating $GB"; "$D/gen_groupby" 10000000 1000 > "$GB.tmp" && mv "$GB.tmp" "$GB"; }
+    # the same counts (the baseline's words and flowc's CSV, sorted)
+    OMP_NUM_THREADS=2 "$D/ref_wc_omp" "$RW" "$D/ref_wc.tsv" 2>/dev/null
+    "$D/wc_flowc" --input "$RW" --output "$D/ref_wc_flowc.csv" --threads 2
+    cmp -s <(sort "$D/ref_wc.tsv" | tr '\t' ,) <(tail -n +2 "$D/ref_wc_flowc.csv" | sort) ||
+        { echo "run.sh: word count: flowc's counts differ from bench/ref/wc.c's" >&2; exit 1; }
+    export OMP_NUM_THREADS=2
+    median_pair "word count 200 MB, native -O2" "$D/ref_wc_omp" "$RW" -- "$D/wc_flowc" --input "$RW" --output /dev/null --threads 2
+    median_pair "word count 200 MB, native -O3" "$D/ref_wc_omp" "$RW" -- "$D/wc_flowc_O3" --input "$RW" --output /dev/null --threads 2
+    median_pair "word count 200 MB, JIT" "$D/ref_wc_omp" "$RW" -- $FLOWC run examples/wordcount.flow --input "$RW" --output /dev/null --threads 2
+    median_pair "group-by 10M x 1000, native -O2" "$D/ref_groupby_omp" "$GB" -- "$D/groupby_flowc" --input "$GB" --output /dev/null --threads 2
+    median_pair "collatz 10^7, native -O2" "$D/ref_collatz_omp" 10000000 -- "$D/collatz_flowc" --n 10000000 --threads 2
+    median_pair "collatz 10^7, native -O3" "$D/ref_collatz_omp" 10000000 -- "$D/collatz_flowc_O3" --n 10000000 --threads 2
+    median_pair "collatz 10^7, JIT" "$D/ref_collatz_omp" 10000000 -- $FLOWC run examples/collatz.flow --n 10000000 --threads 2
+    unset OMP_NUM_THREADS
+fi
+
 LATENCY=
 if has latency; then
     log "streaming latency: 100K lines/s over TCP for 10 s through bench/latency.flow"
@@ -424,6 +474,13 @@ if [ ${#NXROWS[@]} -gt 0 ]; then
     echo "example on this machine (s); ratio: Renoir's time / flowc's (target >= 1.5)"
     printf '%-3s %-10s %7s %8s %12s %8s  %6s %8s\n' "q" "events" "wall s" "cpu s" "events/s" "peak MB" "Renoir" "ratio"
     printf '%s\n' "${NXROWS[@]}"
+fi
+if [ ${#REFROWS[@]} -gt 0 ]; then
+    echo
+    echo "against the reference baselines (bench/ref from ../shared/bench; gcc -O3 -march=native -fopenmp,"
+    echo "2 threads), median of 5 interleaved runs each, seconds"
+    printf '%-34s %8s %8s  %7s\n' "job" "C ref" "flowc" "ratio"
+    printf '%s\n' "${REFROWS[@]}"
 fi
 [ -n "$LATENCY" ] && echo "streaming latency (bench/latency.c, bench/latency.flow, --threads 2): $LATENCY"
 echo "time to first result (flowc run examples/wordcount.flow, median of 10): $med s (target < 0.3 s: $(
