@@ -822,7 +822,7 @@ static void se_batch_rows(SE *x, PlanNode *n, const char *batch, Type *rt,
                           void (*body)(SE *, PlanNode *, const char *))
 {
     Emit *e = x->e;
-    int stamped = n == x->s->driver && n->ts && n->kind != PN_JOIN && n->kind != PN_ZIP;   /* (whose rows are n's inputs') */
+    int stamped = n == x->s->driver && n->ts;   /* (a join or zip driver has no time: plan_time) */
     if (stamped)
         rt = type_pair(e->a, rt, TYPE_I64);
     const char *rc = et_name(e, rt);

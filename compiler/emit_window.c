@@ -1055,7 +1055,7 @@ int ew_stage_has_proc(SE *x)
 {
     for (int i = 0; i < x->s->nodes.len; i++) {
         PlanNode *n = x->s->nodes.items[i];
-        if (n->kind == PN_WINDOW && (n->u.win.time == WT_PROC || (n->u.win.wk == WK_TXN && n->u.win.time != WT_EVENT)))
+        if (n->kind == PN_WINDOW && n->u.win.time == WT_PROC)   /* (a transaction's commit_after too) */
             return 1;
     }
     return 0;

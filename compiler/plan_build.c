@@ -575,28 +575,25 @@ static void pb_value(PB *b, Expr *call, int k)
     n->u.sink.value = k;
 }
 
-/* Whether n reads an unbounded source through operators that keep no
- * window (a window, a window_join or an interval_join bounds what follows). */
-static int pb_unbounded(const PlanNode *n, int depth)
-{
-    if (!n || depth > 10000 || n->kind == PN_WINDOW || n->kind == PN_WJOIN || n->kind == PN_IJOIN)
-        return 0;
-    if (n->kind == PN_SOURCE)
-        return !strcmp(n->op, "stdin_lines") || !strcmp(n->op, "tcp_lines");
-    for (int i = 0; i < n->nin; i++)
-        if (pb_unbounded(n->in[i], depth + 1))
-            return 1;
-    return 0;
-}
-
 /* A keyed aggregation, distinct or join over an unbounded stream with no
- * window keeps a state that grows with its keys forever: a warning. */
+ * window keeps a state that grows with its keys forever: a warning. A node
+ * reads an unbounded source when one of its inputs does, or it is one; a
+ * window, a window_join or an interval_join bounds what follows (one pass:
+ * the nodes come after their inputs). */
 static void pb_state_warnings(PB *b)
 {
+    char *unb = arena_alloc(b->a, (size_t)b->nodes.len + 1);
     for (int i = 0; i < b->nodes.len; i++) {
         PlanNode *n = b->nodes.items[i];
+        unb[i] = n->kind == PN_SOURCE && (!strcmp(n->op, "stdin_lines") || !strcmp(n->op, "tcp_lines"));
+        for (int k = 0; k < n->nin && n->kind != PN_WINDOW && n->kind != PN_WJOIN && n->kind != PN_IJOIN; k++)
+            for (int j = i - 1; j >= 0; j--)
+                if (b->nodes.items[j] == n->in[k]) {
+                    unb[i] |= unb[j];
+                    break;
+                }
         int keyed = n->kind == PN_AGG && n->key;
-        if ((!keyed && n->kind != PN_JOIN) || !pb_unbounded(n, 0))
+        if ((!keyed && n->kind != PN_JOIN) || !unb[i])
             continue;
         diag_warning(b->d, n->call->u.call.name_loc, "`%s` over an unbounded stream keeps %s, forever: window the "
                      "stream first (window(..), window_join, interval_join) to bound its state",

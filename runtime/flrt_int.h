@@ -256,6 +256,11 @@ void flrt_workers_run(flrt_job *j);
 void flrt_workers_stop(flrt_job *j);
 /* task.c's end of a task: pending rows and END out, the inbox closed. */
 void flrt_task_finish(flrt_task *t);
+/* The pending batches of output edge k out (to every destination task). */
+void flrt_edge_flush(flrt_task *t, int k);
+/* Edge k's pending batches, then a message (END, or WATERMARK with value) to
+ * every destination task it reaches: a local inbox or another process. */
+void flrt_edge_signal(flrt_task *t, int k, int kind, fl_i64 value);
 
 /* ---- stores (store.c) ---- */
 void flrt_stores_init(flrt_job *j);         /* the table, for def->nslots slots */

@@ -253,15 +253,21 @@ fl_batch *fl_out_flush(fl_task *pt, int out, int dest)
     return b;
 }
 
+/* A batch taken from channel c: a remote sender gets its credit back. */
+static void taken(flrt_task *t, const fl_msg *m, int c)
+{
+    const flrt_chan *ch = &t->in.chans[c];
+    if (ch->proc != t->job->rank && m->kind == FL_MSG_DATA)
+        flrt_net_credit(t->job, ch->proc, ch->src, t->gid, ch->input);
+}
+
 int fl_recv(fl_task *pt, unsigned inputs, fl_msg *m)
 {
     flrt_task *t = (flrt_task *)pt;
     int c;
     if (!flrt_inbox_pop(&t->in, inputs, m, &c))
         return 0;
-    const flrt_chan *ch = &t->in.chans[c];
-    if (ch->proc != t->job->rank && m->kind == FL_MSG_DATA)
-        flrt_net_credit(t->job, ch->proc, ch->src, t->gid, ch->input);
+    taken(t, m, c);
     return 1;
 }
 
@@ -290,26 +296,37 @@ void flrt_port_credit(flrt_job *j, int src, int dst, int input, int n)
     }
 }
 
+void flrt_edge_flush(flrt_task *t, int k)
+{
+    fl_out *o = &t->pub.outs[k];
+    for (int d = 0; d < o->ndest; d++)
+        if (o->pend[d] && o->pend[d]->n)
+            fl_out_flush(&t->pub, k, d);
+}
+
+void flrt_edge_signal(flrt_task *t, int k, int kind, fl_i64 value)
+{
+    flrt_edge *e = &t->edges[k];
+    flrt_edge_flush(t, k);
+    for (int r = 0; r < e->ndst; r++) {
+        flrt_port *p = &e->ports[r];
+        if (p->dst < 0)
+            continue;
+        if (p->task)
+            flrt_inbox_push_value(&p->task->in, p->chan, kind, value, !t->job->sched);
+        else if (kind == FL_MSG_END)
+            flrt_net_send_end(t, e, p);
+        else
+            flrt_net_send_watermark(t, e, p, value);
+    }
+}
+
 /* After the run function: pending rows out, then END to every destination
  * task this task is connected to. */
 static void task_end(flrt_task *t)
 {
-    for (int k = 0; k < t->def->nout; k++) {
-        flrt_edge *e = &t->edges[k];
-        fl_out *o = &t->pub.outs[k];
-        for (int d = 0; d < o->ndest; d++)
-            if (o->pend[d])
-                fl_out_flush(&t->pub, k, d);
-        for (int r = 0; r < e->ndst; r++) {
-            flrt_port *p = &e->ports[r];
-            if (p->dst < 0)
-                continue;
-            if (p->task)
-                flrt_inbox_push(&p->task->in, p->chan, FL_MSG_END, NULL, !t->job->sched);
-            else
-                flrt_net_send_end(t, e, p);
-        }
-    }
+    for (int k = 0; k < t->def->nout; k++)
+        flrt_edge_signal(t, k, FL_MSG_END, 0);
 }
 
 /* A batch a task left unread: its remote sender gets the credit back. */
@@ -349,9 +366,7 @@ static int drive_recv(flrt_task *t, fl_msg *m)
         }
         if (!r)
             return 0;
-        const flrt_chan *ch = &t->in.chans[c];
-        if (ch->proc != t->job->rank && m->kind == FL_MSG_DATA)
-            flrt_net_credit(t->job, ch->proc, ch->src, t->gid, ch->input);
+        taken(t, m, c);
         if (flrt_time_take(t, m, c))
             return 1;
     }

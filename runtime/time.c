@@ -19,7 +19,6 @@
 #include <time.h>
 
 #include "flrt_int.h"
-#include "net.h"
 
 fl_i64 fl_now_ms(void)
 {
@@ -40,39 +39,18 @@ void fl_timer_at(fl_task *t, fl_i64 ms) { ((flrt_task *)t)->timer = ms; }
 void fl_flush_all(fl_task *pt)
 {
     for (int k = 0; k < ((flrt_task *)pt)->def->nout; k++)
-        for (int d = 0; d < pt->outs[k].ndest; d++)
-            if (pt->outs[k].pend[d] && pt->outs[k].pend[d]->n)
-                fl_out_flush(pt, k, d);
+        flrt_edge_flush((flrt_task *)pt, k);
 }
 
-/* The pending batches of edge k out, then the watermark to every task it reaches. */
-static void send_watermark(flrt_task *t, int k, fl_i64 wm)
-{
-    fl_task *pt = &t->pub;
-    flrt_edge *e = &t->edges[k];
-    for (int d = 0; d < pt->outs[k].ndest; d++)
-        if (pt->outs[k].pend[d] && pt->outs[k].pend[d]->n)
-            fl_out_flush(pt, k, d);
-    if (atomic_load(&t->job->stop))
-        return;
-    for (int r = 0; r < e->ndst; r++) {
-        flrt_port *p = &e->ports[r];
-        if (p->dst < 0)
-            continue;
-        if (p->task)
-            flrt_inbox_push_value(&p->task->in, p->chan, FL_MSG_WATERMARK, wm, !t->job->sched);
-        else
-            flrt_net_send_watermark(t, e, p, wm);
-    }
-}
-
+/* The edge's pending batches go out first (flrt_edge_signal), so a
+ * watermark follows the rows it covers. */
 void fl_watermark(fl_task *pt, int out, fl_i64 wm)
 {
     flrt_task *t = (flrt_task *)pt;
-    if (out < 0 || out >= t->def->nout)
+    if (out < 0 || out >= t->def->nout || atomic_load(&t->job->stop))
         return;
     t->idle_out = wm == FL_WM_IDLE;
-    send_watermark(t, out, wm);
+    flrt_edge_signal(t, out, FL_MSG_WATERMARK, wm);
 }
 
 /* The minimum watermark of the channels that are open and not idle;
@@ -130,10 +108,12 @@ int flrt_time_hold(flrt_task *t)
 {
     flrt_inbox *q = &t->in;
     fl_i64 f = t->frontier;
+    if (f == FL_TIME_MIN || q->nchan < 2)
+        return 0;   /* (no frontier yet, or nothing to hold against: nothing is held, nothing to scan) */
     int off = t->hold_off && fl_now_ms() < t->hold_off, n = 0;
     for (int c = 0; c < q->nchan; c++) {
         flrt_chan *ch = &q->chans[c];
-        ch->held = !off && f != FL_TIME_MIN && !ch->gone && !ch->idle && ch->wm > f && ch->wm - f > FLRT_ALIGN_MS;
+        ch->held = !off && !ch->gone && !ch->idle && ch->wm > f && ch->wm - f > FLRT_ALIGN_MS;
         n += ch->held;
     }
     return n;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/stream/run.sh FLOWC - unbounded jobs on the real clock: stdin_lines and tcp_lines,
-# processing-time timers, linger, drain on SIGINT (one process and --procs 2), part files,
+# processing-time timers (one process and --procs 2), linger, drain on SIGINT (one process and
+# --procs 2), part files,
 # a second signal, a refused connection, an idle source that stops holding the windows back,
 # late elements counted on standard error.
 #
@@ -85,6 +86,7 @@ timer_test() {  # timer_test NAME COMMAND...
 }
 timer_test timer_jit "$flowc" run "$HERE/timer.flow"
 [ -x "$tmp/timer" ] && timer_test timer_native "$tmp/timer" --threads 2
+[ -x "$tmp/timer" ] && timer_test timer_procs "$tmp/timer" --procs 2 --threads 1
 
 # ---- tcp_lines, SIGINT: every window so far, in committed parts ----
 # feed.py serve PORTFILE N: a server on loopback that sends N event lines, then holds the
