@@ -29,6 +29,10 @@ B := build
 SANFLAGS :=
 endif
 
+# `flowc run` keeps the tiered JIT's native code in $XDG_CACHE_HOME/flowc: make's runs (the
+# tests, make run) keep theirs in the build folder
+export XDG_CACHE_HOME := $(abspath $(B))/cache
+
 GEN := build/gen
 WARN := -Wall -Wextra -Werror
 ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -I$(GEN) -Icompiler -Igrammar -Iruntime -MMD -MP
@@ -114,7 +118,7 @@ e2e: all
 
 # the same programs with the tasks on a pool of two worker threads (one process)
 e2e-pool: all
-	E2E_ARGS="--workers 2" E2E_PROCS= E2E_THREADS="$${E2E_THREADS:-1 4}" tests/e2e/run.sh $(B)/flowc
+	E2E_ARGS="--workers 2" E2E_JIT_ARGS="--tier-at 2" E2E_PROCS= E2E_THREADS="$${E2E_THREADS:-1 4}" tests/e2e/run.sh $(B)/flowc
 
 memory: all
 	tests/memory/run.sh $(B)/flowc
@@ -137,7 +141,10 @@ nexmark: all
 plan: all
 	tests/plan/run.sh $(B)/flowc
 
-test: all unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults stream nexmark
+tier: all
+	tests/tier/run.sh $(B)/flowc
+
+test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark
 
 run: all
 	$(B)/flowc run examples/wordcount.flow
@@ -147,7 +154,7 @@ bench: all
 
 # ---- fuzzing (libFuzzer, clang) ----
 FUZZ_B := build-fuzz
-FUZZ_SRC := $(filter-out compiler/jit.c compiler/cc.c,$(FRONT_SRC))
+FUZZ_SRC := $(filter-out compiler/jit.c compiler/cc.c compiler/tier.c,$(FRONT_SRC))
 $(FUZZ_B)/fuzz_front: tests/fuzz/fuzz_front.c $(FUZZ_SRC) $(GEN)/lexer.c $(GEN)/parser.c $(GEN)/rt_headers.c
 	@mkdir -p $(FUZZ_B)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -52,6 +52,11 @@ int cc_check_out(const char *out)
     return -1;
 }
 
+const char *cc_compiler(void)
+{
+    return getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
+}
+
 static int cc_write(const char *dir, const char *name, const char *text)
 {
     char path[PATH_MAX + 16];
@@ -113,11 +118,11 @@ static int cc_run(char **argv, int *err)
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? RUN_OK : RUN_FAILED;
 }
 
-static void cc_cleanup(const char *dir)
+void cc_unstage(const char *dir)
 {
-    static const char *files[] = {"job.c", "flowrt.h", "flowgen.h"};
+    static const char *files[] = {"job.c", "flowrt.h", "flowgen.h", "job.so"};
     char path[PATH_MAX + 16];
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         unlink(path);
     }
@@ -125,7 +130,7 @@ static void cc_cleanup(const char *dir)
 }
 
 /* Makes the temporary folder and writes the sources into it; 0 or -1. */
-static int cc_prepare(char *dir, size_t size, const char *csrc)
+int cc_stage(char *dir, size_t size, const char *csrc)
 {
     const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     int n = snprintf(dir, size, "%s/flowc-build-XXXXXX", tmp);
@@ -137,7 +142,7 @@ static int cc_prepare(char *dir, size_t size, const char *csrc)
     if (cc_write(dir, "job.c", csrc) || cc_write(dir, "flowrt.h", jit_flowrt_h) ||
         cc_write(dir, "flowgen.h", jit_flowgen_h)) {
         fprintf(stderr, "flowc: cannot write into %s: %s\n", dir, strerror(errno));
-        cc_cleanup(dir);
+        cc_unstage(dir);
         return -1;
     }
     return 0;
@@ -149,7 +154,7 @@ static int cc_report(int run, int err, const char *cc, const char *dir, const ch
 {
     switch (run) {
     case RUN_OK:
-        cc_cleanup(dir);
+        cc_unstage(dir);
         return 0;
     case RUN_FAILED:
         fprintf(stderr, "flowc: internal error: %s failed on the generated code (a flowc bug; "
@@ -163,7 +168,7 @@ static int cc_report(int run, int err, const char *cc, const char *dir, const ch
         fprintf(stderr, "flowc: cannot run the C compiler `%s`: %s\n", cc, strerror(err));
         break;
     }
-    cc_cleanup(dir);
+    cc_unstage(dir);
     return 1;
 }
 
@@ -178,12 +183,12 @@ int cc_build(const char *csrc, const CcOpts *o)
         return 1;
     }
     char dir[PATH_MAX], src[PATH_MAX + 8];
-    if (cc_prepare(dir, sizeof dir, csrc) < 0)
+    if (cc_stage(dir, sizeof dir, csrc) < 0)
         return 1;
     if (o->keep_c)
         cc_write(".", o->keep_c, csrc);
     snprintf(src, sizeof src, "%s/job.c", dir);
-    const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
+    const char *cc = cc_compiler();
 #ifdef FLOWC_SANITIZE  /* a sanitized flowc links a sanitized runtime: so are its jobs */
     char *san = "-fsanitize=address,undefined";
 #else

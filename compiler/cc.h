@@ -3,6 +3,8 @@
 #ifndef FLOWC_CC_H
 #define FLOWC_CC_H
 
+#include <stddef.h>
+
 typedef struct CcOpts {
     const char *out;     /* the binary to write */
     int opt3;            /* -O3 -march=native instead of -O2 */
@@ -19,6 +21,14 @@ int cc_build(const char *csrc, const CcOpts *o);
  * is not a folder); else prints "flowc: cannot write OUT: reason" and
  * returns -1. */
 int cc_check_out(const char *out);
+/* The C compiler: $CC, else cc. */
+const char *cc_compiler(void);
+/* Makes a temporary folder ($TMPDIR or /tmp, flowc-build-XXXXXX, its path
+ * into dir) holding job.c (csrc) and the runtime headers; 0, or -1 with a
+ * message. cc_unstage removes it (and only what cc_stage wrote, and
+ * job.so). */
+int cc_stage(char *dir, size_t size, const char *csrc);
+void cc_unstage(const char *dir);
 /* The folder of libflowrt.a, beside flowc (build tree) or installed. */
 const char *cc_lib_dir(void);
 

@@ -96,11 +96,53 @@ const char *ex_lambda(Emit *e, Expr *lambda, const char **args, int nargs)
 
 /* x / 2^k and x % 2^k by shifts, truncating toward zero like C's division
  * (tcc emits idiv for a constant divisor; gcc does this itself). */
-static const char *ex_div_pow2(Emit *e, char op, const char *l, int64_t d)
+int ex_fact(Emit *e, Expr *cond, int branch)
+{
+    int saved = e->nnonneg;
+    if (cond->kind != EX_BINARY || cond->u.bin.op < OP_EQ || cond->u.bin.op > OP_GE)
+        return saved;
+    Expr *l = cond->u.bin.lhs, *r = cond->u.bin.rhs;
+    if (l->kind != EX_NAME || ty(l)->kind != TY_I64 || r->kind != EX_INT)
+        return saved;
+    int64_t c = r->u.ival;
+    int op = cond->u.bin.op, holds;
+    if (branch)   /* x > c, x >= c, x == c */
+        holds = (op == OP_GT && c >= -1) || ((op == OP_GE || op == OP_EQ) && c >= 0);
+    else          /* not x <= c, not x < c, not x != c */
+        holds = (op == OP_LE && c >= -1) || ((op == OP_LT || op == OP_NE) && c >= 0);
+    const char *v = em_lookup(e, l->u.name.name);
+    if (holds && v && e->nnonneg < (int)(sizeof e->nonneg / sizeof e->nonneg[0]))
+        e->nonneg[e->nnonneg++] = v;
+    return saved;
+}
+
+static int ex_is_nonneg(Emit *e, const char *c)
+{
+    for (int i = 0; i < e->nnonneg; i++)
+        if (!strcmp(e->nonneg[i], c))
+            return 1;
+    return 0;
+}
+
+static int ex_log2(int64_t d)
 {
     int k = 0;
     while ((1LL << k) < d)
         k++;
+    return k;
+}
+
+static int ex_pow2_lit(const Expr *x)
+{
+    int lit = x->kind == EX_INT || x->kind == EX_DURATION;
+    return lit && x->u.ival > 1 && !(x->u.ival & (x->u.ival - 1));
+}
+
+static const char *ex_div_pow2(Emit *e, char op, const char *l, int64_t d)
+{
+    int k = ex_log2(d);
+    if (ex_is_nonneg(e, l))   /* a proven x >= 0: no rounding toward zero to fix */
+        return op == '/' ? arena_printf(e->a, "(%s >> %d)", l, k) : arena_printf(e->a, "(%s & %lldLL)", l, (long long)d - 1);
     const char *q = arena_printf(e->a, "((%s + (fl_i64)((fl_u64)(%s >> 63) >> %d)) >> %d)", l, l, 64 - k, k);
     if (op == '/')
         return q;
@@ -121,7 +163,7 @@ static const char *ex_arith(Emit *e, Expr *x, const char *l, const char *r)
     }
     Expr *rx = x->u.bin.rhs;
     int lit = rx->kind == EX_INT || rx->kind == EX_DURATION;
-    if ((op == '/' || op == '%') && lit && rx->u.ival > 1 && !(rx->u.ival & (rx->u.ival - 1)))
+    if ((op == '/' || op == '%') && ex_pow2_lit(rx))
         return ex_div_pow2(e, op, l, rx->u.ival);
     if ((op == '/' || op == '%') && lit && rx->u.ival != 0 && rx->u.ival != -1)
         return arena_printf(e->a, "(%s %c %s)", l, op, r);  /* no check needed (and no call under tcc) */
@@ -159,8 +201,13 @@ static const char *ex_binary(Emit *e, Expr *x)
 {
     if (x->u.bin.op == OP_AND || x->u.bin.op == OP_OR)
         return ex_logic(e, x);
-    const char *l = ex_expr(e, x->u.bin.lhs);
-    const char *r = ex_expr(e, x->u.bin.rhs);
+    Expr *lx = x->u.bin.lhs, *rx = x->u.bin.rhs;
+    if ((x->u.bin.op == OP_EQ || x->u.bin.op == OP_NE) && lx->kind == EX_BINARY && lx->u.bin.op == OP_MOD &&
+        ty(lx)->kind == TY_I64 && ex_pow2_lit(lx->u.bin.rhs) && rx->kind == EX_INT && rx->u.ival == 0)
+        return ex_let(e, TYPE_BOOL, arena_printf(e->a, "((%s & %lldLL) %s 0)", ex_expr(e, lx->u.bin.lhs),
+                                                 (long long)lx->u.bin.rhs->u.ival - 1, x->u.bin.op == OP_EQ ? "==" : "!="));
+    const char *l = ex_expr(e, lx);
+    const char *r = ex_expr(e, rx);
     if (x->u.bin.op <= OP_MOD)
         return ex_let(e, ty(x), ex_arith(e, x, l, r));
     return ex_let(e, TYPE_BOOL, ex_compare(e, x, l, r));
@@ -236,11 +283,15 @@ static const char *ex_if(Emit *e, Expr *x)
     em_line(e, "%s %s;", et_name(e, ty(x)), v);
     em_line(e, "if (%s) {", c);
     e->indent++;
+    int saved = ex_fact(e, x->u.ifx.cond, 1);
     em_line(e, "%s = %s;", v, ex_expr(e, x->u.ifx.then));
+    e->nnonneg = saved;
     e->indent--;
     em_line(e, "} else {");
     e->indent++;
+    ex_fact(e, x->u.ifx.cond, 0);
     em_line(e, "%s = %s;", v, ex_expr(e, x->u.ifx.els));
+    e->nnonneg = saved;
     e->indent--;
     em_line(e, "}");
     return v;

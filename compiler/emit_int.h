@@ -28,7 +28,9 @@ typedef struct Sect {         /* an output section, written in order */
     FILE *f;
 } Sect;
 
-enum { S_TYPES, S_PROTOS, S_HELPERS, S_GLOBALS, S_FNS, S_STAGES, S_JOB, S_COUNT };
+/* S_REFS and S_BIND: the globals as the tiered JIT's shared object sees
+ * them (em_global) */
+enum { S_TYPES, S_PROTOS, S_HELPERS, S_GLOBALS, S_FNS, S_STAGES, S_JOB, S_REFS, S_BIND, S_COUNT };
 
 typedef struct Emit {
     Arena *a;
@@ -46,6 +48,8 @@ typedef struct Emit {
     const Phases *ph;        /* the value calls: their values are globals pv_K */
     int errors;
     int unbounded;           /* the job reads an unbounded source: sinks write out after each call */
+    const char *nonneg[16];  /* C variables the branches being emitted prove >= 0 (ex_fact) */
+    int nnonneg;
 } Emit;
 
 /* emit.c */
@@ -53,6 +57,10 @@ void em_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* A #line directive: what follows comes from loc in the .flow file. */
 void em_line_dir(Emit *e, Loc loc);
 void em_sect(Emit *e, int sect, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A global of the job (C type, name, array dims or "", a comment or ""):
+ * defined once in the JIT's code and native builds; in the tiered JIT's
+ * shared object a reference bound to the JIT's by name (fl_tier_bind). */
+void em_global(Emit *e, const char *type, const char *name, const char *dims, const char *comment);
 const char *em_temp(Emit *e);
 const char *em_c_string(Emit *e, const char *text);   /* a C string literal of text */
 void em_unsupported(Emit *e, Loc at, const char *what);
@@ -119,6 +127,11 @@ const char *et_helper(Emit *e, const char *what, Type *t);  /* copy, eq, hash, c
 
 /* emit_expr.c */
 const char *ex_expr(Emit *e, Expr *x);          /* statements to e->f; returns a C expression */
+/* Before emitting the then (branch 1) or else (0) branch of `if cond`:
+ * records the i64 variable the condition proves non-negative there
+ * (`x > 0`, `x <= 1` false...), so that x / 2^k and x % 2^k are a shift
+ * and a mask. Returns what to restore e->nnonneg to after the branch. */
+int ex_fact(Emit *e, Expr *cond, int branch);
 /* Binds the lambda's parameter patterns to the C values args[] and
  * returns its body's value (statements to e->f). The scope is left
  * extended; callers restore e->scope. */

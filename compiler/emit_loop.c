@@ -38,10 +38,14 @@ void el_globals(Emit *e)
 {
     for (int k = 0; k < e->ph->nloops; k++) {
         const Loop *l = &e->ph->loops[k];
-        em_sect(e, S_GLOBALS, "static %s ls_%d;   /* loop %d: its state */\nstatic fl_arena lsa_%d[2];\n"
-                "static int lsw_%d;\nstatic %s ld_%d;   /* and a round's delta */\nstatic fl_arena lda_%d;\n"
-                "static fl_i64 lr_%d, lmax_%d;\n", et_name(e, el_state_type(l)), k, k, k, k,
-                et_name(e, el_delta_type(l)), k, k, k, k);
+        const char *st = et_name(e, el_state_type(l)), *dt = et_name(e, el_delta_type(l));
+        em_global(e, st, arena_printf(e->a, "ls_%d", k), "", arena_printf(e->a, "loop %d: its state", k));
+        em_global(e, "fl_arena", arena_printf(e->a, "lsa_%d", k), "[2]", "");
+        em_global(e, "int", arena_printf(e->a, "lsw_%d", k), "", "");
+        em_global(e, dt, arena_printf(e->a, "ld_%d", k), "", "and a round's delta");
+        em_global(e, "fl_arena", arena_printf(e->a, "lda_%d", k), "", "");
+        em_global(e, "fl_i64", arena_printf(e->a, "lr_%d", k), "", "");
+        em_global(e, "fl_i64", arena_printf(e->a, "lmax_%d", k), "", "");
     }
 }
 

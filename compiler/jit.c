@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "flowrt.h"
+#include "tier.h"
 
 #define SYM(f) {#f, (void *)f}
 
@@ -73,7 +74,9 @@ static void jit_report(const char *src, const char *log)
                     "with %s):\n%s", fd >= 0 ? path : "the program", log);
 }
 
-int jit_run(const char *csrc, int argc, char **argv)
+static void *jit_look(void *s, const char *name) { return tcc_get_symbol(s, name); }
+
+int jit_run(const char *csrc, int argc, char **argv, const TierOpts *tier)
 {
     char *src = jit_source(csrc);
     char *log = NULL;
@@ -97,7 +100,9 @@ int jit_run(const char *csrc, int argc, char **argv)
         fputs("no main in the generated code\n", logf);
         goto fail;
     }
+    tier_begin(csrc, jit_look, s, tier);
     status = job_main(argc, argv);
+    tier_end();
     goto done;
 fail:
     fflush(logf);

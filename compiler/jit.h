@@ -3,10 +3,13 @@
 #ifndef FLOWC_JIT_H
 #define FLOWC_JIT_H
 
-/* Compiles the C of a job and runs its main with argv; returns the job's
+#include "tier.h"
+
+/* Compiles the C of a job and runs its main with argv (with the tiered
+ * JIT as tier says); returns the job's
  * exit status, or -1 when tcc rejected the code (a flowc bug, reported with
  * the place of the generated file kept for the report). */
-int jit_run(const char *csrc, int argc, char **argv);
+int jit_run(const char *csrc, int argc, char **argv, const TierOpts *tier);
 
 /* The headers generated code includes (embedded at build time). */
 extern const char jit_flowrt_h[], jit_flowgen_h[];

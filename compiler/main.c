@@ -18,8 +18,6 @@
 #include "sema.h"
 #include "stage.h"
 
-#define FLOWC_VERSION "0.1.0"
-
 static void usage(FILE *out)
 {
     fputs("usage: flowc COMMAND [OPTIONS] FILE...\n"
@@ -29,7 +27,13 @@ static void usage(FILE *out)
           "      --dump-ast      print the syntax tree of each file\n"
           "      --dump-types    print the typed program (every expression with its type)\n"
           "  run FILE [--PARAM VALUE] [--threads N]\n"
-          "                      compile in memory with libtcc and run the job\n"
+          "                      compile in memory with libtcc and run the job; when it still\n"
+          "                      runs after a while, move it to the same code compiled by cc -O2\n"
+          "      --no-tier       stay on tcc's code (also FLOWC_TIER=off)\n"
+          "      --tier-after MS compile with cc when the job still runs after MS ms (200)\n"
+          "      --tier-at N     every task moves before its call N, waiting for cc (tests)\n"
+          "      --tier-log      say on stderr when the job moves\n"
+          "      --no-cache      do not keep nor reuse native code in $XDG_CACHE_HOME/flowc\n"
           "  build FILE -o OUT [-O3]\n"
           "                      compile with cc (-O2; -O3 -march=native) into a native binary\n"
           "  plan [--dot] FILE   print the logical plan and the stages (or a Graphviz graph)\n"
@@ -265,17 +269,50 @@ static int cmd_emit(int argc, char **argv)
     return rc;
 }
 
+/* Takes the tiered JIT's options out of argv (the rest goes to the job);
+ * -1 on a bad value. */
+static int run_tier_opts(int *argc, char **argv, TierOpts *o)
+{
+    const char *env = getenv("FLOWC_TIER");
+    *o = (TierOpts){.off = env && !strcmp(env, "off"), .after_ms = 200, .at = -1, .cache = 1};
+    int k = 1;
+    for (int i = 1; i < *argc; i++) {
+        char *end = NULL;
+        if (!strcmp(argv[i], "--no-tier"))
+            o->off = 1;
+        else if (!strcmp(argv[i], "--tier-log"))
+            o->log = 1;
+        else if (!strcmp(argv[i], "--no-cache"))
+            o->cache = 0;
+        else if ((!strcmp(argv[i], "--tier-after") || !strcmp(argv[i], "--tier-at")) && i + 1 < *argc) {
+            long v = strtol(argv[i + 1], &end, 10);
+            if (!*argv[i + 1] || *end || v < 0) {
+                fprintf(stderr, "flowc run: %s takes a number, not `%s`\n", argv[i], argv[i + 1]);
+                return -1;
+            }
+            *(!strcmp(argv[i], "--tier-at") ? &o->at : &o->after_ms) = v;
+            i++;
+        } else
+            argv[k++] = argv[i];
+    }
+    *argc = k;
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
+    TierOpts tier;
     if (argc < 1) {
-        fputs("usage: flowc run FILE [--PARAM VALUE...] [--threads N]\n", stderr);
+        fputs("usage: flowc run FILE [--PARAM VALUE...] [--threads N] [--no-tier]\n", stderr);
         return 2;
     }
+    if (run_tier_opts(&argc, argv, &tier) < 0)
+        return 2;
     Job j;
     int rc = job_compile(&j, argv[0], 1);
     if (!rc) {
         argv[0] = (char *)job_name(argv[0]);
-        rc = jit_run(j.c, argc, argv);
+        rc = jit_run(j.c, argc, argv, &tier);
         if (rc < 0)
             rc = 3;
     }

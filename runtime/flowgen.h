@@ -26,6 +26,14 @@ static inline fl_str fl_lit(const char *p, fl_i64 n)
 #define fl_hash_str(s) ((fl_u64)XXH3_64bits((s).ptr, (fl_size)(s).len))
 #endif
 
+/* The job's globals: the JIT's are found by name by the tiered JIT's
+ * shared object (emit.c, em_global). */
+#if defined(FL_NATIVE) && !defined(FL_TIER2)
+#define FL_SHARED static
+#else
+#define FL_SHARED
+#endif
+
 #define fl_eq_num(x, y) ((x) == (y))
 #define fl_panic(msg) fl_fail(0, "%s", msg)
 #define FL_I64_MIN (-9223372036854775807LL - 1)

@@ -424,6 +424,15 @@ typedef struct fl_job_def {
  * status: 0, 1 (the job failed) or 2 (bad command line). */
 int fl_main(const fl_job_def *job, int argc, char **argv);
 
+/* The tiered JIT (flowc run; tier.c). fl_tier_expect: a table of the same
+ * stages compiled by cc may come (at >= 0: each task switches before its
+ * call number `at`, waiting there for it; log: say so per task on stderr);
+ * fl_tier_offer gives it (NULL: none comes); fl_tier_switched: how many
+ * tasks have switched so far. */
+void fl_tier_expect(fl_i64 at, int log);
+void fl_tier_offer(const fl_stage_def *stages);
+fl_i64 fl_tier_switched(void);
+
 /* ---- hashing (XXH3, the same on every host and in both back ends) ---- */
 fl_u64 fl_hash_bytes(const void *p, fl_i64 len);
 

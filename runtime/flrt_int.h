@@ -174,7 +174,19 @@ struct flrt_task {
     fl_i64 frontier, timer;
     fl_i64 hold_off;         /* no channel is held before this time (fl_now_ms) */
     int wm_due, idle_out;
+    /* tier.c: calls made to the stage, and whether it is past the switch */
+    fl_i64 calls;
+    int tiered;
 };
+
+/* Before each call of a task's stage: moves it to the tiered JIT's native
+ * functions when they are there (tier.c). */
+void flrt_tier_step(flrt_task *t);
+static inline void flrt_tier_check(flrt_task *t)
+{
+    if (!t->tiered)
+        flrt_tier_step(t);
+}
 
 /* The processes of a job and where they listen (net.c fills it). */
 typedef struct flrt_proc {

@@ -377,18 +377,21 @@ static int drive_recv(flrt_task *t, fl_msg *m)
  * messages until every input has ended; close runs in both cases. */
 static void task_drive(flrt_task *t)
 {
-    const fl_stage_def *d = t->def;
     fl_task *pt = &t->pub;
-    void *s = d->open(pt);
-    if (d->produce) {
-        while (!fl_stopping() && d->produce(pt, s)) {
-        }
+    flrt_tier_check(t);
+    void *s = t->def->open(pt);
+    if (t->def->produce) {
+        do
+            flrt_tier_check(t);
+        while (!fl_stopping() && t->def->produce(pt, s));
     } else {
         fl_msg m;
-        while (drive_recv(t, &m))
+        while (drive_recv(t, &m)) {
+            flrt_tier_check(t);
             flrt_time_deliver(t, s, &m);
+        }
     }
-    d->close(pt, s);
+    t->def->close(pt, s);
 }
 
 void flrt_task_finish(flrt_task *t)

@@ -89,12 +89,14 @@ static int after_step(flrt_task *t)
 /* One step of task t: 1 it can go on, 0 it sleeps, -1 it has ended. */
 static int step(flrt_task *t)
 {
-    const fl_stage_def *d = t->def;
     fl_task *pt = &t->pub;
-    if (!t->sm)
-        t->sm = d->open(pt);
-    if (d->produce) {
-        if (fl_stopping() || !d->produce(pt, t->sm)) {
+    if (!t->sm) {
+        flrt_tier_check(t);
+        t->sm = t->def->open(pt);
+    }
+    if (t->def->produce) {
+        flrt_tier_check(t);
+        if (fl_stopping() || !t->def->produce(pt, t->sm)) {
             end(t);
             return -1;
         }
@@ -109,8 +111,10 @@ static int step(flrt_task *t)
     }
     if (r == 0)
         return 0;
-    if (flrt_time_take(t, &m, c))
+    if (flrt_time_take(t, &m, c)) {
+        flrt_tier_check(t);
         flrt_time_deliver(t, t->sm, &m);
+    }
     return after_step(t);
 }
 

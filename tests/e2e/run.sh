@@ -45,6 +45,9 @@ PROCS=${E2E_PROCS-2x1 2x2 3x1 3x2}
 # E2E_ARGS: more options for every job (make test runs the suite again with --workers 2: the
 # tasks on a pool of two threads)
 read -r -a XARGS <<<"${E2E_ARGS:-}"
+# E2E_JIT_ARGS: more options for `flowc run` only (make test runs the pool suite with --tier-at 2:
+# every task of every JIT job moves to the cc-compiled code before its third call)
+read -r -a JARGS <<<"${E2E_JIT_ARGS:-}"
 # Every job runs with a limit on its data (ulimit -d): 512 MiB, and 384 MiB more per thread of
 # --threads, since the stacks of its threads (8 MiB each, a few threads per stage and task)
 # count too. The data of the jobs here is well under 100 MiB, so a job that leaks or copies
@@ -109,7 +112,7 @@ run_job() {
     mkdir -p "$o"
     subst "$o" "$@"
     if [ "$mode" = jit ]; then
-        (cd "$o" && ulimit -d "$(memlimit "$flowc" "$t")" && timeout 60 "$flowc" run "$E2E/$flow" "${sargs[@]}" --threads "$t" "${XARGS[@]}") \
+        (cd "$o" && ulimit -d "$(memlimit "$flowc" "$t")" && timeout 60 "$flowc" run "$E2E/$flow" "${sargs[@]}" --threads "$t" "${XARGS[@]}" "${JARGS[@]}") \
             >"$o.stdout" 2>"$o.stderr" </dev/null
         rc=$?
     else
