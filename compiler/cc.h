@@ -21,8 +21,10 @@ int cc_build(const char *csrc, const CcOpts *o);
  * is not a folder); else prints "flowc: cannot write OUT: reason" and
  * returns -1. */
 int cc_check_out(const char *out);
-/* The C compiler: $CC, else cc. */
+/* The C compiler: the one --cc named (cc_set_compiler), else $CC, else
+ * clang when it is in $PATH, else cc. */
 const char *cc_compiler(void);
+void cc_set_compiler(const char *cc);
 /* Makes a temporary folder ($TMPDIR or /tmp, flowc-build-XXXXXX, its path
  * into dir) holding job.c (csrc) and the runtime headers; 0, or -1 with a
  * message. cc_unstage removes it (and only what cc_stage wrote, and

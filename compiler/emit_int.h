@@ -84,6 +84,9 @@ void el_next_fns(Emit *e);                    /* loop_K_next per loop */
 const char *el_free(Emit *e);                 /* main's lines freeing their memory */
 
 /* emit_stage.c: what emit_window.c shares of a stage being emitted */
+/* The hash table type `name` (flowgen.h's FL_HT, FL_HT_STR for str keys)
+ * of keys of type kt and values of C type val. */
+void se_ht_decl(Emit *e, const char *name, Type *kt, const char *val);
 typedef struct SE {
     Emit *e;
     const Stages *st;

@@ -194,16 +194,30 @@ static void se_elementwise(SE *x, PlanNode *n, const char *row)
     }
 }
 
+void se_ht_decl(Emit *e, const char *name, Type *kt, const char *val)
+{
+    if (type_prune(kt)->kind == TY_STR)
+        em_sect(e, S_HELPERS, "FL_HT_STR(%s, %s, %s)\n\n", name, val, et_helper(e, "hash", kt));
+    else
+        em_sect(e, S_HELPERS, "FL_HT(%s, %s, %s, %s, %s)\n\n", name, et_name(e, kt), val, et_helper(e, "hash", kt),
+                et_helper(e, "eq", kt));
+}
+
 /* ---- aggregations ---- */
+
+/* What an aggregation folds in: a value, or (after a local one) an accumulator. */
+static Type *agg_in(Emit *e, PlanNode *n) { return agg_from_local(n) ? agg_acc(e, n) : agg_value(n); }
 
 static void se_agg_decl(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     Type *acc = agg_acc(e, n);
     if (n->key) {
-        em_sect(e, S_HELPERS, "FL_HT(ht_n%d, %s, %s, %s, %s)\n\n", n->id, et_name(e, n->key), et_name(e, acc),
-                et_helper(e, "hash", n->key), et_helper(e, "eq", n->key));
+        se_ht_decl(e, arena_printf(e->a, "ht_n%d", n->id), n->key, et_name(e, acc));
         se_field(x, "ht_n%d h_n%d;", n->id, n->id);
+        se_field(x, "struct { fl_u64 h; %s k; %s v; } pq_n%d[FL_PROBES];   /* probes not made yet */",
+                 et_name(e, n->key), et_name(e, agg_in(e, n)), n->id);
+        se_field(x, "int pqn_n%d;", n->id);
     } else {
         se_field(x, "%s s_n%d;", et_name(e, acc), n->id);
         se_field(x, "int has_n%d;", n->id);
@@ -282,21 +296,21 @@ static void se_agg_first(SE *x, PlanNode *n, const char *acc, const char *in, in
     se_agg_fold(x, n, acc, in, 0);
 }
 
-static void se_agg_update(SE *x, PlanNode *n, const char *row)
+/* A keyed aggregation's update of the accumulator of key (with its hash
+ * hv) by in; without a key, of the one accumulator. */
+static void se_agg_apply(SE *x, PlanNode *n, const char *key, const char *hv, const char *in)
 {
     Emit *e = x->e;
     int partial = agg_from_local(n);
-    const char *in = n->key ? arena_printf(e->a, "%s._1", row) : row;
     const char *acc;
     if (n->key) {
         const char *slot = em_temp(e), *fresh = em_temp(e);
         em_line(e, "int %s;", fresh);
-        em_line(e, "fl_i64 %s = ht_n%d_at(&S->h_n%d, %s._0, %s(%s._0), &%s);", slot, n->id, n->id, row,
-                et_helper(e, "hash", n->key), row, fresh);
+        em_line(e, "fl_i64 %s = ht_n%d_at(&S->h_n%d, %s, %s, &%s);", slot, n->id, n->id, key, hv, fresh);
         acc = arena_printf(e->a, "S->h_n%d.slots[%s].val", n->id, slot);
         em_line(e, "if (%s) {", fresh);
         e->indent++;
-        em_line(e, "S->h_n%d.slots[%s].key = %s(%s, %s._0);", n->id, slot, et_helper(e, "copy", n->key), se_arena(x, n), row);
+        em_line(e, "S->h_n%d.slots[%s].key = %s(%s, %s);", n->id, slot, et_helper(e, "copy", n->key), se_arena(x, n), key);
     } else {
         acc = arena_printf(e->a, "S->s_n%d", n->id);
         em_line(e, "if (!S->has_n%d) {", n->id);
@@ -312,6 +326,66 @@ static void se_agg_update(SE *x, PlanNode *n, const char *row)
     em_line(e, "}");
 }
 
+/* A row into an aggregation. A keyed one whose table has outgrown the
+ * cache (FL_HT_SMALL) probes it in groups of FL_PROBES: the row waits in pq_nK with its hash while the slot it will
+ * probe is prefetched, and the group is applied when full (pq_nK_drain) or
+ * at the end of the call (se_free_tmp), before the row's memory goes: the
+ * cache misses of a large table overlap instead of following each other. */
+static void se_agg_update(SE *x, PlanNode *n, const char *row)
+{
+    Emit *e = x->e;
+    if (!n->key) {
+        se_agg_apply(x, n, NULL, NULL, row);
+        return;
+    }
+    const char *q = arena_printf(e->a, "S->pq_n%d[_q]", n->id);
+    em_line(e, "if (FL_HT_SMALL(S->h_n%d) && !S->pqn_n%d) {   /* a table in the cache: at once */", n->id, n->id);
+    e->indent++;
+    se_agg_apply(x, n, arena_printf(e->a, "%s._0", row),
+                 arena_printf(e->a, "%s(%s._0)", et_helper(e, "hash", n->key), row), arena_printf(e->a, "%s._1", row));
+    e->indent--;
+    em_line(e, "} else {");
+    em_line(e, "    int _q = S->pqn_n%d++;", n->id);
+    em_line(e, "    %s.k = %s._0;", q, row);
+    em_line(e, "    %s.v = %s._1;", q, row);
+    em_line(e, "    %s.h = %s(%s.k);", q, et_helper(e, "hash", n->key), q);
+    em_line(e, "    if (S->h_n%d.cap)", n->id);
+    em_line(e, "        FL_PREFETCH(&S->h_n%d.slots[%s.h & (fl_u64)(S->h_n%d.cap - 1)]);", n->id, q, n->id);
+    em_line(e, "    if (_q + 1 == FL_PROBES)");
+    em_line(e, "        pq_n%d_drain(t, S);", n->id);
+    em_line(e, "}");
+}
+
+/* pq_nK_drain: the waiting probes of keyed aggregation n applied in order. */
+static void se_agg_drain_fn(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    se_prologue(x, arena_printf(e->a, "void pq_n%d_drain(fl_task *t, void *_s)", n->id), 1);
+    em_line(e, "for (int _p = 0; _p < S->pqn_n%d; _p++) {", n->id);
+    e->indent++;
+    const char *q = arena_printf(e->a, "S->pq_n%d[_p]", n->id);
+    em_line_dir(e, n->loc);
+    se_agg_apply(x, n, arena_printf(e->a, "%s.k", q), arena_printf(e->a, "%s.h", q), arena_printf(e->a, "%s.v", q));
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "S->pqn_n%d = 0;", n->id);
+    se_epilogue(x);
+}
+
+static int se_probes_grouped(const PlanNode *n) { return n->kind == PN_AGG && n->key; }
+
+/* The end of a call: waiting probes applied, then the call's scratch
+ * memory freed. */
+static void se_free_tmp(SE *x)
+{
+    for (int i = 0; i < x->s->nodes.len; i++) {
+        PlanNode *n = x->s->nodes.items[i];
+        if (se_probes_grouped(n))
+            em_line(x->e, "if (S->pqn_n%d) pq_n%d_drain(t, S);", n->id, n->id);
+    }
+    em_line(x->e, "fl_arena_free(_A);");
+}
+
 /* The value an accumulator stands for. */
 static const char *se_agg_final(SE *x, PlanNode *n, const char *acc)
 {
@@ -325,6 +399,7 @@ static void se_agg_finish(SE *x, PlanNode *n)
     Emit *e = x->e;
     em_line(e, "/* %s: the end of `%s` */", plan_kind_name(n->kind), n->op);
     if (n->key) {
+        em_line(e, "pq_n%d_drain(t, S);", n->id);
         const char *i = em_temp(e);
         em_line(e, "for (fl_i64 %s = 0; %s < S->h_n%d.cap; %s++) {", i, i, n->id, i);
         e->indent++;
@@ -597,8 +672,7 @@ static void se_scan_decl(SE *x, PlanNode *n)
     Emit *e = x->e;
     const char *sc = et_name(e, scan_state(n));
     if (n->key) {
-        em_sect(e, S_HELPERS, "FL_HT(ht_n%d, %s, %s, %s, %s)\n\n", n->id, et_name(e, n->key), sc,
-                et_helper(e, "hash", n->key), et_helper(e, "eq", n->key));
+        se_ht_decl(e, arena_printf(e->a, "ht_n%d", n->id), n->key, sc);
         se_field(x, "ht_n%d h_n%d;", n->id, n->id);
     } else {
         se_field(x, "%s s_n%d;", sc, n->id);
@@ -713,8 +787,7 @@ static void se_join_side_decl(SE *x, PlanNode *n, int side)
     Emit *e = x->e;
     PlanNode *in = n->in[side];
     const char *rc = et_name(e, se_row_type(e, in));
-    em_sect(e, S_HELPERS, "FL_HT(ht_n%d_%d, %s, fl_i64, %s, %s)\n\n", n->id, side, et_name(e, in->key),
-            et_helper(e, "hash", in->key), et_helper(e, "eq", in->key));
+    se_ht_decl(e, arena_printf(e->a, "ht_n%d_%d", n->id, side), in->key, "fl_i64");
     se_field(x, "ht_n%d_%d jh%d_n%d;", n->id, side, side, n->id);
     se_field(x, "%s *jr%d_n%d;", rc, side, n->id);
     se_field(x, "fl_i64 *jn%d_n%d;", side, n->id);
@@ -838,7 +911,7 @@ static void se_batch_rows(SE *x, PlanNode *n, const char *batch, Type *rt,
     body(x, n, stamped ? "_rowsv[_i]._0" : "_rowsv[_i]");
     e->indent--;
     em_line(e, "}");
-    em_line(e, "fl_arena_free(_A);");
+    se_free_tmp(x);
     se_compact(x);
     e->indent--;
     em_line(e, "}");
@@ -926,7 +999,7 @@ static void se_zip_pump(SE *x, PlanNode *n)
     se_consume(x, n, "_row");
     e->indent--;
     em_line(e, "}");
-    em_line(e, "fl_arena_free(_A);");
+    se_free_tmp(x);
     se_compact(x);
 }
 
@@ -1051,7 +1124,7 @@ static const char *se_until_sent(SE *x, PlanNode *n) { return se_row_sends(x, n)
 /* After a source's rows of one call: their scratch memory freed, the state compacted. */
 static void se_produced(SE *x)
 {
-    em_line(x->e, "fl_arena_free(_A);");
+    se_free_tmp(x);
     se_compact(x);
     ew_time_points(x, 0);
     se_sinks_out(x);
@@ -1143,12 +1216,12 @@ static void se_csv_field(SE *x, Type *ft, const char *dst, int i, const char *co
     static const char *kind[] = {"", "i64", "f64", "bool"};
     if (opt)
         em_line(e, "%s.some = fl_trim(_f[%d]).len > 0;", dst, i);
-    if (st->kind == TY_STR) {
-        em_line(e, "%s = fl_str_copy(_A, _f[%d]);", target, i);
+    if (st->kind == TY_STR) {   /* in place: the file stays mapped while the job runs */
+        em_line(e, "%s = _f[%d];", target, i);
         return;
     }
-    em_line(e, "if (%s(fl_parse_%s(_f[%d], &%s) != 0)) {", opt ? arena_printf(e->a, "%s.some && ", dst) : "",
-            kind[st->kind], i, target);
+    em_line(e, "if (%s(fl_parse_%s%s(_f[%d], &%s) != 0)) {", opt ? arena_printf(e->a, "%s.some && ", dst) : "",
+            kind[st->kind], st->kind == TY_I64 ? "_fast" : "", i, target);
     em_line(e, "    if (S->c.skip_bad) { S->c.bad++; continue; }");
     em_line(e, "    fl_fail(t, \"%%.*s:%%lld: column %s: `%%.*s` is not %s\", (int)S->path.len, S->path.ptr, "
                "S->c.record_line, (int)_f[%d].len, _f[%d].ptr);", col, st->kind == TY_I64 ? "an i64" : st->kind == TY_F64 ? "an f64" : "a bool", i, i);
@@ -1176,7 +1249,7 @@ static void se_csv_produce(SE *x, PlanNode *n)
     em_line(e, "fl_str _f[%d];", nf + 1);
     em_line(e, "for (int _n = 0; S->ok && _n < FL_BATCH_ROWS%s; _n++) {", se_until_sent(x, n));
     e->indent++;
-    em_line(e, "int _k = fl_csv_next(&S->c, _f, %d);", nf + 1);
+    em_line(e, "int _k = fl_csv_next_fast(&S->c, _f, %d);", nf + 1);
     em_line(e, "if (_k < 0) {");
     em_line(e, "    S->done = 1;");
     em_line(e, "    break;");
@@ -1426,7 +1499,7 @@ static void se_run(SE *x)
         se_zip_signal(x, d);
     ew_time_points(x, 1);
     se_sinks_out(x);
-    em_line(e, "fl_arena_free(_A);");
+    se_free_tmp(x);
     se_epilogue(x);
 }
 
@@ -1533,6 +1606,9 @@ static void se_stage(SE *x)
     se_field(x, "fl_u64 rr;");
     se_arenas(x, 0);
     se_windows(x);
+    for (int i = 0; i < x->s->nodes.len; i++)
+        if (se_probes_grouped(x->s->nodes.items[i]))
+            se_agg_drain_fn(x, x->s->nodes.items[i]);
     se_open(x);
     se_run(x);
     se_close(x);

@@ -301,8 +301,7 @@ static void ew_types(SE *x, PlanNode *n)
             "    k->n -= cnt;\n}\n\n",
             w, w, w);
     if (ew_key(n))
-        em_sect(e, S_HELPERS, "FL_HT(%s_ht, %s, %s_key, %s, %s)\n\n", w, et_name(e, ew_key(n)), w,
-                et_helper(e, "hash", ew_key(n)), et_helper(e, "eq", ew_key(n)));
+        se_ht_decl(e, arena_printf(e->a, "%s_ht", w), ew_key(n), arena_printf(e->a, "%s_key", w));
 }
 
 /* A size argument of the spec: positive, else the job fails at the spec. */
@@ -1128,8 +1127,7 @@ void ew_ijoin_open(SE *x, PlanNode *n)
     /* each side's elements in arrival order, [h, n) of them kept (those before h have gone) */
     em_sect(e, S_HELPERS, "typedef struct %s_key { %s_l *l; fl_i64 lh, ln, lcap; %s_r *r; fl_i64 rh, rn, rcap; } %s_key;\n",
             j, j, j, j);
-    em_sect(e, S_HELPERS, "FL_HT(%s_ht, %s, %s_key, %s, %s)\n\n", j, et_name(e, n->key), j, et_helper(e, "hash", n->key),
-            et_helper(e, "eq", n->key));
+    se_ht_decl(e, arena_printf(e->a, "%s_ht", j), n->key, arena_printf(e->a, "%s_key", j));
     ew_heap_type(e, j, n->key);
     se_field(x, "%s_ht h_%s;", j, j);
     se_field(x, "%s_due *heap_%s;   /* when each kept element can go, with its key */", j, j);

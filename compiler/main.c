@@ -34,8 +34,11 @@ static void usage(FILE *out)
           "      --tier-at N     every task moves before its call N, waiting for cc (tests)\n"
           "      --tier-log      say on stderr when the job moves\n"
           "      --no-cache      do not keep nor reuse native code in $XDG_CACHE_HOME/flowc\n"
-          "  build FILE -o OUT [-O3]\n"
-          "                      compile with cc (-O2; -O3 -march=native) into a native binary\n"
+          "      --cc COMPILER   the C compiler of the native code (as for build)\n"
+          "  build FILE -o OUT [-O3] [--cc COMPILER]\n"
+          "                      compile with the C compiler (-O2; -O3 -march=native) into a\n"
+          "                      native binary; the compiler: --cc, else $CC, else clang when\n"
+          "                      it is installed, else cc\n"
           "  plan [--dot] FILE   print the logical plan and the stages (or a Graphviz graph)\n"
           "      --dump PASS     print the plan after PASS: build, prune, lower, scopes or stages\n"
           "  emit FILE [-o OUT]  print the generated C\n"
@@ -284,6 +287,8 @@ static int run_tier_opts(int *argc, char **argv, TierOpts *o)
             o->log = 1;
         else if (!strcmp(argv[i], "--no-cache"))
             o->cache = 0;
+        else if (!strcmp(argv[i], "--cc") && i + 1 < *argc)
+            cc_set_compiler(argv[++i]);
         else if ((!strcmp(argv[i], "--tier-after") || !strcmp(argv[i], "--tier-at")) && i + 1 < *argc) {
             long v = strtol(argv[i + 1], &end, 10);
             if (!*argv[i + 1] || *end || v < 0) {
@@ -331,13 +336,15 @@ static int cmd_build(int argc, char **argv)
             o.opt3 = 1;
         else if (!strcmp(argv[i], "-O2"))
             o.opt3 = 0;
+        else if (!strcmp(argv[i], "--cc") && i + 1 < argc)
+            cc_set_compiler(argv[++i]);
         else if (!file && argv[i][0] != '-')
             file = argv[i];
         else
             file = NULL, i = argc;
     }
     if (!file || !o.out) {
-        fputs("usage: flowc build FILE -o OUT [-O3]\n", stderr);
+        fputs("usage: flowc build FILE -o OUT [-O3] [--cc COMPILER]\n", stderr);
         return 2;
     }
     if (cc_check_out(o.out) < 0)

@@ -42,7 +42,6 @@
 #include "flrt_int.h"
 
 typedef struct flrt_csv {
-    fl_i64 line;                 /* line number at lines.cur */
     unsigned char stop[256];     /* ends an unquoted field: sep, '\n', '"' */
 } flrt_csv;
 
@@ -287,7 +286,7 @@ int fl_csv_open(fl_task *t, fl_csv *c, fl_str path, fl_str sep, int header, int 
         fl_csv_close(c);             /* the job stops: nothing is left to close */
         return -1;
     }
-    x->line = line;
+    c->line = line;
     if (m->len == 0)
         return 0;
     c->lines.cur = m->addr + start;
@@ -298,7 +297,7 @@ int fl_csv_open(fl_task *t, fl_csv *c, fl_str path, fl_str sep, int header, int 
 }
 
 /* A quoted field at *pp (at its opening quote), unescaped in place. */
-static int quoted_field(fl_csv *c, flrt_csv *x, const char **pp, fl_str *v, const char **why)
+static int quoted_field(fl_csv *c, const char **pp, fl_str *v, const char **why)
 {
     const char *end = c->lines.end, *s = *pp + 1, *p = s;
     char *w = NULL;                  /* where unescaped text goes, once a "" is seen */
@@ -310,7 +309,7 @@ static int quoted_field(fl_csv *c, flrt_csv *x, const char **pp, fl_str *v, cons
             *why = "a quoted field has no closing quote";
             return -1;
         }
-        x->line += count_nl(p, q - p);
+        c->line += count_nl(p, q - p);
         if (w) {
             memmove(w, p, (size_t)(q - p));
             w += q - p;
@@ -344,7 +343,7 @@ static int csv_record(fl_csv *c, flrt_csv *x, fl_str *f, int max, const char **w
     for (;;) {
         fl_str v;
         if (p < end && *p == '"') {
-            if (quoted_field(c, x, &p, &v, why) < 0)
+            if (quoted_field(c, &p, &v, why) < 0)
                 break;
         } else {
             const char *s = p;
@@ -368,7 +367,7 @@ static int csv_record(fl_csv *c, flrt_csv *x, fl_str *f, int max, const char **w
         }
         if (p < end) {               /* the line end */
             p++;
-            x->line++;
+            c->line++;
         }
         c->lines.cur = p;
         return nf;
@@ -378,7 +377,7 @@ static int csv_record(fl_csv *c, flrt_csv *x, fl_str *f, int max, const char **w
 }
 
 /* Past blank lines ("\n", "\r\n", a last "\r"). */
-static void skip_blank(fl_csv *c, flrt_csv *x)
+static void skip_blank(fl_csv *c)
 {
     const char *p = c->lines.cur, *end = c->lines.end;
     while (p < end) {
@@ -387,18 +386,18 @@ static void skip_blank(fl_csv *c, flrt_csv *x)
         if (p == end || *p != '\n')
             break;
         p++;
-        x->line++;
+        c->line++;
     }
     c->lines.cur = p;
 }
 
 /* Past the line where a malformed record was found. */
-static void skip_rest_of_line(fl_csv *c, flrt_csv *x)
+static void skip_rest_of_line(fl_csv *c)
 {
     const char *p = c->lines.cur, *end = c->lines.end;
     const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
     if (nl)
-        x->line++;
+        c->line++;
     c->lines.cur = nl ? nl + 1 : end;
 }
 
@@ -408,10 +407,10 @@ int fl_csv_next(fl_csv *c, fl_str *f, int max)
     if (!x)
         return -1;
     for (;;) {
-        skip_blank(c, x);
+        skip_blank(c);
         if (c->lines.cur >= c->lines.end)
             return -1;
-        c->record_line = x->line;
+        c->record_line = c->line;
         const char *why = NULL;
         int nf = csv_record(c, x, f, max, &why);
         if (nf >= 0)
@@ -423,7 +422,7 @@ int fl_csv_next(fl_csv *c, fl_str *f, int max)
             return -1;
         }
         c->bad++;
-        skip_rest_of_line(c, x);
+        skip_rest_of_line(c);
     }
 }
 

@@ -23,7 +23,21 @@ static inline fl_str fl_lit(const char *p, fl_i64 n)
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 #undef fl_hash_str
-#define fl_hash_str(s) ((fl_u64)XXH3_64bits((s).ptr, (fl_size)(s).len))
+#define fl_hash_str(s) fl_hash_str_native(s)
+/* Keys of up to 16 bytes (most) take XXH3's short path inline: the same
+ * value as XXH3_64bits, without its dispatch on the length. */
+__attribute__((noinline)) static fl_u64 fl_hash_long(fl_str s)
+{
+    return (fl_u64)XXH3_64bits(s.ptr, (fl_size)s.len);
+}
+static inline fl_u64 fl_hash_str_native(fl_str s)
+{
+#if XXH_VERSION_NUMBER >= 800 && XXH_VERSION_NUMBER < 900
+    if (s.len <= 16)
+        return (fl_u64)XXH3_len_0to16_64b((const xxh_u8 *)s.ptr, (size_t)s.len, XXH3_kSecret, 0);
+#endif
+    return fl_hash_long(s);
+}
 #endif
 
 /* The job's globals: the JIT's are found by name by the tiered JIT's
@@ -32,6 +46,16 @@ static inline fl_str fl_lit(const char *p, fl_i64 n)
 #define FL_SHARED static
 #else
 #define FL_SHARED
+#endif
+
+/* Keyed aggregations probe their tables in groups of FL_PROBES rows, the
+ * slots prefetched first (emit_stage.c, se_agg_update). */
+#define FL_PROBES 16
+#define FL_HT_SMALL(h) ((h).cap * (fl_i64)sizeof *(h).slots <= 256 * 1024)
+#if defined(__GNUC__) && !defined(__TINYC__)
+#define FL_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define FL_PREFETCH(p) ((void)0)
 #endif
 
 #define fl_eq_num(x, y) ((x) == (y))
@@ -100,10 +124,42 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
  * slot, so stored hashes have their top bit set). name##_at(h, key, hv, &fresh) gives the index of key's
  * slot (inserting it, with fresh = 1; the caller stores the value);
  * iteration: for i < h.cap, if h.slots[i].hash. */
-#define FL_HT(NAME, K, V, HASH, EQ)                                                     \
+/* The first 8 bytes of s (zeros after its end), little-endian: one load
+ * when the 8 bytes lie in one page (reading past the string's end there
+ * cannot fault; AddressSanitizer is told), else byte by byte. */
+#if defined(__GNUC__) && !defined(__TINYC__)
+__attribute__((no_sanitize_address))
+#endif
+static inline fl_u64 fl_str_pfx(fl_str s)
+{
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    fl_i64 n = s.len < 8 ? s.len : 8;
+    fl_u64 w = 0;
+    if (n && ((unsigned long)p & 4095) <= 4088) {
+        memcpy(&w, p, 8);
+        return n == 8 ? w : w & ((1ULL << (8 * n)) - 1);
+    }
+    for (fl_i64 i = 0; i < n; i++)
+        w |= (fl_u64)p[i] << (8 * i);
+    return w;
+}
+
+#define FL_HT(NAME, K, V, HASH, EQ) FL_HT_CORE(NAME, K, V, , FL_PFX_NONE, FL_MATCH_EQ, EQ, FL_SETPFX_NONE)
+/* A table of str keys keeps the first 8 bytes of each key in its slot
+ * (pfx): a key of up to 8 bytes is matched without reading its text, so a
+ * probe of a large table takes one cache miss, not two. */
+#define FL_HT_STR(NAME, V, HASH) FL_HT_CORE(NAME, fl_str, V, fl_u64 pfx;, fl_str_pfx, FL_MATCH_STR, 0, FL_SETPFX_STR)
+#define FL_PFX_NONE(k) 0
+#define FL_SETPFX_NONE(S, pf)
+#define FL_SETPFX_STR(S, pf) (S).pfx = (pf);
+#define FL_MATCH_EQ(S, k, pf, EQ) EQ((S).key, k)
+#define FL_MATCH_STR(S, k, pf, EQ) \
+    ((S).pfx == (pf) && (S).key.len == (k).len && ((k).len <= 8 || fl_str_eq((S).key, k)))
+#define FL_HT_CORE(NAME, K, V, EXTRA, PFX, MATCH, EQ, SETPFX)                             \
     typedef struct NAME##_slot {                                                        \
         fl_u64 hash; /* the key's hash with the top bit set; 0: an empty slot */        \
         K key;                                                                          \
+        EXTRA                                                                           \
         V val;                                                                          \
     } NAME##_slot;                                                                      \
     typedef struct NAME {                                                               \
@@ -119,8 +175,9 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
     static fl_i64 NAME##_find(NAME *h, K key, fl_u64 hv)                                \
     {                                                                                   \
         fl_i64 i = (fl_i64)(hv & (fl_u64)(h->cap - 1));                                 \
-        fl_u64 tag = hv | (1ULL << 63);                                                 \
-        while (h->slots[i].hash && !(h->slots[i].hash == tag && EQ(h->slots[i].key, key))) \
+        fl_u64 tag = hv | (1ULL << 63), pf = PFX(key);                                  \
+        (void)pf;                                                                       \
+        while (h->slots[i].hash && !(h->slots[i].hash == tag && MATCH(h->slots[i], key, pf, EQ))) \
             i = (i + 1) & (h->cap - 1);                                                 \
         return i;                                                                       \
     }                                                                                   \
@@ -131,7 +188,9 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
         h->slots = (NAME##_slot *)fl_table_alloc(h->cap * (fl_i64)sizeof(NAME##_slot)); \
         for (fl_i64 i = 0; i < old.cap; i++)                                            \
             if (old.slots[i].hash) {                                                    \
-                fl_i64 j = NAME##_find(h, old.slots[i].key, old.slots[i].hash);         \
+                fl_i64 j = (fl_i64)(old.slots[i].hash & (fl_u64)(h->cap - 1));          \
+                while (h->slots[j].hash)                                                \
+                    j = (j + 1) & (h->cap - 1);                                         \
                 h->slots[j] = old.slots[i];                                             \
             }                                                                           \
         fl_table_free(old.slots, old.cap * (fl_i64)sizeof(NAME##_slot));                \
@@ -145,6 +204,7 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
         if (*fresh) {                                                                   \
             h->slots[i].key = key;                                                      \
             h->slots[i].hash = hv | (1ULL << 63);                                       \
+            SETPFX(h->slots[i], PFX(key))                                               \
             h->n++;                                                                     \
         }                                                                               \
         return i;                                                                       \

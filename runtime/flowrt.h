@@ -454,9 +454,19 @@ static inline fl_u64 fl_hash_combine(fl_u64 h, fl_u64 v)
     return fl_hash_i64((fl_i64)(h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2))));
 }
 
+/* Short strings (keys mostly) compared inline: a memcmp call costs more
+ * than the few bytes of a 2-8 byte key. */
 static inline int fl_str_eq(fl_str a, fl_str b)
 {
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, (fl_size)a.len) == 0);
+    if (a.len != b.len)
+        return 0;
+    if (a.len <= 8) {
+        for (fl_i64 i = 0; i < a.len; i++)
+            if (a.ptr[i] != b.ptr[i])
+                return 0;
+        return 1;
+    }
+    return memcmp(a.ptr, b.ptr, (fl_size)a.len) == 0;
 }
 
 int fl_str_cmp(fl_str a, fl_str b);
@@ -508,6 +518,7 @@ typedef struct fl_csv {
     int skip_bad;
     fl_i64 bad;              /* rows skipped */
     fl_i64 record_line;      /* line where the current record starts (1-based) */
+    fl_i64 line;             /* line number at lines.cur */
     void *buf;               /* runtime */
 } fl_csv;
 
@@ -515,9 +526,57 @@ int fl_csv_open(fl_task *t, fl_csv *c, fl_str path, fl_str sep, int header, int 
 /* Up to max fields of the next record into f; returns the number of fields
  * of the record, or -1 at the end. */
 int fl_csv_next(fl_csv *c, fl_str *f, int max);
+/* The same, inline for the common record: unquoted fields, at most max
+ * of them, ended by "\n"; any other (quotes, "\r", a blank line, the end)
+ * goes to fl_csv_next. */
+static inline int fl_csv_next_fast(fl_csv *c, fl_str *f, int max)
+{
+    const char *p = c->lines.cur, *s = p, *end = c->lines.end;
+    char sep = c->sep;
+    int nf = 0;
+    while (p < end) {
+        char ch = *p;
+        if (ch != sep && ch != '\n') {
+            if (ch == '"' || ch == '\r')
+                break;
+            p++;
+            continue;
+        }
+        if (nf == max || (ch == '\n' && p == c->lines.cur))
+            break;
+        f[nf].ptr = s;
+        f[nf].len = p - s;
+        nf++;
+        s = ++p;
+        if (ch == '\n') {
+            c->record_line = c->line++;
+            c->lines.cur = p;
+            return nf;
+        }
+    }
+    return fl_csv_next(c, f, max);
+}
 void fl_csv_close(fl_csv *c);
 /* Parsing a field; 0 on success. */
 int fl_parse_i64(fl_str s, fl_i64 *v);
+/* The same, inline for the common field: an optional '-' and 1 to 18
+ * digits (no overflow possible); anything else goes to fl_parse_i64. */
+static inline int fl_parse_i64_fast(fl_str s, fl_i64 *v)
+{
+    const char *p = s.ptr;
+    fl_i64 i = s.len > 0 && p[0] == '-', n = s.len - i;
+    if (n < 1 || n > 18)
+        return fl_parse_i64(s, v);
+    fl_u64 x = 0;
+    for (; i < s.len; i++) {
+        unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (d > 9)
+            return fl_parse_i64(s, v);
+        x = x * 10 + d;
+    }
+    *v = p[0] == '-' ? (fl_i64)(0 - x) : (fl_i64)x;
+    return 0;
+}
 int fl_parse_f64(fl_str s, double *v);
 int fl_parse_bool(fl_str s, fl_bool *v);
 
