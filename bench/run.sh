@@ -14,10 +14,13 @@
 #                   60) seconds is run once
 #   --collatz-n N   collatz bound (default 100000000)
 #   --threads LIST  thread counts (default "2 1")
-#   --only LIST     sections to run, of "wc procs collatz ttfr iter pool nexmark latency ref" (default: all);
-#                   ref: flowc against the reference baselines of ../shared/bench (bench/ref/, gcc -O3
-#                   -march=native -fopenmp, OMP_NUM_THREADS=2): word count (200 MB of their words),
-#                   group-by (10M rows x 1000 keys) and collatz 10^7 (-DCMOV), median of 5 paired runs;
+#   --only LIST     sections to run, of "wc procs collatz ttfr iter pool nexmark latency speed" (default: all);
+#                   speed (or ref): the table of the issue "Speed": flowc against the reference
+#                   baselines of ../shared/bench (bench/ref/, gcc -O3 -march=native -fopenmp) and
+#                   bench/wc_baseline.c tuned: word count (200 MB of their words) at 2 and 1 threads,
+#                   group-by (10M rows x 1000 keys) with peak anonymous memory, collatz 10^7 (-DCMOV),
+#                   k-means, flowc run on a job over 5 s against its native binary, Nexmark Q4/Q6
+#                   (from the nexmark section) against Renoir; medians of 3-10 interleaved pairs;
 #                   nexmark: Q0-Q8 at --events (default 10000000) events, native, 2 threads,
 #                   results consumed without formatting (for_each), with the generator in the
 #                   job and with the events read from CSV files, against Renoir's times measured
@@ -41,7 +44,7 @@ SIZE=500
 RUNS=3
 CN=100000000
 THREADS="2 1"
-ONLY="wc procs collatz ttfr iter pool nexmark latency ref"
+ONLY="wc procs collatz ttfr iter pool nexmark latency speed"
 NX_EVENTS=10000000
 POINTS=10000000
 EDGES=1000000
@@ -322,6 +325,7 @@ fi
 # Renoir's Nexmark example at 10M events, 2 threads, measured on this machine (seconds), Q0..Q8
 RENOIR_S=(1.45 1.51 1.48 2.19 7.32 1.94 7.68 1.50 2.08)
 NXROWS=()
+NXW=()   # flowc's time per query (generator)
 # nx_prepare: the queries with their results consumed by for_each (no formatting), beside the
 # module: $D/nexmark/gen with the generator, $D/nexmark/files reading $D/nexmark/data/*.csv
 nx_prepare() {
@@ -356,6 +360,7 @@ nx_row() {
     NXROWS+=("$(printf 'Q%-2s %-10s %7.2f %8.2f %12.0f %8.1f  %6.2f %7.2fx' "$q" "$variant" "$w" "$c" \
         "$(calc "$NX_EVENTS / $w")" "$(calc "$m / 1024")" "$ren" "$(calc "$ren / $w")")")
     [ "$variant" = generator ] && target "nexmark Q$q: Renoir time / flowc time, generator" "$(calc "$w / $ren")" 0.67
+    [ "$variant" = generator ] && NXW[$q]=$w
     return 0
 }
 if has nexmark; then
@@ -369,50 +374,86 @@ if has nexmark; then
     done
 fi
 
-# ---- the reference baselines (../shared/bench, copied into bench/ref) ----
-REFROWS=()
-# median_pair NAME BASE_CMD -- FLOWC_CMD: 5 runs of each, interleaved; the medians and their ratio
-median_pair() {
-    local name=$1 i t base=() flow=() bt=() ft=() tf=$D/time.out
-    shift
+# ---- the table of the issue "Speed": flowc against the reference baselines ----
+# (../shared/bench's C, copied into bench/ref; gcc -O3 -march=native -fopenmp) and the tuned
+# C word count of bench/ (bench/wc_baseline.c --batch 64 --prefault)
+SPEEDROWS=()
+# pairs NAME N TARGET BASE_CMD -- FLOWC_CMD: N interleaved runs of each (wall clock); the medians,
+# flowc / C, the spread of the pairs' ratios, and whether the ratio is within TARGET ("-": none)
+pairs() {
+    local name=$1 n=$2 tgt=$3 i t0 t1 t2 base=() flow=() bt=() ft=() rt=()
+    shift 3
     while [ "$1" != -- ]; do base+=("$1"); shift; done
     shift
     flow=("$@")
-    for i in 1 2 3 4 5; do
-        /usr/bin/time -f '%e' -o "$tf" "${base[@]}" >/dev/null 2>&1
-        bt+=("$(tail -n 1 "$tf")")
-        /usr/bin/time -f '%e' -o "$tf" "${flow[@]}" >/dev/null 2>&1
-        ft+=("$(tail -n 1 "$tf")")
+    for i in $(seq "$n"); do
+        t0=$(now); "${base[@]}" >/dev/null 2>&1; t1=$(now); "${flow[@]}" >/dev/null 2>&1; t2=$(now)
+        bt+=("$(calc "$t1 - $t0")"); ft+=("$(calc "$t2 - $t1")"); rt+=("$(calc "($t2 - $t1) / ($t1 - $t0)")")
     done
-    local bm fm
-    bm=$(printf '%s\n' "${bt[@]}" | sort -g | sed -n 3p)
-    fm=$(printf '%s\n' "${ft[@]}" | sort -g | sed -n 3p)
-    REFROWS+=("$(printf '%-34s %8.2f %8.2f  %6.2fx   (flowc %s .. %s)' "$name" "$bm" "$fm" "$(calc "$fm / $bm")" \
-        "$(printf '%s\n' "${ft[@]}" | sort -g | head -1)" "$(printf '%s\n' "${ft[@]}" | sort -g | tail -1)")")
+    local bm fm r lo hi st=
+    bm=$(median "${bt[@]}"); fm=$(median "${ft[@]}"); r=$(calc "$fm / $bm")
+    lo=$(printf '%s\n' "${rt[@]}" | sort -g | head -1); hi=$(printf '%s\n' "${rt[@]}" | sort -g | tail -1)
+    [ "$tgt" != - ] && { is "$r <= $tgt" && st=met || st=missed; }
+    SPEEDROWS+=("$(printf '%-46s %8.3f %8.3f %6.2fx  %5.2f-%-5.2f %6s  %s' "$name" "$bm" "$fm" "$r" "$lo" "$hi" "$tgt" "$st")")
 }
-if has ref; then
-    log "reference baselines (bench/ref, from ../shared/bench)"
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%.4f", NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# memrow NAME TARGET BASE_CMD -- FLOWC_CMD: peak anonymous memory (bench/peakanon.c) of each
+memrow() {
+    local name=$1 tgt=$2 base=() flow=() bm fm r st
+    shift 2
+    while [ "$1" != -- ]; do base+=("$1"); shift; done
+    shift
+    flow=("$@")
+    bm=$("$D/peakanon" "${base[@]}" 2>&1 >/dev/null | sed -n 's/^peakanon_kb //p' | tail -1)
+    fm=$("$D/peakanon" "${flow[@]}" 2>&1 >/dev/null | sed -n 's/^peakanon_kb //p' | tail -1)
+    r=$(calc "$fm / $bm")
+    is "$r <= $tgt" && st=met || st=missed
+    SPEEDROWS+=("$(printf '%-46s %7.1fM %7.1fM %6.2fx  %11s %6s  %s' "$name" "$(calc "$bm / 1024")" "$(calc "$fm / 1024")" "$r" "" "$tgt" "$st")")
+}
+if has ref || has speed; then
+    log "the issue Speed's table: flowc against bench/ref (../shared/bench) and bench/wc_baseline.c"
     gcc -O3 -march=native -fopenmp bench/ref/wc.c -o "$D/ref_wc_omp"
     gcc -O3 -march=native -fopenmp bench/ref/groupby.c -o "$D/ref_groupby_omp"
     gcc -O3 -march=native -fopenmp -DCMOV bench/ref/collatz.c -o "$D/ref_collatz_omp"
     gcc -O3 -march=native bench/ref/gen_words.c -o "$D/ref_gen_words"
+    cc -O2 bench/peakanon.c -o "$D/peakanon"
     RW="$D/ref_words_200.txt"
     [ -s "$RW" ] || { log "generating $RW"; "$D/ref_gen_words" 200 > "$RW.tmp" && mv "$RW.tmp" "$RW"; }
     GB="$D/groupby_10m.csv"
     [ -s "$GB" ] || { log "generating $GB"; "$D/gen_groupby" 10000000 1000 > "$GB.tmp" && mv "$GB.tmp" "$GB"; }
-    # the same counts (the baseline's words and flowc's CSV, sorted)
-    OMP_NUM_THREADS=2 "$D/ref_wc_omp" "$RW" "$D/ref_wc.tsv" 2>/dev/null
+    PTS="$D/points_$POINTS.csv"
+    [ -s "$PTS" ] || { log "generating $PTS"; "$D/gen_points" "$POINTS" > "$PTS.tmp" && mv "$PTS.tmp" "$PTS"; }
+    # the same counts (the baseline's words and flowc's CSV, sorted), the same groups
+    OMP_NUM_THREADS=2 "$D/ref_wc_omp" "$RW" "$D/ref_wc.tsv" >/dev/null 2>&1
     "$D/wc_flowc" --input "$RW" --output "$D/ref_wc_flowc.csv" --threads 2
     cmp -s <(sort "$D/ref_wc.tsv" | tr '\t' ,) <(tail -n +2 "$D/ref_wc_flowc.csv" | sort) ||
         { echo "run.sh: word count: flowc's counts differ from bench/ref/wc.c's" >&2; exit 1; }
-    export OMP_NUM_THREADS=2
-    median_pair "word count 200 MB, native -O2" "$D/ref_wc_omp" "$RW" -- "$D/wc_flowc" --input "$RW" --output /dev/null --threads 2
-    median_pair "word count 200 MB, native -O3" "$D/ref_wc_omp" "$RW" -- "$D/wc_flowc_O3" --input "$RW" --output /dev/null --threads 2
-    median_pair "word count 200 MB, JIT" "$D/ref_wc_omp" "$RW" -- $FLOWC run examples/wordcount.flow --input "$RW" --output /dev/null --threads 2
-    median_pair "group-by 10M x 1000, native -O2" "$D/ref_groupby_omp" "$GB" -- "$D/groupby_flowc" --input "$GB" --output /dev/null --threads 2
-    median_pair "collatz 10^7, native -O2" "$D/ref_collatz_omp" 10000000 -- "$D/collatz_flowc" --n 10000000 --threads 2
-    median_pair "collatz 10^7, native -O3" "$D/ref_collatz_omp" 10000000 -- "$D/collatz_flowc_O3" --n 10000000 --threads 2
-    median_pair "collatz 10^7, JIT" "$D/ref_collatz_omp" 10000000 -- $FLOWC run examples/collatz.flow --n 10000000 --threads 2
+    OMP_NUM_THREADS=2 "$D/ref_groupby_omp" "$GB" "$D/ref_gb.tsv" >/dev/null 2>&1
+    "$D/groupby_flowc" --input "$GB" --output "$D/ref_gb_flowc.csv" --threads 2
+    cmp -s <(cut -f1-3 "$D/ref_gb.tsv" | tr '\t' , | sort) <(tail -n +2 "$D/ref_gb_flowc.csv" | cut -d, -f1-3 | sort) ||
+        { echo "run.sh: group-by: flowc's groups differ from bench/ref/groupby.c's" >&2; exit 1; }
+    rm -f "$D/ref_wc.tsv" "$D/ref_wc_flowc.csv" "$D/ref_gb.tsv" "$D/ref_gb_flowc.csv"
+    W=(--input "$RW" --output /dev/null)
+    for t in 2 1; do
+        OMP_NUM_THREADS=$t pairs "word count 200 MB native, $t thr, vs wc.c" 10 0.90 "$D/ref_wc_omp" "$RW" -- "$D/wc_flowc" "${W[@]}" --threads $t
+        pairs "word count 200 MB native, $t thr, vs tuned C" 10 1.10 "$D/wc_baseline" "$RW" --threads $t $TUNED -- "$D/wc_flowc" "${W[@]}" --threads $t
+    done
+    OMP_NUM_THREADS=2 pairs "word count 200 MB, flowc run (no cache), 2 thr" 5 - "$D/ref_wc_omp" "$RW" -- $FLOWC run --no-cache examples/wordcount.flow "${W[@]}" --threads 2
+    OMP_NUM_THREADS=2 pairs "word count 200 MB, flowc run (cached), 2 thr" 5 - "$D/ref_wc_omp" "$RW" -- $FLOWC run examples/wordcount.flow "${W[@]}" --threads 2
+    OMP_NUM_THREADS=2 memrow "word count 200 MB, peak anonymous memory" 1.20 "$D/ref_wc_omp" "$RW" -- "$D/wc_flowc" "${W[@]}" --threads 2
+    for t in 2 1; do
+        OMP_NUM_THREADS=$t pairs "group-by 10M x 1000 native, $t thr" 10 1.20 "$D/ref_groupby_omp" "$GB" -- "$D/groupby_flowc" --input "$GB" --output /dev/null --threads $t
+    done
+    OMP_NUM_THREADS=2 memrow "group-by, peak anonymous memory" 1.20 "$D/ref_groupby_omp" "$GB" -- "$D/groupby_flowc" --input "$GB" --output /dev/null --threads 2
+    OMP_NUM_THREADS=2 pairs "collatz 10^7 native, 2 thr, vs cmov C" 10 1.03 "$D/ref_collatz_omp" 10000000 -- "$D/collatz_flowc" --n 10000000 --threads 2
+    OMP_NUM_THREADS=2 pairs "collatz 10^7, flowc run (no cache), 2 thr" 5 - "$D/ref_collatz_omp" 10000000 -- $FLOWC run --no-cache examples/collatz.flow --n 10000000 --threads 2
+    pairs "k-means 10M x 30 x 10 native, 2 thr" 3 1.20 "$D/kmeans_baseline" "$PTS" --k 30 --rounds 10 --threads 2 -- "$D/kmeans_flowc" --input "$PTS" --k 30 --rounds 10 --threads 2
+    # a job over 5 s: flowc run (tcc, then cc's code after 200 ms; no cache) against its native binary
+    pairs "collatz 10^8: flowc run (no cache) / native" 3 1.20 "$D/collatz_flowc" --n 100000000 --threads 2 -- $FLOWC run --no-cache examples/collatz.flow --n 100000000 --threads 2
+    for q in 4 6; do
+        [ -n "${NXW[$q]:-}" ] && SPEEDROWS+=("$(printf '%-46s %8.3f %8.3f %6.2fx  %11s %6s  %s' "Nexmark Q$q 10M events, 2 thr (C: Renoir)" "${RENOIR_S[$q]}" "${NXW[$q]}" \
+            "$(calc "${NXW[$q]} / ${RENOIR_S[$q]}")" "" 0.67 "$(is "${NXW[$q]} / ${RENOIR_S[$q]} <= 0.67" && echo met || echo missed)")")
+    done
     unset OMP_NUM_THREADS
 fi
 
@@ -475,13 +516,14 @@ if [ ${#NXROWS[@]} -gt 0 ]; then
     printf '%-3s %-10s %7s %8s %12s %8s  %6s %8s\n' "q" "events" "wall s" "cpu s" "events/s" "peak MB" "Renoir" "ratio"
     printf '%s\n' "${NXROWS[@]}"
 fi
-if [ ${#REFROWS[@]} -gt 0 ]; then
+if [ ${#SPEEDROWS[@]} -gt 0 ]; then
     echo
-    echo "against the reference baselines (bench/ref from ../shared/bench; gcc -O3 -march=native -fopenmp,"
-    echo "2 threads), median of 5 interleaved runs each, seconds"
-    printf '%-34s %8s %8s  %7s\n' "job" "C ref" "flowc" "ratio"
-    printf '%s\n' "${REFROWS[@]}"
+    echo "the issue Speed's table: flowc against hand-written C (bench/ref from ../shared/bench, gcc -O3"
+    echo "-march=native -fopenmp; \"tuned C\": bench/wc_baseline.c $TUNED), medians of interleaved runs"
+    echo "(wall s; memory: peak RssAnon, bench/peakanon.c); spread: the lowest and highest ratio of a pair"
+    printf '%-46s %8s %8s %7s  %-11s %6s  %s\n' "job" "C" "flowc" "ratio" "spread" "target" ""
+    printf '%s\n' "${SPEEDROWS[@]}"
 fi
+has ttfr && echo "time to first result (flowc run examples/wordcount.flow, median of 10): $med s (target < 0.02 s: $(
+    is "$med < 0.02" && echo met || echo missed))"
 [ -n "$LATENCY" ] && echo "streaming latency (bench/latency.c, bench/latency.flow, --threads 2): $LATENCY"
-echo "time to first result (flowc run examples/wordcount.flow, median of 10): $med s (target < 0.3 s: $(
-    is "$med < 0.3" && echo met || echo missed))"

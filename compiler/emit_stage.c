@@ -375,7 +375,7 @@ static void se_agg_drain_fn(SE *x, PlanNode *n)
 static int se_probes_grouped(const PlanNode *n) { return n->kind == PN_AGG && n->key; }
 
 /* The end of a call: waiting probes applied, then the call's scratch
- * memory freed. */
+ * memory emptied (its block kept for the next call). */
 static void se_free_tmp(SE *x)
 {
     for (int i = 0; i < x->s->nodes.len; i++) {
@@ -383,7 +383,7 @@ static void se_free_tmp(SE *x)
         if (se_probes_grouped(n))
             em_line(x->e, "if (S->pqn_n%d) pq_n%d_drain(t, S);", n->id, n->id);
     }
-    em_line(x->e, "fl_arena_free(_A);");
+    em_line(x->e, "fl_arena_reset(_A);");
 }
 
 /* The value an accumulator stands for. */
@@ -1604,6 +1604,9 @@ static void se_stage(SE *x)
     se_field(x, "fl_arena tmp;   /* per call: what rows need while they pass */");
     se_field(x, "fl_arena keep;");
     se_field(x, "fl_u64 rr;");
+    for (int i = 0; i < x->s->nodes.len; i++)   /* (the windows' functions may come first) */
+        if (se_probes_grouped(x->s->nodes.items[i]))
+            fprintf(code, "static void pq_n%d_drain(fl_task *t, void *_s);\n\n", ((PlanNode *)x->s->nodes.items[i])->id);
     se_arenas(x, 0);
     se_windows(x);
     for (int i = 0; i < x->s->nodes.len; i++)

@@ -167,7 +167,7 @@ void fl_arena_free(fl_arena *a)
     a->bytes = 0;
 }
 
-void flrt_arena_reset(fl_arena *a)
+void fl_arena_reset(fl_arena *a)
 {
     if (!a->end) {
         fl_arena_free(a);

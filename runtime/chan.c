@@ -84,7 +84,7 @@ fl_batch *flrt_pool_get(flrt_pool *p)
 void flrt_batch_reset(fl_batch *b)
 {
     b->n = 0;
-    flrt_arena_reset(&b->arena);
+    fl_arena_reset(&b->arena);
 }
 
 void flrt_batch_release(fl_batch *b)

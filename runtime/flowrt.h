@@ -47,6 +47,9 @@ typedef struct fl_arena {
 
 void *fl_arena_grow(fl_arena *a, fl_i64 size);   /* slow path of fl_alloc */
 void fl_arena_free(fl_arena *a);                  /* frees every block; a is empty after */
+/* Empties an arena but keeps its current block for what comes next (a
+ * stage's scratch memory between calls: no free and malloc per batch). */
+void fl_arena_reset(fl_arena *a);
 /* Zeroed memory for n elements of size bytes, or the job ends with "out of memory". */
 void *fl_calloc(fl_i64 n, fl_i64 size);
 /* Zeroed memory for a hash table of `bytes`: large ones are mapped with huge

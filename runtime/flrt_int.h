@@ -24,7 +24,6 @@ void *flrt_xcalloc(size_t n, size_t size);
 char *flrt_strndup(const char *p, size_t n);
 /* Empties a (as fl_arena_free) but keeps its current ordinary block for
  * reuse: what recycled batches do. */
-void flrt_arena_reset(fl_arena *a);
 
 /* ---- batches and their pools (chan.c) ----
  * A batch belongs to the pool that made it (an output edge of a task, or a
