@@ -272,14 +272,14 @@ static int cmd_emit(int argc, char **argv)
     return rc;
 }
 
-/* Takes the tiered JIT's options out of argv (the rest goes to the job);
- * -1 on a bad value. */
+/* Takes the tiered JIT's options out of argv, before or after the file
+ * (the rest goes to the job); -1 on a bad value. */
 static int run_tier_opts(int *argc, char **argv, TierOpts *o)
 {
     const char *env = getenv("FLOWC_TIER");
     *o = (TierOpts){.off = env && !strcmp(env, "off"), .after_ms = 200, .at = -1, .cache = 1};
-    int k = 1;
-    for (int i = 1; i < *argc; i++) {
+    int k = 0;
+    for (int i = 0; i < *argc; i++) {
         char *end = NULL;
         if (!strcmp(argv[i], "--no-tier"))
             o->off = 1;
@@ -313,6 +313,10 @@ static int cmd_run(int argc, char **argv)
     }
     if (run_tier_opts(&argc, argv, &tier) < 0)
         return 2;
+    if (argc < 1 || argv[0][0] == '-') {
+        fputs("usage: flowc run FILE [--PARAM VALUE...] [--threads N] [--no-tier]\n", stderr);
+        return 2;
+    }
     Job j;
     int rc = job_compile(&j, argv[0], 1);
     if (!rc) {
