@@ -682,7 +682,11 @@ def ref_math(d, args):
                            math.log(abs(f) + 1.0), min(f, 1.5), max(f, -1.5)))
     ordered = [(min((x % 5, "b"), (x % 3, "a")), max(x % 4 == 0, x % 6 == 0),
                 min("x" + str(x % 10), "x5")) for x in range(n)]
-    return {"ints.txt": lines(ints), "floats.txt": lines(floats), "ordered.txt": lines(ordered)}
+    facts = [(x, (cdiv(x, 4), cmod(x, 4)), cdiv(x, 2) if x <= -1 else cmod(x, 8),
+              cmod(x, 2) == 0 if x >= 0 else cmod(x, 2) != 0, cdiv(x, 2) if x == 5 else cdiv(x, 16),
+              cmod(x, 32) if x < 3 else cdiv(x, 32)) for x in range(-n, n)]
+    return {"ints.txt": lines(ints), "floats.txt": lines(floats), "ordered.txt": lines(ordered),
+            "facts.txt": lines(facts)}
 
 
 def ref_csv_keys(d, args):

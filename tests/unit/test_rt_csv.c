@@ -20,6 +20,7 @@
 #include "rt_helpers.h"
 
 static char path[64];
+static int use_fast;   /* read with fl_csv_next_fast (the generated code's) instead of fl_csv_next */
 
 static void write_file(const char *text, size_t n) { write_temp(path, "/tmp/flrt-csv-XXXXXX", text, n); }
 
@@ -40,7 +41,7 @@ static char *read_tasks(int first, int count, int ntasks, int local, const char 
         fl_csv c;
         fl_csv_open(&t, &c, S(path), S(sep), header, skip_bad);
         fl_str f[8];
-        for (int nf; (nf = fl_csv_next(&c, f, 8)) >= 0;) {
+        for (int nf; (nf = use_fast ? fl_csv_next_fast(&c, f, 8) : fl_csv_next(&c, f, 8)) >= 0;) {
             o += (size_t)snprintf(out + o, cap - o, "%lld:", (long long)c.record_line);
             for (int k = 0; k < nf && k < 8; k++)
                 o += (size_t)snprintf(out + o, cap - o, "%s%.*s", k ? "|" : "",
@@ -64,11 +65,13 @@ static char *read_all(int ntasks, const char *sep, int header, int skip_bad, fl_
 static void expect(const char *text, const char *sep, int header, const char *records)
 {
     write_file(text, strlen(text));
-    for (int n = 1; n <= 5; n++) {
-        char *got = read_all(n, sep, header, 0, NULL);
-        cr_assert_str_eq(got, records, "%d tasks", n);
-        free(got);
-    }
+    for (use_fast = 0; use_fast < 2; use_fast++)   /* the inline common path gives the same records and lines */
+        for (int n = 1; n <= 5; n++) {
+            char *got = read_all(n, sep, header, 0, NULL);
+            cr_assert_str_eq(got, records, "%d tasks%s", n, use_fast ? " (fl_csv_next_fast)" : "");
+            free(got);
+        }
+    use_fast = 0;
     unlink(path);
 }
 
@@ -292,8 +295,18 @@ Test(rt_csv, parse_i64)
     const char *bad[] = {"", " ", "-", "+", "1 2", "12a", "0x10", "1.0", "1_000",
                          "9223372036854775808", "-9223372036854775809",
                          "99999999999999999999999"};
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         cr_assert_neq(fl_parse_i64(S(bad[i]), &v), 0, "'%s' must not parse", bad[i]);
+        cr_assert_neq(fl_parse_i64_fast(S(bad[i]), &v), 0, "'%s' must not parse (fast)", bad[i]);
+    }
+    const char *good[] = {"0", "-0", "7", "-7", "123456789012345678", "-123456789012345678",
+                          "1234567890123456789", " 5", "+5", "9223372036854775807", "-9223372036854775808"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        fl_i64 a = 1, b = 2;
+        cr_assert_eq(fl_parse_i64(S(good[i]), &a), 0, "'%s'", good[i]);
+        cr_assert_eq(fl_parse_i64_fast(S(good[i]), &b), 0, "'%s' (fast)", good[i]);
+        cr_assert_eq(a, b, "'%s': %lld and %lld", good[i], (long long)a, (long long)b);
+    }
 }
 
 Test(rt_csv, parse_f64)

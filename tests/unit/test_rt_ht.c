@@ -15,6 +15,41 @@ static fl_u64 hash_str(fl_str s) { return fl_hash_str(s); }
 
 FL_HT(ht_ii, fl_i64, fl_i64, hash_i64, eq_i64)
 FL_HT(ht_si, fl_str, fl_i64, hash_str, fl_str_eq)
+FL_HT_STR(ht_ss, fl_i64, hash_str)
+
+/* FL_HT_STR matches a key of up to 8 bytes by the prefix kept in its slot:
+ * keys that share a prefix, differ only after 8 bytes, or only by a
+ * length with zero bytes, stay apart; keys at the end of a page are read
+ * byte by byte. */
+Test(ht, str_keys_with_inline_prefixes)
+{
+    static const char a[] = "ab\0\0\0\0\0\0\0", b[] = "abcdefgh1", c[] = "abcdefgh2", d[] = "abcdefghij";
+    fl_str keys[] = {{a, 2}, {a, 3}, {a, 0}, {a + 2, 2}, {b, 8}, {b, 9}, {c, 9}, {b, 7}, {d, 10}};
+    int n = (int)(sizeof keys / sizeof keys[0]);
+    ht_ss h = {0};
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < n; i++) {
+            int fresh;
+            fl_i64 at = ht_ss_at(&h, keys[i], hash_str(keys[i]), &fresh);
+            cr_assert_eq(fresh, round == 0, "key %d, round %d", i, round);
+            h.slots[at].val = fresh ? i : h.slots[at].val;
+            cr_assert_eq(h.slots[at].val, i, "key %d found as key %lld", i, (long long)h.slots[at].val);
+        }
+    cr_assert_eq(h.n, n);
+    /* a key whose 8 bytes would cross into the next page */
+    char *page = aligned_alloc(4096, 8192), xyz[16] = "xyz";
+    memcpy(page + 4093, "xyz", 3);
+    fl_str edge = {page + 4093, 3}, same = {xyz, 3};
+    cr_assert_eq(fl_str_pfx(edge), fl_str_pfx(same));
+    int fresh;
+    ht_ss_at(&h, edge, hash_str(edge), &fresh);
+    cr_assert(fresh);
+    fl_i64 again = ht_ss_at(&h, same, hash_str(same), &fresh);
+    cr_assert_not(fresh);
+    cr_assert_eq(h.slots[again].key.ptr, page + 4093);
+    ht_ss_free(&h);
+    free(page);
+}
 
 Test(ht, counts_many_integer_keys_through_resizes)
 {
