@@ -86,14 +86,14 @@ Test(rt_arena, reset_keeps_one_block)
     for (int i = 0; i < 50000; i++)
         fl_alloc(&a, 40);
     fl_alloc(&a, 4 << 20);
-    flrt_arena_reset(&a);
+    fl_arena_reset(&a);
     cr_assert_not_null(a.blocks);
     cr_assert_null(*(fl_arena_block **)a.blocks, "only one block is kept");
     char *p = fl_alloc(&a, 8);
     cr_assert_eq(p, (char *)a.cur - 8);
-    flrt_arena_reset(&a);
+    fl_arena_reset(&a);
     fl_arena_free(&a);
     fl_arena empty = {0};
-    flrt_arena_reset(&empty);
+    fl_arena_reset(&empty);
     cr_assert_null(empty.blocks);
 }
