@@ -56,6 +56,7 @@ static const char *cc_chosen;
 
 void cc_set_compiler(const char *cc) { cc_chosen = cc; }
 
+#ifndef FLOWC_SANITIZE
 /* Whether name is an executable in one of $PATH's folders. */
 static int cc_in_path(const char *name)
 {
@@ -69,6 +70,7 @@ static int cc_in_path(const char *name)
     }
     return 0;
 }
+#endif
 
 /* clang by default: it turns a select between two cheap values into a
  * cmov where gcc keeps a branch that mispredicts (collatz: 1.03x of the

@@ -326,6 +326,15 @@ static void se_agg_apply(SE *x, PlanNode *n, const char *key, const char *hv, co
     em_line(e, "}");
 }
 
+/* The hash of key in keyed aggregation n's table (fl_str_thash for str
+ * keys: the table's own, not the routing hash). */
+static const char *se_agg_hash(Emit *e, PlanNode *n, const char *key)
+{
+    if (type_prune(n->key)->kind == TY_STR)
+        return arena_printf(e->a, "fl_str_thash(%s)", key);
+    return arena_printf(e->a, "%s(%s)", et_helper(e, "hash", n->key), key);
+}
+
 /* A row into an aggregation. A keyed one whose table has outgrown the
  * cache (FL_HT_SMALL) probes it in groups of FL_PROBES: the row waits in pq_nK with its hash while the slot it will
  * probe is prefetched, and the group is applied when full (pq_nK_drain) or
@@ -341,14 +350,14 @@ static void se_agg_update(SE *x, PlanNode *n, const char *row)
     const char *q = arena_printf(e->a, "S->pq_n%d[_q]", n->id);
     em_line(e, "if (FL_HT_SMALL(S->h_n%d) && !S->pqn_n%d) {   /* a table in the cache: at once */", n->id, n->id);
     e->indent++;
-    se_agg_apply(x, n, arena_printf(e->a, "%s._0", row),
-                 arena_printf(e->a, "%s(%s._0)", et_helper(e, "hash", n->key), row), arena_printf(e->a, "%s._1", row));
+    se_agg_apply(x, n, arena_printf(e->a, "%s._0", row), se_agg_hash(e, n, arena_printf(e->a, "%s._0", row)),
+                 arena_printf(e->a, "%s._1", row));
     e->indent--;
     em_line(e, "} else {");
     em_line(e, "    int _q = S->pqn_n%d++;", n->id);
     em_line(e, "    %s.k = %s._0;", q, row);
     em_line(e, "    %s.v = %s._1;", q, row);
-    em_line(e, "    %s.h = %s(%s.k);", q, et_helper(e, "hash", n->key), q);
+    em_line(e, "    %s.h = %s;", q, se_agg_hash(e, n, arena_printf(e->a, "%s.k", q)));
     em_line(e, "    if (S->h_n%d.cap)", n->id);
     em_line(e, "        FL_PREFETCH(&S->h_n%d.slots[%s.h & (fl_u64)(S->h_n%d.cap - 1)]);", n->id, q, n->id);
     em_line(e, "    if (_q + 1 == FL_PROBES)");

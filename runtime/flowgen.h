@@ -48,6 +48,14 @@ static inline fl_u64 fl_hash_str_native(fl_str s)
 #define FL_SHARED
 #endif
 
+#if defined(__GNUC__) && !defined(__TINYC__)
+#define FL_NOINLINE __attribute__((noinline))
+#define FL_UNLIKELY(c) __builtin_expect(!!(c), 0)
+#else
+#define FL_NOINLINE
+#define FL_UNLIKELY(c) (c)
+#endif
+
 /* Keyed aggregations probe their tables in groups of FL_PROBES rows, the
  * slots prefetched first (emit_stage.c, se_agg_update). */
 #define FL_PROBES 16
@@ -144,6 +152,18 @@ static inline fl_u64 fl_str_pfx(fl_str s)
     return w;
 }
 
+/* A keyed aggregation's table hash of a str key: keys of up to 8 bytes
+ * hash their prefix word with one multiply (no dispatch on the length,
+ * which mispredicts on keys of mixed short lengths); longer ones XXH3. A
+ * table's hash is its own: rows are routed by fl_hash_str. */
+static inline fl_u64 fl_str_thash(fl_str s)
+{
+    if (s.len > 8)
+        return fl_hash_str(s);
+    fl_u64 h = (fl_str_pfx(s) ^ ((fl_u64)s.len << 59)) * 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 32);
+}
+
 #define FL_HT(NAME, K, V, HASH, EQ) FL_HT_CORE(NAME, K, V, , FL_PFX_NONE, FL_MATCH_EQ, EQ, FL_SETPFX_NONE)
 /* A table of str keys keeps the first 8 bytes of each key in its slot
  * (pfx): a key of up to 8 bytes is matched without reading its text, so a
@@ -181,7 +201,7 @@ static inline fl_u64 fl_str_pfx(fl_str s)
             i = (i + 1) & (h->cap - 1);                                                 \
         return i;                                                                       \
     }                                                                                   \
-    static void NAME##_grow(NAME *h)                                                    \
+    FL_NOINLINE static void NAME##_grow(NAME *h)                                        \
     {                                                                                   \
         NAME old = *h;                                                                  \
         h->cap = old.cap ? old.cap * 2 : 1024;                                          \
@@ -197,7 +217,7 @@ static inline fl_u64 fl_str_pfx(fl_str s)
     }                                                                                   \
     static inline fl_i64 NAME##_at(NAME *h, K key, fl_u64 hv, int *fresh)               \
     {                                                                                   \
-        if (2 * (h->n + 1) > h->cap)                                                    \
+        if (FL_UNLIKELY(2 * (h->n + 1) > h->cap))                                       \
             NAME##_grow(h);                                                             \
         fl_i64 i = NAME##_find(h, key, hv);                                             \
         *fresh = !h->slots[i].hash;                                                     \

@@ -532,12 +532,38 @@ int fl_csv_next(fl_csv *c, fl_str *f, int max);
 /* The same, inline for the common record: unquoted fields, at most max
  * of them, ended by "\n"; any other (quotes, "\r", a blank line, the end)
  * goes to fl_csv_next. */
+#if defined(__GNUC__) && !defined(__TINYC__)
+#define FL_ONES 0x0101010101010101ULL
+#define FL_ZBYTES(v) (((v) - FL_ONES) & ~(v) & (FL_ONES << 7))   /* its lowest flag is a zero byte */
+/* Past the bytes that are no separator, "\n", '"' nor "\r", eight at a
+ * time while eight remain (the rest is looked at byte by byte). */
+static inline const char *fl_csv_skip(const char *p, const char *end, fl_u64 sepw)
+{
+    while (end - p >= 8) {
+        fl_u64 w;
+        memcpy(&w, p, 8);
+        fl_u64 m = FL_ZBYTES(w ^ sepw) | FL_ZBYTES(w ^ (FL_ONES * '\n')) | FL_ZBYTES(w ^ (FL_ONES * '"')) |
+                   FL_ZBYTES(w ^ (FL_ONES * '\r'));
+        if (m)
+            return p + (__builtin_ctzll(m) >> 3);
+        p += 8;
+    }
+    return p;
+}
+#else
+#define fl_csv_skip(p, end, sepw) (p)
+#endif
 static inline int fl_csv_next_fast(fl_csv *c, fl_str *f, int max)
 {
     const char *p = c->lines.cur, *s = p, *end = c->lines.end;
     char sep = c->sep;
+    fl_u64 sepw = 0x0101010101010101ULL * (unsigned char)sep;
     int nf = 0;
+    (void)sepw;
     while (p < end) {
+        p = fl_csv_skip(p, end, sepw);
+        if (p == end)
+            break;
         char ch = *p;
         if (ch != sep && ch != '\n') {
             if (ch == '"' || ch == '\r')
