@@ -28,7 +28,7 @@ static void usage(FILE *out)
           "      --dump-types    print the typed program (every expression with its type)\n"
           "  run FILE [--PARAM VALUE] [--threads N]\n"
           "                      compile in memory with libtcc and run the job; when it still\n"
-          "                      runs after a while, move it to the same code compiled by cc -O2\n"
+          "                      runs after a while, move it to the same code compiled natively\n"
           "      --no-tier       stay on tcc's code (also FLOWC_TIER=off)\n"
           "      --tier-after MS compile with cc when the job still runs after MS ms (200)\n"
           "      --tier-at N     every task moves before its call N, waiting for cc (tests)\n"

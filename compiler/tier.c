@@ -1,6 +1,6 @@
 /* tier.c - the tiered JIT of `flowc run`. The job starts at once on the
  * code tcc compiled; when it still runs after a short time (--tier-after,
- * 200 ms), the same C is compiled by `cc -O2` into a shared object in the
+ * 200 ms), the same C is compiled by `cc -O2 -march=native` into a shared object in the
  * background, its globals are bound to the JIT's (the generated code's
  * FL_TIER2 part: fl_tier_bind) and its stage table is offered to the
  * runtime, which moves each task onto it at a call boundary
@@ -8,7 +8,8 @@
  * (else ~/.cache/flowc; mode 0700), named by a hash of the C, flowc's
  * version, the compiler's command line and the runtime headers, written
  * under a temporary name and renamed into place; the next run of the same
- * job starts on it. An entry that fails to load is removed and rebuilt.
+ * job starts on it. An entry that fails to load is removed and rebuilt; the
+ * cache keeps the 256 entries used last.
  *
  * Nothing of this is needed for a correct result: a compiler that fails or
  * is missing leaves the job on tcc's code (said with --tier-log). A job
@@ -16,6 +17,7 @@
 #define _GNU_SOURCE
 #include "tier.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
@@ -29,6 +31,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <utime.h>
 #include <xxhash.h>
 
 #include "cc.h"
@@ -55,7 +58,9 @@ static struct {
     pthread_cond_t cv;
 } T = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
-static char *const tier_flags[] = {"-std=c99", "-DFL_NATIVE", "-DFL_TIER2", "-O2", "-fPIC", "-shared", "-w", "-I."};
+/* -march=native: the shared object only ever runs on this machine. */
+static char *const tier_flags[] = {"-std=c99", "-DFL_NATIVE", "-DFL_TIER2", "-O2", "-march=native", "-fPIC", "-shared",
+                                   "-w", "-I."};
 enum { TIER_NFLAGS = sizeof tier_flags / sizeof tier_flags[0] };
 
 static void tier_say(const char *fmt, const char *arg)
@@ -112,6 +117,64 @@ static int tier_cache_dir(char *dir, size_t size)
         return -1;
     }
     return 0;
+}
+
+/* Keeps the cache to TIER_KEEP entries (the least recently used go; a
+ * load touches its entry) and removes temporary files an interrupted run
+ * left there over an hour ago. */
+enum { TIER_KEEP = 256 };
+
+typedef struct TierEntry {
+    char name[64];
+    time_t used;
+} TierEntry;
+
+static int tier_older(const void *a, const void *b)
+{
+    const TierEntry *x = a, *y = b;
+    return x->used < y->used ? -1 : x->used > y->used;
+}
+
+static void tier_tidy(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    TierEntry *v = NULL;
+    size_t n = 0, cap = 0;
+    time_t now = time(NULL);
+    char path[PATH_MAX + 80];
+    for (struct dirent *de; (de = readdir(d));) {
+        struct stat st;
+        size_t len = strlen(de->d_name);
+        if (len < 4 || len >= sizeof v->name || strcmp(de->d_name + len - 3, ".so"))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (stat(path, &st) < 0)
+            continue;
+        if (!strncmp(de->d_name, ".tmp-", 5)) {
+            if (now - st.st_mtime > 3600)
+                unlink(path);
+            continue;
+        }
+        if (n == cap) {
+            TierEntry *w = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof *v);
+            if (!w)
+                break;
+            v = w;
+        }
+        snprintf(v[n].name, sizeof v[n].name, "%s", de->d_name);
+        v[n++].used = st.st_mtime;
+    }
+    closedir(d);
+    if (n > TIER_KEEP) {
+        qsort(v, n, sizeof *v, tier_older);
+        for (size_t i = 0; i < n - TIER_KEEP; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, v[i].name);
+            unlink(path);
+        }
+    }
+    free(v);
 }
 
 /* Loads a shared object, binds its globals to the JIT's and offers its
@@ -247,6 +310,7 @@ void tier_begin(const char *csrc, void *(*look)(void *, const char *), void *cx,
         if (access(T.entry, F_OK) == 0) {
             fl_tier_expect(-1, o->log);
             if (tier_load(T.entry) == 0) {
+                utime(T.entry, NULL);   /* recently used */
                 tier_say("native code from the cache (%s)", T.entry);
                 return;
             }
@@ -254,6 +318,8 @@ void tier_begin(const char *csrc, void *(*look)(void *, const char *), void *cx,
             unlink(T.entry);
         }
     }
+    if (*T.cache)
+        tier_tidy(T.cache);
     fl_tier_expect(o->at, o->log);
     T.started = pthread_create(&T.thread, NULL, tier_main, NULL) == 0;
     if (!T.started)

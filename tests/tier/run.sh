@@ -3,7 +3,8 @@
 # a word count over generated text (tests/tier/gen.py) whose tasks move from tcc's code to the
 # cc-compiled shared object mid-stream (--tier-at N, small batches) must give the result of
 # tests/tier/ref.py (python3), as with --no-tier; the cache in $XDG_CACHE_HOME/flowc (mode
-# 0700) is reused, a corrupt entry is removed and rebuilt, a failing or missing compiler leaves
+# 0700) is reused, a corrupt entry is removed and rebuilt, the cache keeps the 256 entries used
+# last and drops old temporary files, a failing or missing compiler leaves
 # the job on tcc's code, and a job that ends while the compiler runs stops it: no temporary
 # file is left behind ($TMPDIR and the cache checked after each run).
 set -u
@@ -77,6 +78,20 @@ job cache_hit --tier-log --threads 2 && expect "native code from the cache" &&
 for f in "$tmp"/cache/flowc/*.so; do echo garbage >"$f"; done
 job cache_corrupt --tier-at 3 --tier-log && expect "removing the cache entry" && expect "compiled by cc in" && pass
 job cache_rebuilt --tier-log && expect "native code from the cache" && pass
+
+# the cache keeps the 256 entries used last, and drops a temporary file over an hour old
+real=$(ls "$tmp"/cache/flowc/*.so)
+for i in $(seq 1 300); do
+    : >"$tmp/cache/flowc/old$i.so"
+    touch -d "@$((1000000000 + i))" "$tmp/cache/flowc/old$i.so"
+done
+: >"$tmp/cache/flowc/.tmp-999.so"
+touch -d '2 hours ago' "$tmp/cache/flowc/.tmp-999.so"
+job cache_tidy --cc cc --tier-at 2 --tier-log && expect "compiled by cc in" &&
+    { [ "$(ls "$tmp/cache/flowc" | grep -c '\.so$')" = 257 ] || fail "$(ls "$tmp/cache/flowc" | grep -c '\.so$') entries, not 257"; } &&
+    { [ ! -e "$tmp/cache/flowc/old45.so" ] && [ -e "$tmp/cache/flowc/old46.so" ] && [ -e "$real" ] ||
+        fail "not the least recently used entries went"; } && pass
+rm -f "$tmp"/cache/flowc/old*.so
 
 # the compiler fails, or cannot be run: the job stays on tcc's code
 CC=false job cc_fails --tier-at 2 --tier-log --no-cache && expect "the C compiler failed" &&
