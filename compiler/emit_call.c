@@ -117,6 +117,56 @@ static const char *vec_fold(Emit *e, Expr *x, const char **v, Expr **ex)
     return acc;
 }
 
+/* One step of an argmin/argmax chain: element `at` (its key x) replaces
+ * the chain's best (index b, key k) when better. */
+static void arg_step(Emit *e, const char *x, const char *at, const char *b, const char *k, const char *op)
+{
+    const char *t = em_temp(e);
+    em_line(e, "int %s = %s %s %s;", t, x, op, k);
+    em_line(e, "%s = %s ? %s : %s;", b, t, at, b);
+    em_line(e, "%s = %s ? %s : %s;", k, t, x, k);
+}
+
+/* argmin/argmax over numbers, as the loop `if (i == 0 || key < best)`
+ * would give (the first of equals; a NaN first element wins, another NaN
+ * never does), in four chains of selects over the elements (i mod 4) then
+ * combined: the carried dependence is a quarter as long, and there is no
+ * branch to mispredict. Chain 0 starts on the first element; another
+ * chain that would start on a NaN starts empty (index -1, key +-inf). */
+static void arg_chains(Emit *e, const char **v, Expr **ex, const char *best, const char *bk, int max, int f64)
+{
+    const char *b[4], *k[4], *i = em_temp(e), *op = max ? ">" : "<";
+    for (int j = 0; j < 4; j++) {
+        b[j] = tmp_of(e, TYPE_I64, arena_printf(e->a, "%d", j));
+        k[j] = lam1(e, ex[1], arena_printf(e->a, "%s.data[%d]", v[0], j));
+        if (f64 && j > 0)
+            em_line(e, "if (%s != %s) { %s = -1; %s = %s1.0 / 0.0; }", k[j], k[j], b[j], k[j], max ? "-" : "");
+    }
+    em_line(e, "fl_i64 %s = 4;", i);
+    em_line(e, "for (; %s + 3 < %s.len; %s += 4) {", i, v[0], i);
+    e->indent++;
+    for (int j = 0; j < 4; j++) {
+        const char *x = lam1(e, ex[1], arena_printf(e->a, "%s.data[%s + %d]", v[0], i, j));
+        arg_step(e, x, arena_printf(e->a, "%s + %d", i, j), b[j], k[j], op);
+    }
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "for (; %s < %s.len; %s++) {", i, v[0], i);
+    e->indent++;
+    arg_step(e, lam1(e, ex[1], arena_printf(e->a, "%s.data[%s]", v[0], i)), i, b[0], k[0], op);
+    e->indent--;
+    em_line(e, "}");
+    em_line(e, "%s = %s;", best, b[0]);
+    em_line(e, "%s = %s;", bk, k[0]);
+    for (int j = 1; j < 4; j++) {
+        const char *t = em_temp(e);
+        em_line(e, "int %s = (%s >= 0) & ((%s %s %s) | ((%s == %s) & (%s < %s)));", t, b[j], k[j], op, bk, k[j], bk, b[j],
+                best);
+        em_line(e, "%s = %s ? %s : %s;", best, t, b[j], best);
+        em_line(e, "%s = %s ? %s : %s;", bk, t, k[j], bk);
+    }
+}
+
 static const char *vec_arg_best(Emit *e, Expr *x, const char **v, Expr **ex, int max)
 {
     Type *kt = type_prune(type_prune(ex[1]->type)->u.fn.ret);
@@ -124,16 +174,35 @@ static const char *vec_arg_best(Emit *e, Expr *x, const char **v, Expr **ex, int
     const char *bk = em_temp(e);
     em_line(e, "%s %s;", et_name(e, kt), bk);
     em_line(e, "memset(&%s, 0, sizeof %s);", bk, bk);
+    int num = kt->kind == TY_I64 || kt->kind == TY_F64;
+    if (num) {
+        em_line(e, "if (%s.len >= 8) {", v[0]);
+        e->indent++;
+        arg_chains(e, v, ex, best, bk, max, kt->kind == TY_F64);
+        e->indent--;
+        em_line(e, "} else {");
+        e->indent++;
+    }
     const char *i = loop_open(e, v[0]);
     const char *k = lam1(e, ex[1], arena_printf(e->a, "%s.data[%s]", v[0], i));
-    const char *cmp = kt->kind == TY_I64 || kt->kind == TY_F64
-                          ? arena_printf(e->a, "(%s %s %s)", k, max ? ">" : "<", bk)
+    const char *cmp = num ? arena_printf(e->a, "(%s %s %s)", k, max ? ">" : "<", bk)
                           : arena_printf(e->a, "(%s(%s, %s) %s 0)", et_helper(e, "cmp", kt), k, bk, max ? ">" : "<");
-    em_line(e, "if (%s == 0 || %s) {", i, cmp);   /* (not best < 0: a select without a carried test) */
-    em_line(e, "    %s = %s;", best, i);
-    em_line(e, "    %s = %s;", bk, k);
-    em_line(e, "}");
+    if (num) {   /* selects, no branch: the C compiler's cmov */
+        const char *b = em_temp(e);
+        em_line(e, "int %s = (%s == 0) | %s;", b, i, cmp);
+        em_line(e, "%s = %s ? %s : %s;", best, b, i, best);
+        em_line(e, "%s = %s ? %s : %s;", bk, b, k, bk);
+    } else {
+        em_line(e, "if (%s == 0 || %s) {", i, cmp);   /* (not best < 0: a select without a carried test) */
+        em_line(e, "    %s = %s;", best, i);
+        em_line(e, "    %s = %s;", bk, k);
+        em_line(e, "}");
+    }
     loop_close(e);
+    if (num) {
+        e->indent--;
+        em_line(e, "}");
+    }
     (void)x;
     return best;
 }

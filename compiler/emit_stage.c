@@ -1230,7 +1230,7 @@ static void se_csv_field(SE *x, Type *ft, const char *dst, int i, const char *co
         return;
     }
     em_line(e, "if (%s(fl_parse_%s%s(_f[%d], &%s) != 0)) {", opt ? arena_printf(e->a, "%s.some && ", dst) : "",
-            kind[st->kind], st->kind == TY_I64 ? "_fast" : "", i, target);
+            kind[st->kind], st->kind == TY_I64 || st->kind == TY_F64 ? "_fast" : "", i, target);
     em_line(e, "    if (S->c.skip_bad) { S->c.bad++; continue; }");
     em_line(e, "    fl_fail(t, \"%%.*s:%%lld: column %s: `%%.*s` is not %s\", (int)S->path.len, S->path.ptr, "
                "S->c.record_line, (int)_f[%d].len, _f[%d].ptr);", col, st->kind == TY_I64 ? "an i64" : st->kind == TY_F64 ? "an f64" : "a bool", i, i);

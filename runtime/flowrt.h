@@ -607,6 +607,35 @@ static inline int fl_parse_i64_fast(fl_str s, fl_i64 *v)
     return 0;
 }
 int fl_parse_f64(fl_str s, double *v);
+/* The same, inline for the common field: [-]digits[.digits] with at most
+ * 15 digits in all, which is exact (Clinger: the integer of the digits
+ * and the power of ten are both doubles exactly, and one division rounds
+ * correctly); anything else goes to fl_parse_f64. */
+static inline int fl_parse_f64_fast(fl_str s, double *v)
+{
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const char *p = s.ptr;
+    fl_i64 i = s.len > 0 && p[0] == '-', n = 0, frac = -1;
+    fl_u64 m = 0;
+    for (; i < s.len; i++) {
+        unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (d <= 9) {
+            m = m * 10 + d;
+            n++;
+        } else if (p[i] == '.' && frac < 0 && n > 0) {
+            frac = n;
+        } else {
+            return fl_parse_f64(s, v);
+        }
+    }
+    if (n == 0 || n > 15 || frac == n)
+        return fl_parse_f64(s, v);
+    double d = (double)m;
+    if (frac >= 0)
+        d /= p10[n - frac];
+    *v = p[0] == '-' ? -d : d;
+    return 0;
+}
 int fl_parse_bool(fl_str s, fl_bool *v);
 
 /* ---- unbounded sources (stream.c): stdin_lines (kind 0), tcp_lines (1) ---- */

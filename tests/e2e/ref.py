@@ -16,6 +16,7 @@ numbers with a tolerance anyway). Integer division and remainder truncate toward
 import collections
 import csv
 import datetime
+import math
 import os
 import re
 import sys
@@ -565,7 +566,21 @@ def ref_vectors(d, args):
         amin = min(range(len(ps)), key=lambda i: (-ps[i][0], i)) if ps else -1
         sorts.append((x, sorted(ps, key=lambda p: p[0]), sorted(p[1] for p in ps), sorted(ps),
                       -1, -1, amax, amin, ["z"] * (x % 3), 0, False))
-    return {"sorts.txt": lines(sorts),
+    def arg_best(keys, better):   # the first of equals; a NaN first element wins, another never
+        best, bk = -1, None
+        for i, k in enumerate(keys):
+            if i == 0 or better(k, bk):
+                best, bk = i, k
+        return best
+    lt, gt = (lambda a, b: a < b), (lambda a, b: a > b)
+    args = []
+    for x in range(n):
+        v = [float((i * 13 + x) % 17) for i in range(x % 41)]
+        w = [math.nan if f == 3.0 else math.inf if f == 5.0 else f for f in v]
+        u = [(i * 7 + x) % 5 for i in range(x % 37)]
+        args.append((x, arg_best(v, lt), arg_best(v, gt), arg_best(w, lt), arg_best(w, gt),
+                     arg_best([-f for f in w], lt), arg_best(u, lt), arg_best(u, gt)))
+    return {"sorts.txt": lines(sorts), "args.txt": lines(args),
             "basic.txt": lines(basic), "ops.txt": lines(ops), "sort_sum.txt": lines([ss]),
             "strs.txt": lines([s for s in strs if len(s) > 5])}
 

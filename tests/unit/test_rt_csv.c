@@ -341,9 +341,42 @@ Test(rt_csv, parse_f64_matches_strtod)
         double x = ldexp((double)rand() / RAND_MAX, rand() % 200 - 100);
         int prec = 1 + rand() % 17;
         snprintf(buf, sizeof buf, i % 2 ? "%.*g" : "%.*f", prec, x);
-        double v;
+        double v, w;
         cr_assert_eq(fl_parse_f64(S(buf), &v), 0, "'%s'", buf);
         cr_assert_eq(v, strtod(buf, NULL), "'%s'", buf);
+        cr_assert_eq(fl_parse_f64_fast(S(buf), &w), 0, "'%s' (fast)", buf);
+        cr_assert(v == w && signbit(v) == signbit(w), "'%s': %.17g and %.17g (fast)", buf, v, w);
+    }
+}
+
+/* The inline path of the generated code: what fl_parse_f64 gives, to the bit, for fields of
+ * up to 15 digits and around that limit, negative, with and without a fraction, and every
+ * other form through the fallback. */
+Test(rt_csv, parse_f64_fast_is_fl_parse_f64)
+{
+    srand(5);
+    char buf[64];
+    for (int i = 0; i < 50000; i++) {
+        int digits = 1 + rand() % 17, point = rand() % (digits + 1), o = 0;
+        if (rand() % 3 == 0)
+            buf[o++] = '-';
+        for (int k = 0; k < digits; k++) {
+            if (k == point && k > 0)
+                buf[o++] = '.';
+            buf[o++] = (char)('0' + rand() % 10);
+        }
+        buf[o] = 0;
+        double v, w;
+        cr_assert_eq(fl_parse_f64(S(buf), &v), 0, "'%s'", buf);
+        cr_assert_eq(fl_parse_f64_fast(S(buf), &w), 0, "'%s' (fast)", buf);
+        cr_assert(v == w && signbit(v) == signbit(w), "'%s': %.17g and %.17g (fast)", buf, v, w);
+    }
+    const char *other[] = {"1.", ".5", "-", "", "+1.5", " 2.5", "1e3", "1.2.3", "-.5", "1,5", "0x10"};
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
+        double v = 1, w = 2;
+        int a = fl_parse_f64(S(other[i]), &v), b = fl_parse_f64_fast(S(other[i]), &w);
+        cr_assert_eq(a, b, "'%s': %d and %d (fast)", other[i], a, b);
+        cr_assert(a != 0 || v == w, "'%s'", other[i]);
     }
 }
 
