@@ -50,9 +50,11 @@ static inline fl_u64 fl_hash_str_native(fl_str s)
 
 #if defined(__GNUC__) && !defined(__TINYC__)
 #define FL_NOINLINE __attribute__((noinline))
+#define FL_INLINE __attribute__((always_inline)) inline
 #define FL_UNLIKELY(c) __builtin_expect(!!(c), 0)
 #else
 #define FL_NOINLINE
+#define FL_INLINE inline
 #define FL_UNLIKELY(c) (c)
 #endif
 
@@ -192,7 +194,7 @@ static inline fl_u64 fl_str_thash(fl_str s)
         h->slots = 0;                                                                   \
         h->cap = h->n = 0;                                                              \
     }                                                                                   \
-    static fl_i64 NAME##_find(NAME *h, K key, fl_u64 hv)                                \
+    static FL_INLINE fl_i64 NAME##_find(NAME *h, K key, fl_u64 hv)                      \
     {                                                                                   \
         fl_i64 i = (fl_i64)(hv & (fl_u64)(h->cap - 1));                                 \
         fl_u64 tag = hv | (1ULL << 63), pf = PFX(key);                                  \
@@ -215,7 +217,7 @@ static inline fl_u64 fl_str_thash(fl_str s)
             }                                                                           \
         fl_table_free(old.slots, old.cap * (fl_i64)sizeof(NAME##_slot));                \
     }                                                                                   \
-    static inline fl_i64 NAME##_at(NAME *h, K key, fl_u64 hv, int *fresh)               \
+    static FL_INLINE fl_i64 NAME##_at(NAME *h, K key, fl_u64 hv, int *fresh)            \
     {                                                                                   \
         if (FL_UNLIKELY(2 * (h->n + 1) > h->cap))                                       \
             NAME##_grow(h);                                                             \
