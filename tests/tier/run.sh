@@ -6,7 +6,8 @@
 # 0700) is reused, a corrupt entry is removed and rebuilt, the cache keeps the 256 entries used
 # last and drops old temporary files, a failing or missing compiler leaves
 # the job on tcc's code, and a job that ends while the compiler runs stops it: no temporary
-# file is left behind ($TMPDIR and the cache checked after each run).
+# file is left behind ($TMPDIR and the cache checked after each run). Then flowc build with the
+# default compiler, --cc gcc and --cc clang, and with a compiler that cannot be run.
 set -u
 
 . "$(dirname "$0")/../lib.sh"
@@ -108,6 +109,31 @@ pgrep -f "$tmp/slowcc" >/dev/null && { name=ends_first_kill; fail "the compiler 
 
 # off by the environment
 FLOWC_TIER=off job env_off --tier-log --tier-at 1 && { [ -z "$(natives)" ] || fail "it says it switched"; } && pass
+
+# flowc build's compiler: clang by default when installed, --cc and $CC choose; each binary counts
+# right; a compiler that cannot be run is a clear error that leaves nothing behind
+for c in default gcc clang; do
+    name=build_$c
+    command -v "${c/default/cc}" >/dev/null || { echo "skip $name: no $c"; continue; }
+    rm -f "$tmp/wc_bin" "$tmp/out.csv"
+    opt=(); [ "$c" = default ] || opt=(--cc "$c")
+    if ! "$flowc" build "$T/wc.flow" -o "$tmp/wc_bin" "${opt[@]}" 2>"$tmp/err"; then
+        fail "flowc build ${opt[*]} failed"
+    elif ! "$tmp/wc_bin" --input "$tmp/words.txt" --output "$tmp/out.csv" --threads 2 2>"$tmp/err" ||
+        ! tail -n +2 "$tmp/out.csv" | sort | cmp -s - "$tmp/ref.csv"; then
+        fail "the binary built by ${opt[*]:-the default compiler} counts wrong"
+    else
+        pass
+    fi
+done
+name=build_no_compiler
+if "$flowc" build "$T/wc.flow" -o "$tmp/wc_none" --cc /nonexistent/cc 2>"$tmp/err"; then
+    fail "it built with no compiler"
+elif ! grep -q "cannot run the C compiler \`/nonexistent/cc\`" "$tmp/err" || [ -e "$tmp/wc_none" ] || [ -n "$(ls -A "$tmp/t")" ]; then
+    fail "no clear error, or something left behind"
+else
+    pass
+fi
 
 echo "tier: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
