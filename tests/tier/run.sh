@@ -88,7 +88,7 @@ for i in $(seq 1 300); do
 done
 : >"$tmp/cache/flowc/.tmp-999.so"
 touch -d '2 hours ago' "$tmp/cache/flowc/.tmp-999.so"
-job cache_tidy --cc cc --tier-at 2 --tier-log && expect "compiled by cc in" &&
+job cache_tidy --cc gcc --tier-at 2 --tier-log && expect "compiled by cc in" &&
     { [ "$(ls "$tmp/cache/flowc" | grep -c '\.so$')" = 257 ] || fail "$(ls "$tmp/cache/flowc" | grep -c '\.so$') entries, not 257"; } &&
     { [ ! -e "$tmp/cache/flowc/old45.so" ] && [ -e "$tmp/cache/flowc/old46.so" ] && [ -e "$real" ] ||
         fail "not the least recently used entries went"; } && pass
