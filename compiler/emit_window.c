@@ -833,6 +833,10 @@ static void ew_rebuild(SE *x, PlanNode *n)
     em_line(e, "memset(&_nh, 0, sizeof _nh);");
     em_line(e, "memset(&_na, 0, sizeof _na);");
     em_line(e, "S->live_%s = 0;", w);
+    em_line(e, "fl_i64 _nl = 0;   /* the new table made for the keys that live on: no grow on the way */");
+    em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++)", w);
+    em_line(e, "    _nl += S->h_%s.slots[_h].hash && !(S->h_%s.slots[_h].val.n == 0 && S->h_%s.slots[_h].val.pos == 0);", w, w, w);
+    em_line(e, "%s_ht_reserve(&_nh, _nl);", w);
     em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++) {", w);
     e->indent++;
     em_line(e, "%s_key *_ks = &S->h_%s.slots[_h].val;", w, w);
@@ -1254,6 +1258,12 @@ void ew_ijoin_functions(SE *x, PlanNode *n)
     em_line(e, "fl_arena _na;");
     em_line(e, "memset(&_nh, 0, sizeof _nh);");
     em_line(e, "memset(&_na, 0, sizeof _na);");
+    em_line(e, "fl_i64 _nl = 0;   /* the new table made for the keys that live on: no grow on the way */");
+    em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++) {", j);
+    em_line(e, "    %s_key *_ks = &S->h_%s.slots[_h].val;", j, j);
+    em_line(e, "    _nl += S->h_%s.slots[_h].hash && !(_ks->ln == _ks->lh && _ks->rn == _ks->rh);", j);
+    em_line(e, "}");
+    em_line(e, "%s_ht_reserve(&_nh, _nl);", j);
     em_line(e, "for (fl_i64 _h = 0; _h < S->h_%s.cap; _h++) {", j);
     e->indent++;
     em_line(e, "%s_key *_ks = &S->h_%s.slots[_h].val;", j, j);

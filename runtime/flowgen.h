@@ -217,6 +217,14 @@ static inline fl_u64 fl_str_thash(fl_str s)
             }                                                                           \
         fl_table_free(old.slots, old.cap * (fl_i64)sizeof(NAME##_slot));                \
     }                                                                                   \
+    static inline void NAME##_reserve(NAME *h, fl_i64 n) /* an empty table for n keys */ \
+    {                                                                                   \
+        h->cap = 1024;                                                                  \
+        while (h->cap < 2 * (n + 1))                                                    \
+            h->cap *= 2;                                                                \
+        h->n = 0;                                                                       \
+        h->slots = (NAME##_slot *)fl_table_alloc(h->cap * (fl_i64)sizeof(NAME##_slot)); \
+    }                                                                                   \
     static FL_INLINE fl_i64 NAME##_at(NAME *h, K key, fl_u64 hv, int *fresh)            \
     {                                                                                   \
         if (FL_UNLIKELY(2 * (h->n + 1) > h->cap))                                       \
