@@ -397,15 +397,15 @@ pairs() {
     SPEEDROWS+=("$(printf '%-46s %8.3f %8.3f %6.2fx  %5.2f-%-5.2f %6s  %s' "$name" "$bm" "$fm" "$r" "$lo" "$hi" "$tgt" "$st")")
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%.4f", NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-# memrow NAME TARGET BASE_CMD -- FLOWC_CMD: peak anonymous memory (bench/peakanon.c) of each
+# memrow NAME TARGET BASE_CMD -- FLOWC_CMD: peak anonymous memory (tests/memory/peak.c -a) of each
 memrow() {
     local name=$1 tgt=$2 base=() flow=() bm fm r st
     shift 2
     while [ "$1" != -- ]; do base+=("$1"); shift; done
     shift
     flow=("$@")
-    bm=$("$D/peakanon" "${base[@]}" 2>&1 >/dev/null | sed -n 's/^peakanon_kb //p' | tail -1)
-    fm=$("$D/peakanon" "${flow[@]}" 2>&1 >/dev/null | sed -n 's/^peakanon_kb //p' | tail -1)
+    bm=$("$D/peak" -a "${base[@]}" 2>&1 >/dev/null | sed -n 's/^peakanon_kb //p' | tail -1)
+    fm=$("$D/peak" -a "${flow[@]}" 2>&1 >/dev/null | sed -n 's/^peakanon_kb //p' | tail -1)
     r=$(calc "$fm / $bm")
     is "$r <= $tgt" && st=met || st=missed
     SPEEDROWS+=("$(printf '%-46s %7.1fM %7.1fM %6.2fx  %11s %6s  %s' "$name" "$(calc "$bm / 1024")" "$(calc "$fm / 1024")" "$r" "" "$tgt" "$st")")
@@ -416,7 +416,7 @@ if has ref || has speed; then
     gcc -O3 -march=native -fopenmp bench/ref/groupby.c -o "$D/ref_groupby_omp"
     gcc -O3 -march=native -fopenmp -DCMOV bench/ref/collatz.c -o "$D/ref_collatz_omp"
     gcc -O3 -march=native bench/ref/gen_words.c -o "$D/ref_gen_words"
-    cc -O2 bench/peakanon.c -o "$D/peakanon"
+    cc -O2 tests/memory/peak.c -o "$D/peak"
     RW="$D/ref_words_200.txt"
     [ -s "$RW" ] || { log "generating $RW"; "$D/ref_gen_words" 200 > "$RW.tmp" && mv "$RW.tmp" "$RW"; }
     GB="$D/groupby_10m.csv"
@@ -520,7 +520,7 @@ if [ ${#SPEEDROWS[@]} -gt 0 ]; then
     echo
     echo "the issue Speed's table: flowc against hand-written C (bench/ref from ../shared/bench, gcc -O3"
     echo "-march=native -fopenmp; \"tuned C\": bench/wc_baseline.c $TUNED), medians of interleaved runs"
-    echo "(wall s; memory: peak RssAnon, bench/peakanon.c); spread: the lowest and highest ratio of a pair"
+    echo "(wall s; memory: peak RssAnon, tests/memory/peak.c -a); spread: the lowest and highest ratio of a pair"
     printf '%-46s %8s %8s %7s  %-11s %6s  %s\n' "job" "C" "flowc" "ratio" "spread" "target" ""
     printf '%s\n' "${SPEEDROWS[@]}"
 fi
