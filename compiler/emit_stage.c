@@ -1250,6 +1250,42 @@ static void se_csv_open(SE *x, PlanNode *n)
             hdr ? ex_expr(e, hdr) : "1", skip ? ex_expr(e, skip) : "0");
 }
 
+/* The kind of field i of a read_csv row type, and the field's C lvalue. */
+static Type *se_csv_ftype(Type *rt, int i)
+{
+    return type_prune(rt->kind == TY_RECORD ? rt->u.rec.fields[i].type : rt->u.tuple.elems[i]);
+}
+
+static const char *se_csv_dst(Emit *e, Type *rt, int i)
+{
+    return rt->kind == TY_RECORD ? arena_printf(e->a, "_row.%s", rt->u.rec.fields[i].name)
+                                 : arena_printf(e->a, "_row._%d", i);
+}
+
+/* The record read in one pass when its fields are plain str, i64 and f64
+ * (fl_csvf_*: each field parsed where it is found, no second look at its
+ * bytes); anything unusual reads the record again the general way. Opens
+ * an `if` whose `else` the caller writes; 0 when the type has other fields. */
+static int se_csv_fast(SE *x, Type *rt, int nf)
+{
+    Emit *e = x->e;
+    static const char *fn[] = {[TY_STR] = "str", [TY_I64] = "i64", [TY_F64] = "f64"};
+    for (int i = 0; i < nf; i++) {
+        TypeKind k = se_csv_ftype(rt, i)->kind;
+        if (k != TY_STR && k != TY_I64 && k != TY_F64)
+            return 0;
+    }
+    em_line(e, "const char *_p = S->c.lines.cur;");
+    em_line(e, "if (");
+    for (int i = 0; i < nf; i++)
+        em_line(e, "    fl_csvf_%s(&_p, S->c.lines.end, S->c.sep, &%s) == %s%s", fn[se_csv_ftype(rt, i)->kind],
+                se_csv_dst(e, rt, i), i + 1 < nf ? "(unsigned char)S->c.sep" : "'\\n'", i + 1 < nf ? " &&" : ") {");
+    em_line(e, "    S->c.lines.cur = _p;");
+    em_line(e, "    S->c.record_line = S->c.line++;");
+    em_line(e, "} else {");
+    return 1;
+}
+
 static void se_csv_produce(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
@@ -1258,6 +1294,9 @@ static void se_csv_produce(SE *x, PlanNode *n)
     em_line(e, "fl_str _f[%d];", nf + 1);
     em_line(e, "for (int _n = 0; S->ok && _n < FL_BATCH_ROWS%s; _n++) {", se_until_sent(x, n));
     e->indent++;
+    em_line(e, "%s _row;", et_name(e, rt));
+    int fast = se_csv_fast(x, rt, nf);
+    e->indent += fast;
     em_line(e, "int _k = fl_csv_next_fast(&S->c, _f, %d);", nf + 1);
     em_line(e, "if (_k < 0) {");
     em_line(e, "    S->done = 1;");
@@ -1268,13 +1307,13 @@ static void se_csv_produce(SE *x, PlanNode *n)
     em_line(e, "    fl_fail(t, \"%%.*s:%%lld: expected %d fields, found %%d\", (int)S->path.len, S->path.ptr, S->c.record_line, _k);", nf);
     em_line(e, "    break;");
     em_line(e, "}");
-    em_line(e, "%s _row;", et_name(e, rt));
     for (int i = 0; i < nf; i++) {
-        const char *dst = rt->kind == TY_RECORD ? arena_printf(e->a, "_row.%s", rt->u.rec.fields[i].name)
-                                                : arena_printf(e->a, "_row._%d", i);
         const char *col = rt->kind == TY_RECORD ? rt->u.rec.fields[i].name : arena_printf(e->a, "%d", i);
-        se_csv_field(x, rt->kind == TY_RECORD ? rt->u.rec.fields[i].type : rt->u.tuple.elems[i], dst, i, col);
+        se_csv_field(x, se_csv_ftype(rt, i), se_csv_dst(e, rt, i), i, col);
     }
+    e->indent -= fast;
+    if (fast)
+        em_line(e, "}");
     se_stamp(x, n, "S->c.record_line");
     se_consume(x, n, "_row");
     e->indent--;

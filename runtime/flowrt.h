@@ -637,6 +637,93 @@ static inline int fl_parse_f64_fast(fl_str s, double *v)
     return 0;
 }
 int fl_parse_bool(fl_str s, fl_bool *v);
+/* The typed fast path of a record (the generated reader of read_csv): its
+ * fields one at a time from *pp, each ended by the separator or, the last,
+ * "\n". Each returns the byte that ended the field (and moves *pp past it),
+ * or 0 for anything else (a quote, "\r", the end of the share, a number
+ * that is not plain): the record then goes through fl_csv_next, which
+ * reads it again and knows every rule and error. */
+static inline int fl_csvf_str(const char **pp, const char *end, char sep, fl_str *v)
+{
+    const char *p = *pp, *lim = end - p > 8 ? p + 8 : end;
+    /* a byte at a time first: the branch predictor runs ahead over short
+     * fields, where a word's search would put its latency on every row */
+    while (p < lim && *p != sep && *p != '\n' && *p != '"' && *p != '\r')
+        p++;
+#if defined(__GNUC__) && !defined(__TINYC__)
+    if (p == lim)
+        p = fl_csv_skip(p, end, FL_ONES * (unsigned char)sep);
+#endif
+    while (p < end && *p != sep && *p != '\n' && *p != '"' && *p != '\r')
+        p++;
+    if (p == end || (*p != sep && *p != '\n'))
+        return 0;
+    v->ptr = *pp;
+    v->len = p - *pp;
+    *pp = p + 1;
+    return (unsigned char)*p;
+}
+#if defined(__GNUC__) && !defined(__TINYC__)
+/* The first n (1 to 8) ASCII digits of the word w (the first in its lowest
+ * byte) as a number: three multiplies, no loop. */
+static inline fl_u64 fl_swar_digits(fl_u64 w, int n)
+{
+    fl_u64 v = (w & 0x0F0F0F0F0F0F0F0FULL) << (8 * (8 - n));
+    v = ((v * 2561) >> 8) & 0x00FF00FF00FF00FFULL;
+    v = ((v * 6553601) >> 16) & 0x0000FFFF0000FFFFULL;
+    return (v * 42949672960001ULL) >> 32;
+}
+/* How many of w's bytes, from the lowest, are ASCII digits (0 to 8). */
+static inline int fl_swar_ndigits(fl_u64 w)
+{
+    fl_u64 x = ((w & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL) |
+               (((w + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL);
+    fl_u64 m = ((x >> 4) + 0x7F7F7F7F7F7F7F7FULL) & 0x8080808080808080ULL;
+    return m ? __builtin_ctzll(m) >> 3 : 8;
+}
+#endif
+/* An i64 field: an optional '-' and 1 to 18 digits. */
+static inline int fl_csvf_i64(const char **pp, const char *end, char sep, fl_i64 *v)
+{
+    const char *p = *pp;
+    int neg = p < end && *p == '-';
+    p += neg;
+    fl_u64 x = 0;
+    const char *d = p;
+#if defined(__GNUC__) && !defined(__TINYC__)
+    if (end - p >= 8) {   /* up to 7 digits and the byte after them in one word */
+        fl_u64 w;
+        memcpy(&w, p, 8);
+        int n = fl_swar_ndigits(w);
+        if (n > 0 && n < 8) {
+            x = fl_swar_digits(w, n);
+            p += n;
+            goto ended;
+        }
+    }
+#endif
+    while (p < end && (unsigned)(*p - '0') < 10 && p - d < 18)
+        x = x * 10 + (unsigned)(*p++ - '0');
+#if defined(__GNUC__) && !defined(__TINYC__)
+ended:
+#endif
+    if (p == d || p == end || (*p != sep && *p != '\n'))
+        return 0;
+    *v = neg ? (fl_i64)(0 - x) : (fl_i64)x;
+    *pp = p + 1;
+    return (unsigned char)*p;
+}
+/* An f64 field: its bytes, then fl_parse_f64_fast's common forms. */
+static inline int fl_csvf_f64(const char **pp, const char *end, char sep, double *v)
+{
+    const char *p = *pp;
+    fl_str s;
+    int ch = fl_csvf_str(&p, end, sep, &s);
+    if (!ch || fl_parse_f64_fast(s, v) != 0)
+        return 0;
+    *pp = p;
+    return ch;
+}
 
 /* ---- unbounded sources (stream.c): stdin_lines (kind 0), tcp_lines (1) ---- */
 typedef struct fl_stream fl_stream;

@@ -451,3 +451,88 @@ Test(rt_csv, param_f64_range, .init = cr_redirect_stderr)
     fflush(stderr);
     cr_assert_stderr_eq_str("flowc job: --x expects f64 (a number such as 2.5), not '1e400'\n");
 }
+
+/* One record of the typed reader the generated code makes of read_csv
+ * for (str, i64, f64): fl_csvf_* first, else fl_csv_next and the field
+ * parsers (what the generated code does), or only the latter (general).
+ * Writes "line:s|i|f" or "line:bad"; 0 at the end. */
+static int typed_record(fl_csv *c, int general, char *out, size_t cap, int *fast)
+{
+    fl_str s, f[4];
+    fl_i64 i = 0;
+    double d = 0;
+    const char *p = c->lines.cur;
+    if (!general && fl_csvf_str(&p, c->lines.end, c->sep, &s) == (unsigned char)c->sep &&
+        fl_csvf_i64(&p, c->lines.end, c->sep, &i) == (unsigned char)c->sep &&
+        fl_csvf_f64(&p, c->lines.end, c->sep, &d) == '\n') {
+        c->lines.cur = p;
+        c->record_line = c->line++;
+        ++*fast;
+    } else {
+        int k = fl_csv_next(c, f, 4);
+        if (k < 0)
+            return 0;
+        if (k != 3 || fl_parse_i64(f[1], &i) || fl_parse_f64(f[2], &d)) {
+            snprintf(out, cap, "%lld:bad\n", (long long)c->record_line);
+            return 1;
+        }
+        s = f[0];
+    }
+    snprintf(out, cap, "%lld:%.*s|%lld|%.17g\n", (long long)c->record_line, (int)s.len, s.ptr, (long long)i, d);
+    return 1;
+}
+
+static char *typed_read(int general, int *fast)
+{
+    fl_task t = {.index = 0, .ntasks = 1};
+    fl_csv c;
+    cr_assert_eq(fl_csv_open(&t, &c, S(path), S(";"), 0, 1), 0);
+    size_t cap = 1 << 20, o = 0;
+    char *out = calloc(1, cap);
+    while (typed_record(&c, general, out + o, cap - o, fast))
+        o += strlen(out + o);
+    fl_csv_close(&c);
+    return out;
+}
+
+/* Random records, most plain and some not (quotes, \r, blanks, signs,
+ * long numbers, letters, missing or extra fields, no last newline): the
+ * fast path gives what the general path gives, line numbers included. */
+Test(rt_csv, typed_fast_path_is_the_general_path)
+{
+    static const char *odd[] = {"\"q;x\"", "a\r", "", " 5", "+5", "-", "1e3", "12a", "-0", "0.5.", "x y",
+                                "1234567", "12345678", "123456789012345678", "1234567890123456789",
+                                "99999999999999999999", "-9223372036854775808", "1.", ".5", "\"\""};
+    srand(11);
+    for (int round = 0; round < 20; round++) {
+        size_t cap = 1 << 18, o = 0;
+        char *text = malloc(cap);
+        for (int r = 0; r < 2000; r++) {
+            for (int k = 0; k < 3; k++) {
+                if (rand() % 12 == 0)
+                    o += (size_t)sprintf(text + o, "%s", odd[rand() % (sizeof odd / sizeof *odd)]);
+                else if (k == 0)
+                    for (int n = rand() % 20; n > 0; n--)
+                        text[o++] = (char)('a' + rand() % 26);
+                else if (k == 1)
+                    o += (size_t)sprintf(text + o, "%s%d", rand() % 4 ? "" : "-", rand() % (1 << (rand() % 31)));
+                else
+                    o += (size_t)sprintf(text + o, "%d.%d", rand() % 1000, rand() % 100);
+                text[o++] = k < 2 ? ';' : '\n';
+            }
+            if (rand() % 50 == 0)
+                o--;   /* a record that runs into the next one: extra fields */
+        }
+        if (round % 2)
+            o--;   /* no newline at the end */
+        write_file(text, o);
+        int fast = 0, none = 0;
+        char *a = typed_read(1, &none), *b = typed_read(0, &fast);
+        cr_assert_str_eq(b, a, "round %d", round);
+        cr_assert_gt(fast, 1000, "round %d: the fast path took %d records", round, fast);
+        free(a);
+        free(b);
+        free(text);
+        unlink(path);
+    }
+}
