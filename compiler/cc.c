@@ -231,7 +231,7 @@ int cc_build(const char *csrc, const CcOpts *o)
     char *san = "-w";
 #endif
     char *argv[] = {(char *)cc, "-std=c99", "-DFL_NATIVE", (char *)(o->opt3 ? "-O3" : "-O2"), (char *)(o->opt3 ? "-march=native" : "-g0"),
-                    "-w", san, "-o", (char *)o->out, src, lib, "-lpthread", "-lm", NULL};
+                    "-ffp-contract=off", "-w", san, "-o", (char *)o->out, src, lib, "-lpthread", "-lm", NULL};
     int err = 0;
     int run = cc_run(argv, &err);
     return cc_report(run, err, cc, dir, src);
