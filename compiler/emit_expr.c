@@ -324,6 +324,8 @@ const char *ex_call_value(Emit *e, Expr *x);
 
 const char *ex_expr(Emit *e, Expr *x)
 {
+    if (x == e->pre_x)
+        return e->pre_c;
     switch (x->kind) {
     case EX_INT: case EX_DURATION: return arena_printf(e->a, "((fl_i64)%lldLL)", (long long)x->u.ival);
     case EX_FLOAT: return arena_printf(e->a, "%.17g%s", x->u.fval, strpbrk(arena_printf(e->a, "%.17g", x->u.fval), ".en") ? "" : ".0");

@@ -50,6 +50,8 @@ typedef struct Emit {
     int unbounded;           /* the job reads an unbounded source: sinks write out after each call */
     const char *nonneg[16];  /* C variables the branches being emitted prove >= 0 (ex_fact) */
     int nnonneg;
+    Expr *pre_x;             /* an expression computed before the row's code (emit_block.c) */
+    const char *pre_c;       /* and the C expression of its value for the row */
 } Emit;
 
 /* emit.c */
@@ -104,6 +106,13 @@ void se_consume(SE *x, PlanNode *n, const char *row);   /* row, given by n, thro
 void se_consume_some(SE *x, PlanNode *n, const char *row, int late);   /* event_time: on time (0) or late (1) */
 void se_prologue(SE *x, const char *sig, int with_state);   /* a stage function's first lines */
 void se_epilogue(SE *x);
+
+/* emit_block.c: k-means' argmin a block of rows at a time */
+enum { EB_ROWS = 256 };
+Expr *eb_argmin(PlanNode *c);   /* the argmin of map c's lambda that can be, or NULL */
+/* The loop over a store chunk's rows _ch[_i .. _n) (sent: the condition
+ * that stops it after a batch left), n's consumer being a map with eb_argmin am. */
+void eb_store_rows(SE *x, PlanNode *n, Expr *am, const char *sent);
 
 /* emit_window.c: windows, and the times of rows */
 void ew_decl(SE *x, PlanNode *n);           /* in open: its state */

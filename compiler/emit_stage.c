@@ -1332,11 +1332,16 @@ static void se_store_produce(SE *x, PlanNode *n)
     em_line(e, "if (!_ch)");
     em_line(e, "    return 0;");
     em_line(e, "fl_i64 _i = S->r;");
-    em_line(e, "for (; _i < _n%s; _i++) {", se_until_sent(x, n));
-    e->indent++;
-    se_consume(x, n, "_ch[_i]");
-    e->indent--;
-    em_line(e, "}");
+    Expr *am = n->nout == 1 && !stage_edge(x->st, n, n->out[0]) ? eb_argmin(n->out[0]) : NULL;
+    if (am) {
+        eb_store_rows(x, n, am, se_until_sent(x, n));
+    } else {
+        em_line(e, "for (; _i < _n%s; _i++) {", se_until_sent(x, n));
+        e->indent++;
+        se_consume(x, n, "_ch[_i]");
+        e->indent--;
+        em_line(e, "}");
+    }
     em_line(e, "S->r = _i < _n ? _i : 0;   /* where the next call goes on */");
     em_line(e, "S->i += _i == _n;");
     se_produced(x);

@@ -881,6 +881,34 @@ def ref_selfjoin(d, args):
             "diamond.txt": lines([sum(i + counts[i % 97] for i in range(n))])}
 
 
+def first_best(keys, better):
+    """The index of the best key as a loop `if i == 0 or better(k, best)` finds it: the first
+    of equals; a NaN first key wins, a later one never does; -1 for no keys."""
+    bi = -1
+    for i, k in enumerate(keys):
+        if i == 0 or better(k, keys[bi]):
+            bi = i
+    return bi
+
+
+def ref_argmin_rows(d, args):
+    n = int(arg(args, "n", "1500"))
+    nan = float("nan")
+    lt, gt = (lambda a, b: a < b), (lambda a, b: a > b)
+    xs = [float((i * 37) % 101) - 50.0 for i in range(n)]
+    cs = [3.0, -7.0, 3.0, nan, -7.0, 12.5, 40.0, 12.5, -49.0]
+    ties = [(first_best([abs(x - c) for c in cs], lt), first_best([abs(x - c) for c in cs], gt), x) for x in xs]
+    o2 = [first_best([x - c for c in [nan, 1.0, -1.0]], lt) for x in xs]
+    ps = [((i * 7) % 53, (i * 11) % 29) for i in range(n)]
+    cents = [(0, 0), (50, 5), (10, 28), (30, 14), (0, 0)]
+    counts = [0] * 5
+    for (a, b) in ps:
+        counts[first_best([(a - ca) ** 2 + (b - cb) ** 2 for (ca, cb) in cents], lt)] += 1
+    return {"ties.txt": lines(ties), "nan_first.txt": lines([len(o2)]),
+            "nan_first_other.txt": lines([sum(1 for i in o2 if i != 0)]),
+            "empty.txt": lines([0]), "i64.txt": lines([counts])}
+
+
 def ref_loops(d, args):
     n = int(arg(args, "n", "3000"))
     rounds = int(arg(args, "rounds", "6"))

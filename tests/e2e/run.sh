@@ -275,6 +275,8 @@ ok tuple_let        tuple_let.flow     tuple_let     --out @O
 ok phases           phases.flow        phases        --out @O
 ok phases_small     phases.flow        phases        --out @O --n 3001 --batch 3
 ok loops            loops.flow         loops         --out @O
+ok argmin_rows      argmin_rows.flow   argmin_rows   --out @O
+ok argmin_rows_small argmin_rows.flow  argmin_rows   --out @O --n 700 --batch 3 --queue 1
 ok parallel         parallel.flow      parallel      --out @O --input @D/words.txt
 ok parallel_n1      parallel.flow      parallel      --out @O --input @D/words.txt --par 1 --batch 5
 ok parallel_n13     parallel.flow      parallel      --out @O --input @D/words.txt --par 13 --n 3001
