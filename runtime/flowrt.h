@@ -532,9 +532,24 @@ int fl_csv_next(fl_csv *c, fl_str *f, int max);
 /* The same, inline for the common record: unquoted fields, at most max
  * of them, ended by "\n"; any other (quotes, "\r", a blank line, the end)
  * goes to fl_csv_next. */
-#if defined(__GNUC__) && !defined(__TINYC__)
+/* Bytes of a word at a time: FL_ZBYTES(v) flags v's zero bytes (its
+ * lowest flag is exact; one above a zero byte may be false); fl_ctz. */
 #define FL_ONES 0x0101010101010101ULL
-#define FL_ZBYTES(v) (((v) - FL_ONES) & ~(v) & (FL_ONES << 7))   /* its lowest flag is a zero byte */
+#define FL_ZBYTES(v) (((v) - FL_ONES) & ~(v) & (FL_ONES << 7))
+#if defined(__GNUC__) && !defined(__TINYC__)
+#define fl_ctz(v) __builtin_ctzll(v)
+#else
+static inline int fl_ctz(fl_u64 v)
+{
+    int n = 0;
+    while (!(v & 1)) {
+        v >>= 1;
+        n++;
+    }
+    return n;
+}
+#endif
+#if defined(__GNUC__) && !defined(__TINYC__)
 /* Past the bytes that are no separator, "\n", '"' nor "\r", eight at a
  * time while eight remain (the rest is looked at byte by byte). */
 static inline const char *fl_csv_skip(const char *p, const char *end, fl_u64 sepw)

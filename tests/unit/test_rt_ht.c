@@ -1,6 +1,7 @@
 /* test_rt_ht.c - the hash table template of generated code (FL_HT in
  * runtime/flowgen.h) and the generated-code helpers beside it: inserting,
- * finding, growing past many resizes, string keys compared by content, and
+ * finding, growing past many resizes, probes by tags and slot by slot
+ * agreeing, string keys compared by content, and
  * the checked integer division, f64 to i64 conversion and merge sort. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -75,6 +76,41 @@ Test(ht, counts_many_integer_keys_through_resizes)
     cr_assert_eq(total, 300000);
     ht_ii_free(&h);
     cr_assert_eq(h.cap, 0);
+}
+
+/* Tables up to 256 KB of slots are probed 8 slots at a time by their tags,
+ * larger ones slot by slot: hashes made to collide (a few distinct low
+ * bits, tags equal or not, runs that wrap around the table's end) give
+ * every key its one slot through growths past the threshold; a key not
+ * in the table finds an empty slot; and the slot-by-slot probe (tcc's
+ * code: the same table without its tags) finds what the tags find. */
+Test(ht, tagged_probes_agree_with_linear_ones)
+{
+    enum { N = 12000 };
+    ht_ii h = {0};
+    for (fl_i64 k = 0; k < N; k++) {
+        /* home slots in a small range near the end, tags from k's low bits */
+        fl_u64 hv = (fl_u64)(1020 + k % 7) | ((fl_u64)(k % 5) << 56) | ((fl_u64)k << 20);
+        int fresh;
+        fl_i64 at = ht_ii_at(&h, k, hv, &fresh);
+        cr_assert(fresh, "key %lld found before it went in", (long long)k);
+        h.slots[at].val = k * 3;
+        if (k % 997 == 0 || k == N - 1)
+            for (fl_i64 j = 0; j <= k; j++) {
+                fl_u64 hj = (fl_u64)(1020 + j % 7) | ((fl_u64)(j % 5) << 56) | ((fl_u64)j << 20);
+                fl_i64 a = ht_ii_find(&h, j, hj);
+                cr_assert(h.slots[a].hash && h.slots[a].key == j && h.slots[a].val == j * 3,
+                          "key %lld of %lld (cap %lld)", (long long)j, (long long)k, (long long)h.cap);
+                unsigned char *tags = h.tags;
+                h.tags = NULL;
+                cr_assert_eq(ht_ii_find(&h, j, hj), a, "the probe slot by slot differs, key %lld", (long long)j);
+                h.tags = tags;
+            }
+        fl_u64 hm = (fl_u64)(1020 + k % 7) | ((fl_u64)(k % 5) << 56) | ((fl_u64)(N + k) << 20);
+        cr_assert_eq(h.slots[ht_ii_find(&h, N + k, hm)].hash, 0, "a missing key found");
+    }
+    cr_assert(h.tags == NULL && h.cap * (fl_i64)sizeof *h.slots > 256 * 1024, "the table never outgrew its tags");
+    ht_ii_free(&h);
 }
 
 Test(ht, string_keys_compare_by_content)
