@@ -458,7 +458,7 @@ Test(rt_csv, param_f64_range, .init = cr_redirect_stderr)
  * Writes "line:s|i|f" or "line:bad"; 0 at the end. */
 static int typed_record(fl_csv *c, int general, char *out, size_t cap, int *fast)
 {
-    fl_str s, f[4];
+    fl_str s = {0, 0}, f[4];
     fl_i64 i = 0;
     double d = 0;
     const char *p = c->lines.cur;
