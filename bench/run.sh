@@ -86,6 +86,7 @@ done
 cc -O2 bench/gen_points.c -o "$D/gen_points" -lm
 cc -O2 bench/gen_groupby.c -o "$D/gen_groupby"
 $FLOWC build bench/groupby.flow -o "$D/groupby_flowc"
+$FLOWC build bench/groupby.flow -o "$D/groupby_flowc_O3" -O3
 cc -O2 bench/gen_graph.c -o "$D/gen_graph" -lm
 for b in kmeans pagerank connected_components; do
     $FLOWC build examples/$b.flow -o "$D/${b}_flowc"
@@ -449,6 +450,9 @@ if has ref || has speed; then
     OMP_NUM_THREADS=2 memrow "word count 200 MB, peak anonymous memory" 1.20 "$D/ref_wc_omp" "$RW" -- "$D/wc_flowc" "${W[@]}" --threads 2
     for t in 2 1; do
         OMP_NUM_THREADS=$t pairs "group-by 10M x 1000 native, $t thr" 10 1.20 "$D/ref_groupby_omp" "$GB" -- "$D/groupby_flowc" --input "$GB" --output /dev/null --threads $t
+    done
+    for t in 2 1; do   # -O3 adds -march=native: the C's own flags
+        OMP_NUM_THREADS=$t pairs "group-by native -O3 (-march=native), $t thr" 10 1.20 "$D/ref_groupby_omp" "$GB" -- "$D/groupby_flowc_O3" --input "$GB" --output /dev/null --threads $t
     done
     OMP_NUM_THREADS=2 memrow "group-by, peak anonymous memory" 1.20 "$D/ref_groupby_omp" "$GB" -- "$D/groupby_flowc" --input "$GB" --output /dev/null --threads 2
     OMP_NUM_THREADS=2 pairs "collatz 10^7 native, 2 thr, vs cmov C" 10 1.03 "$D/ref_collatz_omp" 10000000 -- "$D/collatz_flowc" --n 10000000 --threads 2
