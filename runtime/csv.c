@@ -41,11 +41,15 @@
 
 #include "flrt_int.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 typedef struct flrt_csv {
     unsigned char stop[256];     /* ends an unquoted field: sep, '\n', '"' */
 } flrt_csv;
 
-/* ---- counting quotes and line ends, eight bytes at a time ---- */
+/* ---- counting quotes and line ends, sixteen or eight bytes at a time ---- */
 
 #define ONES 0x0101010101010101ULL
 
@@ -63,9 +67,36 @@ static fl_i64 byte_sum(fl_u64 acc)
     return (fl_i64)((acc * 0x0001000100010001ULL) >> 48);
 }
 
+#ifdef __SSE2__
+/* The bytes of 16-byte blocks counted by SSE2 (every x86-64 has it): per
+ * block two compares and two subtractions into byte counters, summed
+ * every 255 blocks. The pass before reading that finds where each task's
+ * records start: 10% of group-by's time with the 8-byte words below. */
+static fl_i64 count_qn16(const char *p, fl_i64 n, fl_i64 *q, fl_i64 *nl)
+{
+    const __m128i vq = _mm_set1_epi8('"'), vn = _mm_set1_epi8('\n'), z = _mm_setzero_si128();
+    fl_i64 i = 0;
+    while (n - i >= 16) {
+        __m128i aq = z, an = z;
+        for (int k = 0; k < 255 && n - i >= 16; k++, i += 16) {
+            __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            aq = _mm_sub_epi8(aq, _mm_cmpeq_epi8(w, vq));
+            an = _mm_sub_epi8(an, _mm_cmpeq_epi8(w, vn));
+        }
+        __m128i sq = _mm_sad_epu8(aq, z), sn = _mm_sad_epu8(an, z);
+        *q += _mm_cvtsi128_si64(sq) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(sq, sq));
+        *nl += _mm_cvtsi128_si64(sn) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(sn, sn));
+    }
+    return i;
+}
+#endif
+
 static void count_qn(const char *p, fl_i64 n, fl_i64 *quotes, fl_i64 *nls)
 {
     fl_i64 q = 0, nl = 0, i = 0;
+#ifdef __SSE2__
+    i = count_qn16(p, n, &q, &nl);
+#endif
     while (n - i >= 8) {
         fl_u64 aq = 0, an = 0;
         for (int k = 0; k < 255 && n - i >= 8; k++, i += 8) {
