@@ -2,8 +2,9 @@
  * flowrt.h is the fast path) and the runtime's checked malloc.
  *
  * A batch's rows and an operator's state point into arenas. Ordinary
- * blocks start at 64 KiB (or the arena's `first`: a small batch's arena
- * starts small) and double, up to 1 MiB, as an arena grows. A
+ * blocks start at 4 KiB (or the arena's `first`) and double, up to 1 MiB,
+ * as an arena grows: memory follows what a job keeps, and a reset arena
+ * keeps its largest block. A
  * request larger than a quarter of the next ordinary block gets a block of
  * its own, linked behind the current one, so that the current block keeps
  * serving small requests. Invariant: when a->end is set, the first block of
@@ -24,7 +25,7 @@ struct fl_arena_block {
     _Alignas(16) char data[];
 };
 
-enum { BLOCK_MIN = 64 * 1024, BLOCK_MAX = 1024 * 1024 };
+enum { BLOCK_MIN = 4 * 1024, BLOCK_MAX = 1024 * 1024 };
 
 _Noreturn void flrt_oom(fl_i64 size)
 {

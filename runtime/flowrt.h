@@ -41,7 +41,7 @@ typedef struct fl_arena_block fl_arena_block;
 typedef struct fl_arena {
     char *cur, *end;
     fl_arena_block *blocks;
-    fl_i64 first;        /* size of its first block (0: 64 KiB) */
+    fl_i64 first;        /* size of its first block (0: 4 KiB) */
     fl_i64 bytes;        /* what its blocks hold in all */
 } fl_arena;
 

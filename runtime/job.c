@@ -401,6 +401,10 @@ int fl_main(const fl_job_def *job, int argc, char **argv)
      * 0.44 s -> 0.27 s). The peak is unchanged; it is just not given back before the end. */
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    /* One heap for every thread: the runtime mallocs per batch and per block, never per
+     * row, so the lock costs nothing measurable, and memory one task frees serves the next
+     * (with a heap per thread, each kept its own peak: group-by 0.73 -> 0.52 MB). */
+    mallopt(M_ARENA_MAX, 1);
     flrt_signals_install();
     flrt_signals_drain_mode(job->unbounded);   /* a first SIGINT drains an unbounded job */
     flrt_signals_on_fatal(flrt_dist_signal);   /* SIGINT/SIGTERM reach the processes started */
