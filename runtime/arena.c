@@ -4,10 +4,9 @@
  * A batch's rows and an operator's state point into arenas. Ordinary
  * blocks start at 4 KiB (or the arena's `first`) and double, up to 1 MiB,
  * as an arena grows: memory follows what a job keeps, and a reset arena
- * keeps its largest block. A
- * request larger than a quarter of the next ordinary block gets a block of
- * its own, linked behind the current one, so that the current block keeps
- * serving small requests. Invariant: when a->end is set, the first block of
+ * keeps its largest block. A request larger than a quarter of the next
+ * ordinary block gets a block of its own, linked behind the current one,
+ * so that the current block keeps serving small requests. Invariant: when a->end is set, the first block of
  * the list is the ordinary block that cur and end point into. */
 #define _GNU_SOURCE
 #include <stdint.h>

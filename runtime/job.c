@@ -403,7 +403,8 @@ int fl_main(const fl_job_def *job, int argc, char **argv)
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     /* One heap for every thread: the runtime mallocs per batch and per block, never per
      * row, so the lock costs nothing measurable, and memory one task frees serves the next
-     * (with a heap per thread, each kept its own peak: group-by 0.73 -> 0.52 MB). */
+     * (with a heap per thread, each thread kept its own peak and free lists; see
+     * docs/benchmarks.md, group-by memory, fifth round). */
     mallopt(M_ARENA_MAX, 1);
     flrt_signals_install();
     flrt_signals_drain_mode(job->unbounded);   /* a first SIGINT drains an unbounded job */
