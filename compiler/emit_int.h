@@ -131,6 +131,16 @@ void ew_ijoin_open(SE *x, PlanNode *n);
 void ew_ijoin_functions(SE *x, PlanNode *n);
 void ew_ijoin_row(SE *x, PlanNode *n, const char *row, int side);
 void ew_ijoin_close(SE *x, PlanNode *n);
+const char *ew_state_size(SE *x, PlanNode *n);   /* a window's panes waiting, an interval join's keys */
+
+/* emit_count.c: the stage's counters (fl_task.counts) and operator table */
+void ec_row(SE *x, PlanNode *n);             /* a row handed on by n */
+void ec_rows(SE *x, PlanNode *n, const char *count);   /* count rows at once (flat_map) */
+void ec_gauges(SE *x);                       /* end of a call: the state sizes' peaks */
+int ec_first_gauge(const Stage *s);
+int ec_ncounts(SE *x);
+/* stage_K_ops[] and STAGE_K_COUNTS (ncounts, first_gauge) */
+void ec_ops_table(SE *x);
 
 /* emit_type.c */
 const char *et_name(Emit *e, Type *t);          /* the C type of t */

@@ -174,6 +174,7 @@ static void se_elementwise(SE *x, PlanNode *n, const char *row)
     }
     case PN_FLAT_MAP: {
         const char *v = se_lambda(x, n->fn, row), *i = em_temp(e);
+        ec_rows(x, n, arena_printf(e->a, "%s.len", v));
         em_line(e, "for (fl_i64 %s = 0; %s < %s.len; %s++) {", i, i, v, i);
         e->indent++;
         se_consume(x, n, se_keyed(x, n, row, arena_printf(e->a, "%s.data[%s]", v, i)));
@@ -1087,6 +1088,8 @@ void se_consume(SE *x, PlanNode *n, const char *row) { se_consume_some(x, n, row
 /* The consumers of n but for late() (late: 0), or only late() (1). */
 void se_consume_some(SE *x, PlanNode *n, const char *row, int late)
 {
+    if (!late)
+        ec_row(x, n);
     for (int i = 0; i < n->nout; i++) {
         PlanNode *c = n->out[i];
         if ((c->kind == PN_LATE) != late)
@@ -1133,6 +1136,7 @@ static const char *se_until_sent(SE *x, PlanNode *n) { return se_row_sends(x, n)
 /* After a source's rows of one call: their scratch memory freed, the state compacted. */
 static void se_produced(SE *x)
 {
+    ec_gauges(x);
     se_free_tmp(x);
     se_compact(x);
     ew_time_points(x, 0);
@@ -1542,6 +1546,7 @@ static void se_run(SE *x)
         se_batch_rows(x, d, "_b", se_row_type(e, d), se_consume);
     ew_time_points(x, 0);
     se_sinks_out(x);
+    ec_gauges(x);
     em_line(e, "return 0;");
     se_epilogue(x);
     se_prologue(x, arena_printf(e->a, "void stage_%d_signal(fl_task *t, void *_s, const fl_msg *_m)", k), 1);
@@ -1574,6 +1579,7 @@ static void se_close(SE *x)
     } else if (s->driver->kind == PN_IJOIN) {
         ew_ijoin_close(x, s->driver);
     }
+    ec_gauges(x);
     em_line(e, "int _from = 0;");
     em_line(e, "(void)_from;");
     for (int i = 0; i < s->nodes.len; i++) {
@@ -1672,6 +1678,7 @@ static void se_stage(SE *x)
     fclose(code);
     fprintf(out, "/* stage %d: %s */\ntypedef struct st_%d {\n%.*s} st_%d;\n\n%.*s", k, x->s->driver->op, k, (int)flen,
             fbuf, k, (int)clen, cbuf);
+    ec_ops_table(x);
     free(fbuf);
     free(cbuf);
 }
@@ -1732,15 +1739,16 @@ static void se_table(Emit *e, Stages **sts, int nphases)
         se_edges(e, sts[k], base);
     fputs("\nstatic const fl_stage_def job_stages[] = {\n", f);
     base = 0;
-    for (int k = 0; k < nphases; base += sts[k]->n, k++)
-        for (int i = 0; i < sts[k]->n; i++) {
-            Stage *s = sts[k]->v[i];
+    for (int p = 0; p < nphases; base += sts[p]->n, p++)
+        for (int i = 0; i < sts[p]->n; i++) {
+            Stage *s = sts[p]->v[i];
             int k = base + i, src = s->driver->kind == PN_SOURCE;
-            fprintf(f, "    {\"%s\", %d, 0, %d, %s, stage_%d_open, %s, %s, %s, stage_%d_close, %s},\n", s->driver->op,
+            fprintf(f, "    {\"%s\", %d, 0, %d, %s, stage_%d_open, %s, %s, %s, stage_%d_close, %s,\n"
+                       "     %d, stage_%d_ops, STAGE_%d_COUNTS, %d},\n", s->driver->op,
                     s->parallel, s->outs.len, s->outs.len ? arena_printf(e->a, "stage_%d_outs", k) : "0", k,
                     src ? arena_printf(e->a, "stage_%d_produce", k) : "0", src ? "0" : arena_printf(e->a, "stage_%d_batch", k),
                     src ? "0" : arena_printf(e->a, "stage_%d_signal", k), k,
-                    s->ntasks ? arena_printf(e->a, "stage_%d_ntasks", k) : "0");
+                    s->ntasks ? arena_printf(e->a, "stage_%d_ntasks", k) : "0", s->nodes.len, k, k, p);
         }
     fputs("};\n\n", f);
     for (int k = 0; k + 1 < nphases; k++)

@@ -1121,6 +1121,13 @@ void ew_time_points(SE *x, int input)
 
 static const char *ij_name(SE *x, PlanNode *n) { return arena_printf(x->e->a, "j%d_%d", ew_stage_no(x), n->id); }
 
+const char *ew_state_size(SE *x, PlanNode *n)
+{
+    if (n->kind == PN_IJOIN)
+        return arena_printf(x->e->a, "S->h_%s.n", ij_name(x, n));
+    return arena_printf(x->e->a, "S->hn_%s", ew_name(x, n));
+}
+
 void ew_ijoin_open(SE *x, PlanNode *n)
 {
     Emit *e = x->e;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ast.h"
 #include "cc.h"
@@ -188,13 +189,74 @@ static void job_free(Job *j)
 
 /* flowc plan [--dot] [--dump PASS] FILE: the front end, then the plan passes
  * up to PASS (all of them by default), and the dump of the last one. */
+/* flowc plan --svg: the graph drawn by Graphviz's dot into path; 0, or 1 with why. */
+static int plan_svg(const char *path, const char *dot, size_t len)
+{
+    if (system("command -v dot >/dev/null 2>&1") != 0) {
+        fputs("flowc plan: --svg needs Graphviz's `dot` (Debian: apt-get install graphviz); "
+              "`flowc plan --dot FILE` prints the graph for it\n", stderr);
+        return 1;
+    }
+    char *tmp = NULL;
+    if (asprintf(&tmp, "%s.tmp-%d", path, (int)getpid()) < 0)
+        return 1;
+    char *cmd = NULL;
+    int rc = 1;
+    if (asprintf(&cmd, "dot -Tsvg -o '%s'", tmp) >= 0 && !strchr(tmp, '\'')) {
+        FILE *p = popen(cmd, "w");
+        if (p) {
+            int written = fwrite(dot, 1, len, p) == len;
+            if (pclose(p) == 0 && written && rename(tmp, path) == 0)
+                rc = 0;
+        }
+    }
+    if (rc) {
+        fprintf(stderr, "flowc plan: cannot draw %s with dot\n", path);
+        unlink(tmp);
+    }
+    free(cmd);
+    free(tmp);
+    return rc;
+}
+
+typedef struct PlanOut {
+    int dot, json;
+    const char *svg;
+    FILE *g;                 /* --svg: the graph, in memory */
+    char *gbuf;
+    size_t glen;
+    int base;                /* stages of the phases before */
+} PlanOut;
+
+static void plan_out_phase(PlanOut *o, Front *f, Phases *ph, int k, PlanJob *pj, const PlanPass *last)
+{
+    if (o->json) {
+        stage_print_json(stdout, &f->diag, pj->st, o->base, k, o->base > 0);
+        o->base += pj->st->n;
+    } else if (o->svg) {
+        stage_dot_body(o->g, pj->plan, pj->st, ph->nphases > 1 ? k : -1);
+    } else {
+        if (ph->nphases > 1)
+            printf("%sphase %d: %s\n", k ? "\n" : "", k, plan_phase_label(ph, k));
+        if (o->dot)
+            stage_print_dot(stdout, pj->plan, pj->st);
+        else
+            last->dump(stdout, pj);
+    }
+}
+
 static int cmd_plan(int argc, char **argv)
 {
     const char *file = NULL, *dump = "stages";
-    int dot = 0, bad = 0;
+    PlanOut o = {0};
+    int bad = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--dot"))
-            dot = 1;
+            o.dot = 1;
+        else if (!strcmp(argv[i], "--json"))
+            o.json = 1;
+        else if (!strcmp(argv[i], "--svg") && i + 1 < argc)
+            o.svg = argv[++i];
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
             dump = argv[++i];
         else if (!file && argv[i][0] != '-')
@@ -203,16 +265,16 @@ static int cmd_plan(int argc, char **argv)
             bad = 1;
     }
     const PlanPass *last = plan_pass(dump);
-    if (bad || !file) {
-        fputs("usage: flowc plan [--dot] FILE, or flowc plan --dump PASS FILE\n", stderr);
+    if (bad || !file || o.dot + o.json + (o.svg != NULL) > 1) {
+        fputs("usage: flowc plan [--dot | --json | --svg OUT.svg] FILE, or flowc plan --dump PASS FILE\n", stderr);
         return 2;
     }
     if (!last) {
         fprintf(stderr, "flowc plan: unknown pass `%s`; the passes are %s\n", dump, plan_pass_names());
         return 2;
     }
-    if (dot && strcmp(dump, "stages")) {
-        fprintf(stderr, "flowc plan: --dot draws the stages; it does not go with --dump %s\n", dump);
+    if ((o.dot || o.json || o.svg) && strcmp(dump, "stages")) {
+        fprintf(stderr, "flowc plan: --dot, --json and --svg show the stages; they do not go with --dump %s\n", dump);
         return 2;
     }
     Front f;
@@ -220,20 +282,29 @@ static int cmd_plan(int argc, char **argv)
     front_parse(&f, file, NULL, 0);
     front_check(&f);
     Phases *ph = f.diag.errors ? NULL : plan_phases(f.prog, &f.arena);
+    if (o.svg) {
+        o.g = open_memstream(&o.gbuf, &o.glen);
+        fputs(STAGE_DOT_HEAD, o.g);
+    }
+    if (o.json && ph)
+        fputs("{\"stages\": [", stdout);
     for (int k = 0; ph && k < ph->nphases; k++) {
         PlanJob pj = {.prog = f.prog, .ph = ph, .phase = k, .a = &f.arena, .d = &f.diag};
-        if (plan_run(&pj, last))
-            continue;
-        if (ph->nphases > 1)
-            printf("%sphase %d: %s\n", k ? "\n" : "", k, plan_phase_label(ph, k));
-        if (dot)
-            stage_print_dot(stdout, pj.plan, pj.st);
-        else
-            last->dump(stdout, &pj);
+        if (plan_run(&pj, last) == 0)
+            plan_out_phase(&o, &f, ph, k, &pj, last);
     }
+    if (o.json && ph)
+        fputs("\n]}\n", stdout);
     if (f.diag.errors || f.diag.warnings)
         diag_summary(&f.diag);
     int rc = f.diag.errors ? 1 : 0;
+    if (o.svg) {
+        fputs("}\n", o.g);
+        fclose(o.g);
+        if (!rc)
+            rc = plan_svg(o.svg, o.gbuf, o.glen);
+        free(o.gbuf);
+    }
     front_fini(&f);
     return rc;
 }

@@ -80,6 +80,13 @@ const char *plan_kind_name(PlanKind k)
     return names[k];
 }
 
+const char *plan_node_kind(const PlanNode *n)
+{
+    if (n->kind == PN_AGG && n->u.agg.part != AGG_WHOLE)
+        return n->u.agg.part == AGG_LOCAL ? "aggregate (local)" : "aggregate (global)";
+    return plan_kind_name(n->kind);
+}
+
 static void plan_print_type(FILE *out, const PlanNode *n)
 {
     if (n->key) {

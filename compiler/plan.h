@@ -182,6 +182,8 @@ PlanNode *plan_node2(Arena *a, PlanKind kind, Expr *call, PlanNode *l, PlanNode 
 /* Sets the plan's nodes, renumbers them and links each to its consumers. */
 void plan_set_nodes(Plan *p, Arena *a, PlanNode **nodes, int n);
 const char *plan_kind_name(PlanKind k);
+/* The kind with an aggregation's part: "aggregate (local)" (stats, monitor, plan --json). */
+const char *plan_node_kind(const PlanNode *n);
 void plan_print(FILE *out, const Plan *p);
 
 /* ---- the passes ---- */

@@ -149,25 +149,76 @@ void stage_print(FILE *out, const Plan *p, const Stages *s)
     }
 }
 
-void stage_print_dot(FILE *out, const Plan *p, const Stages *s)
+static void json_str(FILE *out, const char *s)
 {
-    fputs("digraph plan {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n", out);
+    fputc('"', out);
+    for (; *s; s++)
+        if (*s == '"' || *s == '\\')
+            fprintf(out, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            fprintf(out, "\\u%04x", (unsigned char)*s);
+        else
+            fputc(*s, out);
+    fputc('"', out);
+}
+
+void stage_print_json(FILE *out, Diag *d, const Stages *s, int base, int phase, int comma)
+{
     for (int i = 0; i < s->n; i++) {
-        fprintf(out, "  subgraph cluster_%d {\n    label=\"stage %d%s\";\n", i, i,
+        Stage *st = s->v[i];
+        fprintf(out, "%s\n    {\"id\": %d, \"name\": ", comma || i ? "," : "", base + i);
+        json_str(out, st->driver->op);
+        fprintf(out, ", \"phase\": %d, \"parallel\": %s, \"operators\": [", phase, st->parallel ? "true" : "false");
+        for (int j = 0; j < st->nodes.len; j++) {
+            PlanNode *n = st->nodes.items[j];
+            int line = 0, col = 0;
+            if (diag_source(d, n->loc.file))
+                diag_linecol(d, n->loc, &line, &col);
+            fprintf(out, "%s{\"node\": %d, \"kind\": ", j ? ", " : "", n->id);
+            json_str(out, plan_node_kind(n));
+            fputs(", \"op\": ", out);
+            json_str(out, n->op);
+            fprintf(out, ", \"line\": %d, \"col\": %d}", line, col);
+        }
+        fputs("], \"edges\": [", out);
+        for (int j = 0; j < st->outs.len; j++) {
+            Edge *e = st->outs.items[j];
+            fprintf(out, "%s{\"to\": %d, \"kind\": \"%s\", \"input\": %d}", j ? ", " : "", base + e->to_stage,
+                    stage_edge_name(e->kind), e->input);
+        }
+        fputs("]}", out);
+    }
+}
+
+void stage_dot_body(FILE *out, const Plan *p, const Stages *s, int phase)
+{
+    char pfx[16] = "", label[32] = "";
+    if (phase >= 0) {
+        snprintf(pfx, sizeof pfx, "p%d_", phase);
+        snprintf(label, sizeof label, "phase %d, ", phase);
+    }
+    for (int i = 0; i < s->n; i++) {
+        fprintf(out, "  subgraph cluster_%s%d {\n    label=\"%sstage %d%s\";\n", pfx, i, label, i,
                 s->v[i]->parallel ? "" : " (one task)");
         for (int j = 0; j < s->v[i]->nodes.len; j++) {
             PlanNode *n = s->v[i]->nodes.items[j];
-            fprintf(out, "    n%d [label=\"%s\\n%s\"];\n", n->id, plan_kind_name(n->kind), n->op);
+            fprintf(out, "    %sn%d [label=\"%s\\n%s\"];\n", pfx, n->id, plan_kind_name(n->kind), n->op);
         }
         fputs("  }\n", out);
     }
     for (int i = 0; i < p->n; i++)
         for (int j = 0; j < p->nodes[i]->nin; j++) {
             Edge *e = stage_edge(s, p->nodes[i]->in[j], p->nodes[i]);
-            fprintf(out, "  n%d -> n%d", p->nodes[i]->in[j]->id, p->nodes[i]->id);
+            fprintf(out, "  %sn%d -> %sn%d", pfx, p->nodes[i]->in[j]->id, pfx, p->nodes[i]->id);
             if (e)
                 fprintf(out, " [label=\"%s\", style=bold]", stage_edge_name(e->kind));
             fputs(";\n", out);
         }
+}
+
+void stage_print_dot(FILE *out, const Plan *p, const Stages *s)
+{
+    fputs(STAGE_DOT_HEAD, out);
+    stage_dot_body(out, p, s, -1);
     fputs("}\n", out);
 }

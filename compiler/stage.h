@@ -42,5 +42,14 @@ Stages *stage_build(const Plan *p, Arena *a);
 Edge *stage_edge(const Stages *s, const PlanNode *from, const PlanNode *to);
 void stage_print(FILE *out, const Plan *p, const Stages *s);
 void stage_print_dot(FILE *out, const Plan *p, const Stages *s);
+/* The clusters and edges of one phase's graph (phase >= 0: its names
+ * prefixed pK_, so that several phases make one graph), between
+ * STAGE_DOT_HEAD and "}\n". */
+#define STAGE_DOT_HEAD "digraph plan {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n"
+void stage_dot_body(FILE *out, const Plan *p, const Stages *s, int phase);
+/* The stages of one phase as JSON objects, numbered from base as in the
+ * job's stage table (what the monitor's /api/stages gives, without counts);
+ * comma: one goes before the first. */
+void stage_print_json(FILE *out, Diag *d, const Stages *s, int base, int phase, int comma);
 
 #endif

@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "flrt_int.h"
+#include "stats.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -322,6 +323,7 @@ int fl_csv_open(fl_task *t, fl_csv *c, fl_str path, fl_str sep, int header, int 
         return 0;
     c->lines.cur = m->addr + start;
     c->lines.end = m->addr + end;
+    flrt_stats_source(&c->lines.cur, c->lines.cur, end - start);
     if (header && start == 0 && end > 0)
         fl_csv_next(c, NULL, 0);
     return 0;
@@ -459,6 +461,8 @@ int fl_csv_next(fl_csv *c, fl_str *f, int max)
 
 void fl_csv_close(fl_csv *c)
 {
+    if (c->lines.end)
+        flrt_stats_source_done(&c->lines.cur);
     flrt_map_close(c->lines.map);
     free(c->buf);
     memset(c, 0, sizeof *c);

@@ -128,6 +128,14 @@ struct fl_task {
     fl_out *outs;        /* one per output edge of the stage */
     fl_arena scratch;    /* the task's own long-lived memory (operator state) */
     int flushed;         /* set when a batch leaves the task: a source's produce stops there */
+    /* The stage's counters (fl_stage_def.ncounts, owned by the runtime, so
+     * they outlive close): rows received per input, rows handed on by the
+     * operators whose output differs from their input, and, from
+     * first_gauge on, the peak state size of stateful operators. Generated
+     * code adds to them per row or per batch; the runtime reads them for
+     * --stats, progress and the monitor (a reader may see a value a little
+     * old, never a torn one: aligned 8-byte stores). */
+    fl_i64 *counts;
 };
 
 /* Sends the pending batch of (out, dest) when it has rows, and returns an
@@ -355,6 +363,18 @@ typedef struct fl_edge_def {
     fl_de_fn de;         /* and back */
 } fl_edge_def;
 
+/* An operator of a stage, for --stats and the monitor: its rows in are the
+ * sum of counts[in .. in + nin) of its task, its rows out counts[out] (-1:
+ * none, a sink), its state size counts[state] (-1: none). */
+typedef struct fl_op_def {
+    int node;            /* its node in the plan of its phase (nK in flowc plan) */
+    const char *kind;    /* as flowc plan names it: source, map, aggregate (local)... */
+    const char *op;      /* the operator as written in the .flow file */
+    int line, col;
+    int in, nin, out, state;
+    int from;            /* the operator of the same stage that feeds it (-1: the input edges) */
+} fl_op_def;
+
 typedef struct fl_stage_def {
     const char *name;
     int parallel;        /* 1: --threads tasks; 0: one task */
@@ -377,6 +397,10 @@ typedef struct fl_stage_def {
     /* parallelism(n): the stage's task count, over all processes (NULL: one
      * per thread of each process, or one task when not parallel) */
     fl_i64 (*ntasks)(void);
+    /* its operators and counters (generated stages; 0 for hand-written ones) */
+    int nops;
+    const fl_op_def *ops;
+    int ncounts, first_gauge, phase;
 } fl_stage_def;
 
 typedef struct fl_param_def {

@@ -176,6 +176,11 @@ struct flrt_task {
     /* tier.c: calls made to the stage, and whether it is past the switch */
     fl_i64 calls;
     int tiered;
+    /* stats.c: when it was built, time waiting for input and blocked on
+     * output (worker pool: time in steps), bytes it sent to other
+     * processes (ns; the task's own), and whether its stage has its counts */
+    fl_i64 t_start, t_in, t_out, t_busy, bytes_out;
+    int stats_ended;
 };
 
 /* Before each call of a task's stage: moves it to the tiered JIT's native
@@ -232,6 +237,9 @@ struct flrt_job {
     int test_clock;
     fl_i64 linger_ms, idle_ms;
     _Atomic fl_i64 late;
+    struct flrt_stats *stats;    /* stats.c: the counts of ended tasks, sources, other processes */
+    _Atomic int ended;           /* every phase has run (the stats are final) */
+    fl_i64 net_sent, net_received;   /* net.c: bytes in frames, once it has closed */
 };
 
 /* ---- time (time.c) ---- */
@@ -313,7 +321,8 @@ enum {
     FLRT_F_PHASE,            /* n: a phase whose tasks the sender has built */
     FLRT_F_VALUES,           /* n: a phase; the payload: its value (from process 0) */
     FLRT_F_WATERMARK,        /* the payload: the watermark, an i64 */
-    FLRT_F_MAX = FLRT_F_WATERMARK
+    FLRT_F_STATS,            /* to process 0: the sender's counts (stats.h), n i64 */
+    FLRT_F_MAX = FLRT_F_STATS
 };
 enum { FLRT_FRAME_HDR = 24, FLRT_FRAME_MAX = 1 << 30 };
 

@@ -19,6 +19,9 @@
 
 #include "flrt_int.h"
 #include "launch.h"
+#include "monitor.h"
+#include "progress.h"
+#include "stats.h"
 
 /* Threads per process: a thread's stack and a task's pending batches are
  * small, but a hash exchange has a channel per pair of tasks. */
@@ -33,6 +36,13 @@ typedef struct opts {
     fl_i64 linger, idle;
     int version;
     flrt_dist_args dist;
+    /* seeing it run: --stats[=text|=json FILE], --progress, --monitor */
+    int stats;               /* 0 none, 1 the table on stderr, 2 JSON into stats_file */
+    const char *stats_file;
+    int progress;            /* 1 --progress, 0 --no-progress, -1 on a terminal */
+    fl_i64 progress_ms;
+    const char *monitor, *monitor_token;
+    fl_i64 monitor_linger;
 } opts;
 
 static const char *type_name(int type)
@@ -179,6 +189,18 @@ static void usage(const fl_job_def *job, FILE *f)
                "  --secret-file PATH the job's shared secret (or FLOWC_SECRET)\n"
                "  --bind ADDR, --port P\n"
                "                     where this process listens for the others\n"
+               "  --stats            at the end, per stage and operator: rows in and out,\n"
+               "                     state, time busy and waiting (on standard error)\n"
+               "  --stats=json FILE  the same as JSON into FILE\n"
+               "  --progress, --no-progress\n"
+               "                     a progress line on standard error (default: when it\n"
+               "                     is a terminal); --progress-interval MS redraws it\n"
+               "  --monitor [ADDR:]PORT\n"
+               "                     serve a web page and a JSON API for the running job\n"
+               "                     (localhost unless ADDR; docs/monitor.md); with\n"
+               "                     --monitor-token T (required off localhost: one is made\n"
+               "                     and printed when not given) and --monitor-linger MS\n"
+               "                     (go on serving that long after the job ends)\n"
                "  --version          the job's build: flowc's version and fingerprint\n"
                "  --help             this text\n",
             default_threads(), (int)FL_BATCH_ROWS);
@@ -193,10 +215,11 @@ static const fl_param_def *find_param(const fl_job_def *job, const char *name, s
 }
 
 enum { O_THREADS, O_BATCH, O_QUEUE, O_WORKERS, O_PROCS, O_HOSTS, O_RANK, O_NPROCS, O_LEADER, O_SECRET, O_BIND, O_PORT,
-       O_LINGER, O_IDLE, O_COUNT };
+       O_LINGER, O_IDLE, O_PROGRESS_MS, O_MONITOR, O_MONITOR_TOKEN, O_MONITOR_LINGER, O_COUNT };
 static const char *const opt_names[O_COUNT] = {"threads", "batch", "queue", "workers", "procs", "hosts", "rank",
                                                "nprocs", "leader", "secret-file", "bind", "port", "linger",
-                                               "idle-timeout"};
+                                               "idle-timeout", "progress-interval", "monitor", "monitor-token",
+                                               "monitor-linger"};
 
 static int find_opt(const char *name, size_t len)
 {
@@ -289,6 +312,14 @@ static int set_opt(int k, const char *val, opts *o)
             return -1;
         *(k == O_LINGER ? &o->linger : &o->idle) = n;
         return 0;
+    case O_PROGRESS_MS: case O_MONITOR_LINGER:
+        if (parse_count(k == O_PROGRESS_MS ? "--progress-interval" : "--monitor-linger", val, k == O_PROGRESS_MS,
+                        3600 * 1000, &n) < 0)
+            return -1;
+        *(k == O_PROGRESS_MS ? &o->progress_ms : &o->monitor_linger) = n;
+        return 0;
+    case O_MONITOR: o->monitor = val; return 0;
+    case O_MONITOR_TOKEN: o->monitor_token = val; return 0;
     case O_HOSTS: d->hosts = val; return 0;
     case O_LEADER: d->leader = val; return 0;
     case O_SECRET: d->secret_file = val; return 0;
@@ -324,6 +355,34 @@ static int parse_opt(const fl_job_def *job, int argc, char **argv, int *i, opts 
     return 0;
 }
 
+/* The options without a value (--stats, --progress, --no-progress; and
+ * --stats=json FILE): 1 when argv[*i] was one, 0 when not, -1 when bad. */
+static int flag_opt(int argc, char **argv, int *i, opts *o)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "--progress") || !strcmp(a, "--no-progress")) {
+        o->progress = a[2] == 'p';
+        return 1;
+    }
+    if (!strcmp(a, "--stats") || !strcmp(a, "--stats=text")) {
+        o->stats = 1;
+        return 1;
+    }
+    if (strncmp(a, "--stats=", 8) != 0)
+        return 0;
+    if (strcmp(a + 8, "json") != 0) {
+        fprintf(stderr, "flowc job: --stats takes =text or =json FILE, not '%s'\n", a + 8);
+        return -1;
+    }
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "flowc job: --stats=json needs a FILE to write\n");
+        return -1;
+    }
+    o->stats = 2;
+    o->stats_file = argv[++*i];
+    return 1;
+}
+
 /* 0 to run, 1 after --help or --version, -1 on a bad command line. */
 static int parse_args(const fl_job_def *job, int argc, char **argv, opts *o)
 {
@@ -333,11 +392,17 @@ static int parse_args(const fl_job_def *job, int argc, char **argv, opts *o)
     o->dist.rank = o->dist.nprocs = -1;
     o->linger = 10;
     o->idle = 1000;
+    o->progress = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--test-clock")) {
             o->test_clock = 1;
             continue;
         }
+        int f = flag_opt(argc, argv, &i, o);
+        if (f < 0)
+            return -1;
+        if (f)
+            continue;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(job, stdout);
             return 1;
@@ -358,6 +423,19 @@ static int parse_args(const fl_job_def *job, int argc, char **argv, opts *o)
     return 0;
 }
 
+/* --stats: the table on standard error, or JSON into the file (whole, or not at all). */
+static void stats_report(flrt_job *j, const opts *o)
+{
+    fl_i64 *snap = flrt_xcalloc((size_t)flrt_stats_len(j), sizeof *snap);
+    flrt_stats_total(j, snap);
+    if (o->stats == 1) {
+        flrt_stats_print(j, snap, stderr);
+    } else {
+        flrt_stats_write_json(j, snap, o->stats_file);
+    }
+    free(snap);
+}
+
 /* Runs the job in this process, joined with the others when there are. */
 static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
 {
@@ -370,13 +448,26 @@ static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
         job->init();
     if (d->active && !flrt_failed())
         flrt_net_start(&j, &d->net);
+    flrt_stats_init(&j);
+    flrt_progress *pg = NULL;
+    flrt_monitor *mon = NULL;
+    if (j.rank == 0 && !flrt_failed()) {
+        pg = flrt_progress_start(&j, o->progress, o->progress_ms);
+        if (o->monitor)
+            mon = flrt_monitor_start(&j, o->monitor, o->monitor_token);
+    }
     if (!flrt_failed())
         flrt_job_run(&j);     /* with the other processes, when there are */
     if (j.net)
         flrt_net_finish(&j);
     int ok = !flrt_failed();
+    flrt_progress_stop(pg, ok);
     if (ok)
         flrt_time_report(&j);
+    if (ok && j.rank == 0 && o->stats)
+        stats_report(&j, o);
+    flrt_monitor_stop(mon, o->monitor_linger);
+    flrt_stats_fini(&j);
     if (flrt_sinks_finish(ok) < 0)
         ok = 0;
     fflush(stdout);

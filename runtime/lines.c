@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "flrt_int.h"
+#include "stats.h"
 
 /* the deferred mappings are the current job's */
 #define maps_mu (flrt_job_current()->maps_mu)
@@ -184,6 +185,7 @@ int fl_lines_open(fl_task *t, fl_lines *r, fl_str path)
     flrt_share(m->len, t->index, t->ntasks, &lo, &hi);
     r->cur = m->addr + line_start(m->addr, m->len, lo);
     r->end = m->addr + line_start(m->addr, m->len, hi);
+    flrt_stats_source(&r->cur, r->cur, r->end - r->cur);
     return 0;
 }
 
@@ -198,6 +200,8 @@ fl_i64 fl_lines_number(const fl_lines *r)
 
 void fl_lines_close(fl_lines *r)
 {
+    if (r->end)
+        flrt_stats_source_done(&r->cur);
     flrt_map_close(r->map);
     memset(r, 0, sizeof *r);
 }

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "stats.h"
 
 enum {
     DEAD_MS = 5000,          /* silence after which a peer is taken for dead */
@@ -544,7 +545,10 @@ static int take_credit(flrt_job *j, flrt_port *p)
 void flrt_net_send_batch(flrt_task *t, flrt_edge *e, flrt_port *p, fl_batch *b)
 {
     flrt_job *j = t->job;
-    if (!take_credit(j, p))
+    fl_i64 w0 = now_ns();
+    int ok = take_credit(j, p);
+    t->t_out += now_ns() - w0;
+    if (!ok)
         return;
     fl_buf *w = &t->wire;
     w->len = 0;
@@ -562,6 +566,7 @@ void flrt_net_send_batch(flrt_task *t, flrt_edge *e, flrt_port *p, fl_batch *b)
         return;
     }
     flrt_frame_encode((unsigned char *)w->p, &f);
+    t->bytes_out += w->len;
     conn_send(j, p->proc, w->p, (size_t)w->len, 0);
 }
 
@@ -661,8 +666,8 @@ int flrt_net_wait_values(flrt_job *j, int p, fl_buf *out)
 
 void flrt_net_bytes(const flrt_job *j, fl_i64 *sent, fl_i64 *received)
 {
-    *sent = j->net ? atomic_load(&j->net->sent) : 0;
-    *received = j->net ? atomic_load(&j->net->received) : 0;
+    *sent = j->net ? atomic_load(&j->net->sent) : j->net_sent;
+    *received = j->net ? atomic_load(&j->net->received) : j->net_received;
 }
 
 /* ---- frames in ---- */
@@ -839,6 +844,46 @@ static int rd_values(rd *r, const flrt_frame *f)
     return 0;
 }
 
+/* Process 0: another process's counts (stats.h), kept as its latest. */
+static int rd_stats(rd *r, const flrt_frame *f)
+{
+    unsigned char *buf = flrt_xmalloc((size_t)f->len);
+    if (rd_full(r, buf, (size_t)f->len) < 0) {
+        free(buf);
+        return -1;
+    }
+    fl_i64 n = (fl_i64)f->n, *v = flrt_xmalloc((size_t)n * sizeof *v);
+    for (fl_i64 i = 0; i < n; i++) {
+        fl_u64 x = 0;
+        for (int b = 7; b >= 0; b--)
+            x = x << 8 | buf[8 * i + b];
+        v[i] = (fl_i64)x;
+    }
+    if (r->p != 0 && __atomic_load_n(&r->n->j->stats, __ATOMIC_ACQUIRE))
+        flrt_stats_remote(r->n->j, r->p, v, n);
+    free(v);
+    free(buf);
+    return 0;
+}
+
+/* The others: this process's counts to process 0 (urgent: the last, before BYE). */
+static void send_stats(flrt_job *j, int urgent)
+{
+    if (j->rank == 0 || !__atomic_load_n(&j->stats, __ATOMIC_ACQUIRE))
+        return;
+    fl_i64 n = flrt_stats_len(j), *v = flrt_xcalloc((size_t)n, sizeof *v);
+    flrt_stats_snap(j, v);
+    unsigned char *buf = flrt_xmalloc(FLRT_FRAME_HDR + (size_t)n * 8);
+    for (fl_i64 i = 0; i < n; i++)
+        for (int b = 0; b < 8; b++)
+            buf[FLRT_FRAME_HDR + 8 * i + b] = (unsigned char)((fl_u64)v[i] >> (8 * b));
+    flrt_frame f = {.kind = FLRT_F_STATS, .src = (fl_u64)j->rank, .n = (fl_u64)n, .len = n * 8};
+    flrt_frame_encode(buf, &f);
+    conn_send(j, 0, buf, FLRT_FRAME_HDR + (size_t)n * 8, urgent);
+    free(buf);
+    free(v);
+}
+
 static int rd_frame(rd *r, const flrt_frame *f)
 {
     flrt_net *n = r->n;
@@ -861,6 +906,7 @@ static int rd_frame(rd *r, const flrt_frame *f)
         pthread_mutex_unlock(&n->mu);
         return 0;
     case FLRT_F_HEARTBEAT: return 0;
+    case FLRT_F_STATS: return rd_stats(r, f);
     case FLRT_F_BYE:
         pthread_mutex_lock(&n->mu);
         atomic_store(&n->conns[r->p].bye, 1);
@@ -938,9 +984,11 @@ static void *beat_main(void *arg)
 {
     flrt_net *n = arg;
     flrt_job *j = n->j;
-    while (!atomic_load(&n->closing)) {
+    for (int k = 1; !atomic_load(&n->closing); k++) {
         usleep(200000);
         int all = atomic_load(&n->meshed);
+        if (all && k % 3 == 0)   /* (every 600 ms) */
+            send_stats(j, 0);
         for (int p = 0; p < (all ? j->nprocs : 1); p++)
             if (p != j->rank && now_ms() - atomic_load(&n->conns[p].last_tx) >= BEAT_MS)
                 beat(j, p);
@@ -1044,6 +1092,7 @@ int flrt_net_finish(flrt_job *j)
     for (int p = 0; p < j->nprocs; p++)
         ready &= p == j->rank || n->conns[p].reading;
     if (ready && !atomic_load(&j->failed)) {
+        send_stats(j, 1);     /* (before BYE on the same connection: process 0 has it when BYE comes) */
         for (int p = 0; p < j->nprocs; p++)
             if (p != j->rank)
                 send_ctl(j, p, FLRT_F_BYE, j->rank, 0, 0, 0, 1);
@@ -1066,6 +1115,8 @@ int flrt_net_finish(flrt_job *j)
             shutdown(n->conns[p].fd, SHUT_WR);
     if (getenv("FLOWC_NET_STATS"))
         stats_print(n);
+    j->net_sent = atomic_load(&n->sent);
+    j->net_received = atomic_load(&n->received);
     for (int p = 0; p < j->nprocs; p++)
         if (n->conns[p].reading)
             pthread_join(n->conns[p].reader, NULL);

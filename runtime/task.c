@@ -28,6 +28,7 @@
 
 #include "flrt_int.h"
 #include "net.h"
+#include "stats.h"
 
 static flrt_job idle_job = {            /* fl_fail and sinks outside of any job */
     .credit_mu = PTHREAD_MUTEX_INITIALIZER, .credit_cv = PTHREAD_COND_INITIALIZER,
@@ -240,7 +241,9 @@ fl_batch *fl_out_flush(fl_task *pt, int out, int dest)
         if (!p->task) {
             flrt_net_send_batch(t, e, p, b);
         } else {
+            fl_i64 t0 = flrt_now_ns();
             int r = flrt_inbox_push(&p->task->in, p->chan, FL_MSG_DATA, b, !t->job->sched);
+            t->t_out += flrt_now_ns() - t0;
             if (r == 1) {   /* (a pool's push never waits: the task waits for room after its step) */
                 t->full_q = &p->task->in;
                 t->full_c = p->chan;
@@ -354,7 +357,9 @@ static int drive_recv(flrt_task *t, fl_msg *m)
         fl_i64 until = held ? fl_now_ms() + FLRT_HOLD_MS : FL_TIME_MAX;   /* a hold lasts a while only */
         if (timer < until)
             until = timer;
+        fl_i64 t0 = flrt_now_ns();
         r = until == FL_TIME_MAX ? flrt_inbox_pop(&t->in, ~0u, m, &c) : flrt_inbox_pop_until(&t->in, ~0u, m, &c, until);
+        t->t_in += flrt_now_ns() - t0;
         if (r == 2 && timer != FL_TIME_MAX && fl_now_ms() >= timer) {
             t->timer = FL_TIME_MAX;
             *m = (fl_msg){.kind = FL_MSG_TIMER, .value = fl_now_ms()};
@@ -398,6 +403,7 @@ void flrt_task_finish(flrt_task *t)
 {
     flrt_inbox_close(&t->in, credit_back, t);
     task_end(t);
+    flrt_stats_task_end(t);
 }
 
 static void *task_main(void *arg)
@@ -608,6 +614,7 @@ static void task_init(flrt_job *j, flrt_task *t, int s, int i)
     t->pub.lindex = i - lo;
     t->pub.lcount = hi - lo;
     t->pub.outs = flrt_xcalloc((size_t)t->def->nout, sizeof(fl_out));
+    flrt_stats_task_init(t);
     t->edges = flrt_xcalloc((size_t)t->def->nout, sizeof(flrt_edge));
     j->local[t->gid] = t;
 }
@@ -656,6 +663,7 @@ static void tasks_free(flrt_job *j)
         free(t->pub.outs);
         fl_buf_free(&t->wire);
         fl_arena_free(&t->pub.scratch);
+        flrt_stats_task_free(t);
         j->local[t->gid] = NULL;
     }
     free(j->tasks);
@@ -771,6 +779,7 @@ int flrt_job_run(flrt_job *j)
             for (int p = 0; p < np && !atomic_load(&j->failed); p++)
                 phase_loop(j, p);
             flrt_stores_fini(j);
+            atomic_store(&j->ended, 1);   /* (the last STATS frame says so) */
             if (j->net)
                 flrt_net_finish(j);
             free(j->local);

@@ -148,6 +148,8 @@ void flrt_time_deliver(flrt_task *t, void *state, fl_msg *m)
 {
     const fl_stage_def *d = t->def;
     fl_task *pt = &t->pub;
+    if (m->kind == FL_MSG_DATA && m->input < d->first_gauge && pt->counts)
+        pt->counts[m->input] += m->batch->n;   /* (the stage's first counters: rows per input) */
     if (m->kind != FL_MSG_DATA)
         d->signal(pt, state, m);
     else if (!d->batch(pt, state, m->batch))

@@ -80,8 +80,10 @@ int flrt_frame_decode(const unsigned char *hdr, flrt_frame *f, const char **err)
         *err = "a frame for an input out of range";
     else if (f->kind == FLRT_F_WATERMARK && f->len != 8)
         *err = "a watermark frame without its 8 bytes";
+    else if (f->kind == FLRT_F_STATS && (f->len != (fl_i64)f->n * 8 || f->n == 0))
+        *err = "a stats frame of the wrong length";
     else if (f->kind != FLRT_F_DATA && f->kind != FLRT_F_FAIL && f->kind != FLRT_F_VALUES &&
-             f->kind != FLRT_F_WATERMARK && f->len != 0)
+             f->kind != FLRT_F_WATERMARK && f->kind != FLRT_F_STATS && f->len != 0)
         *err = "a control frame with a payload";
     else if (f->kind == FLRT_F_DATA && (f->n == 0 || f->len == 0))
         *err = "an empty data frame";

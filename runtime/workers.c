@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "flrt_int.h"
+#include "stats.h"
 
 typedef struct flrt_sched {
     pthread_mutex_t mu;
@@ -139,7 +140,9 @@ static void *worker(void *arg)
         do {
             t->again = 0;
             pthread_mutex_unlock(&s->mu);
+            fl_i64 t0 = flrt_now_ns();
             r = step(t);
+            t->t_busy += flrt_now_ns() - t0;
             pthread_mutex_lock(&s->mu);
         } while ((r > 0 || t->again) && r >= 0 && !s->len);
         if (r < 0) {
