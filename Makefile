@@ -144,7 +144,13 @@ plan: all
 tier: all
 	tests/tier/run.sh $(B)/flowc
 
-test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark
+observe: all
+	tests/observe/run.sh $(B)/flowc
+
+monitor: all
+	tests/monitor/run.sh $(B)/flowc
+
+test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark observe monitor
 
 run: all
 	$(B)/flowc run examples/wordcount.flow

@@ -180,6 +180,8 @@ struct flrt_task {
      * output (worker pool: time in steps), bytes it sent to other
      * processes (ns; the task's own), and whether its stage has its counts */
     fl_i64 t_start, t_in, t_out, t_busy, bytes_out;
+    fl_i64 step_t0;          /* workers.c: when its step began */
+    int pooled;              /* run by the worker pool: t_busy is its time in steps */
     int stats_ended;
 };
 

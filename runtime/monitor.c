@@ -90,10 +90,11 @@ static void api_job(flrt_job *j, fl_buf *b)
     fl_buf_put(b, "{\"job\": ", 8);
     flrt_json_str(b, j->def->name);
     fl_i64 done = s[FLRT_H_BYTES_DONE], total = s[FLRT_H_BYTES_TOTAL];
-    flrt_json_printf(b, ", \"state\": \"%s\", \"elapsed_s\": %.3f, \"processes\": %d, \"threads\": %d, "
+    flrt_json_printf(b, ", \"state\": \"%s\", \"elapsed_s\": %.3f, \"processes\": %d, \"threads\": %lld, "
                         "\"source_bytes_read\": %lld, \"source_bytes\": %lld, \"fraction\": %.4f, \"source_rows\": %lld, "
                         "\"late_dropped\": %lld, \"bytes_between_processes\": %lld}\n",
-                     job_state(j), (double)s[FLRT_H_ELAPSED_MS] / 1e3, j->nprocs > 0 ? j->nprocs : 1, j->nthreads,
+                     job_state(j), (double)s[FLRT_H_ELAPSED_MS] / 1e3, j->nprocs > 0 ? j->nprocs : 1,
+                     (long long)s[FLRT_H_THREADS],
                      (long long)done, (long long)total, total > 0 ? (double)done / (double)total : 0.0,
                      (long long)flrt_stats_source_rows(j, s), (long long)s[FLRT_H_LATE], (long long)s[FLRT_H_SENT]);
     free(s);

@@ -89,7 +89,10 @@ static void draw(flrt_progress *p, int last)
     }
     n += snprintf(line + n, sizeof line - (size_t)n, "%s, %s, %.1f s", nrows, rate, (double)ms / 1e3);
     if (f > 0.01 && f < 1 && !last)
-        snprintf(line + n, sizeof line - (size_t)n, ", about %.0f s left", (double)ms / 1e3 * (1 - f) / f);
+    {
+        double left = (double)ms / 1e3 * (1 - f) / f;
+        snprintf(line + n, sizeof line - (size_t)n, left < 10 ? ", about %.1f s left" : ", about %.0f s left", left);
+    }
     if (p->tty)
         fprintf(stderr, "\rflowc job: %s\033[K%s", line, last ? "\n" : "");
     else

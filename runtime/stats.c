@@ -108,7 +108,7 @@ void flrt_stats_task_free(flrt_task *t)
 static void task_times(const flrt_task *t, fl_i64 now, fl_i64 *e)
 {
     fl_i64 all = now - t->t_start, in = t->t_in, out = t->t_out;
-    if (t->t_busy) {   /* the worker pool: what is not a step is waiting */
+    if (t->pooled) {   /* the worker pool: what is not a step is waiting */
         in = all - t->t_busy;
         out = 0;
     }
@@ -294,6 +294,9 @@ void flrt_stats_total(flrt_job *j, fl_i64 *out)
                 out[i] += s->remote[p][i];
         out[FLRT_H_DONE] &= s->remote[p][FLRT_H_DONE];
     }
+    for (int p = 0; p < j->nprocs; p++)   /* (one that has not reported yet is not done) */
+        if (p != j->rank && !s->remote[p])
+            out[FLRT_H_DONE] = 0;
     pthread_mutex_unlock(&s->mu);
     if (j->nprocs > 1) {   /* bytes between processes: each counted once, as sent */
         out[FLRT_H_RECEIVED] = out[FLRT_H_SENT];

@@ -184,7 +184,7 @@ static void print_op(const flrt_job *j, const fl_i64 *snap, int s, int k, FILE *
 void flrt_stats_print(const flrt_job *j, const fl_i64 *snap, FILE *f)
 {
     int np = j->nprocs > 0 ? j->nprocs : 1;
-    fprintf(f, "flowc job: stats: %d process%s, %lld thread%s each, %.3f s", np, np == 1 ? "" : "es",
+    fprintf(f, "flowc job: stats: %d process%s, %lld thread%s in all, %.3f s", np, np == 1 ? "" : "es",
             (long long)snap[FLRT_H_THREADS], snap[FLRT_H_THREADS] == 1 ? "" : "s",
             (double)snap[FLRT_H_ELAPSED_MS] / 1e3);
     if (np > 1)

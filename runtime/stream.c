@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "flrt_int.h"
+#include "stats.h"
 
 enum { STREAM_BUF = 64 * 1024, STREAM_POLL_MS = 50 };
 
@@ -112,7 +113,10 @@ static int stream_fill(fl_task *t, fl_stream *s, int wait_ms)
         s->buf = flrt_xrealloc(s->buf, (size_t)s->cap);
     }
     struct pollfd p = {.fd = s->fd, .events = POLLIN};
+    fl_i64 t0 = wait_ms ? flrt_now_ns() : 0;
     int r = poll(&p, 1, wait_ms);
+    if (wait_ms)   /* (a source waiting for its input is not busy) */
+        ((flrt_task *)t)->t_in += flrt_now_ns() - t0;
     if (r < 0 && errno == EINTR)
         return 0;
     if (r <= 0)

@@ -73,9 +73,11 @@ void flrt_workers_stop(flrt_job *j)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* (its last step's time counts as busy before its counts are folded) */
 static void end(flrt_task *t)
 {
     t->def->close(&t->pub, t->sm);
+    t->t_busy += flrt_now_ns() - t->step_t0;
     flrt_task_finish(t);
 }
 
@@ -140,9 +142,10 @@ static void *worker(void *arg)
         do {
             t->again = 0;
             pthread_mutex_unlock(&s->mu);
-            fl_i64 t0 = flrt_now_ns();
+            t->step_t0 = flrt_now_ns();
             r = step(t);
-            t->t_busy += flrt_now_ns() - t0;
+            if (r >= 0)
+                t->t_busy += flrt_now_ns() - t->step_t0;
             pthread_mutex_lock(&s->mu);
         } while ((r > 0 || t->again) && r >= 0 && !s->len);
         if (r < 0) {
@@ -169,6 +172,7 @@ void flrt_workers_run(flrt_job *j)
         flrt_task *t = &j->tasks[i];
         t->in.ready = ready;
         t->in.owner = t;
+        t->pooled = 1;
         s.queue[s.len++] = t;
         t->sched = FLRT_T_QUEUED;
     }

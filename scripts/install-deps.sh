@@ -3,7 +3,8 @@
 #
 # Checks for re2c, bison, tcc, pkg-config, python3, a C compiler (cc/gcc), clang (for the
 # fuzzer), make, and the headers of libtcc, xxHash and Criterion; and, for the tests of jobs
-# run as several processes and on several hosts, mpirun (Open MPI), pgrep, ip, ssh and sshd. When everything is there it
+# run as several processes and on several hosts, mpirun (Open MPI), pgrep, ip, ssh and sshd; for
+# seeing jobs run, libmicrohttpd, Graphviz, curl and Chromium. When everything is there it
 # exits 0 and prints nothing (make calls it before every build). When something is missing it
 # installs just the missing Debian packages if run as root, or prints the apt-get line to run
 # and exits 1 otherwise.
@@ -33,6 +34,12 @@ have ssh        || need openssh-client
 [[ -f /usr/include/libtcc.h ]]  || need libtcc-dev
 [[ -f /usr/include/xxhash.h ]]  || need libxxhash-dev
 { have pkg-config && pkg-config --exists criterion; } || need libcriterion-dev
+# seeing a job run: the monitor's HTTP server (loaded by jobs with dlopen), plan --svg, and the
+# monitor's tests (curl, a headless browser)
+[[ -f /usr/include/microhttpd.h ]] || need libmicrohttpd-dev
+have dot        || need graphviz
+have curl       || need curl
+have chromium   || need chromium
 
 (( ${#missing[@]} == 0 )) && exit 0
 
