@@ -40,6 +40,7 @@ void flrt_pool_fini(flrt_pool *p)
     while (x) {
         flrt_batch *next = x->all;
         fl_arena_free(&x->b.arena);
+        free(x->b.rows);
         free(x);
         x = next;
     }
@@ -48,17 +49,23 @@ void flrt_pool_fini(flrt_pool *p)
     pthread_mutex_destroy(&p->mu);
 }
 
+/* A new batch holds BATCH_FIRST bytes of rows (at least one row) and grows
+ * by doubling up to the pool's rows per batch (flrt_batch_grow): a job
+ * whose edges carry a few rows keeps a few rows' memory, and a batch that
+ * reached its full size keeps it in the pool. */
+enum { BATCH_FIRST = 2048 };
+
 static flrt_batch *batch_new(flrt_pool *p)
 {
-    size_t head = (sizeof(flrt_batch) + 15) & ~(size_t)15;
     if (p->size > 0 && (uint64_t)p->cap > (uint64_t)(PTRDIFF_MAX / 2) / (uint64_t)p->size)
         flrt_oom(p->cap * p->size);
-    flrt_batch *x = flrt_xmalloc(head + (size_t)(p->cap * p->size));
-    memset(x, 0, sizeof *x);
-    x->b.rows = (char *)x + head;
-    x->b.cap = p->cap;
+    fl_i64 cap = p->size > 0 ? BATCH_FIRST / p->size : p->cap;
+    cap = cap < 1 ? 1 : cap > p->cap ? p->cap : cap;
+    flrt_batch *x = flrt_xcalloc(1, sizeof *x);
+    x->b.rows = flrt_xmalloc((size_t)(cap * p->size));
+    x->b.cap = cap;
     x->b.size = p->size;
-    x->b.arena.first = p->cap * 32 < 1024 ? 1024 : p->cap * 32 > 65536 ? 65536 : p->cap * 32;
+    x->b.arena.first = 1024;
     x->pool = p;
     x->all = p->all;
     p->all = x;
@@ -79,6 +86,21 @@ fl_batch *flrt_pool_get(flrt_pool *p)
     p->spare = b->next;
     b->next = NULL;
     return b;
+}
+
+int flrt_batch_grow(fl_batch *b, fl_i64 n)
+{
+    fl_i64 max = ((flrt_batch *)b)->pool->cap;
+    if (n > max)
+        return -1;
+    fl_i64 cap = b->cap;
+    while (cap < n)
+        cap = cap * 2 > max ? max : cap * 2;
+    if (cap != b->cap) {
+        b->rows = flrt_xrealloc(b->rows, (size_t)(cap * b->size));
+        b->cap = cap;
+    }
+    return 0;
 }
 
 void flrt_batch_reset(fl_batch *b)

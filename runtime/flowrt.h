@@ -144,13 +144,18 @@ struct fl_task {
  * credits the receiver granted. Waits while the destination is full. */
 fl_batch *fl_out_flush(fl_task *t, int out, int dest);
 
+/* Room for a row in the pending batch of (out, dest): a full batch below
+ * the batch size grows (batches start small, so an edge carrying a few rows
+ * keeps a few rows' memory), else it is sent as fl_out_flush does. */
+fl_batch *fl_out_room(fl_task *t, int out, int dest);
+
 /* A fresh row slot of output edge `out` for destination task `dest`; the
  * values it points to belong in fl_emit_arena(t, out, dest). */
 static inline void *fl_emit(fl_task *t, int out, int dest)
 {
     fl_batch *b = t->outs[out].pend[dest];
     if (!b || b->n == b->cap)
-        b = fl_out_flush(t, out, dest);
+        b = fl_out_room(t, out, dest);
     return b->rows + (b->n++) * b->size;
 }
 

@@ -41,6 +41,8 @@ typedef struct flrt_pool {
 void flrt_pool_init(flrt_pool *p, fl_i64 cap, fl_i64 size);
 void flrt_pool_fini(flrt_pool *p);          /* frees every batch it made */
 fl_batch *flrt_pool_get(flrt_pool *p);      /* an empty batch (owner only) */
+/* Room for n rows (up to the pool's rows per batch, else -1); the rows move. */
+int flrt_batch_grow(fl_batch *b, fl_i64 n);
 void flrt_batch_reset(fl_batch *b);         /* n = 0, arena emptied */
 void flrt_batch_release(fl_batch *b);       /* reset and give back to its pool */
 

@@ -740,7 +740,7 @@ static int rd_data(rd *r, const flrt_frame *f)
     }
     flrt_chan *ch = &t->in.chans[c];
     fl_batch *b = flrt_pool_get(ch->pool);
-    if ((fl_i64)f->n > b->cap) {
+    if ((fl_i64)f->n > b->cap && flrt_batch_grow(b, (fl_i64)f->n) < 0) {
         flrt_batch_release(b);
         bad_frame(r, "a batch larger than the batch size");
         return -1;

@@ -256,6 +256,14 @@ fl_batch *fl_out_flush(fl_task *pt, int out, int dest)
     return b;
 }
 
+fl_batch *fl_out_room(fl_task *pt, int out, int dest)
+{
+    fl_batch *b = pt->outs[out].pend[dest];
+    if (b && b->n == b->cap && flrt_batch_grow(b, b->n + 1) == 0)
+        return b;
+    return fl_out_flush(pt, out, dest);
+}
+
 /* A batch taken from channel c: a remote sender gets its credit back. */
 static void taken(flrt_task *t, const fl_msg *m, int c)
 {

@@ -485,3 +485,30 @@ Test(rt_chan, pool_recycles)
     cr_assert_neq(d, c);
     flrt_pool_fini(&p);
 }
+
+/* A batch starts with a few rows' room and grows by doubling up to the
+ * pool's rows per batch, its rows kept; a grown batch keeps its room when
+ * it comes back from its pool; more than the pool's size is refused. */
+Test(rt_chan, batches_grow_to_the_pool_size_and_keep_it, .init = watchdog)
+{
+    flrt_pool p;
+    flrt_pool_init(&p, 1000, 64);
+    fl_batch *b = flrt_pool_get(&p);
+    cr_assert_lt(b->cap, 1000);
+    cr_assert_geq(b->cap, 1);
+    for (fl_i64 i = 0; i < 1000; i++) {
+        if (b->n == b->cap)
+            cr_assert_eq(flrt_batch_grow(b, b->n + 1), 0);
+        ((fl_i64 *)(b->rows + b->n++ * b->size))[0] = i;
+    }
+    cr_assert_eq(b->cap, 1000);
+    cr_assert_eq(flrt_batch_grow(b, 1001), -1);
+    for (fl_i64 i = 0; i < 1000; i++)
+        cr_assert_eq(((fl_i64 *)(b->rows + i * b->size))[0], i);
+    flrt_batch_release(b);
+    fl_batch *c = flrt_pool_get(&p);
+    cr_assert_eq(c, b);
+    cr_assert_eq(c->n, 0);
+    cr_assert_eq(c->cap, 1000);
+    flrt_pool_fini(&p);
+}
