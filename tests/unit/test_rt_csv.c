@@ -436,7 +436,7 @@ static void nothing_run(fl_task *t) { (void)t; }
 
 static int run_with_x(const char *value)
 {
-    fl_stage_def st[] = {{"nothing", 0, nothing_run, 0, NULL, 0, 0, 0, 0, 0, 0}};
+    fl_stage_def st[] = {{.name = "nothing", .run = nothing_run}};
     fl_job_def j = {.name = "xjob", .nstages = 1, .stages = st, .nparams = 1, .params = x_param};
     char *argv[] = {"job", "--x", (char *)value, NULL};
     return fl_main(&j, 3, argv);
