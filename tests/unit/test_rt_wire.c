@@ -43,6 +43,7 @@ Test(rt_wire, frame_round_trip_every_kind)
         {.kind = FLRT_F_PHASE, .input = 0, .src = 1, .dst = 0, .n = 3, .len = 0},
         {.kind = FLRT_F_VALUES, .input = 0, .src = 0, .dst = 0, .n = 2, .len = 77},
         {.kind = FLRT_F_WATERMARK, .input = 2, .src = 6, .dst = 8, .n = 0, .len = 8},
+        {.kind = FLRT_F_STATS, .input = 0, .src = 1, .dst = 0, .n = 40, .len = 320},
     };
     int seen = 0;
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
@@ -56,6 +57,24 @@ Test(rt_wire, frame_round_trip_every_kind)
         seen |= 1 << g.kind;
     }
     cr_assert_eq(seen, ((1 << (FLRT_F_MAX + 1)) - 1) & ~1, "every kind was tried");
+}
+
+/* A stats frame carries n i64 (at least one), no more, no less. */
+Test(rt_wire, frame_stats_needs_its_counts)
+{
+    unsigned char h[FLRT_FRAME_HDR];
+    const char *err = NULL;
+    flrt_frame out;
+    const flrt_frame bad[] = {
+        {.kind = FLRT_F_STATS, .n = 40, .len = 319},
+        {.kind = FLRT_F_STATS, .n = 40, .len = 328},
+        {.kind = FLRT_F_STATS, .n = 0, .len = 0},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        flrt_frame_encode(h, &bad[i]);
+        cr_assert_eq(flrt_frame_decode(h, &out, &err), -1, "case %zu", i);
+        cr_assert_str_eq(err, "a stats frame of the wrong length");
+    }
 }
 
 /* A watermark frame carries exactly its 8 bytes. */
