@@ -1123,9 +1123,12 @@ static const char *ij_name(SE *x, PlanNode *n) { return arena_printf(x->e->a, "j
 
 const char *ew_state_size(SE *x, PlanNode *n)
 {
+    const char *w = ew_name(x, n);
     if (n->kind == PN_IJOIN)
         return arena_printf(x->e->a, "S->h_%s.n", ij_name(x, n));
-    return arena_printf(x->e->a, "S->hn_%s", ew_name(x, n));
+    if (ew_key(n))   /* keys whose panes are open, and elements waiting for their time */
+        return arena_printf(x->e->a, "(S->live_%s + S->pn_%s)", w, w);
+    return arena_printf(x->e->a, "(S->pn_%s + S->hn_%s)", w, w);
 }
 
 void ew_ijoin_open(SE *x, PlanNode *n)

@@ -466,10 +466,10 @@ static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
         flrt_time_report(&j);
     if (ok && j.rank == 0 && o->stats)
         stats_report(&j, o);
-    flrt_monitor_stop(mon, o->monitor_linger);
-    flrt_stats_fini(&j);
     if (flrt_sinks_finish(ok) < 0)
         ok = 0;
+    flrt_monitor_stop(mon, o->monitor_linger);   /* (after the output is committed) */
+    flrt_stats_fini(&j);
     fflush(stdout);
     flrt_maps_set_deferred(0);
     flrt_csv_reset();

@@ -11,8 +11,9 @@
  *
  * It binds to 127.0.0.1 unless an address is given; then a token is
  * required (Authorization: Bearer TOKEN, or ?token=TOKEN), 401 without it.
- * libmicrohttpd answers malformed requests with 400 itself; the job goes
- * on. docs/monitor.md documents the API. */
+ * libmicrohttpd answers malformed requests with 400 itself (or closes a
+ * connection it cannot parse at all); the job goes on. docs/monitor.md
+ * documents the API. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -117,7 +118,10 @@ static void api_processes(flrt_job *j, fl_buf *b)
         fl_i64 age = 0;
         int have = flrt_stats_proc(j, p, s, &age);
         int done = have && s[FLRT_H_DONE];
-        const char *host = j->procs && j->procs[p].host[0] ? j->procs[p].host : p == 0 ? "localhost" : "?";
+        char self[64] = "localhost";
+        if (p == j->rank)
+            gethostname(self, sizeof self - 1);
+        const char *host = j->procs && j->procs[p].host[0] ? j->procs[p].host : p == j->rank ? self : "?";
         flrt_json_printf(b, "%s{\"rank\": %d, \"host\": ", p ? ", " : "", p);
         flrt_json_str(b, host);
         flrt_json_printf(b, ", \"port\": %d, \"threads\": %lld, \"alive\": %s, \"done\": %s, \"last_report_ms\": %lld, "
@@ -133,19 +137,24 @@ static void api_processes(flrt_job *j, fl_buf *b)
 
 /* ---- requests ---- */
 
+/* (the same time whatever the first wrong byte) */
+static int same_token(const flrt_monitor *m, const char *given)
+{
+    if (!given || strlen(given) != strlen(m->token))
+        return 0;
+    unsigned char diff = 0;
+    for (size_t i = 0; m->token[i]; i++)
+        diff |= (unsigned char)(given[i] ^ m->token[i]);
+    return diff == 0;
+}
+
 static int token_ok(flrt_monitor *m, struct MHD_Connection *c)
 {
     if (!m->token[0])
         return 1;
-    const char *q = m->api.lookup(c, MHD_GET_ARGUMENT_KIND, "token");
     const char *h = m->api.lookup(c, MHD_HEADER_KIND, "Authorization");
-    const char *given = q ? q : h && !strncmp(h, "Bearer ", 7) ? h + 7 : NULL;
-    if (!given || strlen(given) != strlen(m->token))
-        return 0;
-    unsigned char diff = 0;   /* (the same time whatever the first wrong byte) */
-    for (size_t i = 0; m->token[i]; i++)
-        diff |= (unsigned char)(given[i] ^ m->token[i]);
-    return diff == 0;
+    return same_token(m, m->api.lookup(c, MHD_GET_ARGUMENT_KIND, "token")) ||
+           same_token(m, h && !strncmp(h, "Bearer ", 7) ? h + 7 : NULL);
 }
 
 static enum MHD_Result answer(flrt_monitor *m, struct MHD_Connection *c, unsigned code, const char *type,
@@ -262,8 +271,10 @@ flrt_monitor *flrt_monitor_start(flrt_job *j, const char *where, const char *tok
         return NULL;
     }
     const union MHD_DaemonInfo *di = m->api.info(m->d, MHD_DAEMON_INFO_BIND_PORT);
-    char ip[INET_ADDRSTRLEN];
+    char ip[256];
     inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
+    if (sa.sin_addr.s_addr == htonl(INADDR_ANY) && gethostname(ip, sizeof ip - 1) != 0)   /* (every address: this host's name) */
+        snprintf(ip, sizeof ip, "localhost");
     int port = di ? di->port : ntohs(sa.sin_port);
     if (m->token[0] && !token)
         flrt_say("monitor at http://%s:%d/?token=%s", ip, port, m->token);

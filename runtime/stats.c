@@ -35,7 +35,7 @@ struct flrt_stats {
     src_share *src;          /* file sources open now */
     int nsrc, srccap;
     fl_i64 src_done, src_total;   /* of those closed */
-    fl_i64 t0;
+    fl_i64 t0, t_end;        /* when it started, and when every phase had run (0: not yet) */
     fl_i64 **remote;         /* per process: its latest snapshot, or NULL */
     fl_i64 *remote_at;       /* when it came (ms since t0) */
 };
@@ -246,7 +246,11 @@ void flrt_stats_snap(flrt_job *j, fl_i64 *out)
     if (j->net)
         flrt_net_bytes(j, &out[FLRT_H_SENT], &out[FLRT_H_RECEIVED]);
     out[FLRT_H_DONE] = atomic_load(&j->ended);
-    out[FLRT_H_ELAPSED_MS] = (now - s->t0) / 1000000;
+    pthread_mutex_lock(&s->mu);
+    if (out[FLRT_H_DONE] && !s->t_end)
+        s->t_end = now;
+    out[FLRT_H_ELAPSED_MS] = ((s->t_end ? s->t_end : now) - s->t0) / 1000000;
+    pthread_mutex_unlock(&s->mu);
     out[FLRT_H_THREADS] = j->nthreads;
 }
 
