@@ -8,7 +8,7 @@
 #   make test SAN=1    the same under AddressSanitizer and UBSan (in build-san/)
 #   make fuzz          fuzz the front end, then the frame decoder, with libFuzzer for
 #                      FUZZ_SECONDS each (default 600)
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (and make uninstall, the same variables)
 #   make clean
 #
 # Generated scanner and parser go to build/gen/, objects to build/ (or build-san/).
@@ -151,7 +151,7 @@ observe: all
 monitor: all
 	tests/monitor/run.sh $(B)/flowc
 
-test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark observe monitor
+test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark observe monitor install-test
 
 run: all
 	$(B)/flowc run examples/wordcount.flow
@@ -188,12 +188,40 @@ fuzz-frame: deps $(FUZZ_B)/fuzz_frame
 	    -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_B)/ $(FUZZ_B)/frame_corpus tests/fuzz/frame_corpus
 
 # ---- install ----
+# flowc, the runtime jobs link, its headers, the stdlib, a pkg-config file, the man page,
+# syntax highlighting (Vim; a TextMate grammar for the editors that read one) and the docs.
+# INSTALLED lists every file, so that uninstall removes exactly what install put there.
+P := $(DESTDIR)$(PREFIX)
+INSTALLED := bin/flowc lib/flowc/libflowrt.a include/flowc/flowrt.h include/flowc/flowgen.h \
+    lib/pkgconfig/flowc.pc share/man/man1/flowc.1 share/vim/vimfiles/syntax/flow.vim \
+    share/vim/vimfiles/ftdetect/flow.vim share/flowc/editors/flow.tmLanguage.json \
+    $(addprefix share/flowc/stdlib/,$(notdir $(wildcard stdlib/*))) \
+    $(addprefix share/doc/flowc/,README.md language.md runtime.md monitor.md)
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/flowc/stdlib
-	install -d $(DESTDIR)$(PREFIX)/lib/flowc
-	install -m 755 $(B)/flowc $(DESTDIR)$(PREFIX)/bin/flowc
-	install -m 644 $(B)/libflowrt.a $(DESTDIR)$(PREFIX)/lib/flowc/libflowrt.a
-	install -m 644 stdlib/* $(DESTDIR)$(PREFIX)/share/flowc/stdlib/
+	install -D -m 755 $(B)/flowc $(P)/bin/flowc
+	install -D -m 644 $(B)/libflowrt.a $(P)/lib/flowc/libflowrt.a
+	install -D -m 644 runtime/flowrt.h $(P)/include/flowc/flowrt.h
+	install -D -m 644 runtime/flowgen.h $(P)/include/flowc/flowgen.h
+	install -d $(P)/lib/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*FLOWC_VERSION "\(.*\)".*/\1/p' compiler/emit.h)|' \
+	    scripts/flowc.pc.in > $(P)/lib/pkgconfig/flowc.pc
+	install -D -m 644 docs/flowc.1 $(P)/share/man/man1/flowc.1
+	install -D -m 644 docs/editors/vim/syntax/flow.vim $(P)/share/vim/vimfiles/syntax/flow.vim
+	install -D -m 644 docs/editors/vim/ftdetect/flow.vim $(P)/share/vim/vimfiles/ftdetect/flow.vim
+	install -D -m 644 docs/editors/flow.tmLanguage.json $(P)/share/flowc/editors/flow.tmLanguage.json
+	install -d $(P)/share/flowc/stdlib $(P)/share/doc/flowc
+	install -m 644 stdlib/* $(P)/share/flowc/stdlib/
+	install -m 644 README.md docs/language.md docs/runtime.md docs/monitor.md $(P)/share/doc/flowc/
+
+uninstall:
+	rm -f $(addprefix $(P)/,$(INSTALLED))
+	-rmdir $(P)/lib/flowc $(P)/include/flowc $(P)/share/flowc/stdlib $(P)/share/flowc/editors \
+	    $(P)/share/flowc $(P)/share/doc/flowc 2>/dev/null
+
+# make install into a scratch DESTDIR, a job built and run from there, then uninstall
+install-test: all
+	tests/install.sh
 
 clean:
 	rm -rf build build-san build-fuzz
