@@ -151,7 +151,7 @@ observe: all
 monitor: all
 	tests/monitor/run.sh $(B)/flowc
 
-test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark observe monitor install-test
+test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark observe monitor install-test extern
 
 run: all
 	$(B)/flowc run examples/wordcount.flow
@@ -222,6 +222,9 @@ uninstall:
 # make install into a scratch DESTDIR, a job built and run from there, then uninstall
 install-test: all
 	tests/install.sh
+
+extern: all
+	tests/extern/run.sh $(B)/flowc
 
 clean:
 	rm -rf build build-san build-fuzz

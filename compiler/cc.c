@@ -54,6 +54,57 @@ int cc_check_out(const char *out)
 
 static const char *cc_chosen;
 
+/* ---- the user's C files ---- */
+
+static char *const *cc_ufiles;
+static int cc_nufiles;
+static const char *cc_uinc;
+
+void cc_set_user(char *const *files, int n, const char *incdir)
+{
+    cc_ufiles = files;
+    cc_nufiles = n;
+    cc_uinc = incdir;
+}
+
+int cc_user_count(void) { return cc_nufiles; }
+const char *cc_user_file(int i) { return cc_ufiles[i]; }
+const char *cc_user_include(void) { return cc_uinc; }
+
+int cc_user_args(char **argv, int k, const char *staged)
+{
+    if (cc_uinc) {
+        argv[k++] = "-I";
+        argv[k++] = (char *)cc_uinc;
+    }
+    if (staged) {
+        argv[k++] = "-I";
+        argv[k++] = (char *)staged;
+    }
+    for (int i = 0; i < cc_nufiles; i++)
+        argv[k++] = cc_ufiles[i];
+    return k;
+}
+
+char *cc_user_text(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    for (int i = 0; out && i < cc_nufiles; i++) {
+        FILE *f = fopen(cc_ufiles[i], "rb");
+        char chunk[4096];
+        size_t n;
+        while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            fwrite(chunk, 1, n, out);
+        if (f)
+            fclose(f);
+    }
+    if (out)
+        fclose(out);
+    return buf ? buf : strdup("");
+}
+
 void cc_set_compiler(const char *cc) { cc_chosen = cc; }
 
 #ifndef FLOWC_SANITIZE
@@ -230,9 +281,25 @@ int cc_build(const char *csrc, const CcOpts *o)
 #else
     char *san = "-w";
 #endif
-    char *argv[] = {(char *)cc, "-std=c99", "-DFL_NATIVE", (char *)(o->opt3 ? "-O3" : "-O2"), (char *)(o->opt3 ? "-march=native" : "-g0"),
-                    "-ffp-contract=off", "-w", san, "-o", (char *)o->out, src, lib, "-lpthread", "-lm", NULL};
+    char *base[] = {(char *)cc, "-std=c99", "-DFL_NATIVE", (char *)(o->opt3 ? "-O3" : "-O2"), (char *)(o->opt3 ? "-march=native" : "-g0"),
+                    "-ffp-contract=off", "-w", san, "-o", (char *)o->out, src};
+    char **argv = calloc(sizeof base / sizeof base[0] + 8 + (size_t)cc_nufiles, sizeof *argv);
+    if (!argv)
+        return 1;
+    int k = (int)(sizeof base / sizeof base[0]);
+    memcpy(argv, base, sizeof base);
+    k = cc_user_args(argv, k, dir);
+    argv[k++] = lib;
+    argv[k++] = "-lpthread";
+    argv[k++] = "-lm";
     int err = 0;
     int run = cc_run(argv, &err);
+    free(argv);
+    if (run == RUN_FAILED && cc_nufiles) {   /* (its messages are above: the user's C, most likely) */
+        fprintf(stderr, "flowc: %s failed on the job with your C file%s (%s%s)\n", cc, cc_nufiles > 1 ? "s" : "",
+                cc_ufiles[0], cc_nufiles > 1 ? "..." : "");
+        cc_unstage(dir);
+        return 1;
+    }
     return cc_report(run, err, cc, dir, src);
 }

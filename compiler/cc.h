@@ -34,4 +34,20 @@ void cc_unstage(const char *dir);
 /* The folder of libflowrt.a, beside flowc (build tree) or installed. */
 const char *cc_lib_dir(void);
 
+/* The user's C files (`flowc run/build FILE util.c...`, for the program's
+ * extern functions) and the folder their headers are looked up in (the
+ * .flow file's): given once, used by every compile of the job (cc_build,
+ * the tiered JIT, the JIT). */
+void cc_set_user(char *const *files, int n, const char *incdir);
+int cc_user_count(void);
+const char *cc_user_file(int i);
+const char *cc_user_include(void);   /* NULL: none */
+/* Appends -I (the .flow file's folder, then staged, where flowrt.h is) and
+ * the user's files to argv from k; returns the new count (at most
+ * 4 + cc_user_count() more). */
+int cc_user_args(char **argv, int k, const char *staged);
+/* The user's files' contents one after the other (a cache key's part;
+ * malloc'd; "" when none or unreadable). */
+char *cc_user_text(void);
+
 #endif

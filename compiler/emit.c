@@ -264,13 +264,6 @@ static void em_fn(Emit *e, FnDecl *f, EScope *globals)
     e->fn = NULL;
 }
 
-static void em_externs(Emit *e, Item *it)
-{
-    em_sect(e, S_PROTOS, "#include \"%s\"\n", it->u.ext.header);
-    for (int i = 0; i < it->u.ext.n; i++)
-        em_unsupported(e, it->u.ext.fns[i]->name_loc, "calling an extern function");
-}
-
 /* ---- the program ---- */
 
 int emit_stages(Emit *e, Plan **plans, Stages **sts, EScope *globals);

@@ -31,10 +31,7 @@ static const char *user_call(Emit *e, Expr *x, const Op *op)
 {
     Expr **ex;
     const char **v = call_args(e, x, op, &ex);
-    const char *call = arena_printf(e->a, "%s(%s", op->name, e->arena);
-    for (int i = 0; i < op->nparams; i++)
-        call = arena_printf(e->a, "%s, %s", call, v[i]);
-    return tmp_of(e, ty(x), arena_printf(e->a, "%s)", call));
+    return tmp_of(e, ty(x), em_fn_call(e, op->name, v, op->nparams));
 }
 
 /* for (i < n) { elem = v.data[i]; BODY } with the loop index in `i`. */

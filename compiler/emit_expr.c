@@ -81,10 +81,7 @@ int ex_is_owned(Emit *e, Expr *x)
 const char *ex_lambda(Emit *e, Expr *lambda, const char **args, int nargs)
 {
     if (lambda->kind == EX_NAME) {  /* a function passed by name */
-        const char *call = arena_printf(e->a, "%s(%s", lambda->u.name.name, e->arena);
-        for (int i = 0; i < nargs; i++)
-            call = arena_printf(e->a, "%s, %s", call, args[i]);
-        return ex_let(e, type_prune(lambda->type)->u.fn.ret, arena_printf(e->a, "%s)", call));
+        return ex_let(e, type_prune(lambda->type)->u.fn.ret, em_fn_call(e, lambda->u.name.name, args, nargs));
     }
     Type *ft = type_prune(lambda->type);
     for (int i = 0; i < nargs && i < lambda->u.lambda.n; i++)

@@ -50,6 +50,7 @@ typedef struct Emit {
     int unbounded;           /* the job reads an unbounded source: sinks write out after each call */
     const char *nonneg[16];  /* C variables the branches being emitted prove >= 0 (ex_fact) */
     int nnonneg;
+    PtrVec externs;          /* FnDecl*: the program's extern (C) functions */
     Expr *pre_x;             /* an expression computed before the row's code (emit_block.c) */
     const char *pre_c;       /* and the C expression of its value for the row */
 } Emit;
@@ -71,6 +72,17 @@ void em_unsupported(Emit *e, Loc at, const char *what);
 void em_vec_push(Emit *e, const char *vec, const char *elem, const char *arena, const char *value);
 void em_bind(Emit *e, const char *name, const char *c);
 const char *em_lookup(Emit *e, const char *name);
+
+
+/* emit_extern.c: the program's extern (C) functions */
+/* Their header, and a check that each C declaration has the types the
+ * extern block says: with tcc first, for an error at the declaration in
+ * the .flow file; then in the generated C itself. */
+void em_externs(Emit *e, Item *it);
+/* The C call of the program's function `name` with the C values args: a
+ * flow function takes the arena for new values first; an extern (C) one
+ * takes just its arguments, and a str it returns is copied at once. */
+const char *em_fn_call(Emit *e, const char *name, const char *const *args, int nargs);
 
 /* emit_loop.c: the loops' globals, init and step */
 Type *el_state_type(const Loop *l);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cc.h"
 #include "flowrt.h"
 #include "tier.h"
 
@@ -76,6 +77,49 @@ static void jit_report(const char *src, const char *log)
 
 static void *jit_look(void *s, const char *name) { return tcc_get_symbol(s, name); }
 
+/* The user's C files (extern functions) into s, their headers found in the
+ * .flow file's folder and the runtime's headers in staged: 0, or -1 with
+ * tcc's messages printed as the user's errors. */
+static int jit_user_files(TCCState *s, FILE *logf, char **log)
+{
+    for (int i = 0; i < cc_user_count(); i++)
+        if (tcc_add_file(s, cc_user_file(i)) < 0) {
+            fflush(logf);
+            fprintf(stderr, "%sflowc: tcc cannot compile %s (above)\n", *log ? *log : "", cc_user_file(i));
+            return -1;
+        }
+    return 0;
+}
+
+int jit_check(const char *body, const char *incdir, char **msg)
+{
+    char *src = jit_source(body);
+    size_t len = 0;
+    *msg = NULL;
+    FILE *logf = open_memstream(msg, &len);
+    TCCState *s = tcc_new();
+    int rc = -1;
+    if (src && logf && s) {
+        tcc_set_error_func(s, logf, jit_error);
+        tcc_set_options(s, "-w");
+        tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+        char staged[4096] = "";   /* (a header may include flowrt.h itself) */
+        if (incdir)
+            tcc_add_include_path(s, incdir);
+        if (cc_stage(staged, sizeof staged, "") == 0)
+            tcc_add_include_path(s, staged);
+        rc = tcc_compile_string(s, src) < 0 ? -1 : 0;
+        if (*staged)
+            cc_unstage(staged);
+    }
+    if (s)
+        tcc_delete(s);
+    if (logf)
+        fclose(logf);
+    free(src);
+    return rc;
+}
+
 int jit_run(const char *csrc, int argc, char **argv, const TierOpts *tier)
 {
     char *src = jit_source(csrc);
@@ -84,17 +128,30 @@ int jit_run(const char *csrc, int argc, char **argv, const TierOpts *tier)
     FILE *logf = open_memstream(&log, &loglen);
     TCCState *s = tcc_new();
     int status = -1;
+    char staged[4096] = "";
     if (!src || !logf || !s)
         goto done;
     tcc_set_error_func(s, logf, jit_error);
     tcc_set_options(s, "-w");
     tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+    if (cc_user_include()) {   /* the .flow file's folder, and one with the runtime's headers */
+        if (cc_stage(staged, sizeof staged, "") < 0)
+            goto done;
+        tcc_add_include_path(s, cc_user_include());
+        tcc_add_include_path(s, staged);
+    }
     if (tcc_compile_string(s, src) < 0)
         goto fail;
+    if (jit_user_files(s, logf, &log) < 0) {
+        status = 1;
+        goto done;
+    }
     for (size_t i = 0; i < sizeof jit_syms / sizeof jit_syms[0]; i++)
         tcc_add_symbol(s, jit_syms[i].name, jit_syms[i].addr);
     if (tcc_relocate(s, TCC_RELOCATE_AUTO) < 0)
         goto fail;
+    if (*staged)
+        cc_unstage(staged), *staged = 0;
     int (*job_main)(int, char **) = (int (*)(int, char **))tcc_get_symbol(s, "main");
     if (!job_main) {
         fputs("no main in the generated code\n", logf);
@@ -108,6 +165,8 @@ fail:
     fflush(logf);
     jit_report(src, log ? log : "");
 done:
+    if (*staged)
+        cc_unstage(staged);
     if (s)
         tcc_delete(s);
     if (logf)

@@ -11,6 +11,11 @@
  * the place of the generated file kept for the report). */
 int jit_run(const char *csrc, int argc, char **argv, const TierOpts *tier);
 
+/* Compiles body (C that starts with #include "flowgen.h": the embedded
+ * headers) with tcc, headers looked up in incdir too: 0, or -1 with tcc's
+ * messages in *msg (malloc'd; free it in both cases). */
+int jit_check(const char *body, const char *incdir, char **msg);
+
 /* The headers generated code includes (embedded at build time). */
 extern const char jit_flowrt_h[], jit_flowgen_h[];
 

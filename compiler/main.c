@@ -4,6 +4,7 @@
  * generated C; run: compile in memory with libtcc and run; build: compile
  * with cc into a native binary. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,6 +376,27 @@ static int run_tier_opts(int *argc, char **argv, TierOpts *o)
     return 0;
 }
 
+/* Whether arg names a C file (flowc run/build FILE util.c...: the program's extern functions). */
+static int is_c_file(const char *arg)
+{
+    size_t n = strlen(arg);
+    return arg[0] != '-' && n > 2 && !strcmp(arg + n - 2, ".c");
+}
+
+/* The folder of the .flow file (its extern headers' and C files'), for the compilers. */
+static void set_user_c(const char *flow, char **files, int n)
+{
+    static char dir[4096];
+    const char *slash = strrchr(flow, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - flow) + (slash == flow) : 1, slash ? flow : ".");
+    for (int i = 0; i < n; i++)
+        if (access(files[i], R_OK) < 0) {
+            fprintf(stderr, "flowc: cannot read %s: %s\n", files[i], strerror(errno));
+            exit(1);
+        }
+    cc_set_user(files, n, dir);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     TierOpts tier;
@@ -388,11 +410,21 @@ static int cmd_run(int argc, char **argv)
         fputs("usage: flowc run FILE [--PARAM VALUE...] [--threads N] [--no-tier]\n", stderr);
         return 2;
     }
+    int nc = 0;   /* the C files right after FILE (argv[nc] becomes the job's argv[0]) */
+    while (1 + nc < argc && is_c_file(argv[1 + nc]))
+        nc++;
+    static char *cfiles[64];
+    if (nc > 64) {
+        fputs("flowc run: at most 64 C files\n", stderr);
+        return 2;
+    }
+    memcpy(cfiles, argv + 1, (size_t)nc * sizeof *cfiles);
+    set_user_c(argv[0], cfiles, nc);
     Job j;
     int rc = job_compile(&j, argv[0], 1);
     if (!rc) {
-        argv[0] = (char *)job_name(argv[0]);
-        rc = jit_run(j.c, argc, argv, &tier);
+        argv[nc] = (char *)job_name(argv[0]);
+        rc = jit_run(j.c, argc - nc, argv + nc, &tier);
         if (rc < 0)
             rc = 3;
     }
@@ -404,8 +436,12 @@ static int cmd_build(int argc, char **argv)
 {
     CcOpts o = {0};
     const char *file = NULL;
+    char **cfiles = calloc((size_t)argc + 1, sizeof *cfiles);
+    int nc = 0;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc)
+        if (is_c_file(argv[i]))
+            cfiles[nc++] = argv[i];
+        else if (!strcmp(argv[i], "-o") && i + 1 < argc)
             o.out = argv[++i];
         else if (!strcmp(argv[i], "-O3"))
             o.opt3 = 1;
@@ -419,11 +455,15 @@ static int cmd_build(int argc, char **argv)
             file = NULL, i = argc;
     }
     if (!file || !o.out) {
-        fputs("usage: flowc build FILE -o OUT [-O3] [--cc COMPILER]\n", stderr);
+        fputs("usage: flowc build FILE [C FILES...] -o OUT [-O3] [--cc COMPILER]\n", stderr);
+        free(cfiles);
         return 2;
     }
-    if (cc_check_out(o.out) < 0)
+    if (cc_check_out(o.out) < 0) {
+        free(cfiles);
         return 1;
+    }
+    set_user_c(file, cfiles, nc);
     Job j;
     int rc = job_compile(&j, file, 1);
     if (!rc) {
@@ -431,6 +471,7 @@ static int cmd_build(int argc, char **argv)
         rc = rc < 0 ? 3 : rc;   /* 1: the user's to fix; -1: a flowc bug */
     }
     job_free(&j);
+    free(cfiles);
     return rc;
 }
 

@@ -86,9 +86,11 @@ static void tier_key(char out[33])
 {
     XXH3_state_t *st = XXH3_createState();
     XXH3_128bits_reset(st);
-    const char *parts[] = {T.csrc, FLOWC_VERSION, cc_compiler(), jit_flowrt_h, jit_flowgen_h};
+    char *user = cc_user_text();   /* (the user's C files: their contents) */
+    const char *parts[] = {T.csrc, FLOWC_VERSION, cc_compiler(), jit_flowrt_h, jit_flowgen_h, user};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         XXH3_128bits_update(st, parts[i], strlen(parts[i]) + 1);
+    free(user);
     for (int i = 0; i < TIER_NFLAGS; i++)
         XXH3_128bits_update(st, tier_flags[i], strlen(tier_flags[i]) + 1);
     XXH128_hash_t h = XXH3_128bits_digest(st);
@@ -207,7 +209,9 @@ static int tier_compile(const char *dir, const char *out)
 {
     char src[PATH_MAX + 16];
     snprintf(src, sizeof src, "%s/job.c", dir);
-    char *argv[TIER_NFLAGS + 5];
+    char **argv = calloc(TIER_NFLAGS + 10 + (size_t)cc_user_count(), sizeof *argv);
+    if (!argv)
+        return -1;
     int k = 0;
     argv[k++] = (char *)cc_compiler();
     for (int i = 0; i < TIER_NFLAGS; i++)
@@ -215,6 +219,7 @@ static int tier_compile(const char *dir, const char *out)
     argv[k++] = "-o";
     argv[k++] = (char *)out;
     argv[k++] = src;
+    k = cc_user_args(argv, k, dir);   /* (the user's C files, for the extern functions) */
     argv[k] = NULL;
     posix_spawnattr_t at;
     posix_spawnattr_init(&at);
@@ -226,6 +231,7 @@ static int tier_compile(const char *dir, const char *out)
     T.pid = rc ? 0 : pid;
     pthread_mutex_unlock(&T.mu);
     posix_spawnattr_destroy(&at);
+    free(argv);
     if (rc) {
         tier_say(rc == ECANCELED ? "the job ended first%s" : "cannot run the C compiler: %s",
                  rc == ECANCELED ? "" : strerror(rc));
