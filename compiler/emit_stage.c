@@ -1067,6 +1067,52 @@ static void se_sides_batch(SE *x, PlanNode *n, void (*left)(SE *, PlanNode *, co
 static void se_ijoin_left(SE *x, PlanNode *n, const char *row) { ew_ijoin_row(x, n, row, 0); }
 static void se_ijoin_right(SE *x, PlanNode *n, const char *row) { ew_ijoin_row(x, n, row, 1); }
 
+/* ---- pipe: lines through an external program (runtime/pipe.c) ---- */
+
+static void se_pipe_open(SE *x, PlanNode *n)
+{
+    se_field(x, "fl_pipe *pipe_n%d;", n->id);
+    em_line(x->e, "S->pipe_n%d = fl_pipe_open(t, %s);", n->id, ex_expr(x->e, sema_arg(n->call, "cmd")));
+}
+
+/* The lines its program has given so far (wait: every line, to its end)
+ * through what follows, each copied first (the pipe reuses its buffer);
+ * at the end, the call's scratch memory is freed every 1024 lines. */
+static void se_pipe_out(SE *x, PlanNode *n, int wait)
+{
+    Emit *e = x->e;
+    em_line(e, "{");
+    em_line(e, "    fl_str _pl;");
+    em_line(e, "    for (fl_i64 _pk = 1; fl_pipe_take(S->pipe_n%d, &_pl, %d); _pk++) {", n->id, wait);
+    e->indent += 2;
+    em_line(e, "fl_str _pc = fl_str_copy(_A, _pl);");
+    se_consume(x, n, "_pc");
+    if (wait) {
+        em_line(e, "if (_pk %% 1024 == 0) {");
+        e->indent++;
+        se_free_tmp(x);
+        e->indent--;
+        em_line(e, "}");
+    }
+    e->indent -= 2;
+    em_line(e, "    }");
+    em_line(e, "}");
+}
+
+static void se_pipe_row(SE *x, PlanNode *n, const char *row)
+{
+    em_line(x->e, "fl_pipe_put(S->pipe_n%d, %s);", n->id, row);
+    se_pipe_out(x, n, 0);
+}
+
+/* At close: its input ends, the rest of its output goes on, then it must have exited with 0. */
+static void se_pipe_finish(SE *x, PlanNode *n)
+{
+    em_line(x->e, "fl_pipe_end(S->pipe_n%d);", n->id);
+    se_pipe_out(x, n, 1);
+    em_line(x->e, "fl_pipe_close(t, S->pipe_n%d);", n->id);
+}
+
 /* ---- nodes ---- */
 
 static void se_node(SE *x, PlanNode *n, const char *row)
@@ -1079,6 +1125,7 @@ static void se_node(SE *x, PlanNode *n, const char *row)
     case PN_LIMIT: se_limit(x, n, row); return;
     case PN_EVTIME: ew_evtime(x, n, row); return;
     case PN_WINDOW: ew_row(x, n, row); return;
+    case PN_PIPE: se_pipe_row(x, n, row); return;
     default: se_elementwise(x, n, row); return;
     }
 }
@@ -1502,6 +1549,8 @@ static void se_open(SE *x)
             se_limit_decl(x, n);
         else if (n->kind == PN_WINDOW)
             ew_decl(x, n);
+        else if (n->kind == PN_PIPE)
+            se_pipe_open(x, n);
     }
     ew_time_fields(x);
     em_line_dir(e, s->driver->loc);
@@ -1584,6 +1633,8 @@ static void se_close(SE *x)
     em_line(e, "(void)_from;");
     for (int i = 0; i < s->nodes.len; i++) {
         PlanNode *n = s->nodes.items[i];
+        if (n->kind == PN_AGG || n->kind == PN_WINDOW)
+            ec_gauges(x);   /* (what came at close, from a pipe or an aggregation before it, counts) */
         if (n->kind == PN_AGG)
             se_agg_finish(x, n);
         else if (n->kind == PN_LIMIT)
@@ -1592,6 +1643,8 @@ static void se_close(SE *x)
             se_scan_finish(x, n);
         else if (n->kind == PN_WINDOW)
             ew_finish(x, n);
+        else if (n->kind == PN_PIPE)
+            se_pipe_finish(x, n);
     }
     for (int i = 0; i < s->nodes.len; i++)
         if (((PlanNode *)s->nodes.items[i])->kind == PN_SINK)

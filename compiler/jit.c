@@ -27,7 +27,8 @@ static const struct { const char *name; void *addr; } jit_syms[] = {
     SYM(fl_buf_csv_str), SYM(fl_buf_free), SYM(fl_lower), SYM(fl_upper), SYM(fl_trim), SYM(fl_concat),
     SYM(fl_substr), SYM(fl_starts_with), SYM(fl_ends_with), SYM(fl_contains), SYM(fl_split),
     SYM(fl_words), SYM(fl_words_lower), SYM(fl_i64_str), SYM(fl_f64_str), SYM(fl_parse_date), SYM(fl_format_date),
-    SYM(fl_date_parts), SYM(fl_ser_toolong),
+    SYM(fl_date_parts), SYM(fl_ser_toolong), SYM(fl_pipe_open), SYM(fl_pipe_put), SYM(fl_pipe_take),
+    SYM(fl_pipe_end), SYM(fl_pipe_close),
 };
 
 static void jit_error(void *opaque, const char *msg)

@@ -36,6 +36,7 @@ static const OpDef ops_table[] = {
     {"stream", "stream<T>.inspect(f: (T) -> any) -> stream<T>", KT, HK_NONE, "calls f(x) on each x and passes x on"},
     {"stream", "stream<T>.scan(init: S, f: (S, T) -> (S, U)) -> stream<U>", KT, HK_NONE, "a stateful map: (state, x) -> (new state, output)"},
     {"stream", "stream<T>.limit(n: i64) -> stream<T>", 0, HK_NONE, "the first n elements (in the order of the source)"},
+    {"stream", "stream<str>.pipe(cmd: str) -> stream<str>", 0, HK_NONE, "each element as a line through an external program (/bin/sh -c cmd, one per task); its output lines"},
     /* ---- element-wise, keyed streams: f sees (key, value) pairs, the key stays ---- */
     {"keyed", "keyed<K, T>.map(f: ((K, T)) -> U) -> keyed<K, U>", KT, HK_NONE, "a new value for each (key, value); the key stays"},
     {"keyed", "keyed<K, T>.filter(f: ((K, T)) -> bool) -> keyed<K, T>", KT, HK_NONE, "the (key, value) pairs for which f is true"},

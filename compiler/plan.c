@@ -76,7 +76,7 @@ const char *plan_kind_name(PlanKind k)
     static const char *names[] = {"source", "map", "filter", "flat_map", "filter_map", "inspect", "key",
                                   "unkey", "shuffle", "gather", "aggregate", "merge", "sink", "scan",
                                   "limit", "broadcast", "keys", "join", "zip", "tasks", "event_time", "late",
-                                  "window", "window_join", "interval_join"};
+                                  "window", "window_join", "interval_join", "pipe"};
     return names[k];
 }
 

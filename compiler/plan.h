@@ -44,8 +44,9 @@ typedef enum {
     PN_WINDOW,      /* window(spec) or window_all(spec) with its aggregation, as one operator */
     PN_WJOIN,       /* window_join: lower makes it the driver of its stage (both sides, keyed, as
                        one stream of (opt<T>, opt<U>)) and a PN_WINDOW after it that pairs them */
-    PN_IJOIN        /* interval_join: two keyed inputs, each element kept until the watermark
+    PN_IJOIN,       /* interval_join: two keyed inputs, each element kept until the watermark
                        has passed the interval it may match */
+    PN_PIPE         /* pipe(cmd): lines through an external program, per task */
 } PlanKind;
 
 /* FIRST, LAST and COLLECT are window aggregations only. */

@@ -333,6 +333,8 @@ static PlanNode *pb_stream_op(PB *b, Expr *call, PlanNode *in)
         return pb_scan(b, call, in);
     if (!strcmp(name, "limit"))
         return pb_node(b, PN_LIMIT, call, in, in->elem, NULL);
+    if (!strcmp(name, "pipe"))
+        return pb_node(b, PN_PIPE, call, in, in->elem, NULL);
     if (!strcmp(op->def->group, "sink"))
         return pb_node(b, PN_SINK, call, in, in->elem, in->key);
     if (!strcmp(name, "merge") || !strcmp(name, "zip"))

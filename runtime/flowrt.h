@@ -235,6 +235,20 @@ void fl_zip_end(fl_zip *z, int input, int from);
 int fl_zip_next(fl_zip *z, fl_task *t, void **a, void **b);
 void fl_zip_free(fl_zip *z, fl_task *t);   /* gives back what it still keeps */
 
+/* ---- pipe: a stream's lines through an external program (pipe.c) ----
+ * One process of `/bin/sh -c cmd` per task. put gives it a line (its input
+ * goes as it can take it); take gives the next line of its output: 1, or 0
+ * when none is there now (wait 0) or after its last (wait 1: after end,
+ * which ends its input). A line taken points into the pipe's buffer until
+ * the next call: copy it. close waits for it: an exit status other than 0
+ * fails the job with its standard error. */
+typedef struct fl_pipe fl_pipe;
+fl_pipe *fl_pipe_open(fl_task *t, fl_str cmd);
+void fl_pipe_put(fl_pipe *p, fl_str line);
+int fl_pipe_take(fl_pipe *p, fl_str *line, int wait);
+void fl_pipe_end(fl_pipe *p);
+void fl_pipe_close(fl_task *t, fl_pipe *p);
+
 /* ---- serialization of rows for remote edges ----
  * Generated code has, per type T crossing a remote edge, ser_T(fl_buf *, T)
  * and de_T(fl_rbuf *, fl_arena *) built from these. Wire format: i64 and
