@@ -47,7 +47,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all deps run bench test unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults stream nexmark fuzz fuzz-front fuzz-frame install uninstall install-test observe monitor extern pipe tier clean
+.PHONY: all deps run bench test unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults stream nexmark fuzz fuzz-front fuzz-frame install uninstall install-test observe monitor extern pipe jsonl tier clean
 
 all: deps $(B)/flowc $(B)/libflowrt.a
 
@@ -151,7 +151,7 @@ observe: all
 monitor: all
 	tests/monitor/run.sh $(B)/flowc
 
-test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark observe monitor install-test extern pipe
+test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark observe monitor install-test extern pipe jsonl
 
 run: all
 	$(B)/flowc run examples/wordcount.flow
@@ -228,6 +228,9 @@ extern: all
 
 pipe: all
 	tests/pipe/run.sh $(B)/flowc
+
+jsonl: all
+	tests/jsonl/run.sh $(B)/flowc
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -117,6 +117,8 @@ const char *se_lambda(SE *x, Expr *fn, const char *arg);   /* fn(arg) into a fre
 void se_consume(SE *x, PlanNode *n, const char *row);   /* row, given by n, through what follows n */
 void se_consume_some(SE *x, PlanNode *n, const char *row, int late);   /* event_time: on time (0) or late (1) */
 void se_prologue(SE *x, const char *sig, int with_state);   /* a stage function's first lines */
+const char *se_until_sent(SE *x, PlanNode *n);          /* a source loop's test: stop after a batch left */
+void se_produced(SE *x);                                /* after a source's rows of one call */
 void se_epilogue(SE *x);
 
 /* emit_block.c: k-means' argmin a block of rows at a time */
@@ -144,6 +146,12 @@ void ew_ijoin_functions(SE *x, PlanNode *n);
 void ew_ijoin_row(SE *x, PlanNode *n, const char *row, int side);
 void ew_ijoin_close(SE *x, PlanNode *n);
 const char *ew_state_size(SE *x, PlanNode *n);   /* a window's panes waiting, an interval join's keys */
+
+/* emit_json.c: JSON Lines (read_jsonl, write_jsonl) */
+void ej_helper(Emit *e, const char *what, Type *t, const char *fn, const char *c);   /* dj_T, json_T */
+void ej_open(SE *x, PlanNode *n);
+void ej_produce(SE *x, PlanNode *n);
+void ej_sink_row(SE *x, PlanNode *n, Type *rt, const char *row);
 
 /* emit_count.c: the stage's counters (fl_task.counts) and operator table */
 void ec_row(SE *x, PlanNode *n);             /* a row handed on by n */

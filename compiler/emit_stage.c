@@ -647,7 +647,10 @@ static void se_sink_row(SE *x, PlanNode *n, const char *row)
         return;
     }
     const char *fmt = !strcmp(name, "write_csv") ? "csv" : "print";
-    em_line(e, "%s(&S->sb_n%d, %s);", et_helper(e, fmt, rt), n->id, row);
+    if (!strcmp(name, "write_jsonl"))
+        ej_sink_row(x, n, rt, row);
+    else
+        em_line(e, "%s(&S->sb_n%d, %s);", et_helper(e, fmt, rt), n->id, row);
     em_line(e, "fl_buf_putc(&S->sb_n%d, '\\n');", n->id);
     em_line(e, "if (S->sb_n%d.len >= 65536) {", n->id);
     em_line(e, "    fl_sink_write(S->sk_n%d, S->sb_n%d.p, S->sb_n%d.len);", n->id, n->id, n->id);
@@ -1178,10 +1181,10 @@ static int se_row_sends(SE *x, PlanNode *n)
 
 /* The test a source's loop adds to stop after the row that sent a batch
  * (none when its rows cannot send one: no load per row). */
-static const char *se_until_sent(SE *x, PlanNode *n) { return se_row_sends(x, n) ? " && !t->flushed" : ""; }
+const char *se_until_sent(SE *x, PlanNode *n) { return se_row_sends(x, n) ? " && !t->flushed" : ""; }
 
 /* After a source's rows of one call: their scratch memory freed, the state compacted. */
-static void se_produced(SE *x)
+void se_produced(SE *x)
 {
     ec_gauges(x);
     se_free_tmp(x);
@@ -1454,6 +1457,8 @@ static void se_source_open(SE *x, PlanNode *n)
         se_lines_open(x, n);
     else if (!strcmp(name, "read_csv"))
         se_csv_open(x, n);
+    else if (!strcmp(name, "read_jsonl"))
+        ej_open(x, n);
     else if (!strcmp(name, "stdin_lines") || !strcmp(name, "tcp_lines"))
         se_stream_open(x, n);
     else
@@ -1483,6 +1488,8 @@ static void se_source_produce(SE *x, PlanNode *n)
         se_lines_produce(x, n);
     } else if (!strcmp(name, "read_csv")) {
         se_csv_produce(x, n);
+    } else if (!strcmp(name, "read_jsonl")) {
+        ej_produce(x, n);
     } else if (!strcmp(name, "stdin_lines") || !strcmp(name, "tcp_lines")) {
         se_stream_produce(x, n);
     } else {
@@ -1492,7 +1499,7 @@ static void se_source_produce(SE *x, PlanNode *n)
 
 static void se_source_close(SE *x, PlanNode *n)
 {
-    if (!strcmp(n->op, "read_lines") && n->u.src.slot < 0 && n->u.src.loop < 0)
+    if ((!strcmp(n->op, "read_lines") || !strcmp(n->op, "read_jsonl")) && n->u.src.slot < 0 && n->u.src.loop < 0)
         em_line(x->e, "if (S->ok) fl_lines_close(&S->r);");
     else if (!strcmp(n->op, "read_csv") && n->u.src.slot < 0 && n->u.src.loop < 0)
         em_line(x->e, "if (S->ok) fl_csv_close(&S->c);");

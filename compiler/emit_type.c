@@ -481,6 +481,10 @@ const char *et_helper(Emit *e, const char *what, Type *t)
         em_sect(e, S_PROTOS, "static void %s(fl_buf *b, const void *rows, fl_i64 n);\n", fn);
     else if (!strcmp(what, "deb"))
         em_sect(e, S_PROTOS, "static int %s(fl_rbuf *r, void *rows, fl_i64 n, fl_arena *a);\n", fn);
+    else if (!strcmp(what, "dj"))
+        em_sect(e, S_PROTOS, "static int %s(const fl_json *v, %s *o, fl_arena *a, char *err);\n", fn, c);
+    else if (!strcmp(what, "json"))
+        em_sect(e, S_PROTOS, "static int %s(fl_buf *b, %s v);\n", fn, c);
     else
         em_sect(e, S_PROTOS, "static int %s(%s x, %s y);\n", fn, c, c);
     /* the body is written apart: helpers it needs are finished (and placed) first */
@@ -498,6 +502,7 @@ const char *et_helper(Emit *e, const char *what, Type *t)
     else if (!strcmp(what, "de")) et_de(e, t, fn, c);
     else if (!strcmp(what, "serb")) et_serb(e, t, fn, c);
     else if (!strcmp(what, "deb")) et_deb(e, t, fn, c);
+    else if (!strcmp(what, "dj") || !strcmp(what, "json")) ej_helper(e, what, t, fn, c);
     else et_csvh(e, t, fn, !strcmp(what, "csvhk"));
     fclose(e->sect[S_HELPERS].f);
     e->sect[S_HELPERS].f = section;

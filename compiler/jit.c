@@ -29,6 +29,9 @@ static const struct { const char *name; void *addr; } jit_syms[] = {
     SYM(fl_words), SYM(fl_words_lower), SYM(fl_i64_str), SYM(fl_f64_str), SYM(fl_parse_date), SYM(fl_format_date),
     SYM(fl_date_parts), SYM(fl_ser_toolong), SYM(fl_pipe_open), SYM(fl_pipe_put), SYM(fl_pipe_take),
     SYM(fl_pipe_end), SYM(fl_pipe_close),
+    SYM(fl_json_blank), SYM(fl_json_parse), SYM(fl_json_free), SYM(fl_json_kind), SYM(fl_json_get), SYM(fl_json_len),
+    SYM(fl_json_at), SYM(fl_json_int), SYM(fl_json_real), SYM(fl_json_str), SYM(fl_json_want), SYM(fl_json_in),
+    SYM(fl_buf_json_str), SYM(fl_buf_json_f64),
 };
 
 static void jit_error(void *opaque, const char *msg)

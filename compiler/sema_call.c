@@ -623,6 +623,49 @@ static void hook_read_csv(Sema *s, Call *c)
     }
 }
 
+/* The types JSON Lines reads and writes: scalars, opt, vec, tuples and records of them. */
+static const char *json_type_bad(Type *t)
+{
+    t = type_prune(t);
+    switch (t->kind) {
+    case TY_I64: case TY_F64: case TY_BOOL: case TY_STR: case TY_ERROR: return NULL;
+    case TY_OPT: case TY_VEC: return json_type_bad(t->u.elem);
+    case TY_TUPLE:
+        for (int i = 0; i < t->u.tuple.n; i++)
+            if (json_type_bad(t->u.tuple.elems[i]))
+                return json_type_bad(t->u.tuple.elems[i]);
+        return NULL;
+    case TY_RECORD:
+        if (t->u.rec.builtin)   /* (Date, Window: no JSON form yet) */
+            return "";
+        for (int i = 0; i < t->u.rec.n; i++)
+            if (json_type_bad(t->u.rec.fields[i].type))
+                return json_type_bad(t->u.rec.fields[i].type);
+        return NULL;
+    default: return "";
+    }
+}
+
+static void hook_jsonl(Sema *s, Call *c, int reading)
+{
+    Type *t = NULL, *k = NULL;
+    Loc at = c->e->loc;
+    if (reading) {
+        int ri = param_index(c->op, "row");
+        Type *ta = type_prune(c->slots[ri]->type);
+        t = ta && ta->kind == TY_TYPEARG ? ta->u.elem : NULL;
+        at = c->slots[ri]->loc;
+    } else if (c->recv_t && type_prune(c->recv_t)->kind == TY_STREAM) {
+        t = type_prune(c->recv_t)->u.stream.elem;
+        k = type_prune(c->recv_t)->u.stream.key;
+    }
+    if (k && json_type_bad(k))
+        t = k;
+    if (t && json_type_bad(t))
+        diag_error(s->d, at, "%s made of i64, f64, bool, str, and opt, vec, tuples and records of them, not %s",
+                   reading ? "read_jsonl reads rows" : "write_jsonl writes elements", sema_tstr(s, t));
+}
+
 /* Literal arguments that can never work: a window of size 0, limit(-1). */
 static void call_literal_args(Sema *s, Call *c)
 {
@@ -669,6 +712,8 @@ static Type *call_result(Sema *s, Call *c)
     case HK_INTERVAL_JOIN: hook_interval_join(s, c); break;
     case HK_ITERATE: hook_iterate(s, c); break;
     case HK_READ_CSV: hook_read_csv(s, c); break;
+    case HK_READ_JSONL: hook_jsonl(s, c, 1); break;
+    case HK_WRITE_JSONL: hook_jsonl(s, c, 0); break;
     case HK_WRITE_CSV: hook_write_csv(s, c); break;
     default: break;
     }

@@ -838,4 +838,30 @@ int fl_parse_date(fl_str s, fl_str format, fl_i64 *ms);
 fl_str fl_format_date(fl_arena *a, fl_i64 ms, fl_str format);
 void fl_date_parts(fl_i64 ms, fl_i64 parts[8]);
 
+/* ---- JSON Lines (json.c: jansson, loaded when first used) ----
+ * read_jsonl: parse parses a line (NULL: the job failed with the file,
+ * line and column); a decoder per row type (generated) walks the value
+ * with kind/get/len/at/int/real/str and reports a mismatch into err
+ * (FL_JSON_ERR bytes) with want, and where it was with in (a field name,
+ * or NULL and an array index), outermost last. A str points into the value:
+ * copy it before free. write_jsonl: json_str (-1 when s is not UTF-8) and
+ * json_f64 (null for NaN and infinities). */
+typedef struct fl_json fl_json;
+enum { FL_J_NULL, FL_J_FALSE, FL_J_TRUE, FL_J_INT, FL_J_REAL, FL_J_STR, FL_J_ARRAY, FL_J_OBJECT };
+enum { FL_JSON_ERR = 256 };
+int fl_json_blank(fl_str line);
+fl_json *fl_json_parse(fl_task *t, fl_str line, const fl_lines *r);
+void fl_json_free(fl_json *v);
+int fl_json_kind(const fl_json *v);
+fl_json *fl_json_get(const fl_json *o, const char *name);
+fl_i64 fl_json_len(const fl_json *v);
+fl_json *fl_json_at(const fl_json *v, fl_i64 i);
+fl_i64 fl_json_int(const fl_json *v);
+double fl_json_real(const fl_json *v);
+fl_str fl_json_str(const fl_json *v);
+int fl_json_want(char *err, const char *want, const fl_json *v);
+int fl_json_in(char *err, const char *field, fl_i64 index);
+int fl_buf_json_str(fl_buf *b, fl_str s);
+void fl_buf_json_f64(fl_buf *b, double v);
+
 #endif

@@ -37,6 +37,7 @@ have ssh        || need openssh-client
 # seeing a job run: the monitor's HTTP server (loaded by jobs with dlopen), plan --svg, and the
 # monitor's tests (curl, a headless browser)
 [[ -f /usr/include/microhttpd.h ]] || need libmicrohttpd-dev
+[[ -f /usr/include/jansson.h ]] || need libjansson-dev   # read_jsonl (jobs load it with dlopen)
 have dot        || need graphviz
 have curl       || need curl
 have chromium   || need chromium
