@@ -59,7 +59,9 @@ cat >hash.c <<'C'
 #include "flowrt.h"
 int main(void) { printf("%d\n", fl_hash_bytes("abc", 3) == fl_hash_bytes("abc", 3) && fl_hash_bytes("abc", 3) != fl_hash_bytes("abd", 3)); return 0; }
 C
-if command -v pkg-config >/dev/null && gcc -std=c99 hash.c $(pkg-config --cflags --libs flowc) -o hash 2>"$tmp/log" &&
+san=   # (make test SAN=1 installs a sanitized runtime: a program linking it needs the sanitizers too)
+if nm "$P/lib/flowc/libflowrt.a" 2>/dev/null | grep -q __asan_; then san="-fsanitize=address,undefined"; fi
+if command -v pkg-config >/dev/null && gcc -std=c99 $san hash.c $(pkg-config --cflags --libs flowc) -o hash 2>"$tmp/log" &&
     [ "$(./hash)" = 1 ]; then ok
 else bad "pkg-config --cflags --libs flowc builds a program against the runtime" "$(cat "$tmp/log")"; fi
 
