@@ -207,9 +207,9 @@ static int cc_run(char **argv, int *err)
 
 void cc_unstage(const char *dir)
 {
-    static const char *files[] = {"job.c", "flowrt.h", "flowgen.h", "job.so"};
+    static const char *files[] = {"job.c", "flowrt.h", "flowgen.h", "job.so", "flowc_job.o", "lib.map"};
     char path[PATH_MAX + 16];
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 6; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         unlink(path);
     }
@@ -259,6 +259,46 @@ static int cc_report(int run, int err, const char *cc, const char *dir, const ch
     return 1;
 }
 
+/* The arguments of --lib: position-independent code and the API (FL_LIB);
+ * a shared library exports only the API's functions (a version script in
+ * the staging folder), so that two job libraries in one process each keep
+ * their own runtime; a static one is compiled to an object (-c). */
+static int cc_lib_args(char **argv, int k, const CcOpts *o, const char *dir, char *map, size_t len)
+{
+    argv[k++] = "-DFL_LIB";
+    argv[k++] = "-fPIC";
+    if (o->lib == 2) {
+        argv[k++] = "-c";
+        return k;
+    }
+    char text[512];
+    snprintf(text, sizeof text, "{\n  global: %s_*;\n  local: *;\n};\n", o->prefix);
+    snprintf(map, len, "-Wl,--version-script=%s/lib.map", dir);
+    if (cc_write(dir, "lib.map", text) == 0) {
+        argv[k++] = "-shared";
+        argv[k++] = map;
+    }
+    return k;
+}
+
+/* A static job library: the runtime's archive with the job's object added (out, by rename). */
+static int cc_archive(const char *rt, const char *obj, const char *out, int *err)
+{
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%d", out, (int)getpid());
+    char *cp[] = {"cp", (char *)rt, tmp, NULL}, *ar[] = {"ar", "rs", tmp, (char *)obj, NULL};
+    int run = cc_run(cp, err);
+    if (run == RUN_OK)
+        run = cc_run(ar, err);
+    if (run == RUN_OK && rename(tmp, out) < 0) {
+        *err = errno;
+        run = RUN_ERROR;
+    }
+    if (run != RUN_OK)
+        unlink(tmp);
+    return run;
+}
+
 int cc_build(const char *csrc, const CcOpts *o)
 {
     char lib[PATH_MAX + 32];
@@ -281,20 +321,28 @@ int cc_build(const char *csrc, const CcOpts *o)
 #else
     char *san = "-w";
 #endif
+    char obj[PATH_MAX + 16], map[PATH_MAX + 32];
+    snprintf(obj, sizeof obj, "%s/flowc_job.o", dir);   /* (not job.o: the runtime's archive has one) */
     char *base[] = {(char *)cc, "-std=c99", "-DFL_NATIVE", (char *)(o->opt3 ? "-O3" : "-O2"), (char *)(o->opt3 ? "-march=native" : "-g0"),
-                    "-ffp-contract=off", "-w", san, "-o", (char *)o->out, src};
-    char **argv = calloc(sizeof base / sizeof base[0] + 8 + (size_t)cc_nufiles, sizeof *argv);
+                    "-ffp-contract=off", "-w", san, "-o", (char *)(o->lib == 2 ? obj : o->out), src};
+    char **argv = calloc(sizeof base / sizeof base[0] + 16 + (size_t)cc_nufiles, sizeof *argv);
     if (!argv)
         return 1;
     int k = (int)(sizeof base / sizeof base[0]);
     memcpy(argv, base, sizeof base);
     k = cc_user_args(argv, k, dir);
-    argv[k++] = lib;
-    argv[k++] = "-lpthread";
-    argv[k++] = "-lm";
+    if (o->lib)
+        k = cc_lib_args(argv, k, o, dir, map, sizeof map);
+    if (o->lib != 2) {
+        argv[k++] = lib;
+        argv[k++] = "-lpthread";
+        argv[k++] = "-lm";
+    }
     int err = 0;
     int run = cc_run(argv, &err);
     free(argv);
+    if (run == RUN_OK && o->lib == 2)
+        run = cc_archive(lib, obj, o->out, &err);
     if (run == RUN_FAILED && cc_nufiles) {   /* (its messages are above: the user's C, most likely) */
         fprintf(stderr, "flowc: %s failed on the job with your C file%s (%s%s)\n", cc, cc_nufiles > 1 ? "s" : "",
                 cc_ufiles[0], cc_nufiles > 1 ? "..." : "");

@@ -9,6 +9,8 @@ typedef struct CcOpts {
     const char *out;     /* the binary to write */
     int opt3;            /* -O3 -march=native instead of -O2 */
     const char *keep_c;  /* write the C here too (NULL: a temporary) */
+    int lib;             /* the C API (--lib): 1 a shared library, 2 a static one (out ends in .a) */
+    const char *prefix;  /* with lib: the API's prefix (the only symbols a shared one exports) */
 } CcOpts;
 
 /* Returns 0 on success; 1 on an error of the surroundings (the output

@@ -22,6 +22,10 @@
  * directives. The job table carries a fingerprint: a hash of the generated
  * code and of flowc's version, which the processes of a job compare.
  * Returns the number of errors (constructs not supported). */
+/* The C API instead of main under FL_LIB (flowc build --lib, emit_lib.c):
+ * its functions prefixed `prefix`_, and its header written into header
+ * (NULL, NULL: none, the default). */
+void emit_set_lib(const char *prefix, FILE *header);
 int emit_program(FILE *out, Program *p, const Phases *ph, Plan **plans, Stages **sts, Arena *a, Diag *d,
                  const char *job_name);
 

@@ -51,6 +51,8 @@ typedef struct Emit {
     const char *nonneg[16];  /* C variables the branches being emitted prove >= 0 (ex_fact) */
     int nnonneg;
     PtrVec externs;          /* FnDecl*: the program's extern (C) functions */
+    PtrVec host_in, host_out;    /* PlanNode*: host_rows sources and to_host sinks (the C API), by call */
+    PtrVec host_in_t, host_out_t;    /* Type*: their rows */
     Expr *pre_x;             /* an expression computed before the row's code (emit_block.c) */
     const char *pre_c;       /* and the C expression of its value for the row */
 } Emit;
@@ -152,6 +154,13 @@ void ej_helper(Emit *e, const char *what, Type *t, const char *fn, const char *c
 void ej_open(SE *x, PlanNode *n);
 void ej_produce(SE *x, PlanNode *n);
 void ej_sink_row(SE *x, PlanNode *n, Type *rt, const char *row);
+
+/* emit_lib.c: the C API (flowc build --lib) */
+int el_host_index(Emit *e, PlanNode *n, Type *row, int out);   /* n's number among host_rows (out 0) or to_host */
+void el_host_open(SE *x, PlanNode *n);
+void el_host_produce(SE *x, PlanNode *n);
+void el_lib_api(Emit *e, FILE *out, Program *p, const char *prefix, const char *freeing);
+void el_lib_header(Emit *e, FILE *h, Program *p, const char *prefix);
 
 /* emit_count.c: the stage's counters (fl_task.counts) and operator table */
 void ec_row(SE *x, PlanNode *n);             /* a row handed on by n */

@@ -611,6 +611,10 @@ static void se_sink_open(SE *x, PlanNode *n)
     }
     if (!strcmp(name, "for_each"))
         return;
+    if (!strcmp(name, "to_host")) {
+        el_host_index(e, n, sink_row(x, n), 1);
+        return;
+    }
     const Op *op = n->call->u.call.op;
     Expr *path = op->nparams ? sema_call_arg(n->call, op, 0) : NULL;
     const char *p = !strcmp(name, "print") ? "fl_lit(\"-\", 1)" : ex_expr(e, path);
@@ -646,6 +650,13 @@ static void se_sink_row(SE *x, PlanNode *n, const char *row)
         em_line(e, "S->cnt_n%d++;", n->id);
         return;
     }
+    if (!strcmp(name, "to_host")) {
+        em_line(e, "{");
+        em_line(e, "    %s _h = %s;", et_name(e, rt), row);
+        em_line(e, "    fl_host_out(t, %d, &_h);", el_host_index(e, n, rt, 1));
+        em_line(e, "}");
+        return;
+    }
     const char *fmt = !strcmp(name, "write_csv") ? "csv" : "print";
     if (!strcmp(name, "write_jsonl"))
         ej_sink_row(x, n, rt, row);
@@ -665,7 +676,7 @@ static void se_sink_close(SE *x, PlanNode *n)
         se_value_close(x, n);
         return;
     }
-    if (n->u.sink.slot >= 0 || !strcmp(n->op, "for_each"))
+    if (n->u.sink.slot >= 0 || !strcmp(n->op, "for_each") || !strcmp(n->op, "to_host"))
         return;
     if (!strcmp(n->op, "count_into")) {
         em_line(e, "fl_buf_i64(&S->sb_n%d, S->cnt_n%d);", n->id, n->id);
@@ -1459,6 +1470,8 @@ static void se_source_open(SE *x, PlanNode *n)
         se_csv_open(x, n);
     else if (!strcmp(name, "read_jsonl"))
         ej_open(x, n);
+    else if (!strcmp(name, "host_rows"))
+        el_host_open(x, n);
     else if (!strcmp(name, "stdin_lines") || !strcmp(name, "tcp_lines"))
         se_stream_open(x, n);
     else
@@ -1490,6 +1503,8 @@ static void se_source_produce(SE *x, PlanNode *n)
         se_csv_produce(x, n);
     } else if (!strcmp(name, "read_jsonl")) {
         ej_produce(x, n);
+    } else if (!strcmp(name, "host_rows")) {
+        el_host_produce(x, n);
     } else if (!strcmp(name, "stdin_lines") || !strcmp(name, "tcp_lines")) {
         se_stream_produce(x, n);
     } else {
@@ -1505,6 +1520,8 @@ static void se_source_close(SE *x, PlanNode *n)
         em_line(x->e, "if (S->ok) fl_csv_close(&S->c);");
     else if (!strcmp(n->op, "stdin_lines") || !strcmp(n->op, "tcp_lines"))
         em_line(x->e, "fl_stream_close(S->s);");
+    else if (!strcmp(n->op, "host_rows"))
+        em_line(x->e, "fl_buf_free(&S->hb);");
 }
 
 /* The first lines of every function of a stage: its state, its scratch

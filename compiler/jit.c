@@ -31,7 +31,7 @@ static const struct { const char *name; void *addr; } jit_syms[] = {
     SYM(fl_pipe_end), SYM(fl_pipe_close),
     SYM(fl_json_blank), SYM(fl_json_parse), SYM(fl_json_free), SYM(fl_json_kind), SYM(fl_json_get), SYM(fl_json_len),
     SYM(fl_json_at), SYM(fl_json_int), SYM(fl_json_real), SYM(fl_json_str), SYM(fl_json_want), SYM(fl_json_in),
-    SYM(fl_buf_json_str), SYM(fl_buf_json_f64),
+    SYM(fl_buf_json_str), SYM(fl_buf_json_f64), SYM(fl_host_next), SYM(fl_host_out),
 };
 
 static void jit_error(void *opaque, const char *msg)

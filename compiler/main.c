@@ -432,6 +432,64 @@ static int cmd_run(int argc, char **argv)
     return rc;
 }
 
+/* The C API's prefix: the .flow file's name without .flow, as a C identifier. */
+static char *lib_prefix(const char *file)
+{
+    const char *b = job_name(file);
+    size_t n = strlen(b);
+    if (n > 5 && !strcmp(b + n - 5, ".flow"))
+        n -= 5;
+    char *p = malloc(n + 2);
+    size_t k = 0;
+    if (!n || (b[0] >= '0' && b[0] <= '9'))
+        p[k++] = 'j';
+    for (size_t i = 0; i < n; i++)
+        p[k++] = (b[i] >= 'a' && b[i] <= 'z') || (b[i] >= 'A' && b[i] <= 'Z') || (b[i] >= '0' && b[i] <= '9') ? b[i] : '_';
+    p[k] = 0;
+    return p;
+}
+
+/* flowc build --lib: the library (out: .so, or .a) and its header beside it (out's name, .h). */
+static int build_lib(const char *file, char **cfiles, int nc, CcOpts *o)
+{
+    size_t n = strlen(o->out);
+    o->lib = n > 2 && !strcmp(o->out + n - 2, ".a") ? 2 : 1;
+    const char *dot = strrchr(o->out, '.'), *slash = strrchr(o->out, '/');
+    size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - o->out) : n;
+    char *hdr = malloc(stem + 3), *tmp = malloc(stem + 32);
+    snprintf(hdr, stem + 3, "%.*s.h", (int)stem, o->out);
+    snprintf(tmp, stem + 32, "%s.tmp-%d", hdr, (int)getpid());
+    char *prefix = lib_prefix(file);
+    o->prefix = prefix;
+    int rc = 1, writable = cc_check_out(o->out) == 0;
+    FILE *h = writable ? fopen(tmp, "w") : NULL;
+    if (h) {
+        set_user_c(file, cfiles, nc);
+        emit_set_lib(prefix, h);
+        Job j;
+        rc = job_compile(&j, file, 1);
+        emit_set_lib(NULL, NULL);
+        if (!rc) {
+            rc = cc_build(j.c, o);
+            rc = rc < 0 ? 3 : rc;
+        }
+        job_free(&j);
+        rc = fclose(h) != 0 && !rc ? 1 : rc;
+        if (!rc && rename(tmp, hdr) < 0) {
+            fprintf(stderr, "flowc: cannot write %s: %s\n", hdr, strerror(errno));
+            rc = 1;
+        }
+        unlink(tmp);
+    } else if (writable) {
+        fprintf(stderr, "flowc: cannot write %s: %s\n", hdr, strerror(errno));
+    }
+    free(hdr);
+    free(tmp);
+    free(prefix);
+    free(cfiles);
+    return rc;
+}
+
 static int cmd_build(int argc, char **argv)
 {
     CcOpts o = {0};
@@ -449,16 +507,20 @@ static int cmd_build(int argc, char **argv)
             o.opt3 = 0;
         else if (!strcmp(argv[i], "--cc") && i + 1 < argc)
             cc_set_compiler(argv[++i]);
+        else if (!strcmp(argv[i], "--lib"))
+            o.lib = 1;
         else if (!file && argv[i][0] != '-')
             file = argv[i];
         else
             file = NULL, i = argc;
     }
     if (!file || !o.out) {
-        fputs("usage: flowc build FILE [C FILES...] -o OUT [-O3] [--cc COMPILER]\n", stderr);
+        fputs("usage: flowc build FILE [C FILES...] -o OUT [-O3] [--cc COMPILER] [--lib]\n", stderr);
         free(cfiles);
         return 2;
     }
+    if (o.lib)
+        return build_lib(file, cfiles, nc, &o);
     if (cc_check_out(o.out) < 0) {
         free(cfiles);
         return 1;

@@ -27,6 +27,7 @@ static const OpDef ops_table[] = {
     {"source", "generate(n: i64, f: (i64) -> T) -> stream<T>", 0, HK_NONE, "f(0), ..., f(n-1), generated in parallel"},
     {"source", "from(v: vec<T>) -> stream<T>", 0, HK_NONE, "the elements of a vector"},
     {"source", "stdin_lines() -> stream<str>", 0, HK_NONE, "the lines of standard input"},
+    {"source", "host_rows(row: type<T>) -> stream<T>", 0, HK_NONE, "rows a host program pushes through the C API (flowc build --lib)"},
     {"source", "tcp_lines(addr: str) -> stream<str>", 0, HK_NONE, "the lines read from a TCP connection to host:port"},
 
     /* ---- element-wise, plain streams ---- */
@@ -137,6 +138,7 @@ static const OpDef ops_table[] = {
     {"sink", "elems<T>.write_lines(path: str) -> sink", 0, HK_NONE, "one element per line (strings as they are, others as to_str)"},
     {"sink", "elems<T>.write_jsonl(path: str) -> sink", 0, HK_WRITE_JSONL, "one JSON value per line: records as objects, tuples and vectors as arrays, none as null"},
     {"sink", "elems<T>.print() -> sink", 0, HK_NONE, "one element per line on standard output"},
+    {"sink", "elems<T>.to_host() -> sink", 0, HK_NONE, "each element to a callback of the host program (the C API of flowc build --lib)"},
     {"sink", "elems<T>.for_each(f: (T) -> any) -> sink", 0, HK_NONE, "calls f on each element"},
     {"sink", "elems<T>.count_into(path: str) -> sink", 0, HK_NONE, "writes the number of elements to path"},
 

@@ -46,7 +46,7 @@ static void sb_place(SB *b, PlanNode *n)
     Stage *s;
     switch (n->kind) {
     case PN_SOURCE:   /* an unbounded source reads on one task */
-        s = sb_stage(b, n, strcmp(n->op, "stdin_lines") && strcmp(n->op, "tcp_lines"));
+        s = sb_stage(b, n, strcmp(n->op, "stdin_lines") && strcmp(n->op, "tcp_lines") && strcmp(n->op, "host_rows"));
         break;
     case PN_SHUFFLE:
         s = sb_stage(b, n, 1);

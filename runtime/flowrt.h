@@ -864,4 +864,22 @@ int fl_json_in(char *err, const char *field, fl_i64 index);
 int fl_buf_json_str(fl_buf *b, fl_str s);
 void fl_buf_json_f64(fl_buf *b, double v);
 
+/* ---- the C API (lib.c): a job as a library, run by a host program ----
+ * flowc build --lib generates typed functions around these: start runs the
+ * job on threads of its own; push gives a host_rows source a row (its
+ * bytes in the edges' wire format; it waits while the job is behind);
+ * finish ends the input, waits for the end, joins every thread and frees
+ * (0, or -1 with the failure's message in err). In the job, host_next takes
+ * the next pushed row (1; 0 at the end), host_out calls the host's callback
+ * of a to_host sink (one call at a time). */
+typedef void (*fl_host_out_fn)(void *ctx, const void *row);
+typedef struct fl_lib fl_lib;
+fl_lib *fl_lib_start(const fl_job_def *job, int threads, int ninputs, void *ctx, const fl_host_out_fn *outs,
+                     int nouts, char *err, fl_i64 errlen);
+int fl_lib_push(fl_lib *l, int input, const char *bytes, fl_i64 len);
+int fl_lib_finish(fl_lib *l, char *err, fl_i64 errlen);
+void fl_lib_free(fl_lib *l);
+int fl_host_next(fl_task *t, int input, fl_buf *row);
+void fl_host_out(fl_task *t, int sink, const void *row);
+
 #endif

@@ -244,6 +244,8 @@ struct flrt_job {
     struct flrt_stats *stats;    /* stats.c: the counts of ended tasks, sources, other processes */
     _Atomic int ended;           /* every phase has run (the stats are final) */
     fl_i64 net_sent, net_received;   /* net.c: bytes in frames, once it has closed */
+    struct fl_lib *lib;          /* lib.c: the host program's job (the C API), or NULL */
+    char failmsg[1024];          /* with lib: the first failure's message (not printed) */
 };
 
 /* ---- time (time.c) ---- */
@@ -284,6 +286,12 @@ void flrt_edge_flush(flrt_task *t, int k);
 /* Edge k's pending batches, then a message (END, or WATERMARK with value) to
  * every destination task it reaches: a local inbox or another process. */
 void flrt_edge_signal(flrt_task *t, int k, int kind, fl_i64 value);
+
+/* ---- a job as a library (lib.c; the C API of flowc build --lib) ---- */
+/* Runs job in this thread as fl_main would, but with no signal handler,
+ * no change to malloc, no option parsing (threads given), and failures kept
+ * in j->failmsg rather than printed (job.c); 1 when it succeeded. */
+int flrt_run_lib(const fl_job_def *job, int threads, struct fl_lib *lib, char *msg, size_t len);
 
 /* ---- stores (store.c) ---- */
 void flrt_stores_init(flrt_job *j);         /* the table, for def->nslots slots */

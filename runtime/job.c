@@ -436,11 +436,13 @@ static void stats_report(flrt_job *j, const opts *o)
     free(snap);
 }
 
-/* Runs the job in this process, joined with the others when there are. */
-static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
+/* Runs the job in this process, joined with the others when there are
+ * (lib: for the C API; its failure message into msg). */
+static int run(const fl_job_def *job, const opts *o, flrt_dist *d, struct fl_lib *lib, char *msg, size_t len)
 {
     flrt_job j = {.def = job, .nthreads = o->threads, .batch_rows = o->batch, .chan_cap = o->queue,
-                 .workers = o->workers, .test_clock = o->test_clock, .linger_ms = o->linger, .idle_ms = o->idle};
+                 .workers = o->workers, .test_clock = o->test_clock, .linger_ms = o->linger, .idle_ms = o->idle,
+                 .lib = lib};
     flrt_job_init(&j);
     flrt_job_set_current(&j);
     flrt_maps_set_deferred(1);
@@ -470,6 +472,8 @@ static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
         ok = 0;
     flrt_monitor_stop(mon, o->monitor_linger);   /* (after the output is committed) */
     flrt_stats_fini(&j);
+    if (msg)
+        snprintf(msg, len, "%s", j.failmsg);
     fflush(stdout);
     flrt_maps_set_deferred(0);
     flrt_csv_reset();
@@ -477,6 +481,18 @@ static int run(const fl_job_def *job, const opts *o, flrt_dist *d)
     flrt_job_set_current(NULL);
     flrt_job_fini(&j);
     return ok;
+}
+
+int flrt_run_lib(const fl_job_def *job, int threads, struct fl_lib *lib, char *msg, size_t len)
+{
+    opts o;
+    char *argv[] = {(char *)job->name, NULL};
+    parse_args(job, 1, argv, &o);
+    o.threads = threads > 0 ? (threads > MAX_THREADS ? MAX_THREADS : threads) : default_threads();
+    o.progress = 0;
+    flrt_dist d;
+    memset(&d, 0, sizeof d);
+    return run(job, &o, &d, lib, msg, len);
 }
 
 int fl_main(const fl_job_def *job, int argc, char **argv)
@@ -504,7 +520,7 @@ int fl_main(const fl_job_def *job, int argc, char **argv)
     rc = flrt_dist_start(job, &o.dist, &o.threads, argc, argv, &d);
     if (rc)
         return rc;
-    int ok = run(job, &o, &d);
+    int ok = run(job, &o, &d, NULL, NULL, 0);
     if (d.nkids)
         ok = flrt_dist_wait(&d, ok) && ok;
     return ok ? 0 : 1;

@@ -123,7 +123,9 @@ static void say(const char *msg)
 void flrt_job_fail(flrt_job *j, const char *msg, int remote)
 {
     if (atomic_exchange(&j->failed, 1) == 0) {
-        if (msg)
+        if (msg && j->lib)   /* (a library reports its failure to the host, not on stderr) */
+            snprintf(j->failmsg, sizeof j->failmsg, "%s", msg);
+        else if (msg)
             say(msg);
         if (!remote && j->net)
             flrt_net_fail(j, msg);

@@ -1,0 +1,203 @@
+/* lib.c - a job as a library: the runtime side of the C API that
+ * `flowc build --lib` generates (compiler/emit_lib.c writes the typed
+ * functions around these). A host program starts the job, which runs on a
+ * thread of its own (its tasks on theirs), pushes rows into the job's
+ * host_rows sources while it runs, gets the rows of its to_host sinks
+ * through callbacks, and finishes it: the job's input ends, the job runs to
+ * its end, every thread it made is joined, and the result comes back as a
+ * return code with the message of a failure in a buffer. Nothing here
+ * installs a signal handler, changes malloc or calls exit() (but running
+ * out of memory still ends the process, as in a job binary).
+ *
+ * Rows travel serialized (the edges' wire format): push copies the host's
+ * row into a bounded queue per source (the host waits while it is full),
+ * the source's task takes them in order. Callbacks come from the sink's
+ * one task, one call at a time. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flrt_int.h"
+
+enum { HOSTQ_MAX = 4 << 20 };   /* bytes of pushed rows a queue holds before push waits */
+
+typedef struct hostq {
+    fl_buf bytes;            /* rows, each a u32 length then its bytes, from head */
+    fl_i64 head;
+    int ended;
+} hostq;
+
+struct fl_lib {
+    const fl_job_def *job;
+    int threads;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    hostq *q;
+    int nq;
+    int done, ok;            /* the job has ended, and how */
+    char msg[1024];
+    void *ctx;
+    fl_host_out_fn *outs;
+    int nouts;
+    pthread_mutex_t out_mu;
+};
+
+static void *lib_main(void *arg)
+{
+    fl_lib *l = arg;
+    int ok = flrt_run_lib(l->job, l->threads, l, l->msg, sizeof l->msg);
+    pthread_mutex_lock(&l->mu);
+    l->ok = ok;
+    l->done = 1;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+static void say_err(char *err, fl_i64 len, const char *msg)
+{
+    if (!err || len <= 0)
+        return;
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        n--;
+    snprintf(err, (size_t)len, "%.*s", (int)n, msg);
+}
+
+fl_lib *fl_lib_start(const fl_job_def *job, int threads, int ninputs, void *ctx, const fl_host_out_fn *outs,
+                     int nouts, char *err, fl_i64 errlen)
+{
+    fl_lib *l = flrt_xcalloc(1, sizeof *l);
+    l->job = job;
+    l->threads = threads;
+    l->nq = ninputs;
+    l->q = flrt_xcalloc((size_t)(ninputs > 0 ? ninputs : 1), sizeof *l->q);
+    l->ctx = ctx;
+    l->nouts = nouts;
+    l->outs = flrt_xcalloc((size_t)(nouts > 0 ? nouts : 1), sizeof *l->outs);
+    for (int i = 0; i < nouts; i++)
+        l->outs[i] = outs ? outs[i] : NULL;
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->cv, NULL);
+    pthread_mutex_init(&l->out_mu, NULL);
+    int rc = pthread_create(&l->th, NULL, lib_main, l);
+    if (rc) {
+        say_err(err, errlen, strerror(rc));
+        fl_lib_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+int fl_lib_push(fl_lib *l, int input, const char *bytes, fl_i64 len)
+{
+    if (!l || input < 0 || input >= l->nq)
+        return -1;
+    hostq *q = &l->q[input];
+    pthread_mutex_lock(&l->mu);
+    while (!l->done && !q->ended && q->bytes.len - q->head > HOSTQ_MAX)
+        pthread_cond_wait(&l->cv, &l->mu);
+    int ok = !l->done && !q->ended;
+    if (ok) {
+        if (q->head > 0 && q->head >= q->bytes.len / 2) {   /* what was taken goes */
+            memmove(q->bytes.p, q->bytes.p + q->head, (size_t)(q->bytes.len - q->head));
+            q->bytes.len -= q->head;
+            q->head = 0;
+        }
+        unsigned char hdr[4] = {(unsigned char)len, (unsigned char)(len >> 8), (unsigned char)(len >> 16),
+                                (unsigned char)(len >> 24)};
+        fl_buf_put(&q->bytes, (const char *)hdr, 4);
+        fl_buf_put(&q->bytes, bytes, len);
+        pthread_cond_broadcast(&l->cv);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return ok ? 0 : -1;
+}
+
+/* The host has pushed its last rows: every source's queue ends. */
+static void lib_end_input(fl_lib *l)
+{
+    pthread_mutex_lock(&l->mu);
+    for (int i = 0; i < l->nq; i++)
+        l->q[i].ended = 1;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+}
+
+void fl_lib_free(fl_lib *l)
+{
+    for (int i = 0; i < l->nq; i++)
+        fl_buf_free(&l->q[i].bytes);
+    free(l->q);
+    free(l->outs);
+    pthread_mutex_destroy(&l->mu);
+    pthread_cond_destroy(&l->cv);
+    pthread_mutex_destroy(&l->out_mu);
+    free(l);
+}
+
+int fl_lib_finish(fl_lib *l, char *err, fl_i64 errlen)
+{
+    if (!l)
+        return -1;
+    lib_end_input(l);
+    pthread_join(l->th, NULL);
+    int ok = l->ok;
+    if (!ok)
+        say_err(err, errlen, l->msg[0] ? l->msg + (strncmp(l->msg, "flowc job: ", 11) ? 0 : 11) : "the job failed");
+    else if (err && errlen > 0)
+        err[0] = 0;
+    fl_lib_free(l);
+    return ok ? 0 : -1;
+}
+
+/* ---- in the job ---- */
+
+int fl_host_next(fl_task *t, int input, fl_buf *row)
+{
+    fl_lib *l = ((flrt_task *)t)->job->lib;
+    if (!l) {
+        fl_fail(t, "host_rows: its rows come from a host program through the C API (flowc build --lib)");
+        return 0;
+    }
+    hostq *q = &l->q[input];
+    pthread_mutex_lock(&l->mu);
+    while (q->head == q->bytes.len && !q->ended && !fl_stopping()) {
+        struct timespec ts;   /* (a stopping job is noticed within 100 ms) */
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100000000;
+        if (ts.tv_nsec >= 1000000000)
+            ts.tv_sec++, ts.tv_nsec -= 1000000000;
+        pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+    }
+    int have = q->head < q->bytes.len && !fl_stopping();
+    if (have) {
+        const unsigned char *h = (const unsigned char *)q->bytes.p + q->head;
+        fl_i64 n = (fl_i64)h[0] | (fl_i64)h[1] << 8 | (fl_i64)h[2] << 16 | (fl_i64)h[3] << 24;
+        row->len = 0;
+        fl_buf_put(row, (const char *)h + 4, n);
+        q->head += 4 + n;
+        pthread_cond_broadcast(&l->cv);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return have;
+}
+
+void fl_host_out(fl_task *t, int sink, const void *row)
+{
+    fl_lib *l = ((flrt_task *)t)->job->lib;
+    if (!l) {
+        fl_fail(t, "to_host: its rows go to a host program through the C API (flowc build --lib)");
+        return;
+    }
+    if (sink < 0 || sink >= l->nouts || !l->outs[sink])
+        return;
+    pthread_mutex_lock(&l->out_mu);
+    l->outs[sink](l->ctx, row);
+    pthread_mutex_unlock(&l->out_mu);
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# tests/capi/run.sh FLOWC - a job as a library (flowc build --lib): four job libraries (.so) and
+# one static (.a) built, a C host (host.c) linked against each form of sales and loading the
+# others with dlopen (results against its own computation, two jobs at once, a failing job,
+# its signal handlers and thread count afterwards, only the API exported), and the same
+# library from Python's ctypes (host.py); then the sources and sinks of the API outside a
+# library: a job binary using host_rows fails with a message.
+set -u
+
+. "$(dirname "$0")/../lib.sh"
+test_flowc_arg "tests/capi/run.sh FLOWC" "$@"
+
+D=tests/capi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-capi.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() {
+    failed=$((failed + 1))
+    echo "FAIL: $1"
+    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    | /' | head -20
+}
+
+mkdir -p "$tmp/a"
+for j in sales words fail range; do
+    "$flowc" build --lib "$D/$j.flow" -o "$tmp/lib$j.so" >"$tmp/log" 2>&1 || bad "flowc build --lib $j.flow" "$(cat "$tmp/log")"
+done
+"$flowc" build --lib "$D/sales.flow" -o "$tmp/a/libsales.a" >"$tmp/log" 2>&1 || bad "flowc build --lib -o libsales.a" "$(cat "$tmp/log")"
+if [ -f "$tmp/libsales.h" ] && [ -f "$tmp/a/libsales.h" ] && grep -q "int sales_push(sales_job \*h, const rec_Sale \*row);" "$tmp/libsales.h"; then ok
+else bad "the header beside each library"; fi
+
+san=
+if "$flowc" build --lib "$D/range.flow" -o "$tmp/probe.so" >/dev/null 2>&1 && nm -D "$tmp/probe.so" | grep -q __asan; then
+    san="-fsanitize=address,undefined"   # (a sanitized flowc builds sanitized libraries)
+fi
+# host NAME LIBSALES-ARGS: the C host built against one form of sales
+host() {
+    local name=$1
+    shift
+    if ! gcc -std=c99 $san -Iruntime -I"$(dirname "$1")" "$D/host.c" -o "$tmp/host" "$@" -ldl -lpthread -lm >"$tmp/log" 2>&1; then
+        bad "$name: building the host" "$(cat "$tmp/log")"
+    elif "$tmp/host" "$tmp/libwords.so" "$tmp/libfail.so" "$tmp/librange.so" >"$tmp/out" 2>&1; then
+        ok
+    else
+        bad "$name: the host's checks" "$(cat "$tmp/out")"
+    fi
+    if grep -q "flowc job:" "$tmp/out"; then bad "$name: a library printed on standard error" "$(cat "$tmp/out")"; fi
+}
+host "the shared library" "$tmp/libsales.so" -Wl,-rpath,"$tmp"
+host "the static library" "$tmp/a/libsales.a"
+
+if [ -z "$san" ]; then
+    if out=$(python3 "$D/host.py" "$tmp/libsales.so" 2>&1); then ok; else bad "Python's ctypes" "$out"; fi
+else
+    echo "SKIP: Python's ctypes with a sanitized library (python3 is not built with the sanitizers)"
+fi
+
+"$flowc" run "$D/sales.flow" >"$tmp/log" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "host_rows: its rows come from a host program through the C API (flowc build --lib)" "$tmp/log"; then ok
+else bad "host_rows outside a library: exit $rc" "$(cat "$tmp/log")"; fi
+
+"$flowc" run "$D/range.flow" >"$tmp/log" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "to_host: its rows go to a host program through the C API (flowc build --lib)" "$tmp/log"; then ok
+else bad "to_host outside a library: exit $rc" "$(cat "$tmp/log")"; fi
+
+echo "capi: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
