@@ -47,7 +47,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all deps run bench test unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults stream nexmark fuzz fuzz-front fuzz-frame install uninstall install-test observe monitor extern pipe jsonl capi tier clean
+.PHONY: all deps run bench test unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults stream nexmark fuzz fuzz-front fuzz-frame install uninstall install-test observe monitor extern pipe jsonl capi arrow tier clean
 
 all: deps $(B)/flowc $(B)/libflowrt.a
 
@@ -151,7 +151,7 @@ observe: all
 monitor: all
 	tests/monitor/run.sh $(B)/flowc
 
-test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark observe monitor install-test extern pipe jsonl capi
+test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark observe monitor install-test extern pipe jsonl capi arrow
 
 run: all
 	$(B)/flowc run examples/wordcount.flow
@@ -234,6 +234,9 @@ jsonl: all
 
 capi: all
 	tests/capi/run.sh $(B)/flowc
+
+arrow: all
+	tests/arrow/run.sh $(B)/flowc
 
 clean:
 	rm -rf build build-san build-fuzz

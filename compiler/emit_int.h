@@ -155,6 +155,14 @@ void ej_open(SE *x, PlanNode *n);
 void ej_produce(SE *x, PlanNode *n);
 void ej_sink_row(SE *x, PlanNode *n, Type *rt, const char *row);
 
+/* emit_arrow.c: write_arrow */
+void ea_helper(Emit *e, Type *t, const char *fn, const char *c);   /* aw_T */
+void ea_sink_open(SE *x, PlanNode *n, Type *rt, int keyed, const char *path);
+void ea_sink_row(SE *x, PlanNode *n, Type *rt, const char *row);
+void ea_read_helper(Emit *e, Type *t, const char *fn, const char *c);   /* ar_T */
+void ea_open(SE *x, PlanNode *n);            /* read_arrow */
+void ea_produce(SE *x, PlanNode *n);
+
 /* emit_lib.c: the C API (flowc build --lib) */
 int el_host_index(Emit *e, PlanNode *n, Type *row, int out);   /* n's number among host_rows (out 0) or to_host */
 void el_host_open(SE *x, PlanNode *n);

@@ -618,6 +618,10 @@ static void se_sink_open(SE *x, PlanNode *n)
     const Op *op = n->call->u.call.op;
     Expr *path = op->nparams ? sema_call_arg(n->call, op, 0) : NULL;
     const char *p = !strcmp(name, "print") ? "fl_lit(\"-\", 1)" : ex_expr(e, path);
+    if (!strcmp(name, "write_arrow")) {
+        ea_sink_open(x, n, type_prune(sink_row(x, n)), n->in[0]->key != NULL, p);
+        return;
+    }
     se_field(x, "fl_sink *sk_n%d;", n->id);
     em_line(e, "S->sk_n%d = fl_sink_open(t, %s);", n->id, p);
     se_field(x, "fl_buf sb_n%d;", n->id);
@@ -650,6 +654,10 @@ static void se_sink_row(SE *x, PlanNode *n, const char *row)
         em_line(e, "S->cnt_n%d++;", n->id);
         return;
     }
+    if (!strcmp(name, "write_arrow")) {
+        ea_sink_row(x, n, rt, row);
+        return;
+    }
     if (!strcmp(name, "to_host")) {
         em_line(e, "{");
         em_line(e, "    %s _h = %s;", et_name(e, rt), row);
@@ -678,6 +686,10 @@ static void se_sink_close(SE *x, PlanNode *n)
     }
     if (n->u.sink.slot >= 0 || !strcmp(n->op, "for_each") || !strcmp(n->op, "to_host"))
         return;
+    if (!strcmp(n->op, "write_arrow")) {
+        em_line(e, "fl_arrow_close(S->aw_n%d);", n->id);
+        return;
+    }
     if (!strcmp(n->op, "count_into")) {
         em_line(e, "fl_buf_i64(&S->sb_n%d, S->cnt_n%d);", n->id, n->id);
         em_line(e, "fl_buf_putc(&S->sb_n%d, '\\n');", n->id);
@@ -1472,6 +1484,8 @@ static void se_source_open(SE *x, PlanNode *n)
         ej_open(x, n);
     else if (!strcmp(name, "host_rows"))
         el_host_open(x, n);
+    else if (!strcmp(name, "read_arrow"))
+        ea_open(x, n);
     else if (!strcmp(name, "stdin_lines") || !strcmp(name, "tcp_lines"))
         se_stream_open(x, n);
     else
@@ -1505,6 +1519,8 @@ static void se_source_produce(SE *x, PlanNode *n)
         ej_produce(x, n);
     } else if (!strcmp(name, "host_rows")) {
         el_host_produce(x, n);
+    } else if (!strcmp(name, "read_arrow")) {
+        ea_produce(x, n);
     } else if (!strcmp(name, "stdin_lines") || !strcmp(name, "tcp_lines")) {
         se_stream_produce(x, n);
     } else {
@@ -1522,6 +1538,8 @@ static void se_source_close(SE *x, PlanNode *n)
         em_line(x->e, "fl_stream_close(S->s);");
     else if (!strcmp(n->op, "host_rows"))
         em_line(x->e, "fl_buf_free(&S->hb);");
+    else if (!strcmp(n->op, "read_arrow"))
+        em_line(x->e, "fl_arrow_rclose(S->ar);");
 }
 
 /* The first lines of every function of a stage: its state, its scratch

@@ -485,6 +485,10 @@ const char *et_helper(Emit *e, const char *what, Type *t)
         em_sect(e, S_PROTOS, "static int %s(const fl_json *v, %s *o, fl_arena *a, char *err);\n", fn, c);
     else if (!strcmp(what, "json"))
         em_sect(e, S_PROTOS, "static int %s(fl_buf *b, %s v);\n", fn, c);
+    else if (!strcmp(what, "aw"))
+        em_sect(e, S_PROTOS, "static int %s(fl_arrow_w *w, int c, %s v);\n", fn, c);
+    else if (!strcmp(what, "ar"))
+        em_sect(e, S_PROTOS, "static %s %s(fl_arrow_r *r, int c, fl_i64 i, fl_arena *a);\n", c, fn);
     else
         em_sect(e, S_PROTOS, "static int %s(%s x, %s y);\n", fn, c, c);
     /* the body is written apart: helpers it needs are finished (and placed) first */
@@ -503,6 +507,8 @@ const char *et_helper(Emit *e, const char *what, Type *t)
     else if (!strcmp(what, "serb")) et_serb(e, t, fn, c);
     else if (!strcmp(what, "deb")) et_deb(e, t, fn, c);
     else if (!strcmp(what, "dj") || !strcmp(what, "json")) ej_helper(e, what, t, fn, c);
+    else if (!strcmp(what, "aw")) ea_helper(e, t, fn, c);
+    else if (!strcmp(what, "ar")) ea_read_helper(e, t, fn, c);
     else et_csvh(e, t, fn, !strcmp(what, "csvhk"));
     fclose(e->sect[S_HELPERS].f);
     e->sect[S_HELPERS].f = section;

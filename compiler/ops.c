@@ -23,6 +23,7 @@ static const OpDef ops_table[] = {
     {"source", "range(lo: i64, hi: i64) -> stream<i64>", 0, HK_NONE, "the integers lo, lo+1, ..., hi-1, split across tasks"},
     {"source", "read_lines(path: str) -> stream<str>", 0, HK_NONE, "the lines of a text file (without the line end), split across tasks by byte range"},
     {"source", "read_csv(path: str, row: type<T>, header: bool = true, sep: str = \",\", skip_bad: bool = false) -> stream<T>", 0, HK_READ_CSV, "the rows of a CSV file (RFC 4180 quoting) as records or tuples of scalars; a malformed row is an error unless skip_bad"},
+    {"source", "read_arrow(path: str, row: type<T>) -> stream<T>", 0, HK_READ_ARROW, "the rows of an Apache Arrow IPC file (or stream), record batches split across tasks, the schema checked against T"},
     {"source", "read_jsonl(path: str, row: type<T>) -> stream<T>", 0, HK_READ_JSONL, "the lines of a JSON Lines file decoded into T (records from objects by field name, tuples and vectors from arrays, opt from null or missing)"},
     {"source", "generate(n: i64, f: (i64) -> T) -> stream<T>", 0, HK_NONE, "f(0), ..., f(n-1), generated in parallel"},
     {"source", "from(v: vec<T>) -> stream<T>", 0, HK_NONE, "the elements of a vector"},
@@ -136,6 +137,7 @@ static const OpDef ops_table[] = {
     /* ---- sinks ---- */
     {"sink", "elems<T>.write_csv(path: str) -> sink", 0, HK_WRITE_CSV, "CSV with a header from the field names (nested tuples and records flattened); \"-\" is standard output"},
     {"sink", "elems<T>.write_lines(path: str) -> sink", 0, HK_NONE, "one element per line (strings as they are, others as to_str)"},
+    {"sink", "elems<T>.write_arrow(path: str, binary: bool = false) -> sink", 0, HK_WRITE_ARROW, "Apache Arrow IPC: the file format, or the stream format to \"-\" or a path ending in .arrows; a column per field"},
     {"sink", "elems<T>.write_jsonl(path: str) -> sink", 0, HK_WRITE_JSONL, "one JSON value per line: records as objects, tuples and vectors as arrays, none as null"},
     {"sink", "elems<T>.print() -> sink", 0, HK_NONE, "one element per line on standard output"},
     {"sink", "elems<T>.to_host() -> sink", 0, HK_NONE, "each element to a callback of the host program (the C API of flowc build --lib)"},

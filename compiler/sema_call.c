@@ -666,6 +666,40 @@ static void hook_jsonl(Sema *s, Call *c, int reading)
                    reading ? "read_jsonl reads rows" : "write_jsonl writes elements", sema_tstr(s, t));
 }
 
+/* write_arrow: types Arrow holds (json's, but opt<opt<..>>: one null per slot), and binary a literal. */
+static int arrow_type_ok(Type *t, int in_opt)
+{
+    t = type_prune(t);
+    switch (t->kind) {
+    case TY_OPT: return !in_opt && arrow_type_ok(t->u.elem, 1);
+    case TY_VEC: return arrow_type_ok(t->u.elem, 0);
+    case TY_TUPLE:
+        for (int i = 0; i < t->u.tuple.n; i++)
+            if (!arrow_type_ok(t->u.tuple.elems[i], 0))
+                return 0;
+        return 1;
+    case TY_RECORD:
+        for (int i = 0; i < t->u.rec.n && !t->u.rec.builtin; i++)
+            if (!arrow_type_ok(t->u.rec.fields[i].type, 0))
+                return 0;
+        return !t->u.rec.builtin;
+    default: return !json_type_bad(t);
+    }
+}
+
+static void hook_write_arrow(Sema *s, Call *c)
+{
+    Type *st = c->recv_t ? type_prune(c->recv_t) : NULL;
+    if (st && st->kind == TY_STREAM && (!arrow_type_ok(st->u.stream.elem, 0) ||
+                                        (st->u.stream.key && !arrow_type_ok(st->u.stream.key, 0))))
+        diag_error(s->d, c->e->loc, "write_arrow writes elements made of i64, f64, bool, str, and opt (not opt<opt<..>>), "
+                   "vec, tuples and records of them, not %s", sema_tstr(s, st->u.stream.elem));
+    int bi = param_index(c->op, "binary");
+    if (bi >= 0 && c->slots[bi] && c->slots[bi]->kind != EX_BOOL)
+        diag_error(s->d, c->slots[bi]->loc, "`binary` of write_arrow must be true or false as written (it decides the "
+                   "file's schema when the job is compiled)");
+}
+
 /* Literal arguments that can never work: a window of size 0, limit(-1). */
 static void call_literal_args(Sema *s, Call *c)
 {
@@ -714,6 +748,15 @@ static Type *call_result(Sema *s, Call *c)
     case HK_READ_CSV: hook_read_csv(s, c); break;
     case HK_READ_JSONL: hook_jsonl(s, c, 1); break;
     case HK_WRITE_JSONL: hook_jsonl(s, c, 0); break;
+    case HK_WRITE_ARROW: hook_write_arrow(s, c); break;
+    case HK_READ_ARROW: {
+        int ri = param_index(c->op, "row");
+        Type *ta = type_prune(c->slots[ri]->type);
+        if (ta && ta->kind == TY_TYPEARG && !arrow_type_ok(ta->u.elem, 0))
+            diag_error(s->d, c->slots[ri]->loc, "read_arrow reads rows made of i64, f64, bool, str, and opt (not "
+                       "opt<opt<..>>), vec, tuples and records of them, not %s", sema_tstr(s, ta->u.elem));
+        break;
+    }
     case HK_WRITE_CSV: hook_write_csv(s, c); break;
     default: break;
     }

@@ -882,4 +882,45 @@ void fl_lib_free(fl_lib *l);
 int fl_host_next(fl_task *t, int input, fl_buf *row);
 void fl_host_out(fl_task *t, int sink, const void *row);
 
+/* ---- Apache Arrow IPC (arrow.c): write_arrow ----
+ * The columns in pre-order (a struct's or a list's children right after
+ * it; nchild of them); a row's values are appended column by column (a
+ * struct or a list first, then its children), then row_end (a record
+ * batch every batch-size rows). str returns -1 for a Utf8 column when s is
+ * not UTF-8. close writes the rest (the file's footer, or the stream's end). */
+enum { FL_A_I64, FL_A_F64, FL_A_BOOL, FL_A_UTF8, FL_A_BINARY, FL_A_STRUCT, FL_A_LIST };
+typedef struct fl_arrow_field {
+    const char *name;
+    int type, nullable, nchild;
+} fl_arrow_field;
+typedef struct fl_arrow_w fl_arrow_w;
+fl_arrow_w *fl_arrow_open(fl_task *t, fl_str path, const fl_arrow_field *fields, int nfields);
+void fl_arrow_i64(fl_arrow_w *w, int c, fl_i64 v);
+void fl_arrow_f64(fl_arrow_w *w, int c, double v);
+void fl_arrow_bool(fl_arrow_w *w, int c, fl_bool v);
+int fl_arrow_str(fl_arrow_w *w, int c, fl_str s);
+void fl_arrow_struct(fl_arrow_w *w, int c);
+void fl_arrow_list(fl_arrow_w *w, int c, fl_i64 n);
+void fl_arrow_null(fl_arrow_w *w, int c);
+void fl_arrow_row_end(fl_arrow_w *w);
+void fl_arrow_close(fl_arrow_w *w);
+/* read_arrow (arrow_read.c): open checks the file's schema against the
+ * row type's columns (want, as for writing); rnext loads the task's next
+ * record batch (1 with its rows; 0 after its last, or when the file is
+ * corrupt: the job fails); the values of wanted column w at row i (a
+ * struct's children share its rows; a list's elements are rows
+ * [start, start + n) of its child). */
+typedef struct fl_arrow_r fl_arrow_r;
+fl_arrow_r *fl_arrow_ropen(fl_task *t, fl_str path, const fl_arrow_field *want, int nwant);
+int fl_arrow_rnext(fl_arrow_r *r, fl_i64 *rows);
+int fl_arrow_rnull(fl_arrow_r *r, int w, fl_i64 i);
+void fl_arrow_rnull_error(fl_arrow_r *r, int w, fl_i64 i);
+fl_i64 fl_arrow_ri64(fl_arrow_r *r, int w, fl_i64 i);
+double fl_arrow_rf64(fl_arrow_r *r, int w, fl_i64 i);
+fl_bool fl_arrow_rbool(fl_arrow_r *r, int w, fl_i64 i);
+fl_str fl_arrow_rstr(fl_arrow_r *r, int w, fl_i64 i);
+fl_i64 fl_arrow_rlist(fl_arrow_r *r, int w, fl_i64 i, fl_i64 *start);
+int fl_arrow_rbad(const fl_arrow_r *r);
+void fl_arrow_rclose(fl_arrow_r *r);
+
 #endif

@@ -41,6 +41,9 @@ have ssh        || need openssh-client
 have dot        || need graphviz
 have curl       || need curl
 have chromium   || need chromium
+# the Arrow tests read and write with the apache-arrow package (npm) and node
+have node       || need nodejs
+have npm        || need npm
 
 (( ${#missing[@]} == 0 )) && exit 0
 
