@@ -44,6 +44,12 @@ else
     bad "flowc build rows.flow" "$(cat "$tmp/log")"
 fi
 
+# a job that reads JSON still links nothing but libc (jansson is loaded when it first reads JSON)
+if [ -x "$tmp/rows" ] && ! grep -q __asan_init "$tmp/rows"; then
+    extra=$(ldd "$tmp/rows" | grep -Ev '^\s*(linux-vdso|/lib64/ld-linux|libc\.so|libm\.so|libpthread\.so)' || true)
+    if [ -z "$extra" ]; then ok; else bad "a job using read_jsonl links only libc" "$extra"; fi
+fi
+
 printf '[1, "a"]\n[2, "b"]\n[3, "a"]\n[4, "é"]\n' >"$tmp/pairs.jsonl"
 if "$flowc" run "$D/keyed.flow" --input "$tmp/pairs.jsonl" --output "$tmp/k.jsonl" >"$tmp/log" 2>&1 &&
     python3 -c 'import json, sys; got = sorted(json.loads(l) for l in open(sys.argv[1], encoding="utf-8")); sys.exit(got != [["a", 2], ["b", 1], ["é", 1]])' "$tmp/k.jsonl"; then ok
