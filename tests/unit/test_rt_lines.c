@@ -125,13 +125,13 @@ Test(rt_lines, missing_file, .init = cr_redirect_stderr)
                             "directory\n");
 }
 
-Test(rt_lines, folder, .init = cr_redirect_stderr)
+Test(rt_lines, not_a_regular_file, .init = cr_redirect_stderr)
 {
     fl_task t = {.index = 0, .ntasks = 1};
     fl_lines r;
-    cr_assert_eq(fl_lines_open(&t, &r, S("/tmp")), -1);
+    cr_assert_eq(fl_lines_open(&t, &r, S("/dev/null")), -1);
     fflush(stderr);
-    cr_assert_stderr_eq_str("flowc job: cannot open /tmp: it is a folder\n");
+    cr_assert_stderr_eq_str("flowc job: cannot open /dev/null: not a regular file\n");
 }
 
 Test(rt_lines, path_is_a_slice)
