@@ -358,19 +358,29 @@ static const char *closing_quote(const char *s, const char *end, int final, int 
     }
 }
 
-/* "" to " in place in [s, q); the new length. */
-static fl_i64 unescape(char *s, const char *q)
+/* "" to " in place in the n bytes at s; the new length. */
+static fl_i64 unescape(char *s, fl_i64 n)
 {
     char *w = s;
-    for (const char *p = s; p < q; p++) {
+    for (const char *p = s; p < s + n; p++) {
         *w++ = *p;
         p += *p == '"';
     }
     return w - s;
 }
 
-/* A quoted field at *pp (at its opening quote), unescaped in place; CUT
- * when its closing quote may lie past the window (nothing is changed). */
+/* The fields of a whole record with "" (marked by a length ~n) unescaped
+ * in place: only once the record is known to be whole, since a record cut
+ * by a window's end is read again from its raw bytes. */
+static void unescape_fields(fl_str *f, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (f[i].len < 0)
+            f[i].len = unescape((char *)f[i].ptr, ~f[i].len);
+}
+
+/* A quoted field at *pp (at its opening quote); with "" its length is ~n
+ * (unescape_fields); CUT when its closing quote may lie past the window. */
 static int quoted_field(fl_csv *c, const char **pp, fl_str *v, const char **why)
 {
     const char *end = c->lines.end, *s = *pp + 1, *p;
@@ -383,7 +393,7 @@ static int quoted_field(fl_csv *c, const char **pp, fl_str *v, const char **why)
     }
     c->line += count_nl(s, q - s);
     v->ptr = s;
-    v->len = esc ? unescape((char *)s, q) : q - s;
+    v->len = esc ? ~(q - s) : q - s;
     p = q + 1;
     if (p < end && *p == '\r' && (p + 1 == end || p[1] == '\n'))
         p++;
@@ -438,6 +448,7 @@ static int csv_record(fl_csv *c, flrt_csv *x, fl_str *f, int max, const char **w
             c->line++;
         }
         c->lines.cur = p;
+        unescape_fields(f, nf < max ? nf : max);
         return nf;
     }
     c->lines.cur = p;

@@ -49,6 +49,7 @@ struct flrt_in {
     char **files;                /* the task's files, in order */
     int nfiles, next;
     int writable;
+    fl_i64 block;                /* the size of a block (FLRT_IN_BLOCK) */
     flrt_map *map;               /* the plain file being read, mapped whole */
     flrt_zin *z;                 /* the compressed file being read */
     int zend;                    /* z has given its last byte */
@@ -224,6 +225,7 @@ flrt_in *flrt_in_open(fl_task *t, fl_str path, int writable)
     flrt_in *in = flrt_xcalloc(1, sizeof *in);
     in->path = flrt_strndup(path.ptr, (size_t)path.len);
     in->writable = writable;
+    in->block = FLRT_IN_BLOCK;
     names all = {0};
     int kind = FLRT_Z_PLAIN;
     if (path.len == 0 || memchr(path.ptr, 0, (size_t)path.len)) {
@@ -249,6 +251,7 @@ fail:
 }
 
 flrt_map *flrt_in_single(const flrt_in *in) { return in->single; }
+void flrt_in_set_block(flrt_in *in, fl_i64 bytes) { in->block = bytes; }
 const char *flrt_in_path(const flrt_in *in) { return in->path; }
 int flrt_in_final(const flrt_in *in) { return !in->z || in->zend; }
 
@@ -281,7 +284,7 @@ static void free_retired(flrt_in *in, fl_i64 calls)
         *pp = b->next;
         if (b->map)
             flrt_map_free(b->map);
-        if (!b->map && !in->spare && b->cap == FLRT_IN_BLOCK)
+        if (!b->map && !in->spare && b->cap == in->block)
             in->spare = b;
         else
             free(b);
@@ -293,8 +296,8 @@ static void free_retired(flrt_in *in, fl_i64 calls)
  * least half a block. */
 static block *block_next(flrt_in *in, fl_i64 from, fl_i64 calls)
 {
-    fl_i64 kept = in->len - from, cap = FLRT_IN_BLOCK;
-    while (cap - kept < (kept > FLRT_IN_BLOCK / 2 ? kept : FLRT_IN_BLOCK / 2))
+    fl_i64 kept = in->len - from, cap = in->block;
+    while (cap - kept < (kept > in->block / 2 ? kept : in->block / 2))
         cap *= 2;
     block *b = in->spare;
     in->spare = NULL;
