@@ -1320,7 +1320,7 @@ static void se_csv_produce(SE *x, PlanNode *n)
     e->indent -= fast;
     if (fast)
         em_line(e, "}");
-    se_stamp(x, n, "S->c.record_line");
+    se_stamp(x, n, "S->c.line_base + S->c.record_line");
     se_consume(x, n, "_row");
     e->indent--;
     em_line(e, "}");

@@ -1,6 +1,14 @@
 /* csv.c - the CSV source (read_csv, RFC 4180) and the strict parsers of
  * its fields (fl_parse_i64/f64/bool, also used for the command line).
  *
+ * A path that names several files or a compressed one is read file after
+ * file in windows of whole lines (inputs.c); each file has its header and
+ * its line numbers. A window of a compressed file may end inside a quoted
+ * field: the record is then CUT, and read again whole from the next
+ * window, which keeps its bytes (its "" are unescaped only once it is
+ * known whole, so the bytes read again are the raw ones). One plain file
+ * is split among the tasks as follows.
+ *
  * A record may span lines inside quotes, so a parallel task cannot find
  * its first record by looking for a line end alone. A line start is a
  * record start when the number of quotes before it is even (escaped quotes
@@ -323,8 +331,10 @@ int fl_csv_open(fl_task *t, fl_csv *c, fl_str path, fl_str sep, int header, int 
     x->final = 1;
     c->line = 1;
     flrt_map *m = flrt_in_single(in);
-    if (!m)
-        return 0;                /* a list of files: fl_csv_next opens them */
+    if (!m) {
+        c->line = 0;             /* a list of files: fl_csv_next opens them (line_base from 0) */
+        return 0;
+    }
     c->lines.path = m->path;
     fl_i64 start = 0, end = m->len, line = 1;
     if (t->ntasks > 1 && m->len > 0 && csv_share(t, m, &start, &end, &line) < 0) {
@@ -487,6 +497,7 @@ static int csv_more(fl_csv *c, flrt_csv *x, const char *keep)
 {
     int rc = c->lines.in ? flrt_in_more(c->lines.in, &c->lines, keep) : 0;
     if (rc == 2) {
+        c->line_base += c->line;
         c->line = 1;
         x->skip_header = x->header;
     }

@@ -567,6 +567,9 @@ typedef struct fl_csv {
     fl_i64 bad;              /* rows skipped */
     fl_i64 record_line;      /* line where the current record starts (1-based) */
     fl_i64 line;             /* line number at lines.cur */
+    /* the lines of the files the task read before this one (several files:
+     * line_base + record_line grows from file to file, the test clock's time) */
+    fl_i64 line_base;
     void *buf;               /* runtime */
 } fl_csv;
 

@@ -31,7 +31,7 @@ typedef struct flrt_in flrt_in;
 flrt_in *flrt_in_open(fl_task *t, fl_str path, int writable);
 /* The one plain file to split by byte range, or NULL: a list of files. */
 flrt_map *flrt_in_single(const flrt_in *in);
-/* Blocks of this many bytes (at least 2) from now on: unit tests cut
+/* Blocks of this many bytes (at least 1) from now on: unit tests cut
  * windows at odd places with small ones. */
 void flrt_in_set_block(flrt_in *in, fl_i64 bytes);
 /* The path as given (a C string, valid until close). */

@@ -1,5 +1,8 @@
-/* lines.c - the line source (read_lines) and the shares of parallel
- * sources. A file is mapped into memory; task i of n takes the lines that
+/* lines.c - the line source (read_lines), the shares of parallel sources
+ * and the file mappings. A path that names several files or a compressed
+ * one is a list of whole files per task (inputs.c): fl_lines_more moves
+ * to their next window. One plain file is split by byte range here.
+ * A file is mapped into memory; task i of n takes the lines that
  * START in bytes [size*i/n, size*(i+1)/n): its share begins at the first
  * line start at or after size*i/n and ends at the first line start at or
  * after size*(i+1)/n, which is where task i+1 begins. So every line goes to

@@ -198,7 +198,10 @@ static char *read_csv(const char *path, fl_i64 block, int header)
     size_t cap = 1 << 16, o = 0;
     char *out = calloc(1, cap);
     fl_str f[8];
+    fl_i64 stamp = 0;
     for (int nf; (c.lines.calls++, nf = fl_csv_next_fast(&c, f, 8)) >= 0;) {
+        cr_assert_gt(c.line_base + c.record_line, stamp, "the test clock's time grows from file to file");
+        stamp = c.line_base + c.record_line;
         o += (size_t)snprintf(out + o, cap - o, "%lld:", (long long)c.record_line);
         for (int k = 0; k < nf && k < 8; k++)
             o += (size_t)snprintf(out + o, cap - o, "%s%.*s", k ? "|" : "", (int)f[k].len, f[k].ptr);
