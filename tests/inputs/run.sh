@@ -35,6 +35,7 @@ fail() {
 }
 
 D=$tmp/data
+mkdir -p "$tmp/out"
 python3 "$HERE/data.py" gen "$D" || exit 2
 for p in lines rows; do
     "$flowc" build "$HERE/$p.flow" -o "$tmp/$p" 2>"$tmp/build.err" || { fail "build $p.flow" "$tmp/build.err"; exit 1; }
@@ -60,16 +61,20 @@ way() {
     esac
 }
 
+# job PROG WAY INPUT OUTPUT: runs PROG that way (standard output and error into $tmp); its status
+job() {
+    way "$1" "$2"
+    rm -f "$4"
+    timeout 120 "${cmd[@]}" --input "$D/$3" --output "$4" >"$tmp/stdout" 2>"$tmp/stderr"
+}
+
 # ok PROG INPUT WAY...: each way's output matches python3's reading of INPUT
 ok() {
     local prog=$1 input=$2 w out
     shift 2
     for w in "$@"; do
         out=$tmp/out/$prog-$w.$([ "$prog" = rows ] && echo csv || echo txt)
-        mkdir -p "$tmp/out"
-        rm -f "$out"
-        way "$prog" "$w"
-        timeout 120 "${cmd[@]}" --input "$D/$input" --output "$out" >"$tmp/stdout" 2>"$tmp/stderr"
+        job "$prog" "$w" "$input" "$out"
         local rc=$?
         if [ $rc -ne 0 ]; then
             fail "$prog $input ($w): exit status $rc" "$tmp/stderr"
@@ -86,9 +91,7 @@ err() {
     local prog=$1 input=$2 re=$3 w out=$tmp/out/err.out
     shift 3
     for w in "$@"; do
-        rm -f "$out"
-        way "$prog" "$w"
-        timeout 120 "${cmd[@]}" --input "$D/$input" --output "$out" >"$tmp/stdout" 2>"$tmp/stderr"
+        job "$prog" "$w" "$input" "$out"
         local rc=$?
         if [ $rc -ne 1 ]; then
             fail "$prog $input ($w): exit status $rc, not 1" "$tmp/stderr"

@@ -25,61 +25,18 @@
 
 static char dir[64];
 
-static void setup(void)
-{
-    strcpy(dir, "/tmp/flrt-in-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
+static void setup(void) { temp_dir(dir, "/tmp/flrt-in-XXXXXX"); }
+static void teardown(void) { remove_tree(dir); }
+static const char *at(const char *name) { return path_in(dir, name); }
+static void put(const char *name, const char *data, size_t n) { put_file(at(name), data, n); }
+static void pack(const char *tool, const char *name, const char *out) { pack_file(tool, at(name), at(out)); }
 
-static void teardown(void)
+/* name holding text, packed by tool (through a plain file that goes again) */
+static void put_packed(const char *name, const char *tool, const char *text)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-static const char *at(const char *name)
-{
-    static char buf[4][160];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
-
-static void put(const char *name, const char *data, size_t n)
-{
-    FILE *f = fopen(at(name), "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    fclose(f);
-}
-
-/* name packed by tool ("gzip -c -n", "zstd -q -c") into out (name stays) */
-static void pack(const char *tool, const char *name, const char *out)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s < '%s/%s' > '%s/%s'", tool, dir, name, dir, out);
-    cr_assert_eq(system(cmd), 0, "%s", cmd);
-}
-
-/* The lines of text by a single pass, each followed by "\x01". */
-static char *reference(const char *text, size_t n)
-{
-    char *out = calloc(1, 2 * n + 2);
-    size_t o = 0, start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && text[i] != '\n')
-            continue;
-        if (i == n && start == n)
-            break;
-        size_t e = i > start && text[i - 1] == '\r' ? i - 1 : i;
-        memcpy(out + o, text + start, e - start);
-        o += e - start;
-        out[o++] = '\x01';
-        start = i + 1;
-    }
-    return out;
+    put("plain.tmp", text, strlen(text));
+    pack(tool, "plain.tmp", name);
+    unlink(at("plain.tmp"));
 }
 
 /* The lines of path for task `index` of n, `per` lines per produce call,
@@ -123,7 +80,7 @@ static void lines_of(const char *text)
     put("t", text, n);
     pack("gzip -c -n", "t", "t.gz");
     pack("zstd -q -c", "t", "t.zst");
-    char *ref = reference(text, n);
+    char *ref = lines_reference(text, n);
     static const char *files[] = {"t.gz", "t.zst"};
     static const int pers[] = {1, 3, 64};
     for (int f = 0; f < 2; f++)
@@ -176,7 +133,7 @@ Test(rt_inputs, a_call_keeps_its_lines)
         o += (size_t)snprintf(text + o, sizeof text - o, "line %d %.*s\n", i, i % 23, "abcdefghijklmnopqrstuvwxyz");
     put("t", text, o);
     pack("gzip -c -n", "t", "t.gz");
-    char *ref = reference(text, o);
+    char *ref = lines_reference(text, o);
     for (fl_i64 b = 7; b <= 4096; b *= 3) {
         char *got = read_lines(at("t.gz"), 0, 1, b, 64);
         cr_assert_str_eq(got, ref, "blocks of %lld", (long long)b);
@@ -254,12 +211,8 @@ Test(rt_inputs, csv_header_of_each_file)
 {
     mkdir(at("d"), 0755);
     put("d/1.csv", "id,n\n1,a\n2,b\n", 13);
-    put("d/2.csv", "id,n\n3,c\n", 9);
-    pack("gzip -c -n", "d/2.csv", "d/2.csv.gz");
-    unlink(at("d/2.csv"));
-    put("d/3.csv", "id,n\n", 5);
-    pack("zstd -q -c", "d/3.csv", "d/3.csv.zst");
-    unlink(at("d/3.csv"));
+    put_packed("d/2.csv.gz", "gzip -c -n", "id,n\n3,c\n");
+    put_packed("d/3.csv.zst", "zstd -q -c", "id,n\n");
     put("d/4.csv", "id,n\n4,\"d\ne\"\n", 13);
     char *got = read_csv(at("d"), 3, 1);
     cr_assert_str_eq(got, "2:1|a\n3:2|b\n2:3|c\n2:4|d\ne\n");
@@ -293,15 +246,9 @@ static void make_folder(void)
     put("d/.hidden", "never\n", 6);
     put("d/b.txt", "b1\nb2\n", 6);
     put("d/a", "a1\r\na2", 6);
-    put("d/c", "c1\n", 3);
-    pack("gzip -c -n", "d/c", "d/c.gz");
-    unlink(at("d/c"));
-    put("d/e", "", 0);
-    pack("zstd -q -c", "d/e", "d/e.zst");
-    unlink(at("d/e"));
-    put("d/f", "f1\nf2\n", 6);
-    pack("zstd -q -c", "d/f", "d/f.zst");
-    unlink(at("d/f"));
+    put_packed("d/c.gz", "gzip -c -n", "c1\n");
+    put_packed("d/e.zst", "zstd -q -c", "");
+    put_packed("d/f.zst", "zstd -q -c", "f1\nf2\n");
     put("d/g.txt", "", 0);
 }
 

@@ -18,36 +18,11 @@
 
 static char dir[64];
 
-static void setup(void)
-{
-    strcpy(dir, "/tmp/flrt-zin-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-/* dir/name, in a static buffer per call site's use (two at a time) */
-static const char *at(const char *name)
-{
-    static char buf[2][128];
-    static int k;
-    k ^= 1;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
-
-static void put(const char *name, const void *data, size_t n)
-{
-    FILE *f = fopen(at(name), "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    fclose(f);
-}
+static void setup(void) { temp_dir(dir, "/tmp/flrt-zin-XXXXXX"); }
+static void teardown(void) { remove_tree(dir); }
+static const char *at(const char *name) { return path_in(dir, name); }
+static void put(const char *name, const void *data, size_t n) { put_file(at(name), data, n); }
+static void pack(const char *tool, const char *name, const char *out) { pack_file(tool, at(name), at(out)); }
 
 static char *get(const char *name, size_t *n)
 {
@@ -60,14 +35,6 @@ static char *get(const char *name, size_t *n)
     cr_assert_eq(fread(p, 1, *n, f), *n);
     fclose(f);
     return p;
-}
-
-/* name.gz or name.zst from name, by the command-line tool */
-static void pack(const char *tool, const char *name, const char *out)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s < '%s/%s' > '%s/%s'", tool, dir, name, dir, out);
-    cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
 /* Random text with line ends, n bytes (compressible, but not trivially). */
