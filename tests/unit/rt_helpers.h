@@ -47,7 +47,7 @@ static inline void temp_dir(char *dir, const char *pattern)
     cr_assert_not_null(mkdtemp(dir));
 }
 
-static inline void remove_tree(const char *dir)
+static inline void remove_dir(const char *dir)
 {
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -26,7 +26,7 @@
 static char dir[64];
 
 static void setup(void) { temp_dir(dir, "/tmp/flrt-in-XXXXXX"); }
-static void teardown(void) { remove_tree(dir); }
+static void teardown(void) { remove_dir(dir); }
 static const char *at(const char *name) { return path_in(dir, name); }
 static void put(const char *name, const char *data, size_t n) { put_file(at(name), data, n); }
 static void pack(const char *tool, const char *name, const char *out) { pack_file(tool, at(name), at(out)); }
