@@ -84,6 +84,12 @@ static void names_free(names *l)
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+static void names_sort(names *l)
+{
+    if (l->n > 1)
+        qsort(l->v, (size_t)l->n, sizeof *l->v, by_name);
+}
+
 static int is_regular(const char *p)
 {
     struct stat st;
@@ -148,7 +154,7 @@ static int expand(const char *path, names *l)
         if (S_ISDIR(st.st_mode) && list_dir(path, l) < 0)
             return -1;
         if (S_ISDIR(st.st_mode)) {
-            qsort(l->v, (size_t)l->n, sizeof *l->v, by_name);
+            names_sort(l);
             return 0;
         }
         if (S_ISREG(st.st_mode)) {
@@ -165,7 +171,7 @@ static int expand(const char *path, names *l)
     }
     if (list_glob(path, l) < 0)
         return -1;
-    qsort(l->v, (size_t)l->n, sizeof *l->v, by_name);
+    names_sort(l);
     return 0;
 }
 
