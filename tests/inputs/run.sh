@@ -8,7 +8,8 @@
 #
 # Each input is read by lines.flow (read_lines(..).write_lines) and rows.flow
 # (read_csv(.., Row).write_csv), by the JIT (`flowc run`) and as a native binary, at --threads 1
-# and 3, and as --procs 2 (the files spread over the tasks of both processes), and what they
+# and 3, and as --procs 2 (the files spread over the tasks of both processes); some also with
+# the JIT moving to cc's code at the second call (--tier-at 2) and on the worker pool; and what they
 # wrote is compared with python3's own reading (data.py: gzip, the zstd tool, csv, glob). The
 # .gz inputs also go through zlib (FLOWC_GZIP=zlib) besides ISA-L. The broken inputs (a
 # truncated gzip file, a gzip file whose second member is corrupt, a truncated zstd file, a
@@ -58,6 +59,8 @@ way() {
         nat3) cmd=("$tmp/$1" --threads 3) ;;
         procs2) cmd=("$tmp/$1" --procs 2 --threads 2) ;;
         zlib3) cmd=(env FLOWC_GZIP=zlib "$tmp/$1" --threads 3) ;;
+        tier) cmd=("$flowc" run "$HERE/$1.flow" --threads 3 --tier-at 2) ;;   # JIT, then cc's code
+        pool) cmd=("$tmp/$1" --threads 3 --workers 2) ;;
     esac
 }
 
@@ -107,16 +110,16 @@ err() {
 
 ALL=(jit1 jit3 nat1 nat3 procs2)
 ok lines words.txt "${ALL[@]}"
-ok lines words.txt.gz "${ALL[@]}" zlib3
+ok lines words.txt.gz "${ALL[@]}" zlib3 tier pool
 ok lines words.txt.zst "${ALL[@]}"
-ok lines mixed "${ALL[@]}" zlib3
+ok lines mixed "${ALL[@]}" zlib3 tier pool
 ok lines 'mixed/p[0-3]*' "${ALL[@]}"
 ok lines 'mixed/*.gz' nat3 procs2
 ok lines empty jit1 nat3 procs2
 ok rows rows.csv "${ALL[@]}"
 ok rows rows.csv.gz "${ALL[@]}" zlib3
 ok rows rows.csv.zst "${ALL[@]}"
-ok rows csvdir "${ALL[@]}" zlib3
+ok rows csvdir "${ALL[@]}" zlib3 tier pool
 ok rows 'csvdir/*.gz' "${ALL[@]}"
 
 ERR=(jit1 nat3 procs2)
