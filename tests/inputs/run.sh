@@ -8,15 +8,17 @@
 #
 # Each input is read by lines.flow (read_lines(..).write_lines) and rows.flow
 # (read_csv(.., Row).write_csv), by the JIT (`flowc run`) and as a native binary, at --threads 1
-# and 3, and as --procs 2 (the files spread over the tasks of both processes); some also with
-# the JIT moving to cc's code at the second call (--tier-at 2) and on the worker pool; and what they
+# and 3, and as --procs 2 (the files spread over the tasks of both processes), some also with
+# the JIT moving to cc's code at the second call (--tier-at 2) and on the worker pool; what they
 # wrote is compared with python3's own reading (data.py: gzip, the zstd tool, csv, glob). The
 # .gz inputs also go through zlib (FLOWC_GZIP=zlib) besides ISA-L. The broken inputs (a
 # truncated gzip file, a gzip file whose second member is corrupt, a truncated zstd file, a
 # pattern that matches nothing, a bad field in a .gz CSV) must each fail the job with status 1
 # and a message that names the file (and the line, for the field), and leave no output file.
 # The native binaries must still link nothing but libc, libm and pthreads (the libraries are
-# loaded with dlopen). Prints each failure, then `N passed, M failed`.
+# loaded with dlopen), and where a library is missing (hidden in a mount namespace) the job
+# says which one it needs, or falls back from ISA-L to zlib. Prints each failure, then
+# `N passed, M failed`.
 set -u
 
 . "$(dirname "$0")/../lib.sh"
@@ -131,6 +133,32 @@ err lines bad/truncated.zst "$P/bad/truncated\.zst: truncated zstd frame: the fi
 err lines 'nothing/*.txt.gz' "no file matches $P/nothing/\*\.txt\.gz" "${ERR[@]}"
 err rows 'bad/*.csv.gz' "$P/bad/row\.csv\.gz:3: column score: \`oops\` is not an f64" "${ERR[@]}"
 err rows bad "$P/bad/member\.gz: corrupt gzip data" nat1
+
+# ---- a host without the libraries: a mount namespace hides their files (an empty file bound
+# over each); skipped where that cannot be done (not root, no unshare) ----
+libfile() { readlink -f "$(ldconfig -p | awk -v l="$1" '$1 == l { print $NF; exit }')"; }
+ISAL=$(libfile libisal.so.2) ZLIB=$(libfile libz.so.1) ZSTD=$(libfile libzstd.so.1)
+# hidden "FILE..." PROG INPUT OUTPUT: PROG (native, --threads 2) run where the FILEs are empty
+hidden() {
+    rm -f "$4"
+    unshare -m sh -c 'for l in $1; do mount --bind /dev/null "$l" || exit 99; done; shift; exec "$@"' sh "$1" \
+        timeout 120 "$tmp/$2" --threads 2 --input "$D/$3" --output "$4" >"$tmp/stdout" 2>"$tmp/stderr"
+}
+if ! unshare -m sh -c "mount --bind /dev/null '$ZSTD'" 2>/dev/null || [ -z "$ISAL" ] || [ -z "$ZLIB" ]; then
+    echo "SKIP: hosts without the decompression libraries (no mount namespace here)"
+else
+    out=$tmp/out/hidden.txt
+    hidden "$ZSTD" lines words.txt.zst "$out"
+    if [ $? -eq 1 ] && grep -qx "flowc job: reading $D/words.txt.zst needs libzstd (Debian: libzstd1)" "$tmp/stderr" &&
+            [ ! -e "$out" ]; then pass; else fail "without libzstd: status 1, a message naming it, no output" "$tmp/stderr"; fi
+    hidden "$ISAL" lines words.txt.gz "$out"
+    if [ $? -eq 0 ] && python3 "$HERE/data.py" lines "$D/words.txt.gz" "$out" >"$tmp/diff"; then pass
+    else fail "without ISA-L: zlib reads the .gz" "$tmp/stderr" "$tmp/diff"; fi
+    hidden "$ISAL $ZLIB" lines words.txt.gz "$out"
+    if [ $? -eq 1 ] && grep -qx "flowc job: reading $D/words.txt.gz needs ISA-L or zlib (Debian: libisal2 or zlib1g)" \
+            "$tmp/stderr" && [ ! -e "$out" ]; then pass
+    else fail "without ISA-L and zlib: status 1, a message naming them, no output" "$tmp/stderr"; fi
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
