@@ -49,7 +49,8 @@ if grep -q __asan_init "$tmp/lines" 2>/dev/null; then
     echo "SKIP: what a job binary links (built with the sanitizers' libraries)"
 else
     extra=$(ldd "$tmp/lines" | grep -Ev '^\s*(linux-vdso|/lib64/ld-linux|libc\.so|libm\.so|libpthread\.so)' || true)
-    if [ -z "$extra" ]; then pass; else fail "a job binary that reads .gz links only libc, libm and pthreads: $extra"; fi
+    if [ -z "$extra" ]; then pass
+    else fail "a job binary that reads .gz links only libc, libm and pthreads: $extra"; fi
 fi
 
 # way PROG WAY: the command of PROG (lines, rows) run that way, into the array `cmd`
@@ -150,7 +151,8 @@ else
     out=$tmp/out/hidden.txt
     hidden "$ZSTD" lines words.txt.zst "$out"
     if [ $? -eq 1 ] && grep -qx "flowc job: reading $D/words.txt.zst needs libzstd (Debian: libzstd1)" "$tmp/stderr" &&
-            [ ! -e "$out" ]; then pass; else fail "without libzstd: status 1, a message naming it, no output" "$tmp/stderr"; fi
+            [ ! -e "$out" ]; then pass
+    else fail "without libzstd: status 1, a message naming it, no output" "$tmp/stderr"; fi
     hidden "$ISAL" lines words.txt.gz "$out"
     if [ $? -eq 0 ] && python3 "$HERE/data.py" lines "$D/words.txt.gz" "$out" >"$tmp/diff"; then pass
     else fail "without ISA-L: zlib reads the .gz" "$tmp/stderr" "$tmp/diff"; fi
