@@ -4,7 +4,7 @@
 #   make run           JIT-run the word count example on examples/data/sample.txt
 #   make bench         benchmarks against hand-written C (bench/run.sh; not part of make test)
 #   make test          build and run every test (unit, golden, examples, docs, fuzz regressions,
-#                      end-to-end runs of jobs in both back ends)
+#                      end-to-end runs of jobs in both back ends, compressed and many-file inputs)
 #   make test SAN=1    the same under AddressSanitizer and UBSan (in build-san/)
 #   make fuzz          fuzz the front end, then the frame decoder, with libFuzzer for
 #                      FUZZ_SECONDS each (default 600)
@@ -47,7 +47,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all deps run bench test unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults stream nexmark fuzz fuzz-front fuzz-frame install uninstall install-test observe monitor extern pipe jsonl capi arrow tier clean
+.PHONY: all deps run bench test unit golden examples docs regress plan e2e e2e-pool memory procs hosts faults stream inputs nexmark fuzz fuzz-front fuzz-frame install uninstall install-test observe monitor extern pipe jsonl capi arrow tier clean
 
 all: deps $(B)/flowc $(B)/libflowrt.a
 
@@ -136,6 +136,10 @@ faults: all
 stream: all
 	tests/stream/run.sh $(B)/flowc
 
+# compressed files, folders and glob patterns as sources, against python3's reading
+inputs: all
+	tests/inputs/run.sh $(B)/flowc
+
 nexmark: all
 	tests/nexmark/run.sh $(B)/flowc
 
@@ -151,7 +155,7 @@ observe: all
 monitor: all
 	tests/monitor/run.sh $(B)/flowc
 
-test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream nexmark observe monitor install-test extern pipe jsonl capi arrow
+test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream inputs nexmark observe monitor install-test extern pipe jsonl capi arrow
 
 run: all
 	$(B)/flowc run examples/wordcount.flow

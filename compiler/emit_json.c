@@ -147,6 +147,7 @@ void ej_produce(SE *x, PlanNode *n)
     Type *rt = type_prune(n->elem);
     em_line(e, "fl_str _line;");
     em_line(e, "char _err[FL_JSON_ERR];");
+    em_line(e, "S->r.calls++;   /* the lines of earlier calls are no longer used */");
     em_line(e, "for (int _k = 0; S->ok && _k < FL_BATCH_ROWS%s; _k++) {", se_until_sent(x, n));
     e->indent++;
     em_line(e, "if (!fl_lines_next(&S->r, &_line)) {");

@@ -1278,6 +1278,7 @@ static void se_lines_produce(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     em_line(e, "fl_str _line;");
+    em_line(e, "S->r.calls++;   /* the lines of earlier calls are no longer used */");
     em_line(e, "for (int _k = 0; S->ok && _k < FL_BATCH_ROWS%s; _k++) {", se_until_sent(x, n));
     e->indent++;
     em_line(e, "if (!fl_lines_next(&S->r, &_line)) {");
@@ -1309,7 +1310,7 @@ static void se_csv_field(SE *x, Type *ft, const char *dst, int i, const char *co
     em_line(e, "if (%s(fl_parse_%s%s(_f[%d], &%s) != 0)) {", opt ? arena_printf(e->a, "%s.some && ", dst) : "",
             kind[st->kind], st->kind == TY_I64 || st->kind == TY_F64 ? "_fast" : "", i, target);
     em_line(e, "    if (S->c.skip_bad) { S->c.bad++; continue; }");
-    em_line(e, "    fl_fail(t, \"%%.*s:%%lld: column %s: `%%.*s` is not %s\", (int)S->path.len, S->path.ptr, "
+    em_line(e, "    fl_fail(t, \"%%s:%%lld: column %s: `%%.*s` is not %s\", S->c.lines.path, "
                "S->c.record_line, (int)_f[%d].len, _f[%d].ptr);", col, st->kind == TY_I64 ? "an i64" : st->kind == TY_F64 ? "an f64" : "a bool", i, i);
     em_line(e, "    break;");
     em_line(e, "}");
@@ -1369,6 +1370,7 @@ static void se_csv_produce(SE *x, PlanNode *n)
     Type *rt = type_prune(n->elem);
     int nf = rt->kind == TY_RECORD ? rt->u.rec.n : rt->u.tuple.n;
     em_line(e, "fl_str _f[%d];", nf + 1);
+    em_line(e, "S->c.lines.calls++;   /* the records of earlier calls are no longer used */");
     em_line(e, "for (int _n = 0; S->ok && _n < FL_BATCH_ROWS%s; _n++) {", se_until_sent(x, n));
     e->indent++;
     em_line(e, "%s _row;", et_name(e, rt));
@@ -1381,7 +1383,7 @@ static void se_csv_produce(SE *x, PlanNode *n)
     em_line(e, "}");
     em_line(e, "if (_k != %d) {", nf);
     em_line(e, "    if (S->c.skip_bad) { S->c.bad++; continue; }");
-    em_line(e, "    fl_fail(t, \"%%.*s:%%lld: expected %d fields, found %%d\", (int)S->path.len, S->path.ptr, S->c.record_line, _k);", nf);
+    em_line(e, "    fl_fail(t, \"%%s:%%lld: expected %d fields, found %%d\", S->c.lines.path, S->c.record_line, _k);", nf);
     em_line(e, "    break;");
     em_line(e, "}");
     for (int i = 0; i < nf; i++) {
@@ -1391,7 +1393,7 @@ static void se_csv_produce(SE *x, PlanNode *n)
     e->indent -= fast;
     if (fast)
         em_line(e, "}");
-    se_stamp(x, n, "S->c.record_line");
+    se_stamp(x, n, "S->c.line_base + S->c.record_line");
     se_consume(x, n, "_row");
     e->indent--;
     em_line(e, "}");

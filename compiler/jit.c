@@ -21,7 +21,7 @@
 static const struct { const char *name; void *addr; } jit_syms[] = {
     SYM(fl_arena_grow), SYM(fl_arena_free), SYM(fl_arena_reset), SYM(fl_calloc), SYM(fl_table_alloc), SYM(fl_table_free), SYM(fl_out_flush), SYM(fl_out_room), SYM(fl_recv), SYM(fl_done), SYM(fl_ended),
     SYM(fl_stopping), SYM(fl_fail), SYM(fl_main), SYM(fl_hash_bytes), SYM(fl_str_cmp),
-    SYM(fl_lines_open), SYM(fl_lines_close), SYM(fl_split_range), SYM(fl_csv_open), SYM(fl_csv_next),
+    SYM(fl_lines_open), SYM(fl_lines_close), SYM(fl_lines_more), SYM(fl_split_range), SYM(fl_csv_open), SYM(fl_csv_next),
     SYM(fl_csv_close), SYM(fl_parse_i64), SYM(fl_parse_f64), SYM(fl_parse_bool), SYM(fl_sink_open),
     SYM(fl_sink_write), SYM(fl_sink_close), SYM(fl_buf_reserve), SYM(fl_buf_i64), SYM(fl_buf_f64),
     SYM(fl_buf_csv_str), SYM(fl_buf_free), SYM(fl_lower), SYM(fl_upper), SYM(fl_trim), SYM(fl_concat),

@@ -21,8 +21,8 @@
 static const OpDef ops_table[] = {
     /* ---- sources ---- */
     {"source", "range(lo: i64, hi: i64) -> stream<i64>", 0, HK_NONE, "the integers lo, lo+1, ..., hi-1, split across tasks"},
-    {"source", "read_lines(path: str) -> stream<str>", 0, HK_NONE, "the lines of a text file (without the line end), split across tasks by byte range"},
-    {"source", "read_csv(path: str, row: type<T>, header: bool = true, sep: str = \",\", skip_bad: bool = false) -> stream<T>", 0, HK_READ_CSV, "the rows of a CSV file (RFC 4180 quoting) as records or tuples of scalars; a malformed row is an error unless skip_bad"},
+    {"source", "read_lines(path: str) -> stream<str>", 0, HK_NONE, "the lines of a text file (without the line end), split across tasks by byte range; of a gzip or zstd file, a folder or a glob pattern, whole files per task"},
+    {"source", "read_csv(path: str, row: type<T>, header: bool = true, sep: str = \",\", skip_bad: bool = false) -> stream<T>", 0, HK_READ_CSV, "the rows of a CSV file (RFC 4180 quoting) as records or tuples of scalars; a malformed row is an error unless skip_bad; gzip, zstd, folders and glob patterns as for read_lines"},
     {"source", "read_arrow(path: str, row: type<T>) -> stream<T>", 0, HK_READ_ARROW, "the rows of an Apache Arrow IPC file (or stream), record batches split across tasks, the schema checked against T"},
     {"source", "read_jsonl(path: str, row: type<T>) -> stream<T>", 0, HK_READ_JSONL, "the lines of a JSON Lines file decoded into T (records from objects by field name, tuples and vectors from arrays, opt from null or missing)"},
     {"source", "generate(n: i64, f: (i64) -> T) -> stream<T>", 0, HK_NONE, "f(0), ..., f(n-1), generated in parallel"},

@@ -1,6 +1,14 @@
 /* csv.c - the CSV source (read_csv, RFC 4180) and the strict parsers of
  * its fields (fl_parse_i64/f64/bool, also used for the command line).
  *
+ * A path that names several files or a compressed one is read file after
+ * file in windows of whole lines (inputs.c); each file has its header and
+ * its line numbers. A window of a compressed file may end inside a quoted
+ * field: the record is then CUT, and read again whole from the next
+ * window, which keeps its bytes (its "" are unescaped only once it is
+ * known whole, so the bytes read again are the raw ones). One plain file
+ * is split among the tasks as follows.
+ *
  * A record may span lines inside quotes, so a parallel task cannot find
  * its first record by looking for a line end alone. A line start is a
  * record start when the number of quotes before it is even (escaped quotes
@@ -40,6 +48,7 @@
 #include <string.h>
 
 #include "flrt_int.h"
+#include "inputs.h"
 #include "stats.h"
 
 #ifdef __SSE2__
@@ -48,7 +57,12 @@
 
 typedef struct flrt_csv {
     unsigned char stop[256];     /* ends an unquoted field: sep, '\n', '"' */
+    int header;                  /* each file's first record is a header */
+    int skip_header;             /* the next record is one */
+    int final;                   /* lines.end is the end of the file's text, not of a window */
 } flrt_csv;
+
+enum { CUT = -2 };               /* a record cut by the end of a window */
 
 /* ---- counting quotes and line ends, sixteen or eight bytes at a time ---- */
 
@@ -305,14 +319,23 @@ int fl_csv_open(fl_task *t, fl_csv *c, fl_str path, fl_str sep, int header, int 
         return -1;
     }
     c->sep = sep.ptr[0];
-    flrt_map *m = flrt_map_open(path, 1);
-    if (!m)
+    flrt_in *in = flrt_in_open(t, path, 1);
+    if (!in)
         return -1;
-    c->lines.map = m;
-    c->lines.path = m->path;
+    c->lines.in = in;
+    c->lines.path = flrt_in_path(in);
     flrt_csv *x = flrt_xcalloc(1, sizeof *x);
     c->buf = x;
     x->stop[(unsigned char)c->sep] = x->stop['\n'] = x->stop['"'] = 1;
+    x->header = header;
+    x->final = 1;
+    c->line = 1;
+    flrt_map *m = flrt_in_single(in);
+    if (!m) {
+        c->line = 0;             /* a list of files: fl_csv_next opens them (line_base from 0) */
+        return 0;
+    }
+    c->lines.path = m->path;
     fl_i64 start = 0, end = m->len, line = 1;
     if (t->ntasks > 1 && m->len > 0 && csv_share(t, m, &start, &end, &line) < 0) {
         fl_csv_close(c);             /* the job stops: nothing is left to close */
@@ -329,33 +352,58 @@ int fl_csv_open(fl_task *t, fl_csv *c, fl_str path, fl_str sep, int header, int 
     return 0;
 }
 
-/* A quoted field at *pp (at its opening quote), unescaped in place. */
-static int quoted_field(fl_csv *c, const char **pp, fl_str *v, const char **why)
+/* The closing quote of a quoted field whose text starts at s, or NULL
+ * (also when a window's end may cut a ""); *esc: the text holds "". */
+static const char *closing_quote(const char *s, const char *end, int final, int *esc)
 {
-    const char *end = c->lines.end, *s = *pp + 1, *p = s;
-    char *w = NULL;                  /* where unescaped text goes, once a "" is seen */
-    const char *q;
-    for (;;) {
-        q = memchr(p, '"', (size_t)(end - p));
-        if (!q) {
-            *pp = end;
-            *why = "a quoted field has no closing quote";
-            return -1;
-        }
-        c->line += count_nl(p, q - p);
-        if (w) {
-            memmove(w, p, (size_t)(q - p));
-            w += q - p;
-        }
+    *esc = 0;
+    for (const char *p = s;;) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (!q || (q + 1 == end && !final))
+            return NULL;
         if (q + 1 == end || q[1] != '"')
-            break;
-        if (!w)
-            w = (char *)q;
-        *w++ = '"';
+            return q;
+        *esc = 1;
         p = q + 2;
     }
+}
+
+/* "" to " in place in the n bytes at s; the new length. */
+static fl_i64 unescape(char *s, fl_i64 n)
+{
+    char *w = s;
+    for (const char *p = s; p < s + n; p++) {
+        *w++ = *p;
+        p += *p == '"';
+    }
+    return w - s;
+}
+
+/* The fields of a whole record with "" (marked by a length ~n) unescaped
+ * in place: only once the record is known to be whole, since a record cut
+ * by a window's end is read again from its raw bytes. */
+static void unescape_fields(fl_str *f, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (f[i].len < 0)
+            f[i].len = unescape((char *)f[i].ptr, ~f[i].len);
+}
+
+/* A quoted field at *pp (at its opening quote); with "" its length is ~n
+ * (unescape_fields); CUT when its closing quote may lie past the window. */
+static int quoted_field(fl_csv *c, const char **pp, fl_str *v, const char **why)
+{
+    const char *end = c->lines.end, *s = *pp + 1, *p;
+    int esc, final = ((flrt_csv *)c->buf)->final;
+    const char *q = closing_quote(s, end, final, &esc);
+    if (!q) {
+        *pp = end;
+        *why = "a quoted field has no closing quote";
+        return final ? -1 : CUT;
+    }
+    c->line += count_nl(s, q - s);
     v->ptr = s;
-    v->len = (w ? w : q) - s;
+    v->len = esc ? ~(q - s) : q - s;
     p = q + 1;
     if (p < end && *p == '\r' && (p + 1 == end || p[1] == '\n'))
         p++;
@@ -368,15 +416,22 @@ static int quoted_field(fl_csv *c, const char **pp, fl_str *v, const char **why)
 }
 
 /* One record at lines.cur: its field count, or -1 with *why when malformed
- * (lines.cur is then where the error was found). */
+ * (lines.cur is then where the error was found), or CUT (lines.cur and
+ * line unchanged) when the window ends inside it. */
 static int csv_record(fl_csv *c, flrt_csv *x, fl_str *f, int max, const char **why)
 {
     const char *p = c->lines.cur, *end = c->lines.end;
     int nf = 0;
+    fl_i64 line = c->line;
     for (;;) {
         fl_str v;
         if (p < end && *p == '"') {
-            if (quoted_field(c, &p, &v, why) < 0)
+            int rc = quoted_field(c, &p, &v, why);
+            if (rc == CUT) {
+                c->line = line;
+                return CUT;
+            }
+            if (rc < 0)
                 break;
         } else {
             const char *s = p;
@@ -403,6 +458,7 @@ static int csv_record(fl_csv *c, flrt_csv *x, fl_str *f, int max, const char **w
             c->line++;
         }
         c->lines.cur = p;
+        unescape_fields(f, nf < max ? nf : max);
         return nf;
     }
     c->lines.cur = p;
@@ -434,6 +490,21 @@ static void skip_rest_of_line(fl_csv *c)
     c->lines.cur = nl ? nl + 1 : end;
 }
 
+/* The next window of a list of files, keeping the text from keep on: 1,
+ * or 0 at the end (or when the job failed). A new file restarts the line
+ * count and, with a header, skips its first record. */
+static int csv_more(fl_csv *c, flrt_csv *x, const char *keep)
+{
+    int rc = c->lines.in ? flrt_in_more(c->lines.in, &c->lines, keep) : 0;
+    if (rc == 2) {
+        c->line_base += c->line;
+        c->line = 1;
+        x->skip_header = x->header;
+    }
+    x->final = rc <= 0 || flrt_in_final(c->lines.in);
+    return rc > 0;
+}
+
 int fl_csv_next(fl_csv *c, fl_str *f, int max)
 {
     flrt_csv *x = c->buf;
@@ -441,11 +512,23 @@ int fl_csv_next(fl_csv *c, fl_str *f, int max)
         return -1;
     for (;;) {
         skip_blank(c);
-        if (c->lines.cur >= c->lines.end)
-            return -1;
+        if (c->lines.cur >= c->lines.end) {
+            if (!csv_more(c, x, c->lines.cur))
+                return -1;
+            continue;
+        }
         c->record_line = c->line;
-        const char *why = NULL;
+        const char *why = NULL, *start = c->lines.cur;
         int nf = csv_record(c, x, f, max, &why);
+        if (nf == CUT) {
+            if (!csv_more(c, x, start))
+                return -1;
+            continue;
+        }
+        if (nf >= 0 && x->skip_header) {
+            x->skip_header = 0;
+            continue;
+        }
         if (nf >= 0)
             return nf;
         if (!c->skip_bad) {
@@ -461,9 +544,9 @@ int fl_csv_next(fl_csv *c, fl_str *f, int max)
 
 void fl_csv_close(fl_csv *c)
 {
-    if (c->lines.end)
+    if (c->lines.in && flrt_in_single(c->lines.in) && c->lines.end)
         flrt_stats_source_done(&c->lines.cur);
-    flrt_map_close(c->lines.map);
+    flrt_in_close(c->lines.in);
     free(c->buf);
     memset(c, 0, sizeof *c);
 }

@@ -518,23 +518,39 @@ static inline int fl_str_eq(fl_str a, fl_str b)
 int fl_str_cmp(fl_str a, fl_str b);
 
 /* ---- sources ---- */
+/* A file source's cursor over one window of text: whole lines. A path
+ * that names one plain file is split among the tasks by byte range, and
+ * the window is the task's share. Otherwise (a gzip or zstd file, a
+ * directory, a glob pattern: runtime/inputs.h) each task reads whole files
+ * of its own, and when a window is used up fl_lines_more moves to the next
+ * (the rest of a decompressed block, or the next file). */
 typedef struct fl_lines {
-    const char *cur, *end;   /* this task's share: whole lines */
-    const char *path;
+    const char *cur, *end;   /* this task's window: whole lines */
+    const char *path;        /* the file being read */
     fl_i64 line;             /* 1-based number of the last line returned, when known */
-    void *map;               /* runtime */
+    void *in;                /* runtime */
+    /* The source's produce calls so far, counted by generated code at the
+     * start of each: rows keep pointing into the window they came from
+     * until the end of the call, so text a call has left is freed only by
+     * a later one. */
+    fl_i64 calls;
 } fl_lines;
 
 /* Opens path and takes task t's share of its bytes (split at line ends:
- * every line goes to exactly one task). Returns 0, or fails the job. */
+ * every line goes to exactly one task), or of its files. Returns 0, or
+ * fails the job. */
 int fl_lines_open(fl_task *t, fl_lines *r, fl_str path);
 void fl_lines_close(fl_lines *r);
-/* The 1-based number, in its file, of the next line r gives (counted: slow). */
+/* The next window when the current one is used up: 1, or 0 at the end of
+ * the task's input (or when the job failed: a corrupt file). */
+int fl_lines_more(fl_lines *r);
+/* The 1-based number, in its file, of the next line r gives (counted: slow;
+ * 1 when r reads whole files: it is asked before the first line). */
 fl_i64 fl_lines_number(const fl_lines *r);
 
 static inline int fl_lines_next(fl_lines *r, fl_str *line)
 {
-    if (r->cur >= r->end)
+    if (r->cur >= r->end && !fl_lines_more(r))
         return 0;
     const char *nl = (const char *)memchr(r->cur, '\n', (fl_size)(r->end - r->cur));
     const char *e = nl ? nl : r->end;
@@ -565,6 +581,9 @@ typedef struct fl_csv {
     fl_i64 bad;              /* rows skipped */
     fl_i64 record_line;      /* line where the current record starts (1-based) */
     fl_i64 line;             /* line number at lines.cur */
+    /* the lines of the files the task read before this one (several files:
+     * line_base + record_line grows from file to file, the test clock's time) */
+    fl_i64 line_base;
     void *buf;               /* runtime */
 } fl_csv;
 

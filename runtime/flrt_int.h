@@ -393,6 +393,7 @@ flrt_map *flrt_map_open(fl_str path, int writable);
 /* Unmaps now, or at the end of the job while one runs (rows may still
  * point into the file). */
 void flrt_map_close(flrt_map *m);
+void flrt_map_free(flrt_map *m);            /* unmaps now: nothing points into it */
 void flrt_maps_set_deferred(int on);        /* on while a job runs; off unmaps */
 void flrt_share(fl_i64 size, int i, int n, fl_i64 *lo, fl_i64 *hi);
 

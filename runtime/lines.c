@@ -1,5 +1,8 @@
-/* lines.c - the line source (read_lines) and the shares of parallel
- * sources. A file is mapped into memory; task i of n takes the lines that
+/* lines.c - the line source (read_lines), the shares of parallel sources
+ * and the file mappings. A path that names several files or a compressed
+ * one is a list of whole files per task (inputs.c): fl_lines_more moves
+ * to their next window. One plain file is split by byte range here.
+ * A file is mapped into memory; task i of n takes the lines that
  * START in bytes [size*i/n, size*(i+1)/n): its share begins at the first
  * line start at or after size*i/n and ends at the first line start at or
  * after size*(i+1)/n, which is where task i+1 begins. So every line goes to
@@ -28,6 +31,7 @@
 #include <unistd.h>
 
 #include "flrt_int.h"
+#include "inputs.h"
 #include "stats.h"
 
 /* the deferred mappings are the current job's */
@@ -130,7 +134,7 @@ flrt_map *flrt_map_open(fl_str path, int writable)
     return m;
 }
 
-static void map_free(flrt_map *m)
+void flrt_map_free(flrt_map *m)
 {
     if (m->addr) {
         flrt_signals_drop_map(m->addr);
@@ -144,7 +148,7 @@ void flrt_map_close(flrt_map *m)
     if (!m)
         return;
     if (!atomic_load(&defer_on)) {
-        map_free(m);
+        flrt_map_free(m);
         return;
     }
     pthread_mutex_lock(&maps_mu);
@@ -164,7 +168,7 @@ void flrt_maps_set_deferred(int on)
     pthread_mutex_unlock(&maps_mu);
     while (m) {
         flrt_map *next = m->next;
-        map_free(m);
+        flrt_map_free(m);
         m = next;
     }
 }
@@ -174,10 +178,14 @@ void flrt_maps_set_deferred(int on)
 int fl_lines_open(fl_task *t, fl_lines *r, fl_str path)
 {
     memset(r, 0, sizeof *r);
-    flrt_map *m = flrt_map_open(path, 0);
-    if (!m)
+    flrt_in *in = flrt_in_open(t, path, 0);
+    if (!in)
         return -1;
-    r->map = m;
+    r->in = in;
+    r->path = flrt_in_path(in);
+    flrt_map *m = flrt_in_single(in);
+    if (!m)
+        return 0;                /* a list of files: fl_lines_more opens them */
     r->path = m->path;
     if (m->len == 0)
         return 0;
@@ -189,19 +197,26 @@ int fl_lines_open(fl_task *t, fl_lines *r, fl_str path)
     return 0;
 }
 
+int fl_lines_more(fl_lines *r)
+{
+    return r->in && flrt_in_more(r->in, r, r->cur) > 0;
+}
+
 fl_i64 fl_lines_number(const fl_lines *r)
 {
-    const flrt_map *m = r->map;
+    const flrt_map *m = r->in ? flrt_in_single(r->in) : NULL;
+    if (!m)
+        return 1;                /* a list of files: only asked before the first line */
     fl_i64 n = 1;
-    for (const char *p = m && m->addr ? m->addr : r->cur; p && p < r->cur; p++)
+    for (const char *p = m->addr; p && p < r->cur; p++)
         n += *p == '\n';
     return n;
 }
 
 void fl_lines_close(fl_lines *r)
 {
-    if (r->end)
+    if (r->in && flrt_in_single(r->in) && r->end)
         flrt_stats_source_done(&r->cur);
-    flrt_map_close(r->map);
+    flrt_in_close(r->in);
     memset(r, 0, sizeof *r);
 }

@@ -18,8 +18,9 @@
 #include "stats.h"
 
 typedef struct src_share {
-    const char *const *cur;
+    const char *const *cur;      /* read up to *cur from lo; or, when NULL, */
     const char *lo;
+    const fl_i64 *done;          /* *done bytes read */
     fl_i64 total;
 } src_share;
 
@@ -156,7 +157,7 @@ void flrt_stats_task_end(flrt_task *t)
 
 /* ---- file sources ---- */
 
-void flrt_stats_source(const char *const *cur, const char *lo, fl_i64 total)
+static void source_add(src_share sh)
 {
     flrt_stats *s = flrt_job_current()->stats;
     if (!s)
@@ -166,18 +167,28 @@ void flrt_stats_source(const char *const *cur, const char *lo, fl_i64 total)
         s->srccap = s->srccap ? 2 * s->srccap : 8;
         s->src = flrt_xrealloc(s->src, (size_t)s->srccap * sizeof *s->src);
     }
-    s->src[s->nsrc++] = (src_share){cur, lo, total};
+    s->src[s->nsrc++] = sh;
     pthread_mutex_unlock(&s->mu);
 }
 
-void flrt_stats_source_done(const char *const *cur)
+void flrt_stats_source(const char *const *cur, const char *lo, fl_i64 total)
+{
+    source_add((src_share){cur, lo, NULL, total});
+}
+
+void flrt_stats_source_n(const fl_i64 *done, fl_i64 total)
+{
+    source_add((src_share){NULL, NULL, done, total});
+}
+
+void flrt_stats_source_done(const void *cur)
 {
     flrt_stats *s = flrt_job_current()->stats;
     if (!s)
         return;
     pthread_mutex_lock(&s->mu);
     for (int i = 0; i < s->nsrc; i++)
-        if (s->src[i].cur == cur) {
+        if ((const void *)s->src[i].cur == cur || (const void *)s->src[i].done == cur) {
             s->src_done += s->src[i].total;
             s->src_total += s->src[i].total;
             s->src[i] = s->src[--s->nsrc];
@@ -191,8 +202,13 @@ static void sources_now(flrt_stats *s, fl_i64 *done, fl_i64 *total)
     *done = s->src_done;
     *total = s->src_total;
     for (int i = 0; i < s->nsrc; i++) {
-        const char *p = __atomic_load_n(s->src[i].cur, __ATOMIC_RELAXED);
-        fl_i64 d = p ? p - s->src[i].lo : s->src[i].total;
+        fl_i64 d;
+        if (s->src[i].done) {
+            d = __atomic_load_n(s->src[i].done, __ATOMIC_RELAXED);
+        } else {
+            const char *p = __atomic_load_n(s->src[i].cur, __ATOMIC_RELAXED);
+            d = p ? p - s->src[i].lo : s->src[i].total;
+        }
         *done += d < 0 ? 0 : d > s->src[i].total ? s->src[i].total : d;
         *total += s->src[i].total;
     }

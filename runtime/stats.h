@@ -42,9 +42,12 @@ void flrt_stats_task_init(flrt_task *t);
 void flrt_stats_task_end(flrt_task *t);
 void flrt_stats_task_free(flrt_task *t);
 /* A file source's share: bytes [lo, lo + total) read up to *cur (NULL
- * once closed: all read); done: the source is closed (before its memory goes). */
+ * once closed: all read); or (_n) *done bytes of total read, a counter its
+ * task stores atomically (files read through a buffer). done: the source
+ * is closed (before its memory goes): cur or done as registered. */
 void flrt_stats_source(const char *const *cur, const char *lo, fl_i64 total);
-void flrt_stats_source_done(const char *const *cur);
+void flrt_stats_source_n(const fl_i64 *done, fl_i64 total);
+void flrt_stats_source_done(const void *cur);
 
 fl_i64 flrt_stats_len(const flrt_job *j);   /* entries of a snapshot */
 fl_i64 flrt_stats_stage_at(const flrt_job *j, int s);   /* where stage s's entries start */

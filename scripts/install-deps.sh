@@ -2,7 +2,9 @@
 # install-deps.sh: make sure the tools and libraries flowc builds with are present.
 #
 # Checks for re2c, bison, tcc, pkg-config, python3, a C compiler (cc/gcc), clang (for the
-# fuzzer), make, and the headers of libtcc, xxHash and Criterion; and, for the tests of jobs
+# fuzzer), make, and the headers of libtcc, xxHash and Criterion; the headers of zlib, ISA-L and
+# zstd (compressed inputs: jobs load the libraries with dlopen) and the gzip and zstd tools
+# (the tests compress with them); and, for the tests of jobs
 # run as several processes and on several hosts, mpirun (Open MPI), pgrep, ip, ssh and sshd; for
 # seeing jobs run, libmicrohttpd, Graphviz, curl and Chromium. When everything is there it
 # exits 0 and prints nothing (make calls it before every build). When something is missing it
@@ -34,6 +36,13 @@ have ssh        || need openssh-client
 [[ -f /usr/include/libtcc.h ]]  || need libtcc-dev
 [[ -f /usr/include/xxhash.h ]]  || need libxxhash-dev
 { have pkg-config && pkg-config --exists criterion; } || need libcriterion-dev
+# compressed inputs: gzip through ISA-L or zlib, zstd (headers for the runtime's build; the tools
+# make the tests' files)
+[[ -f /usr/include/zlib.h ]]    || need zlib1g-dev
+[[ -f /usr/include/isa-l/igzip_lib.h ]] || need libisal-dev
+[[ -f /usr/include/zstd.h ]]    || need libzstd-dev
+have gzip       || need gzip
+have zstd       || need zstd
 # seeing a job run: the monitor's HTTP server (loaded by jobs with dlopen), plan --svg, and the
 # monitor's tests (curl, a headless browser)
 [[ -f /usr/include/microhttpd.h ]] || need libmicrohttpd-dev

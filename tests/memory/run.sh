@@ -15,7 +15,10 @@
 #   - word count of a 300 KB text at --threads 1000: under 1.5 GB (4.6 GB before a task's
 #     pending batches were made lazily and sized by fan-out);
 #   - window.flow: 5M and 50M events through event-time tumbling windows (whole-stream and
-#     keyed): the peak at 50M within 1.2x of the peak at 5M (the state is the open windows).
+#     keyed): the peak at 50M within 1.2x of the peak at 5M (the state is the open windows);
+#   - gzlines.flow: a 50 MB text (gzip-compressed, tests/inputs/data.py) read by read_lines, the
+#     sum of its line lengths: under 24 MB (the file streams through blocks of 1 MB), as one
+#     task reads it, through ISA-L and through zlib.
 # Skipped under AddressSanitizer (its shadow memory is counted). Prints `N passed, M failed`.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -33,10 +36,13 @@ trap 'rm -rf "$tmp"' EXIT
 "$flowc" build tests/memory/strscan.flow -o "$tmp/strscan" || exit 2
 "$flowc" build tests/memory/loopvec.flow -o "$tmp/loopvec" || exit 2
 "$flowc" build tests/memory/window.flow -o "$tmp/window" || exit 2
+"$flowc" build tests/memory/gzlines.flow -o "$tmp/gzlines" || exit 2
 cc -O2 tests/memory/peak.c -o "$tmp/peak" || exit 2
+# (made here, not by the python3 below: the peak of its children would count the generator's)
+python3 tests/inputs/data.py big "$tmp/big.gz" 50 >"$tmp/big.size" || exit 2
 
 python3 - "$tmp" <<'PY'
-import collections, csv, re, resource, subprocess, sys
+import collections, csv, os, re, resource, subprocess, sys
 
 tmp = sys.argv[1]
 passed = failed = 0
@@ -154,7 +160,33 @@ def check_strfold(path):
         return [] if rows[0] == ["key", "value"] and got == ref else ["the longest names differ from the reference"]
     return check
 
+def run_gzlines():
+    """A 50 MB text, gzip-compressed, read by read_lines: its peak far below its size."""
+    global passed, failed
+    gz = tmp + "/big.gz"
+    size = int(open(tmp + "/big.size").read())
+    for lib in ("isal", "zlib"):
+        rc, err, peak = peak_of(["env", "FLOWC_GZIP=" + lib, tmp + "/gzlines", "--input", gz, "--output",
+                                 tmp + "/gzlines.out", "--threads", "2"])
+        got = open(tmp + "/gzlines.out").read().strip() if rc == 0 else None
+        problems = []
+        if rc != 0:
+            problems.append("exit status %d: %s" % (rc, err.strip()[-300:]))
+        elif got != str(size):
+            problems.append("the lines hold %s bytes (with their line ends), not %d" % (got, size))
+        if peak > 24:
+            problems.append("peak memory %.0f MB > 24 MB" % peak)
+        name = "read_lines of a 50 MB text in a .gz (%s)" % lib
+        if problems:
+            failed += 1
+            print("FAIL: %s:\n    %s" % (name, "\n    ".join(problems)))
+        else:
+            passed += 1
+            print("ok: %s (peak %.0f MB, bound 24 MB)" % (name, peak))
+    os.unlink(gz)
+
 run_window()
+run_gzlines()
 out = tmp + "/gb.csv"
 run("groupby 5M rows, --threads 2", [tmp + "/groupby", "--out", out, "--threads", "2"], 64, check_groupby(out))
 run("groupby 5M rows, --procs 2 --threads 1", [tmp + "/groupby", "--out", out, "--procs", "2", "--threads", "1"], 64, check_groupby(out))

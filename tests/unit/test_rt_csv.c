@@ -270,7 +270,7 @@ Test(rt_csv, failed_open_frees, .init = cr_redirect_stderr)
     fl_csv c;
     cr_assert_eq(fl_csv_open(&t, &c, S(path), S(","), 0, 0), -1, "the job stops meanwhile");
     cr_assert_null(c.buf, "the reader's buffer is freed");
-    cr_assert_null(c.lines.map, "and its mapping closed");
+    cr_assert_null(c.lines.in, "and its input closed");
     cr_assert_eq(fl_csv_next(&c, NULL, 0), -1);
     fl_csv_close(&c);
     flrt_csv_reset();

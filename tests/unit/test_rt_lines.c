@@ -23,27 +23,6 @@ static char path[64];
 
 static void write_file(const char *text, size_t n) { write_temp(path, "/tmp/flrt-lines-XXXXXX", text, n); }
 
-/* The lines as a single pass sees them, "\x01"-joined. */
-static char *reference(const char *text, size_t n)
-{
-    char *out = calloc(1, 2 * n + 2);
-    size_t o = 0, start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && text[i] != '\n')
-            continue;
-        if (i == n && start == n)
-            break;
-        size_t e = i;
-        if (e > start && text[e - 1] == '\r')
-            e--;
-        memcpy(out + o, text + start, e - start);
-        o += e - start;
-        out[o++] = '\x01';
-        start = i + 1;
-    }
-    return out;
-}
-
 /* The lines read by tasks 0..n-1 in order, joined the same way. */
 static char *split(int ntasks, size_t size)
 {
@@ -66,7 +45,7 @@ static char *split(int ntasks, size_t size)
 static void check_text(const char *text, size_t n)
 {
     write_file(text, n);
-    char *ref = reference(text, n);
+    char *ref = lines_reference(text, n);
     for (int k = 1; k <= 8; k++) {
         char *got = split(k, n);
         cr_assert_str_eq(got, ref, "%d tasks on \"%s\"", k, text);
@@ -125,13 +104,13 @@ Test(rt_lines, missing_file, .init = cr_redirect_stderr)
                             "directory\n");
 }
 
-Test(rt_lines, folder, .init = cr_redirect_stderr)
+Test(rt_lines, not_a_regular_file, .init = cr_redirect_stderr)
 {
     fl_task t = {.index = 0, .ntasks = 1};
     fl_lines r;
-    cr_assert_eq(fl_lines_open(&t, &r, S("/tmp")), -1);
+    cr_assert_eq(fl_lines_open(&t, &r, S("/dev/null")), -1);
     fflush(stderr);
-    cr_assert_stderr_eq_str("flowc job: cannot open /tmp: it is a folder\n");
+    cr_assert_stderr_eq_str("flowc job: cannot open /dev/null: not a regular file\n");
 }
 
 Test(rt_lines, path_is_a_slice)
