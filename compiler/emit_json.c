@@ -138,6 +138,8 @@ void ej_open(SE *x, PlanNode *n)
 {
     se_field(x, "fl_lines r;");
     se_field(x, "int ok, done;");
+    se_field(x, "const char *jpath;   /* the file being read, and the number of its line */");
+    se_field(x, "fl_i64 jline;");
     em_line(x->e, "S->ok = fl_lines_open(t, &S->r, %s) == 0;", ex_expr(x->e, sema_arg(n->call, "path")));
 }
 
@@ -154,14 +156,21 @@ void ej_produce(SE *x, PlanNode *n)
     em_line(e, "    S->done = 1;");
     em_line(e, "    break;");
     em_line(e, "}");
+    em_line(e, "if (S->r.path != S->jpath) {   /* a file's first line of this task (counted once) */");
+    em_line(e, "    S->jpath = S->r.path;");
+    em_line(e, "    S->jline = fl_lines_number(&S->r) - 1;");
+    em_line(e, "    S->jline = S->jline < 1 ? 1 : S->jline;");
+    em_line(e, "} else {");
+    em_line(e, "    S->jline++;");
+    em_line(e, "}");
     em_line(e, "if (fl_json_blank(_line))");
     em_line(e, "    continue;");
-    em_line(e, "fl_json *_j = fl_json_parse(t, _line, &S->r);");
+    em_line(e, "fl_json *_j = fl_json_parse(t, _line, S->r.path, S->jline);");
     em_line(e, "%s _row;", et_name(e, rt));
     em_line(e, "_err[0] = 0;");
     em_line(e, "if (!_j || %s(_j, &_row, _A, _err) < 0) {", et_helper(e, "dj", rt));
     em_line(e, "    if (_j)");
-    em_line(e, "        fl_fail(t, \"%%s:%%lld: %%s%%s\", S->r.path, fl_lines_number(&S->r) - 1, _err[0] == ':' ? \"the line\" : \"\", _err);");
+    em_line(e, "        fl_fail(t, \"%%s:%%lld: %%s%%s\", S->r.path, S->jline, _err[0] == ':' ? \"the line\" : \"\", _err);");
     em_line(e, "    fl_json_free(_j);");
     em_line(e, "    S->done = 1;   /* (the job fails; close still closes the file) */");
     em_line(e, "    break;");

@@ -869,7 +869,7 @@ typedef struct fl_json fl_json;
 enum { FL_J_NULL, FL_J_FALSE, FL_J_TRUE, FL_J_INT, FL_J_REAL, FL_J_STR, FL_J_ARRAY, FL_J_OBJECT };
 enum { FL_JSON_ERR = 256 };
 int fl_json_blank(fl_str line);
-fl_json *fl_json_parse(fl_task *t, fl_str line, const fl_lines *r);
+fl_json *fl_json_parse(fl_task *t, fl_str line, const char *path, fl_i64 lineno);
 void fl_json_free(fl_json *v);
 int fl_json_kind(const fl_json *v);
 fl_json *fl_json_get(const fl_json *o, const char *name);

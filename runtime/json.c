@@ -59,17 +59,17 @@ int fl_json_blank(fl_str line)
     return 1;
 }
 
-fl_json *fl_json_parse(fl_task *t, fl_str line, const fl_lines *r)
+fl_json *fl_json_parse(fl_task *t, fl_str line, const char *path, fl_i64 lineno)
 {
     pthread_once(&J_once, json_load_lib);
     if (!J_ok) {
-        fl_fail(t, "read_jsonl %s: reading JSON needs libjansson (Debian: libjansson4)", r->path);
+        fl_fail(t, "read_jsonl %s: reading JSON needs libjansson (Debian: libjansson4)", path);
         return NULL;
     }
     json_error_t err;
     json_t *v = J.loadb(line.ptr, (size_t)line.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
     if (!v)
-        fl_fail(t, "%s:%lld:%d: not JSON: %s", r->path, (long long)(fl_lines_number(r) - 1), err.column, err.text);
+        fl_fail(t, "%s:%lld:%d: not JSON: %s", path, (long long)lineno, err.column, err.text);
     return (fl_json *)v;
 }
 

@@ -36,6 +36,10 @@ rows() {
     fi
 }
 rows "JIT" "$flowc" run "$D/rows.flow" --threads 2
+gzip -c "$tmp/in.jsonl" >"$tmp/in.jsonl.gz"
+if "$flowc" run "$D/rows.flow" --threads 2 --input "$tmp/in.jsonl.gz" --output "$tmp/out.jsonl" >"$tmp/log" 2>&1 &&
+    out=$(python3 "$D/check.py" check "$tmp/in.jsonl" "$tmp/out.jsonl" 2>&1); then ok
+else bad "a gzip file" "$(cat "$tmp/log"; echo "${out:-}")"; fi
 if "$flowc" build "$D/rows.flow" -o "$tmp/rows" >"$tmp/log" 2>&1; then
     rows "native, 1 thread" "$tmp/rows" --threads 1
     rows "native, 3 threads" "$tmp/rows" --threads 3
@@ -73,6 +77,12 @@ fails "a line that is not JSON" "b1.jsonl:2:17: not JSON: unexpected token near 
 printf '%s\n%s\n' "$good" "${good/\"age\":1/\"age\":\"old\"}" >"$tmp/b2.jsonl"
 fails "a field of the wrong type" "b2.jsonl:2: user.age: expected i64, found a string" \
     "$flowc" run "$D/rows.flow" --input "$tmp/b2.jsonl" --output "$tmp/out.jsonl"
+mkdir -p "$tmp/dir"
+cp "$tmp/b1.jsonl" "$tmp/dir/a.jsonl"   # (b1's second line is bad; then b2 gzipped)
+gzip -c "$tmp/b2.jsonl" >"$tmp/dir/b.jsonl.gz"
+rm -f "$tmp/dir/a.jsonl"
+fails "a field of the wrong type in a folder's gzip file" "b.jsonl.gz:2: user.age: expected i64, found a string" \
+    "$flowc" run "$D/rows.flow" --threads 1 --input "$tmp/dir" --output "$tmp/out.jsonl"
 printf '%s\n' "${good/,\"ok\":true/}" >"$tmp/b3.jsonl"
 fails "a missing field" "b3.jsonl:1: ok: expected bool, found nothing (missing)" \
     "$flowc" run "$D/rows.flow" --input "$tmp/b3.jsonl" --output "$tmp/out.jsonl"
