@@ -243,7 +243,7 @@ struct flrt_job {
     _Atomic fl_i64 late;
     struct flrt_stats *stats;    /* stats.c: the counts of ended tasks, sources, other processes */
     _Atomic int ended;           /* every phase has run (the stats are final) */
-    fl_i64 net_sent, net_received;   /* net.c: bytes in frames, once it has closed */
+    _Atomic fl_i64 net_sent, net_received;   /* net.c: bytes in frames to and from the others */
     struct fl_lib *lib;          /* lib.c: the host program's job (the C API), or NULL */
     char failmsg[1024];          /* with lib: the first failure's message (not printed) */
 };

@@ -76,7 +76,6 @@ struct flrt_net {
     pthread_cond_t cv;
     int values_phase;        /* the last phase whose value came (from process 0); under mu */
     fl_buf values;           /* its bytes; under mu */
-    _Atomic fl_i64 sent, received;
     _Atomic fl_i64 ser_ns, ser_bytes, de_ns, de_bytes;   /* for FLOWC_NET_STATS */
 };
 
@@ -519,7 +518,7 @@ static void conn_send(flrt_job *j, int p, const void *buf, size_t len, int urgen
         return;
     }
     atomic_store(&c->last_tx, now_ms());
-    atomic_fetch_add(&n->sent, (fl_i64)len);
+    atomic_fetch_add(&j->net_sent, (fl_i64)len);
 }
 
 static void send_ctl(flrt_job *j, int p, int kind, int src, int dst, int input, int count, int urgent)
@@ -666,8 +665,8 @@ int flrt_net_wait_values(flrt_job *j, int p, fl_buf *out)
 
 void flrt_net_bytes(const flrt_job *j, fl_i64 *sent, fl_i64 *received)
 {
-    *sent = j->net ? atomic_load(&j->net->sent) : j->net_sent;
-    *received = j->net ? atomic_load(&j->net->received) : j->net_received;
+    *sent = atomic_load(&j->net_sent);
+    *received = atomic_load(&j->net_received);
 }
 
 /* ---- frames in ---- */
@@ -705,7 +704,7 @@ static int rd_full(rd *r, void *buf, size_t len)
             return -1;
         }
         atomic_store(&c->last_rx, now_ms());
-        atomic_fetch_add(&n->received, (fl_i64)k);
+        atomic_fetch_add(&n->j->net_received, (fl_i64)k);
         p += k;
         len -= (size_t)k;
     }
@@ -1078,8 +1077,8 @@ static void stats_print(flrt_net *n)
 {
     fl_i64 sb = atomic_load(&n->ser_bytes), db = atomic_load(&n->de_bytes);
     fprintf(stderr, "flowc job: process %d: sent %lld bytes, received %lld; serialized %.1f MB at %.0f MB/s, "
-                    "deserialized %.1f MB at %.0f MB/s\n", n->j->rank, (long long)atomic_load(&n->sent),
-            (long long)atomic_load(&n->received), (double)sb / 1e6, mb_per_s(sb, atomic_load(&n->ser_ns)),
+                    "deserialized %.1f MB at %.0f MB/s\n", n->j->rank, (long long)atomic_load(&n->j->net_sent),
+            (long long)atomic_load(&n->j->net_received), (double)sb / 1e6, mb_per_s(sb, atomic_load(&n->ser_ns)),
             (double)db / 1e6, mb_per_s(db, atomic_load(&n->de_ns)));
 }
 
@@ -1115,8 +1114,6 @@ int flrt_net_finish(flrt_job *j)
             shutdown(n->conns[p].fd, SHUT_WR);
     if (getenv("FLOWC_NET_STATS"))
         stats_print(n);
-    j->net_sent = atomic_load(&n->sent);
-    j->net_received = atomic_load(&n->received);
     for (int p = 0; p < j->nprocs; p++)
         if (n->conns[p].reading)
             pthread_join(n->conns[p].reader, NULL);

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "net.h"
 #include "stats.h"
 
 typedef struct src_share {
@@ -258,9 +257,8 @@ void flrt_stats_snap(flrt_job *j, fl_i64 *out)
     pthread_mutex_unlock(&s->mu);
     pthread_rwlock_unlock(&j->tables);
     out[FLRT_H_LATE] = atomic_load(&j->late);
-    out[FLRT_H_SENT] = out[FLRT_H_RECEIVED] = 0;
-    if (j->net)
-        flrt_net_bytes(j, &out[FLRT_H_SENT], &out[FLRT_H_RECEIVED]);
+    out[FLRT_H_SENT] = atomic_load(&j->net_sent);   /* (net.c counts them: stats.c stays below it) */
+    out[FLRT_H_RECEIVED] = atomic_load(&j->net_received);
     out[FLRT_H_DONE] = atomic_load(&j->ended);
     pthread_mutex_lock(&s->mu);
     if (out[FLRT_H_DONE] && !s->t_end)
