@@ -137,9 +137,6 @@ stream: all
 	tests/stream/run.sh $(B)/flowc
 
 # compressed files, folders and glob patterns as sources, against python3's reading
-inputs: all
-	tests/inputs/run.sh $(B)/flowc
-
 nexmark: all
 	tests/nexmark/run.sh $(B)/flowc
 
@@ -149,11 +146,10 @@ plan: all
 tier: all
 	tests/tier/run.sh $(B)/flowc
 
-observe: all
-	tests/observe/run.sh $(B)/flowc
-
-monitor: all
-	tests/monitor/run.sh $(B)/flowc
+# the suites that are one script taking flowc, named as their folder in tests/
+SUITES := inputs observe monitor extern pipe jsonl capi arrow
+$(SUITES): all
+	tests/$@/run.sh $(B)/flowc
 
 test: all unit golden examples docs regress plan tier e2e e2e-pool memory procs hosts faults stream inputs nexmark observe monitor install-test extern pipe jsonl capi arrow
 
@@ -226,21 +222,6 @@ uninstall:
 # make install into a scratch DESTDIR, a job built and run from there, then uninstall
 install-test: all
 	tests/install.sh
-
-extern: all
-	tests/extern/run.sh $(B)/flowc
-
-pipe: all
-	tests/pipe/run.sh $(B)/flowc
-
-jsonl: all
-	tests/jsonl/run.sh $(B)/flowc
-
-capi: all
-	tests/capi/run.sh $(B)/flowc
-
-arrow: all
-	tests/arrow/run.sh $(B)/flowc
 
 clean:
 	rm -rf build build-san build-fuzz

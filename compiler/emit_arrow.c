@@ -27,10 +27,16 @@ static int ea_size(Type *t)
     }
 }
 
-static Type *ea_part(Type *t, int i, const char **name, Arena *a)
+/* A tuple's or record's parts: member names, types, and first columns from `at`; how many. */
+static int ea_parts(Emit *e, Type *t, int at, const char ***names, Type ***ts, int **cols)
 {
-    *name = t->kind == TY_TUPLE ? arena_printf(a, "_%d", i) : t->u.rec.fields[i].name;
-    return t->kind == TY_TUPLE ? t->u.tuple.elems[i] : t->u.rec.fields[i].type;
+    int n = et_parts(e, t, names, ts);
+    *cols = arena_alloc(e->a, sizeof(int) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        (*cols)[i] = at;
+        at += ea_size((*ts)[i]);
+    }
+    return n;
 }
 
 static void ea_field(Emit *e, FILE *f, Type *t, const char *name, int nullable, int binary)
@@ -47,10 +53,12 @@ static void ea_field(Emit *e, FILE *f, Type *t, const char *name, int nullable, 
     fprintf(f, "    {%s, %s, %d, %d},\n", em_c_string(e, name), kinds[k], nullable, n);
     if (t->kind == TY_VEC)
         ea_field(e, f, t->u.elem, "item", 0, binary);
-    for (int i = 0; i < n && t->kind != TY_VEC; i++) {
-        const char *cn;
-        Type *ct = ea_part(t, i, &cn, e->a);
-        ea_field(e, f, ct, cn, 0, binary);
+    if (t->kind == TY_TUPLE || t->kind == TY_RECORD) {
+        const char **nm;
+        Type **ts;
+        int *col;
+        for (int i = 0, np = ea_parts(e, t, 0, &nm, &ts, &col); i < np; i++)
+            ea_field(e, f, ts[i], nm[i], 0, binary);
     }
 }
 
@@ -74,14 +82,12 @@ void ea_helper(Emit *e, Type *t, const char *fn, const char *c)
                    "        if (%s(w, c + 1, v.data[i]) < 0)\n            return -1;\n", et_helper(e, "aw", t->u.elem));
         break;
     default: {
-        int n = t->kind == TY_TUPLE ? t->u.tuple.n : t->u.rec.n, at = 1;
+        const char **nm;
+        Type **ts;
+        int *col, n = ea_parts(e, t, 1, &nm, &ts, &col);
         fputs("    fl_arrow_struct(w, c);\n", f);
-        for (int i = 0; i < n; i++) {
-            const char *cn;
-            Type *ct = ea_part(t, i, &cn, e->a);
-            fprintf(f, "    if (%s(w, c + %d, v.%s) < 0)\n        return -1;\n", et_helper(e, "aw", ct), at, t->kind == TY_TUPLE ? cn : cn);
-            at += ea_size(ct);
-        }
+        for (int i = 0; i < n; i++)
+            fprintf(f, "    if (%s(w, c + %d, v.%s) < 0)\n        return -1;\n", et_helper(e, "aw", ts[i]), col[i], nm[i]);
         break;
     }
     }
@@ -96,12 +102,12 @@ static int ea_fields(SE *x, const char *arr, Type *rt, int keyed, int binary)
     fprintf(f, "static const fl_arrow_field %s[] = {\n", arr);
     int cols = 0;
     if (ea_flat(rt)) {
-        int k = rt->kind == TY_TUPLE ? rt->u.tuple.n : rt->u.rec.n;
-        for (int i = 0; i < k; i++) {
-            const char *cn;
-            Type *ct = ea_part(rt, i, &cn, e->a);
-            ea_field(e, f, ct, keyed ? (i ? "value" : "key") : cn, 0, binary);
-            cols += ea_size(ct);
+        const char **nm;
+        Type **ts;
+        int *col;
+        for (int i = 0, k = ea_parts(e, rt, 0, &nm, &ts, &col); i < k; i++) {
+            ea_field(e, f, ts[i], keyed ? (i ? "value" : "key") : nm[i], 0, binary);
+            cols += ea_size(ts[i]);
         }
     } else {
         ea_field(e, f, rt, "value", 0, binary);
@@ -128,13 +134,12 @@ void ea_sink_row(SE *x, PlanNode *n, Type *rt, const char *row)
     Emit *e = x->e;
     const char *ok = "0";
     if (ea_flat(rt)) {
-        int k = rt->kind == TY_TUPLE ? rt->u.tuple.n : rt->u.rec.n, at = 0;
-        for (int i = 0; i < k; i++) {
-            const char *cn;
-            Type *ct = ea_part(rt, i, &cn, e->a);
-            ok = arena_printf(e->a, "%s || %s(S->aw_n%d, %d, (%s).%s) < 0", ok, et_helper(e, "aw", ct), n->id, at, row, cn);
-            at += ea_size(ct);
-        }
+        const char **nm;
+        Type **ts;
+        int *col;
+        for (int i = 0, k = ea_parts(e, rt, 0, &nm, &ts, &col); i < k; i++)
+            ok = arena_printf(e->a, "%s || %s(S->aw_n%d, %d, (%s).%s) < 0", ok, et_helper(e, "aw", ts[i]), n->id, col[i],
+                              row, nm[i]);
     } else {
         ok = arena_printf(e->a, "%s(S->aw_n%d, 0, %s) < 0", et_helper(e, "aw", rt), n->id, row);
     }
@@ -173,13 +178,11 @@ void ea_read_helper(Emit *e, Type *t, const char *fn, const char *c)
         break;
     }
     default: {
-        int n = t->kind == TY_TUPLE ? t->u.tuple.n : t->u.rec.n, at = 1;
-        for (int k = 0; k < n; k++) {
-            const char *cn;
-            Type *ct = ea_part(t, k, &cn, e->a);
-            fprintf(f, "    v.%s = %s(r, c + %d, i, a);\n", cn, et_helper(e, "ar", ct), at);
-            at += ea_size(ct);
-        }
+        const char **nm;
+        Type **ts;
+        int *col, n = ea_parts(e, t, 1, &nm, &ts, &col);
+        for (int k = 0; k < n; k++)
+            fprintf(f, "    v.%s = %s(r, c + %d, i, a);\n", nm[k], et_helper(e, "ar", ts[k]), col[k]);
         break;
     }
     }
@@ -214,13 +217,11 @@ void ea_produce(SE *x, PlanNode *n)
     em_line(e, "}");
     em_line(e, "%s _row;", et_name(e, rt));
     if (ea_flat(rt)) {
-        int k = rt->kind == TY_TUPLE ? rt->u.tuple.n : rt->u.rec.n, at = 0;
-        for (int i = 0; i < k; i++) {
-            const char *cn;
-            Type *ct = ea_part(rt, i, &cn, e->a);
-            em_line(e, "_row.%s = %s(S->ar, %d, S->i, _A);", cn, et_helper(e, "ar", ct), at);
-            at += ea_size(ct);
-        }
+        const char **nm;
+        Type **ts;
+        int *col;
+        for (int i = 0, k = ea_parts(e, rt, 0, &nm, &ts, &col); i < k; i++)
+            em_line(e, "_row.%s = %s(S->ar, %d, S->i, _A);", nm[i], et_helper(e, "ar", ts[i]), col[i]);
     } else {
         em_line(e, "_row = %s(S->ar, 0, S->i, _A);", et_helper(e, "ar", rt));
     }

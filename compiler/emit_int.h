@@ -149,6 +149,10 @@ void ew_ijoin_row(SE *x, PlanNode *n, const char *row, int side);
 void ew_ijoin_close(SE *x, PlanNode *n);
 const char *ew_state_size(SE *x, PlanNode *n);   /* a window's panes waiting, an interval join's keys */
 
+/* emit_type.c: a tuple's or record's parts: their C member names (_0... or the
+ * field names) and types; returns how many. */
+int et_parts(Emit *e, Type *t, const char ***acc, Type ***types);
+
 /* emit_json.c: JSON Lines (read_jsonl, write_jsonl) */
 void ej_helper(Emit *e, const char *what, Type *t, const char *fn, const char *c);   /* dj_T, json_T */
 void ej_open(SE *x, PlanNode *n);

@@ -14,18 +14,6 @@
 
 #include <string.h>
 
-static Type **ej_parts(Emit *e, Type *t, const char ***names, int *n)
-{
-    *n = t->kind == TY_TUPLE ? t->u.tuple.n : t->u.rec.n;
-    Type **ts = arena_alloc(e->a, sizeof(Type *) * (size_t)(*n + 1));
-    *names = arena_alloc(e->a, sizeof(char *) * (size_t)(*n + 1));
-    for (int i = 0; i < *n; i++) {
-        (*names)[i] = t->kind == TY_TUPLE ? arena_printf(e->a, "_%d", i) : t->u.rec.fields[i].name;
-        ts[i] = t->kind == TY_TUPLE ? t->u.tuple.elems[i] : t->u.rec.fields[i].type;
-    }
-    return ts;
-}
-
 static void ej_decode_scalar(FILE *f, Type *t)
 {
     switch (t->kind) {
@@ -66,8 +54,8 @@ static void ej_decode(Emit *e, Type *t, const char *fn, const char *c)
                    "            return fl_json_in(err, 0, i);\n    return 0;\n", el, el, et_helper(e, "dj", t->u.elem));
     } else if (t->kind == TY_TUPLE || t->kind == TY_RECORD) {
         const char **names;
-        int n;
-        Type **ts = ej_parts(e, t, &names, &n);
+        Type **ts;
+        int n = et_parts(e, t, &names, &ts);
         if (t->kind == TY_TUPLE)
             fprintf(f, "    if (!v || fl_json_kind(v) != FL_J_ARRAY || fl_json_len(v) != %d)\n"
                        "        return fl_json_want(err, \"an array of %d\", v);\n", n, n);
@@ -106,8 +94,8 @@ static void ej_encode(Emit *e, Type *t, const char *fn, const char *c)
         break;
     case TY_TUPLE: case TY_RECORD: {
         const char **names;
-        int n;
-        Type **ts = ej_parts(e, t, &names, &n);
+        Type **ts;
+        int n = et_parts(e, t, &names, &ts);
         fprintf(f, "    fl_buf_putc(b, '%c');\n", t->kind == TY_TUPLE ? '[' : '{');
         for (int i = 0; i < n; i++) {
             if (i)

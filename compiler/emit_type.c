@@ -126,7 +126,7 @@ static int et_have(Emit *e, const char *name)
 }
 
 /* The parts of a compound type: C accessor suffix and type, for each. */
-static int et_parts(Emit *e, Type *t, const char ***acc, Type ***types)
+int et_parts(Emit *e, Type *t, const char ***acc, Type ***types)
 {
     int n = t->kind == TY_TUPLE ? t->u.tuple.n : t->u.rec.n;
     *acc = arena_alloc(e->a, sizeof(char *) * (size_t)(n + 1));

@@ -76,30 +76,10 @@ void fl_arrow_bool(fl_arrow_w *w, int c, fl_bool v)
     col_valid(&w->c[c], 1);
 }
 
-/* Whether s is UTF-8 (no overlong forms, no surrogates). */
-static int utf8_ok(const unsigned char *p, fl_i64 n)
-{
-    for (fl_i64 i = 0; i < n;) {
-        unsigned c = p[i];
-        int k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 && c >= 0xc2 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 && c <= 0xf4 ? 4 : 0;
-        if (!k || i + k > n)
-            return 0;
-        for (int j = 1; j < k; j++)
-            if ((p[i + j] & 0xc0) != 0x80)
-                return 0;
-        if (k == 3 && ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0)))
-            return 0;
-        if (k == 4 && ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90)))
-            return 0;
-        i += k;
-    }
-    return 1;
-}
-
 int fl_arrow_str(fl_arrow_w *w, int c, fl_str s)
 {
     acol *a = &w->c[c];
-    if (w->f[c].type == FL_A_UTF8 && !utf8_ok((const unsigned char *)s.ptr, s.len))
+    if (w->f[c].type == FL_A_UTF8 && !flrt_utf8_ok((const unsigned char *)s.ptr, s.len))
         return -1;
     col_valid(a, 1);
     fl_buf_put(&a->data, s.ptr, s.len);

@@ -404,6 +404,7 @@ void flrt_csv_reset(void);                  /* forgets meetings left by a failed
 /* ---- text (text.c) ---- */
 int flrt_fmt_i64(char *out, fl_i64 v);      /* out: 24 bytes; returns the length */
 int flrt_fmt_f64(char *out, double v);      /* out: 32 bytes; returns the length */
+int flrt_utf8_ok(const unsigned char *p, fl_i64 n);   /* UTF-8 (no overlong forms, no surrogates) */
 
 /* ---- signals.c ---- */
 /* Installs the handlers: SIGINT and SIGTERM call the fatal hook, remove the

@@ -140,23 +140,13 @@ int fl_json_in(char *err, const char *field, fl_i64 index)
 
 /* ---- writing ---- */
 
-/* The length of the UTF-8 sequence at p (at most n bytes), or 0 when it is not one. */
-static int utf8_len(const unsigned char *p, fl_i64 n)
-{
-    int k = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (!k || k > n || (k == 2 && p[0] < 0xc2))
-        return 0;
-    for (int i = 1; i < k; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    return k;
-}
-
 int fl_buf_json_str(fl_buf *b, fl_str s)
 {
-    fl_buf_putc(b, '"');
     const unsigned char *p = (const unsigned char *)s.ptr;
-    for (fl_i64 i = 0; i < s.len;) {
+    if (!flrt_utf8_ok(p, s.len))
+        return -1;
+    fl_buf_putc(b, '"');
+    for (fl_i64 i = 0; i < s.len; i++) {
         unsigned char c = p[i];
         if (c == '"' || c == '\\') {
             fl_buf_putc(b, '\\');
@@ -166,17 +156,9 @@ int fl_buf_json_str(fl_buf *b, fl_str s)
             int n = c == '\n' ? snprintf(esc, sizeof esc, "\\n") : c == '\t' ? snprintf(esc, sizeof esc, "\\t")
                     : c == '\r' ? snprintf(esc, sizeof esc, "\\r") : snprintf(esc, sizeof esc, "\\u%04x", c);
             fl_buf_put(b, esc, n);
-        } else if (c >= 0x80) {
-            int k = utf8_len(p + i, s.len - i);
-            if (!k)
-                return -1;
-            fl_buf_put(b, (const char *)p + i, k);
-            i += k;
-            continue;
         } else {
             fl_buf_putc(b, (char)c);
         }
-        i++;
     }
     fl_buf_putc(b, '"');
     return 0;

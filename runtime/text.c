@@ -1,4 +1,5 @@
-/* text.c - text building (fl_buf: what sinks and to_str write into) and
+/* text.c - text building (fl_buf: what sinks and to_str write into), the UTF-8 check
+ * of the JSON and Arrow writers, and
  * the string builtins of the language (lower, upper, trim, split, words,
  * substr, ...). Results that are new text go to the caller's arena; trim
  * and substr return slices of their argument, as split and words return
@@ -285,4 +286,24 @@ fl_str fl_f64_str(fl_arena *a, double v)
 {
     char tmp[32];
     return str_new(a, tmp, flrt_fmt_f64(tmp, v));
+}
+
+/* Whether s is UTF-8 (no overlong forms, no surrogates). */
+int flrt_utf8_ok(const unsigned char *p, fl_i64 n)
+{
+    for (fl_i64 i = 0; i < n;) {
+        unsigned c = p[i];
+        int k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 && c >= 0xc2 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 && c <= 0xf4 ? 4 : 0;
+        if (!k || i + k > n)
+            return 0;
+        for (int j = 1; j < k; j++)
+            if ((p[i + j] & 0xc0) != 0x80)
+                return 0;
+        if (k == 3 && ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0)))
+            return 0;
+        if (k == 4 && ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90)))
+            return 0;
+        i += k;
+    }
+    return 1;
 }

@@ -35,3 +35,39 @@ clean_check() {
         NF { print }
         END { if (summary != "" && summary !~ "^flowc: 0 errors, " backend " warnings?$") print summary }'
 }
+
+# test_tmp NAME: a scratch folder in $tmp, removed when the script exits
+test_tmp() {
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-$1.XXXXXX") || exit 2
+    trap 'rm -rf "$tmp"' EXIT
+}
+
+# ok; bad WHAT [DETAIL]: a check passed, or failed (printed with the first lines of DETAIL);
+# test_summary NAME: "NAME: P passed, F failed", and the script's status (0 when none failed)
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() {
+    failed=$((failed + 1))
+    echo "FAIL: $1"
+    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    | /' | head -20
+    return 0
+}
+test_summary() {
+    echo "$1: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
+
+# fails_leaving_no OUT NAME MESSAGE CMD...: CMD exits 1 with MESSAGE (a fixed string) in its
+# output, and leaves no file $tmp/OUT nor anything named OUT... beside it (ok, or bad NAME)
+fails_leaving_no() {
+    local out=$1 name=$2 msg=$3
+    shift 3
+    rm -f "$tmp/$out"
+    "$@" >"$tmp/log" 2>&1
+    local rc=$?
+    if [ "$rc" -ne 1 ]; then bad "$name: exit $rc" "$(cat "$tmp/log")"
+    elif ! grep -qF -- "$msg" "$tmp/log"; then bad "$name: the message" "$(cat "$tmp/log")"
+    elif ls "$tmp" | grep -q "^$out"; then bad "$name: an output was left"
+    else ok; fi
+}

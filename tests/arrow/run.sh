@@ -12,16 +12,7 @@ set -u
 test_flowc_arg "tests/arrow/run.sh FLOWC" "$@"
 
 D=$PWD/tests/arrow
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-arrow.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    | /' | head -20
-}
+test_tmp arrow
 
 js=
 if command -v node >/dev/null && command -v npm >/dev/null; then
@@ -75,17 +66,7 @@ if [ -n "$js" ]; then
 fi
 
 # fails NAME MESSAGE CMD...: exit 1, the message, no output file
-fails() {
-    local name=$1 msg=$2
-    shift 2
-    rm -f "$tmp/out.arrow"
-    "$@" >"$tmp/log" 2>&1
-    local rc=$?
-    if [ "$rc" -ne 1 ]; then bad "$name: exit $rc" "$(cat "$tmp/log")"
-    elif ! grep -qF -- "$msg" "$tmp/log"; then bad "$name: the message" "$(cat "$tmp/log")"
-    elif ls "$tmp" | grep -q '^out.arrow'; then bad "$name: an output was left"
-    else ok; fi
-}
+fails() { fails_leaving_no out.arrow "$@"; }
 src=$tmp/out2.arrow
 "$tmp/write" --output "$src" >/dev/null 2>&1
 if [ -n "$js" ]; then src=$tmp/js.arrow; fi
@@ -109,5 +90,4 @@ if [ -n "$js" ]; then
     else bad "binary: true writes a Binary column" "$(cat "$tmp/log")"; fi
 fi
 
-echo "arrow: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary arrow

@@ -11,16 +11,7 @@ set -u
 test_flowc_arg "tests/capi/run.sh FLOWC" "$@"
 
 D=tests/capi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-capi.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    | /' | head -20
-}
+test_tmp capi
 
 mkdir -p "$tmp/a"
 for j in sales words fail range; do
@@ -66,5 +57,4 @@ rc=$?
 if [ "$rc" -eq 1 ] && grep -q "to_host: its rows go to a host program through the C API (flowc build --lib)" "$tmp/log"; then ok
 else bad "to_host outside a library: exit $rc" "$(cat "$tmp/log")"; fi
 
-echo "capi: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary capi

@@ -11,16 +11,7 @@ set -u
 test_flowc_arg "tests/extern/run.sh FLOWC" "$@"
 
 D=tests/extern
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-extern.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    | /' | head -20
-}
+test_tmp extern
 
 python3 - "$tmp/in.txt" <<'PY'
 import random, sys
@@ -82,5 +73,4 @@ if grep -q "broken.c:3:" "$tmp/log"; then ok; else bad "the C compiler's message
 fails "a missing C file" "flowc: cannot read $tmp/none.c: No such file or directory" \
     "$flowc" build "$D/job.flow" "$tmp/none.c" -o "$tmp/x"
 
-echo "extern: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary extern

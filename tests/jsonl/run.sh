@@ -11,16 +11,7 @@ set -u
 test_flowc_arg "tests/jsonl/run.sh FLOWC" "$@"
 
 D=tests/jsonl
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-jsonl.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    | /' | head -20
-}
+test_tmp jsonl
 
 python3 "$D/check.py" gen 5000 "$tmp/in.jsonl"
 rows() {
@@ -60,17 +51,7 @@ if "$flowc" run "$D/keyed.flow" --input "$tmp/pairs.jsonl" --output "$tmp/k.json
 else bad "a keyed stream as [key, value] arrays" "$(cat "$tmp/log" "$tmp/k.jsonl" 2>/dev/null)"; fi
 
 # fails NAME MESSAGE CMD...: exit 1 with MESSAGE (a fixed string), no output
-fails() {
-    local name=$1 msg=$2
-    shift 2
-    rm -f "$tmp/out.jsonl"
-    "$@" >"$tmp/log" 2>&1
-    local rc=$?
-    if [ "$rc" -ne 1 ]; then bad "$name: exit $rc" "$(cat "$tmp/log")"
-    elif ! grep -qF -- "$msg" "$tmp/log"; then bad "$name: the message" "$(cat "$tmp/log")"
-    elif ls "$tmp" | grep -q '^out.jsonl'; then bad "$name: an output was left"
-    else ok; fi
-}
+fails() { fails_leaving_no out.jsonl "$@"; }
 good='{"id":1,"user":{"name":"a","age":1},"tags":[],"score":1,"ok":true,"pair":[1,"x"]}'
 printf '%s\n{"id": 2, "user":\n' "$good" >"$tmp/b1.jsonl"
 fails "a line that is not JSON" "b1.jsonl:2:17: not JSON: unexpected token near end of file" "$flowc" run "$D/rows.flow" --input "$tmp/b1.jsonl" --output "$tmp/out.jsonl"
@@ -98,5 +79,4 @@ printf 'param p: str = "x"\nread_jsonl(p, (i64, Date)).print()\n' >"$tmp/t.flow"
 if ! "$flowc" check "$tmp/t.flow" >"$tmp/log" 2>&1 && grep -q "read_jsonl reads rows made of i64, f64, bool, str, and opt, vec, tuples and records of them, not (i64, Date)" "$tmp/log"; then ok
 else bad "a row type JSON cannot hold" "$(cat "$tmp/log")"; fi
 
-echo "jsonl: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary jsonl

@@ -10,16 +10,7 @@ set -u
 test_flowc_arg "tests/observe/run.sh FLOWC" "$@"
 
 HERE=$PWD/tests/observe
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-observe.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    | /' | head -20
-}
+test_tmp observe
 
 # inputs: 20000 short lines (about half of even length, many repeated), and 30 MB of them
 python3 - "$tmp" <<'PY'
@@ -111,5 +102,4 @@ if PATH="$tmp/nodot" "$flowc" plan --svg "$tmp/x.svg" "$HERE/stats.flow" 2>"$tmp
 elif grep -q "needs Graphviz's \`dot\`" "$tmp/log" && [ ! -e "$tmp/x.svg" ]; then ok
 else bad "flowc plan --svg without Graphviz: the message" "$(cat "$tmp/log")"; fi
 
-echo "observe: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary observe

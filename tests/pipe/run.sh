@@ -10,16 +10,7 @@ set -u
 test_flowc_arg "tests/pipe/run.sh FLOWC" "$@"
 
 D=tests/pipe
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-pipe.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    | /' | head -20
-}
+test_tmp pipe
 
 python3 - "$tmp/in.txt" <<'PY'
 import random, sys
@@ -83,5 +74,4 @@ if ! "$flowc" check "$tmp/typed.flow" >"$tmp/log" 2>&1 &&
     grep -q "typed.flow:1:1: error: the receiver of \`pipe\`: expected stream<str>, found stream<i64>" "$tmp/log"; then ok
 else bad "pipe on a stream of i64 is a type error" "$(cat "$tmp/log")"; fi
 
-echo "pipe: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary pipe
