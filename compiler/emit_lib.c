@@ -107,7 +107,7 @@ void el_lib_header(Emit *e, FILE *h, Program *p, const char *P)
 static void el_set_params(Emit *e, FILE *f, Program *p, const char *P)
 {
     (void)e;
-    fprintf(f, "static void %s_set(const %s_params *p)\n{\n", P, P);
+    fprintf(f, "static void %s_set_call(void *arg)\n{\n    const %s_params *p = (const %s_params *)arg;\n", P, P, P);
     for (int i = 0; i < p->nitems; i++) {
         Item *it = p->items[i];
         if (it->kind != IT_PARAM)
@@ -128,14 +128,19 @@ void el_lib_api(Emit *e, FILE *f, Program *p, const char *P, const char *freeing
     fprintf(f, "    fl_host_out_fn outs[%d];\n", e->host_out.len + 1);
     for (int i = 0; i < e->host_out.len; i++)
         fprintf(f, "    outs[%d] = io ? (fl_host_out_fn)io->out%d : 0;\n", i, i);
-    fprintf(f, "    %s_set(p);\n    fl_lib *l = fl_lib_start(&job, threads, %d, io ? io->ctx : 0, outs, %d, err, errlen);\n"
-               "    if (!l)\n        return 0;\n    %s_job *h = (%s_job *)fl_calloc(1, (fl_i64)sizeof(%s_job));\n"
-               "    h->l = l;\n    return h;\n}\n\n", P, e->host_in.len, e->host_out.len, P, P, P);
+    fprintf(f, "    %s_job *h = (%s_job *)calloc(1, sizeof(%s_job));\n"
+               "    if (!h) {\n        fl_lib_say(err, errlen, \"out of memory\");\n        return 0;\n    }\n"
+               "    if (fl_lib_guard(%s_set_call, (void *)p, err, errlen) < 0) {\n        free(h);\n        return 0;\n    }\n"
+               "    h->l = fl_lib_start(&job, threads, %d, io ? io->ctx : 0, outs, %d, err, errlen);\n"
+               "    if (!h->l) {\n        free(h);\n        return 0;\n    }\n    return h;\n}\n\n",
+            P, P, P, P, e->host_in.len, e->host_out.len);
     for (int i = 0; i < e->host_in.len; i++) {
         Type *t = e->host_in_t.items[i];
-        fprintf(f, "int %s_push%s(%s_job *h, const %s *row)\n{\n    fl_buf b = {0, 0, 0};\n    %s(&b, *row);\n"
-                   "    int r = fl_lib_push(h->l, %d, b.p, b.len);\n    fl_buf_free(&b);\n    return r;\n}\n\n",
-                P, i ? arena_printf(e->a, "%d", i) : "", P, el_ctype(e, t), et_helper(e, "ser", t), i);
+        const char *n = i ? arena_printf(e->a, "%d", i) : "", *ct = el_ctype(e, t);
+        fprintf(f, "static void %s_ser%d(void *r)\n{\n    fl_lib_row *x = (fl_lib_row *)r;\n"
+                   "    %s(&x->b, *(const %s *)x->row);\n}\n\n", P, i, et_helper(e, "ser", t), ct);
+        fprintf(f, "int %s_push%s(%s_job *h, const %s *row)\n{\n    return fl_lib_push_row(h->l, %d, %s_ser%d, row);\n}\n\n",
+                P, n, P, ct, i, P, i);
     }
     fprintf(f, "int %s_finish(%s_job *h, char *err, long errlen)\n{\n    if (!h)\n        return -1;\n"
                "    int r = fl_lib_finish(h->l, err, errlen);\n    free(h);\n    fl_arena_free(&g_arena);\n%s    return r;\n}\n\n",

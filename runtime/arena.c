@@ -9,6 +9,8 @@
  * so that the current block keeps serving small requests. Invariant: when a->end is set, the first block of
  * the list is the ordinary block that cur and end point into. */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +28,22 @@ struct fl_arena_block {
 
 enum { BLOCK_MIN = 4 * 1024, BLOCK_MAX = 1024 * 1024 };
 
+/* Where this thread goes when an allocation fails (flrt_oom_guard), and
+ * the size it asked for. */
+static _Thread_local jmp_buf *oom_target;
+static _Thread_local fl_i64 oom_size;
+
+/* A thread inside flrt_oom_guard jumps back there (its job then fails
+ * like any other: outputs removed, threads joined); elsewhere the process
+ * ends with the message. */
 _Noreturn void flrt_oom(fl_i64 size)
 {
+    oom_size = size;
+    jmp_buf *jb = oom_target;
+    if (jb) {
+        oom_target = NULL;
+        longjmp(*jb, 1);
+    }
     char msg[96];
     int n = snprintf(msg, sizeof msg, "flowc job: out of memory (asking for %lld bytes)\n",
                      (long long)size);
@@ -36,6 +52,32 @@ _Noreturn void flrt_oom(fl_i64 size)
     }
     _exit(1);
 }
+
+int flrt_oom_guard(void (*fn)(void *), void *arg)
+{
+    jmp_buf jb;
+    jmp_buf *prev = oom_target;
+    if (setjmp(jb)) {
+        oom_target = prev;
+        return -1;
+    }
+    oom_target = &jb;
+    fn(arg);
+    oom_target = prev;
+    return 0;
+}
+
+_Noreturn void flrt_oom_again(void) { flrt_oom(oom_size); }
+
+void flrt_oom_locked(pthread_mutex_t *held, void (*fn)(void *), void *arg)
+{
+    if (flrt_oom_guard(fn, arg) < 0) {
+        pthread_mutex_unlock(held);
+        flrt_oom_again();
+    }
+}
+
+void flrt_oom_fail(void) { fl_fail(NULL, "out of memory (asking for %lld bytes)", (long long)oom_size); }
 
 void *fl_calloc(fl_i64 n, fl_i64 size)
 {

@@ -200,6 +200,18 @@ static meet *meet_find(const fl_task *t, const char *path)
     return m;
 }
 
+typedef struct find_call {
+    const fl_task *t;
+    const char *path;
+    meet *m;
+} find_call;
+
+static void meet_find_call(void *arg)
+{
+    find_call *c = arg;
+    c->m = meet_find(c->t, c->path);
+}
+
 static int before_arrived(const meet *m, int i)
 {
     for (int j = 0; j < i; j++)
@@ -227,7 +239,9 @@ static int meet_join(const fl_task *t, const char *path, fl_i64 q, fl_i64 nl, fl
                      fl_i64 *pnl)
 {
     pthread_mutex_lock(&meet_mu);
-    meet *m = meet_find(t, path);
+    find_call fc = {t, path, NULL};
+    flrt_oom_locked(&meet_mu, meet_find_call, &fc);
+    meet *m = fc.m;
     int i = t->index - m->first;
     m->arrived[i] = 1;
     m->quotes[i] = *pq + q;

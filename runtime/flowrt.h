@@ -896,6 +896,16 @@ typedef struct fl_lib fl_lib;
 fl_lib *fl_lib_start(const fl_job_def *job, int threads, int ninputs, void *ctx, const fl_host_out_fn *outs,
                      int nouts, char *err, fl_i64 errlen);
 int fl_lib_push(fl_lib *l, int input, const char *bytes, fl_i64 len);
+/* push_row serializes *row with ser (into r->b) first. Out of memory on the
+ * host's thread, these return -1 (push, push_row) or NULL (start), and
+ * guard returns -1 with the message in err, instead of ending the process. */
+typedef struct fl_lib_row {
+    fl_buf b;
+    const void *row;
+} fl_lib_row;
+int fl_lib_push_row(fl_lib *l, int input, void (*ser)(void *r), const void *row);
+int fl_lib_guard(void (*fn)(void *), void *arg, char *err, fl_i64 errlen);
+void fl_lib_say(char *err, fl_i64 errlen, const char *msg);   /* msg into err (cut to fit) */
 int fl_lib_finish(fl_lib *l, char *err, fl_i64 errlen);
 void fl_lib_free(fl_lib *l);
 int fl_host_next(fl_task *t, int input, fl_buf *row);

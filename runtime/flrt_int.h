@@ -17,7 +17,17 @@
 #include "flowrt.h"
 
 /* ---- memory (arena.c) ---- */
-_Noreturn void flrt_oom(fl_i64 size);      /* prints and exits 1 */
+/* Out of memory: inside flrt_oom_guard, a jump back there; elsewhere the
+ * message and exit status 1. Code that holds a lock while it allocates
+ * runs the allocation through flrt_oom_locked: a jump never leaves a
+ * runtime lock held. */
+_Noreturn void flrt_oom(fl_i64 size);
+int flrt_oom_guard(void (*fn)(void *), void *arg);   /* 0, or -1: fn ran out of memory */
+_Noreturn void flrt_oom_again(void);        /* flrt_oom with the size that failed last */
+void flrt_oom_fail(void);                   /* the current job fails: out of memory */
+/* fn under a guard while this thread holds `held`: out of memory, held is
+ * released before the jump goes on (fn leaves what it guards consistent). */
+void flrt_oom_locked(pthread_mutex_t *held, void (*fn)(void *), void *arg);
 void *flrt_xmalloc(size_t n);               /* malloc or flrt_oom */
 void *flrt_xrealloc(void *p, size_t n);
 void *flrt_xcalloc(size_t n, size_t size);
@@ -169,6 +179,7 @@ struct flrt_task {
     fl_buf wire;             /* frames being serialized for remote ports */
     pthread_t thread;
     int started;
+    int finished;            /* flrt_task_finish ran */
     /* time.c: the frontier its signal saw last, its timer, a frontier
      * advanced by an END that signal has not seen yet, whether its own
      * outputs were told it is idle */

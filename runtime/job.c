@@ -436,6 +436,8 @@ static void stats_report(flrt_job *j, const opts *o)
     free(snap);
 }
 
+static void job_init(void *arg) { ((const fl_job_def *)arg)->init(); }
+
 /* Runs the job in this process, joined with the others when there are
  * (lib: for the C API; its failure message into msg). */
 static int run(const fl_job_def *job, const opts *o, flrt_dist *d, struct fl_lib *lib, char *msg, size_t len)
@@ -446,8 +448,8 @@ static int run(const fl_job_def *job, const opts *o, flrt_dist *d, struct fl_lib
     flrt_job_init(&j);
     flrt_job_set_current(&j);
     flrt_maps_set_deferred(1);
-    if (job->init)
-        job->init();
+    if (job->init && flrt_oom_guard(job_init, (void *)job) < 0)
+        flrt_oom_fail();
     if (d->active && !flrt_failed())
         flrt_net_start(&j, &d->net);
     flrt_stats_init(&j);

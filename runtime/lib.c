@@ -6,8 +6,9 @@
  * through callbacks, and finishes it: the job's input ends, the job runs to
  * its end, every thread it made is joined, and the result comes back as a
  * return code with the message of a failure in a buffer. Nothing here
- * installs a signal handler, changes malloc or calls exit() (but running
- * out of memory still ends the process, as in a job binary).
+ * installs a signal handler, changes malloc or calls exit(): out of
+ * memory, a task's thread jumps back to its start and the job fails
+ * (arena.c's guard), and the host's calls return an error.
  *
  * Rows travel serialized (the edges' wire format): push copies the host's
  * row into a bounded queue per source (the host waits while it is full),
@@ -59,7 +60,7 @@ static void *lib_main(void *arg)
     return NULL;
 }
 
-static void say_err(char *err, fl_i64 len, const char *msg)
+void fl_lib_say(char *err, fl_i64 len, const char *msg)
 {
     if (!err || len <= 0)
         return;
@@ -72,14 +73,25 @@ static void say_err(char *err, fl_i64 len, const char *msg)
 fl_lib *fl_lib_start(const fl_job_def *job, int threads, int ninputs, void *ctx, const fl_host_out_fn *outs,
                      int nouts, char *err, fl_i64 errlen)
 {
-    fl_lib *l = flrt_xcalloc(1, sizeof *l);
+    fl_lib *l = calloc(1, sizeof *l);
+    if (l) {
+        l->q = calloc((size_t)(ninputs > 0 ? ninputs : 1), sizeof *l->q);
+        l->outs = calloc((size_t)(nouts > 0 ? nouts : 1), sizeof *l->outs);
+    }
+    if (!l || !l->q || !l->outs) {
+        fl_lib_say(err, errlen, "out of memory");
+        if (l) {
+            free(l->q);
+            free(l->outs);
+        }
+        free(l);
+        return NULL;
+    }
     l->job = job;
     l->threads = threads;
     l->nq = ninputs;
-    l->q = flrt_xcalloc((size_t)(ninputs > 0 ? ninputs : 1), sizeof *l->q);
     l->ctx = ctx;
     l->nouts = nouts;
-    l->outs = flrt_xcalloc((size_t)(nouts > 0 ? nouts : 1), sizeof *l->outs);
     for (int i = 0; i < nouts; i++)
         l->outs[i] = outs ? outs[i] : NULL;
     pthread_mutex_init(&l->mu, NULL);
@@ -87,11 +99,22 @@ fl_lib *fl_lib_start(const fl_job_def *job, int threads, int ninputs, void *ctx,
     pthread_mutex_init(&l->out_mu, NULL);
     int rc = pthread_create(&l->th, NULL, lib_main, l);
     if (rc) {
-        say_err(err, errlen, strerror(rc));
+        fl_lib_say(err, errlen, strerror(rc));
         fl_lib_free(l);
         return NULL;
     }
     return l;
+}
+
+typedef struct room_call {
+    fl_buf *b;
+    fl_i64 n;
+} room_call;
+
+static void room(void *arg)
+{
+    room_call *c = arg;
+    fl_buf_reserve(c->b, c->n);
 }
 
 int fl_lib_push(fl_lib *l, int input, const char *bytes, fl_i64 len)
@@ -109,6 +132,10 @@ int fl_lib_push(fl_lib *l, int input, const char *bytes, fl_i64 len)
             q->bytes.len -= q->head;
             q->head = 0;
         }
+        room_call rc = {&q->bytes, 4 + len};
+        ok = flrt_oom_guard(room, &rc) == 0;   /* (the host's thread: -1, not an exit) */
+    }
+    if (ok) {
         unsigned char hdr[4] = {(unsigned char)len, (unsigned char)(len >> 8), (unsigned char)(len >> 16),
                                 (unsigned char)(len >> 24)};
         fl_buf_put(&q->bytes, (const char *)hdr, 4);
@@ -117,6 +144,22 @@ int fl_lib_push(fl_lib *l, int input, const char *bytes, fl_i64 len)
     }
     pthread_mutex_unlock(&l->mu);
     return ok ? 0 : -1;
+}
+
+int fl_lib_push_row(fl_lib *l, int input, void (*ser)(void *r), const void *row)
+{
+    fl_lib_row r = {{0, 0, 0}, row};
+    int rc = flrt_oom_guard(ser, &r) < 0 ? -1 : fl_lib_push(l, input, r.b.p, r.b.len);
+    fl_buf_free(&r.b);
+    return rc;
+}
+
+int fl_lib_guard(void (*fn)(void *), void *arg, char *err, fl_i64 errlen)
+{
+    if (flrt_oom_guard(fn, arg) == 0)
+        return 0;
+    fl_lib_say(err, errlen, "out of memory");
+    return -1;
 }
 
 /* The host has pushed its last rows: every source's queue ends. */
@@ -149,7 +192,7 @@ int fl_lib_finish(fl_lib *l, char *err, fl_i64 errlen)
     pthread_join(l->th, NULL);
     int ok = l->ok;
     if (!ok)
-        say_err(err, errlen, l->msg[0] ? l->msg + (strncmp(l->msg, "flowc job: ", 11) ? 0 : 11) : "the job failed");
+        fl_lib_say(err, errlen, l->msg[0] ? l->msg + (strncmp(l->msg, "flowc job: ", 11) ? 0 : 11) : "the job failed");
     else if (err && errlen > 0)
         err[0] = 0;
     fl_lib_free(l);
@@ -180,6 +223,8 @@ int fl_host_next(fl_task *t, int input, fl_buf *row)
         const unsigned char *h = (const unsigned char *)q->bytes.p + q->head;
         fl_i64 n = (fl_i64)h[0] | (fl_i64)h[1] << 8 | (fl_i64)h[2] << 16 | (fl_i64)h[3] << 24;
         row->len = 0;
+        room_call rc = {row, n};
+        flrt_oom_locked(&l->mu, room, &rc);
         fl_buf_put(row, (const char *)h + 4, n);
         q->head += 4 + n;
         pthread_cond_broadcast(&l->cv);

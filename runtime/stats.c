@@ -156,16 +156,23 @@ void flrt_stats_task_end(flrt_task *t)
 
 /* ---- file sources ---- */
 
+static void sources_room(void *arg)
+{
+    flrt_stats *s = arg;
+    if (s->nsrc == s->srccap) {
+        int cap = s->srccap ? 2 * s->srccap : 8;
+        s->src = flrt_xrealloc(s->src, (size_t)cap * sizeof *s->src);
+        s->srccap = cap;
+    }
+}
+
 static void source_add(src_share sh)
 {
     flrt_stats *s = flrt_job_current()->stats;
     if (!s)
         return;
     pthread_mutex_lock(&s->mu);
-    if (s->nsrc == s->srccap) {
-        s->srccap = s->srccap ? 2 * s->srccap : 8;
-        s->src = flrt_xrealloc(s->src, (size_t)s->srccap * sizeof *s->src);
-    }
+    flrt_oom_locked(&s->mu, sources_room, s);
     s->src[s->nsrc++] = sh;
     pthread_mutex_unlock(&s->mu);
 }

@@ -409,21 +409,37 @@ static void task_drive(flrt_task *t)
     t->def->close(pt, s);
 }
 
-void flrt_task_finish(flrt_task *t)
+static void task_finish_once(void *arg)
 {
+    flrt_task *t = arg;
+    if (t->finished)
+        return;
+    t->finished = 1;
     flrt_inbox_close(&t->in, credit_back, t);
     task_end(t);
     flrt_stats_task_end(t);
 }
 
-static void *task_main(void *arg)
+/* (Out of memory here, the job has failed already: its stop ends the others.) */
+void flrt_task_finish(flrt_task *t) { flrt_oom_guard(task_finish_once, t); }
+
+static void task_body(void *arg)
 {
     flrt_task *t = arg;
-    cur_job = t->job;
     if (t->def->run)
         t->def->run(&t->pub);
     else
         task_drive(t);
+}
+
+/* A task's thread. Out of memory, the task stops where it was (its state
+ * left as it is, freed with the process) and the job fails. */
+static void *task_main(void *arg)
+{
+    flrt_task *t = arg;
+    cur_job = t->job;
+    if (flrt_oom_guard(task_body, t) < 0)
+        flrt_oom_fail();
     flrt_task_finish(t);
     return NULL;
 }
@@ -629,18 +645,39 @@ static void task_init(flrt_job *j, flrt_task *t, int s, int i)
     j->local[t->gid] = t;
 }
 
+typedef struct build_args {
+    flrt_job *j;
+    int lo, hi;
+} build_args;
+
+static void tasks_make(void *arg);
+
 /* The local tasks of stages [lo, hi) (one phase), with their inboxes and
- * ports; under the table lock (readers of other processes look them up). */
+ * ports; under the table lock (readers of other processes look them up).
+ * Out of memory, the job fails with the tasks made so far (tasks_free). */
 static void tasks_build(flrt_job *j, int lo, int hi)
 {
+    build_args a = {j, lo, hi};
     pthread_rwlock_wrlock(&j->tables);
+    int rc = flrt_oom_guard(tasks_make, &a);
+    pthread_rwlock_unlock(&j->tables);
+    if (rc < 0)
+        flrt_oom_fail();   /* (tasks_free takes what was made) */
+}
+
+static void tasks_make(void *arg)
+{
+    build_args *ba = arg;
+    flrt_job *j = ba->j;
+    int lo = ba->lo, hi = ba->hi, nlocal = 0;
     j->nlocal = 0;
     for (int s = lo; s < hi; s++) {
         int a, b;
         flrt_stage_span(j, s, j->rank, &a, &b);
-        j->nlocal += b - a;
+        nlocal += b - a;
     }
-    j->tasks = flrt_xcalloc((size_t)(j->nlocal ? j->nlocal : 1), sizeof *j->tasks);
+    j->tasks = flrt_xcalloc((size_t)(nlocal ? nlocal : 1), sizeof *j->tasks);
+    j->nlocal = nlocal;
     int n = 0;
     for (int s = lo; s < hi; s++) {
         int a, b;
@@ -653,7 +690,6 @@ static void tasks_build(flrt_job *j, int lo, int hi)
     for (int i = 0; i < j->nlocal; i++)
         for (int k = 0; k < j->tasks[i].def->nout; k++)
             edge_init(j, &j->tasks[i], k);
-    pthread_rwlock_unlock(&j->tables);
 }
 
 /* Inboxes first (their batches go back to pools), then pools and the rest. */
@@ -664,7 +700,7 @@ static void tasks_free(flrt_job *j)
         flrt_inbox_fini(&j->tasks[i].in);
     for (int i = 0; i < j->nlocal; i++) {
         flrt_task *t = &j->tasks[i];
-        for (int k = 0; k < t->def->nout; k++) {
+        for (int k = 0; t->edges && t->pub.outs && k < t->def->nout; k++) {
             flrt_pool_fini(&t->edges[k].pool);
             free(t->pub.outs[k].pend);
             free(t->edges[k].ports);
@@ -774,6 +810,14 @@ static void phase_loop(flrt_job *j, int p)
     }
 }
 
+static void phases_run(void *arg)
+{
+    flrt_job *j = arg;
+    int np = j->def->nphases ? j->def->nphases : 1;
+    for (int p = 0; p < np && !atomic_load(&j->failed); p++)
+        phase_loop(j, p);
+}
+
 int flrt_job_run(flrt_job *j)
 {
     flrt_proc one = {.threads = j->nthreads};
@@ -785,9 +829,10 @@ int flrt_job_run(flrt_job *j)
         if (stages_count(j) == 0) {
             j->local = flrt_xcalloc((size_t)j->ntasks, sizeof *j->local);
             flrt_stores_init(j);
-            int np = j->def->nphases ? j->def->nphases : 1;
-            for (int p = 0; p < np && !atomic_load(&j->failed); p++)
-                phase_loop(j, p);
+            if (flrt_oom_guard(phases_run, j) < 0) {
+                flrt_oom_fail();
+                tasks_free(j);   /* (a phase's tasks, joined, when memory ran out between them) */
+            }
             flrt_stores_fini(j);
             atomic_store(&j->ended, 1);   /* (the last STATS frame says so) */
             if (j->net)

@@ -121,6 +121,30 @@ static int step(flrt_task *t)
     return after_step(t);
 }
 
+typedef struct step_call {
+    flrt_task *t;
+    int r;
+} step_call;
+
+static void step_body(void *arg)
+{
+    step_call *c = arg;
+    c->r = step(c->t);
+}
+
+/* A step; out of memory, the task ends where it was (its state not
+ * closed) and the job fails. */
+static int guarded_step(flrt_task *t)
+{
+    step_call c = {t, -1};
+    if (flrt_oom_guard(step_body, &c) < 0) {
+        flrt_oom_fail();
+        flrt_task_finish(t);
+        return -1;
+    }
+    return c.r;
+}
+
 /* Takes queued tasks one step at a time; a task that can go on while no
  * other waits keeps its worker (no hand-over to another thread). */
 static void *worker(void *arg)
@@ -143,7 +167,7 @@ static void *worker(void *arg)
             t->again = 0;
             pthread_mutex_unlock(&s->mu);
             t->step_t0 = flrt_now_ns();
-            r = step(t);
+            r = guarded_step(t);
             if (r >= 0)
                 t->t_busy += flrt_now_ns() - t->step_t0;
             pthread_mutex_lock(&s->mu);

@@ -1,8 +1,10 @@
 /* host.c - a host program of flowc job libraries (tests/capi/run.sh builds it against
  * libsales.so, and loads libwords.so, libfail.so and librange.so with dlopen): it pushes rows,
  * gets the results through callbacks and checks them against its own computation; runs two
- * jobs at once on two threads; sees a failing job return -1 with its message; and checks that
- * the libraries left its signal handlers and its threads as they were. Prints "ok: ..." per
+ * jobs at once on two threads; sees a failing job return -1 with its message; runs a job that
+ * runs out of memory under an address-space limit (libgrow.so; "-" skips it, for sanitized
+ * builds) and sees -1 with the message, then runs another job; and checks that the libraries
+ * left its signal handlers and its threads as they were. Prints "ok: ..." per
  * check, "FAIL: ..." otherwise; exit status 0 when all passed. */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "libsales.h"
 
@@ -133,10 +136,47 @@ static void *run_words(void *lib)
 static long long range_sum;
 static void on_sum(void *ctx, const fl_i64 *v) { (void)ctx; range_sum = *v; }
 
+/* The address space mapped now (kB, from /proc/self/status). */
+static long vm_size_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmSize:", 7))
+            kb = atol(line + 7);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* grow under a limit of what is mapped now plus 768 MiB: memory runs out in its tasks. */
+static void run_grow(const char *path)
+{
+    void *grow = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    run_fn grun = grow ? (run_fn)dlsym(grow, "grow_run") : NULL;
+    check(grun != NULL, "grow: the library loads");
+    if (!grun)
+        return;
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_AS, &old);
+    lim = old;
+    lim.rlim_cur = (rlim_t)(vm_size_kb() + 768 * 1024) * 1024;
+    struct { fl_i64 unused; } none = {0};
+    struct { void *ctx; void (*out0)(void *, const fl_i64 *); } gio = {NULL, on_sum};
+    char err[256] = "";
+    int rc = setrlimit(RLIMIT_AS, &lim);
+    if (rc == 0)
+        rc = grun(&none, 2, &gio, err, sizeof err);
+    setrlimit(RLIMIT_AS, &old);
+    check(rc == -1 && strstr(err, "out of memory") != NULL, "grow: out of memory, run returns -1 with the message");
+    printf("    (the message: %s)\n", err);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: host LIBWORDS LIBFAIL LIBRANGE\n");
+    if (argc != 5) {
+        fprintf(stderr, "usage: host LIBWORDS LIBFAIL LIBRANGE LIBGROW|-\n");
         return 2;
     }
     struct sigaction sa = {.sa_handler = on_int}, now;
@@ -167,6 +207,8 @@ int main(int argc, char **argv)
     check(rc == -1 && strstr(err, "division by zero") != NULL, "fail: finish returns -1 with the job's message");
     printf("    (the message: %s)\n", err);
 
+    if (strcmp(argv[4], "-"))
+        run_grow(argv[4]);
     struct { fl_i64 unused; } none = {0};
     struct { void *ctx; void (*out0)(void *, const fl_i64 *); } rio = {NULL, on_sum};
     run_fn rrun = (run_fn)dlsym(range, "range_run");

@@ -3,8 +3,9 @@
 # one static (.a) built, a C host (host.c) linked against each form of sales and loading the
 # others with dlopen (results against its own computation, two jobs at once, a failing job,
 # its signal handlers and thread count afterwards, only the API exported), and the same
-# library from Python's ctypes (host.py); then the sources and sinks of the API outside a
-# library: a job binary using host_rows fails with a message.
+# library from Python's ctypes (host.py); out of memory in a library (host.c, libgrow.so) and in
+# a job binary (grow_csv.flow); then the sources and sinks of the API outside a library: a job
+# binary using host_rows fails with a message.
 set -u
 
 . "$(dirname "$0")/../lib.sh"
@@ -14,7 +15,7 @@ D=tests/capi
 test_tmp capi
 
 mkdir -p "$tmp/a"
-for j in sales words fail range; do
+for j in sales words fail range grow; do
     "$flowc" build --lib "$D/$j.flow" -o "$tmp/lib$j.so" >"$tmp/log" 2>&1 || bad "flowc build --lib $j.flow" "$(cat "$tmp/log")"
 done
 "$flowc" build --lib "$D/sales.flow" -o "$tmp/a/libsales.a" >"$tmp/log" 2>&1 || bad "flowc build --lib -o libsales.a" "$(cat "$tmp/log")"
@@ -25,13 +26,15 @@ san=
 if "$flowc" build --lib "$D/range.flow" -o "$tmp/probe.so" >/dev/null 2>&1 && nm -D "$tmp/probe.so" | grep -q __asan; then
     san="-fsanitize=address,undefined"   # (a sanitized flowc builds sanitized libraries)
 fi
+grow=$tmp/libgrow.so
+[ -z "$san" ] || grow=-   # (an address-space limit and the sanitizers' shadow memory do not mix)
 # host NAME LIBSALES-ARGS: the C host built against one form of sales
 host() {
     local name=$1
     shift
     if ! gcc -std=c99 $san -Iruntime -I"$(dirname "$1")" "$D/host.c" -o "$tmp/host" "$@" -ldl -lpthread -lm >"$tmp/log" 2>&1; then
         bad "$name: building the host" "$(cat "$tmp/log")"
-    elif "$tmp/host" "$tmp/libwords.so" "$tmp/libfail.so" "$tmp/librange.so" >"$tmp/out" 2>&1; then
+    elif "$tmp/host" "$tmp/libwords.so" "$tmp/libfail.so" "$tmp/librange.so" "$grow" >"$tmp/out" 2>&1; then
         ok
     else
         bad "$name: the host's checks" "$(cat "$tmp/out")"
@@ -45,6 +48,20 @@ if [ -z "$san" ]; then
     if out=$(python3 "$D/host.py" "$tmp/libsales.so" 2>&1); then ok; else bad "Python's ctypes" "$out"; fi
 else
     echo "SKIP: Python's ctypes with a sanitized library (python3 is not built with the sanitizers)"
+fi
+
+# Out of memory in a job binary: the job fails like any other (exit 1, the message, no output
+# file and no temporary one), in JIT and native mode.
+if [ -z "$san" ]; then
+    "$flowc" build "$D/grow_csv.flow" -o "$tmp/grow_csv" >"$tmp/log" 2>&1 || bad "flowc build grow_csv.flow" "$(cat "$tmp/log")"
+    for mode in native jit; do
+        rm -rf "$tmp/o" && mkdir "$tmp/o"
+        if [ $mode = native ]; then cmd=("$tmp/grow_csv" --threads 2); else cmd=("$flowc" run "$PWD/$D/grow_csv.flow" --threads 2); fi
+        (cd "$tmp/o" && ulimit -v 1000000 && "${cmd[@]}") >"$tmp/log" 2>&1
+        rc=$?
+        if [ $rc -eq 1 ] && grep -q "^flowc job: out of memory (asking for [0-9]* bytes)" "$tmp/log" && [ -z "$(ls -A "$tmp/o")" ]; then ok
+        else bad "$mode: out of memory in a job binary: exit $rc, left: $(ls -A "$tmp/o")" "$(cat "$tmp/log")"; fi
+    done
 fi
 
 "$flowc" run "$D/sales.flow" >"$tmp/log" 2>&1
