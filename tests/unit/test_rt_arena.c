@@ -1,7 +1,8 @@
 /* test_rt_arena.c - unit tests of runtime/arena.c: fl_alloc alignment,
  * growth over many blocks with earlier allocations intact, big requests
  * (their own block, the current block kept), fl_arena_free leaving an empty
- * arena, and the internal reset that recycled batches use. */
+ * arena, the internal reset that recycled batches use, and out of memory under
+ * flrt_oom_guard (nested guards, a lock released by flrt_oom_locked). */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -96,4 +97,48 @@ Test(rt_arena, reset_keeps_one_block)
     fl_arena empty = {0};
     fl_arena_reset(&empty);
     cr_assert_null(empty.blocks);
+}
+
+/* ---- out of memory under a guard ---- */
+
+static int inner_ran_after;
+
+static void ask_too_much(void *arg)
+{
+    (void)arg;
+    flrt_oom((fl_i64)1 << 40);   /* what a failed malloc calls (a real one: tests/capi) */
+    inner_ran_after = 1;
+}
+
+static void nested(void *arg)
+{
+    int *rc = arg;
+    rc[0] = flrt_oom_guard(ask_too_much, NULL);   /* the inner guard catches it */
+    flrt_oom((fl_i64)12345);                         /* the outer one this */
+}
+
+Test(rt_arena, oom_guard_jumps_back)
+{
+    int rc[1] = {7};
+    cr_assert_eq(flrt_oom_guard(nested, rc), -1);
+    cr_assert_eq(rc[0], -1, "the inner guard returned -1");
+    cr_assert_eq(inner_ran_after, 0, "nothing after the failed allocation ran");
+    cr_assert_eq(flrt_oom_guard(ask_too_much, NULL), -1, "a guard is armed again after a jump");
+}
+
+static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
+
+static void locked_too_much(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&held);
+    flrt_oom_locked(&held, ask_too_much, NULL);
+    pthread_mutex_unlock(&held);
+}
+
+Test(rt_arena, oom_locked_releases_the_lock)
+{
+    cr_assert_eq(flrt_oom_guard(locked_too_much, NULL), -1);
+    cr_assert_eq(pthread_mutex_trylock(&held), 0, "the lock was released before the jump");
+    pthread_mutex_unlock(&held);
 }
