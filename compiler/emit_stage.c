@@ -359,8 +359,7 @@ static void se_agg_update(SE *x, PlanNode *n, const char *row)
     em_line(e, "    %s.k = %s._0;", q, row);
     em_line(e, "    %s.v = %s._1;", q, row);
     em_line(e, "    %s.h = %s;", q, se_agg_hash(e, n, arena_printf(e->a, "%s.k", q)));
-    em_line(e, "    if (S->h_n%d.cap)", n->id);
-    em_line(e, "        FL_PREFETCH(&S->h_n%d.slots[%s.h & (fl_u64)(S->h_n%d.cap - 1)]);", n->id, q, n->id);
+    em_line(e, "    FL_HT_PREFETCH(S->h_n%d, %s.h);", n->id, q);
     em_line(e, "    if (_q + 1 == FL_PROBES)");
     em_line(e, "        pq_n%d_drain(t, S);", n->id);
     em_line(e, "}");

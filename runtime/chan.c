@@ -2,7 +2,8 @@
  * one lock, with a bound per channel, i.e. per upstream task and input: a
  * full channel blocks only its own sender, which is the backpressure), and
  * the pools that recycle batches (fl_done gives a batch back to the pool
- * that made it, with its arena's block kept for the next use).
+ * that made it, with its arena's block kept for the next use; once the
+ * pool's task has ended, a batch given back is freed).
  *
  * One lock is taken per batch, never per row. Lock order: an inbox's lock
  * and a pool's lock are leaves; batches leaving a closed inbox are
@@ -20,7 +21,7 @@
 typedef struct flrt_batch {
     fl_batch b;              /* first: what tasks see */
     flrt_pool *pool;
-    struct flrt_batch *all;  /* the pool's list of every batch it made */
+    struct flrt_batch *all, *all_prev;   /* the pool's list of the batches it holds */
     flrt_item item;          /* the batch as a queued message */
 } flrt_batch;
 
@@ -34,19 +35,62 @@ void flrt_pool_init(flrt_pool *p, fl_i64 cap, fl_i64 size)
     p->size = size;
 }
 
+static void batch_free(flrt_batch *x)
+{
+    fl_arena_free(&x->b.arena);
+    free(x->b.rows);
+    free(x);
+}
+
+/* Takes x out of its pool's list (the owner's, or under the pool's lock once closed). */
+static void all_unlink(flrt_pool *p, flrt_batch *x)
+{
+    if (x->all_prev)
+        x->all_prev->all = x->all;
+    else
+        p->all = x->all;
+    if (x->all)
+        x->all->all_prev = x->all_prev;
+}
+
 void flrt_pool_fini(flrt_pool *p)
 {
     flrt_batch *x = p->all;
     while (x) {
         flrt_batch *next = x->all;
-        fl_arena_free(&x->b.arena);
-        free(x->b.rows);
-        free(x);
+        batch_free(x);
         x = next;
     }
     p->all = NULL;
     p->back = p->spare = NULL;
     pthread_mutex_destroy(&p->mu);
+}
+
+/* Frees a list of batches linked by next, taking them out of the pool's list. */
+static flrt_batch *unlink_list(flrt_pool *p, fl_batch *b, flrt_batch *freed)
+{
+    while (b) {
+        flrt_batch *x = (flrt_batch *)b;
+        b = b->next;
+        all_unlink(p, x);
+        x->all = freed;
+        freed = x;
+    }
+    return freed;
+}
+
+void flrt_pool_close(flrt_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->closed = 1;
+    flrt_batch *freed = unlink_list(p, p->spare, unlink_list(p, p->back, NULL));
+    p->spare = p->back = NULL;
+    pthread_mutex_unlock(&p->mu);
+    while (freed) {
+        flrt_batch *next = freed->all;
+        batch_free(freed);
+        freed = next;
+    }
 }
 
 /* A new batch holds BATCH_FIRST bytes of rows (at least one row) and grows
@@ -68,6 +112,8 @@ static flrt_batch *batch_new(flrt_pool *p)
     x->b.arena.first = 1024;
     x->pool = p;
     x->all = p->all;
+    if (p->all)
+        p->all->all_prev = x;
     p->all = x;
     return x;
 }
@@ -114,9 +160,16 @@ void flrt_batch_release(fl_batch *b)
     flrt_pool *p = ((flrt_batch *)b)->pool;
     flrt_batch_reset(b);
     pthread_mutex_lock(&p->mu);
-    b->next = p->back;
-    p->back = b;
+    int closed = p->closed;
+    if (closed) {
+        all_unlink(p, (flrt_batch *)b);
+    } else {
+        b->next = p->back;
+        p->back = b;
+    }
     pthread_mutex_unlock(&p->mu);
+    if (closed)
+        batch_free((flrt_batch *)b);   /* (its sender has ended: no one takes it again) */
 }
 
 

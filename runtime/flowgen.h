@@ -59,9 +59,8 @@ static inline fl_u64 fl_hash_str_native(fl_str s)
 #endif
 
 /* Keyed aggregations probe their tables in groups of FL_PROBES rows, the
- * slots prefetched first (emit_stage.c, se_agg_update). */
+ * entries prefetched first (emit_stage.c, se_agg_update). */
 #define FL_PROBES 16
-#define FL_HT_SMALL(h) ((h).cap * (fl_i64)sizeof *(h).slots <= 256 * 1024)
 #if defined(__GNUC__) && !defined(__TINYC__)
 #define FL_PREFETCH(p) __builtin_prefetch(p)
 #else
@@ -128,12 +127,21 @@ static void fl_msort(void *base, fl_i64 n, fl_i64 size, int (*cmp)(const void *,
         memcpy(base, src, (fl_size)(n * size));
 }
 
-/* FL_HT(name, K, V, hash, eq): a table from K to V, open addressing with
- * linear probing over an array of slots {hash, key, value} (a string key and
- * an i64 make 32 bytes: one cache line per probe; a hash of 0 marks an empty
- * slot, so stored hashes have their top bit set). name##_at(h, key, hv, &fresh) gives the index of key's
- * slot (inserting it, with fresh = 1; the caller stores the value);
- * iteration: for i < h.cap, if h.slots[i].hash. */
+/* FL_HT(name, K, V, hash, eq): a table from K to V with linear probing,
+ * its entries {hash, key, value} in h.slots (a hash of 0 marks an empty
+ * one; stored hashes have their top bit set). name##_at(h, key, hv, &fresh)
+ * gives the index of key's entry (inserting it, with fresh = 1; the caller
+ * stores the value); name##_find gives it, or an index whose hash is 0;
+ * iteration: for i < h.cap, if h.slots[i].hash. An index stays valid until
+ * the next insertion (a growth moves the entries).
+ *
+ * Two layouts, by size. A table of up to FL_HT_SMALL_BYTES of positions
+ * (as entries) is compact: its entries are dense, in the order they came,
+ * with beside them a 16-bit entry number and a tag byte per position
+ * (Python's dict): 1000 str keys take 59 KB instead of 100 KB. A larger
+ * table keeps its entries in the positions themselves (no tags, no
+ * numbers): a probe of a table that misses the cache costs the entry's
+ * cache miss only. */
 /* The first 8 bytes of s (zeros after its end), little-endian: one load
  * when the 8 bytes lie in one page (reading past the string's end there
  * cannot fault; AddressSanitizer is told), else byte by byte. */
@@ -166,11 +174,11 @@ static inline fl_u64 fl_str_thash(fl_str s)
     return h ^ (h >> 32);
 }
 
-/* The keys a table of cap slots holds before it grows: half (a quarter
- * paid before the probes went by tags: fewer keys away from home). */
-#define FL_HT_LIM(cap, slot) ((cap) / 2)
+/* The keys a table of cap positions holds before it grows: half (a
+ * quarter paid before the probes went by tags: fewer keys away from home). */
+#define FL_HT_LIM(cap) ((cap) / 2)
 #define FL_HT(NAME, K, V, HASH, EQ) FL_HT_CORE(NAME, K, V, , FL_PFX_NONE, FL_MATCH_EQ, EQ, FL_SETPFX_NONE)
-/* A table of str keys keeps the first 8 bytes of each key in its slot
+/* A table of str keys keeps the first 8 bytes of each key in its entry
  * (pfx): a key of up to 8 bytes is matched without reading its text, so a
  * probe of a large table takes one cache miss, not two. */
 #define FL_HT_STR(NAME, V, HASH) FL_HT_CORE(NAME, fl_str, V, fl_u64 pfx;, fl_str_pfx, FL_MATCH_STR, 0, FL_SETPFX_STR)
@@ -180,19 +188,27 @@ static inline fl_u64 fl_str_thash(fl_str s)
 #define FL_MATCH_EQ(S, k, pf, EQ) EQ((S).key, k)
 #define FL_MATCH_STR(S, k, pf, EQ) \
     ((S).pfx == (pf) && (S).key.len == (k).len && ((k).len <= 8 || fl_str_eq((S).key, k)))
-/* A table of up to 256 KB of slots (one in the cache) has beside them a
- * byte per slot (its tag: 0x80 and bits 56-62 of the key's hash; 0 for an
- * empty slot), the first 8 again after the last, so that any 8 consecutive
- * ones are one load. Native code probes it 8 slots at a time by their
- * tags: the slots whose tag matches, then the group's first empty slot (no
- * branch on where in the group the key is, which a slot-by-slot probe
- * mispredicts: group-by 0.156 -> 0.138 s); tcc's code probes slot by slot.
- * Both keep the tags, so a table moves between the tiers as it is. A
- * larger table has none: its probe's cost is the slot's cache miss, which
- * a tag would double. */
+/* A compact table's tags: a byte per position (0x80 and bits 56-62 of the
+ * key's hash; 0 for an empty one), the first 8 again after the last, so
+ * that any 8 consecutive ones are one load. Native code probes 8 positions
+ * at a time by their tags: the entries whose tag matches, then the group's
+ * first empty position (no branch on where in the group the key is, which
+ * a position-by-position probe mispredicts: group-by 0.156 -> 0.138 s);
+ * tcc's code probes position by position. Both keep the same layout, so a
+ * table moves between the tiers as it is. */
 #define FL_TAG(hv) ((unsigned char)(0x80 | ((hv) >> 56)))
-#define FL_HT_TAGGED(cap, slot) ((cap) * (fl_i64)(slot) <= 256 * 1024)
-#define FL_HT_BYTES(cap, slot) ((cap) * (fl_i64)(slot) + (FL_HT_TAGGED(cap, slot) ? (cap) + 8 : 0))
+#define FL_HT_SMALL_BYTES (256 * 1024)
+#define FL_HT_COMPACT(cap, slot) ((cap) * (fl_i64)(slot) <= FL_HT_SMALL_BYTES)
+/* A compact table: FL_HT_LIM(cap) + 1 entries (one always empty: what find
+ * gives for a missing key), then cap entry numbers, then cap + 8 tags. */
+#define FL_HT_ENTRIES(cap, slot) (FL_HT_COMPACT(cap, slot) ? FL_HT_LIM(cap) + 1 : (cap))
+#define FL_HT_BYTES(cap, slot) \
+    (FL_HT_COMPACT(cap, slot) ? (FL_HT_LIM(cap) + 1) * (fl_i64)(slot) + 3 * (cap) + 8 : (cap) * (fl_i64)(slot))
+/* A table small enough to be probed at once (emit_stage.c's batched probes
+ * are for tables that miss the cache). */
+#define FL_HT_SMALL(h) (!(h).cap || (h).tags)
+#define FL_HT_PREFETCH(h, hv) \
+    do { if (!(h).tags && (h).cap) FL_PREFETCH(&(h).slots[(hv) & (fl_u64)(h).mask]); } while (0)
 #if defined(__GNUC__) && !defined(__TINYC__)
 #define FL_HT_GROUPS 1
 #else
@@ -200,82 +216,127 @@ static inline fl_u64 fl_str_thash(fl_str s)
 #endif
 static inline void fl_ht_settag(unsigned char *tags, fl_i64 cap, fl_i64 i, fl_u64 hv)
 {
-    if (!tags)
-        return;
     tags[i] = FL_TAG(hv);
     if (i < 8)
         tags[cap + i] = FL_TAG(hv);
 }
+/* The position of the first empty tag from i on (there is one). */
+static inline fl_i64 fl_ht_empty(const unsigned char *tags, fl_i64 mask, fl_i64 i)
+{
+    while (tags[i])
+        i = (i + 1) & mask;
+    return i;
+}
 #define FL_HT_CORE(NAME, K, V, EXTRA, PFX, MATCH, EQ, SETPFX)                             \
     typedef struct NAME##_slot {                                                        \
-        fl_u64 hash; /* the key's hash with the top bit set; 0: an empty slot */        \
+        fl_u64 hash; /* the key's hash with the top bit set; 0: an empty entry */      \
         K key;                                                                          \
         EXTRA                                                                           \
         V val;                                                                          \
     } NAME##_slot;                                                                      \
     typedef struct NAME {                                                               \
         NAME##_slot *slots;                                                             \
-        unsigned char *tags; /* after the slots, in the same allocation; or NULL */     \
-        fl_i64 cap, n, lim;  /* lim: the keys it holds before it grows */               \
+        unsigned short *num;  /* compact: the entry at each position */                 \
+        unsigned char *tags;  /* compact: the tag of each position; NULL: not compact */ \
+        fl_i64 cap, n, lim;   /* entries; keys; the keys it holds before it grows */    \
+        fl_i64 mask;          /* positions - 1 */                                       \
     } NAME;                                                                             \
     static void NAME##_free(NAME *h)                                                    \
     {                                                                                   \
         if (h->slots)                                                                   \
-            fl_table_free(h->slots, FL_HT_BYTES(h->cap, sizeof(NAME##_slot)));          \
+            fl_table_free(h->slots, FL_HT_BYTES(h->mask + 1, sizeof(NAME##_slot)));     \
         h->slots = 0;                                                                   \
+        h->num = 0;                                                                     \
         h->tags = 0;                                                                    \
-        h->cap = h->n = h->lim = 0;                                                     \
+        h->cap = h->n = h->lim = h->mask = 0;                                           \
     }                                                                                   \
     static void NAME##_alloc(NAME *h, fl_i64 cap)                                       \
     {                                                                                   \
-        h->cap = cap;                                                                   \
-        h->lim = FL_HT_LIM(cap, sizeof(NAME##_slot));                                   \
+        fl_i64 ne = FL_HT_ENTRIES(cap, sizeof(NAME##_slot));                            \
+        h->cap = ne;                                                                    \
+        h->mask = cap - 1;                                                              \
+        h->lim = FL_HT_LIM(cap);                                                        \
         h->slots = (NAME##_slot *)fl_table_alloc(FL_HT_BYTES(cap, sizeof(NAME##_slot))); \
-        h->tags = FL_HT_TAGGED(cap, sizeof(NAME##_slot)) ? (unsigned char *)(h->slots + cap) : 0; \
+        h->num = FL_HT_COMPACT(cap, sizeof(NAME##_slot)) ? (unsigned short *)(h->slots + ne) : 0; \
+        h->tags = h->num ? (unsigned char *)(h->num + cap) : 0;                        \
     }                                                                                   \
-    static FL_INLINE fl_i64 NAME##_find(NAME *h, K key, fl_u64 hv)                      \
+    /* key's entry, or -1 with *pos its position to be (compact tables) */            \
+    static FL_INLINE fl_i64 NAME##_probe(NAME *h, K key, fl_u64 hv, fl_i64 *pos)        \
     {                                                                                   \
-        fl_i64 mask = h->cap - 1, i = (fl_i64)(hv & (fl_u64)mask);                      \
+        fl_i64 mask = h->mask, i = (fl_i64)(hv & (fl_u64)mask);                         \
         fl_u64 tag = hv | (1ULL << 63), pf = PFX(key);                                  \
         (void)pf;                                                                       \
-        if (FL_HT_GROUPS && h->tags) {                                                  \
+        if (!h->tags) {                                                                 \
+            while (h->slots[i].hash && !(h->slots[i].hash == tag && MATCH(h->slots[i], key, pf, EQ))) \
+                i = (i + 1) & mask;                                                     \
+            *pos = i;                                                                   \
+            return h->slots[i].hash ? i : -1;                                           \
+        }                                                                               \
+        if (FL_HT_GROUPS) {                                                             \
             fl_u64 tw = FL_ONES * FL_TAG(hv);                                           \
             for (;;) {                                                                  \
                 fl_u64 g, m, z;                                                         \
                 memcpy(&g, h->tags + i, 8);                                             \
                 for (m = FL_ZBYTES(g ^ tw); m; m &= m - 1) {                            \
-                    fl_i64 j = (i + (fl_ctz(m) >> 3)) & mask;                           \
-                    if (h->slots[j].hash == tag && MATCH(h->slots[j], key, pf, EQ))     \
-                        return j;                                                       \
+                    fl_i64 e = h->num[(i + (fl_ctz(m) >> 3)) & mask];                   \
+                    if (h->slots[e].hash == tag && MATCH(h->slots[e], key, pf, EQ))     \
+                        return e;                                                       \
                 }                                                                       \
-                if ((z = FL_ZBYTES(g)) != 0)                                            \
-                    return (i + (fl_ctz(z) >> 3)) & mask;                               \
+                if ((z = FL_ZBYTES(g)) != 0) {                                          \
+                    *pos = (i + (fl_ctz(z) >> 3)) & mask;                               \
+                    return -1;                                                          \
+                }                                                                       \
                 i = (i + 8) & mask;                                                     \
             }                                                                           \
         }                                                                               \
-        while (h->slots[i].hash && !(h->slots[i].hash == tag && MATCH(h->slots[i], key, pf, EQ))) \
-            i = (i + 1) & mask;                                                         \
-        return i;                                                                       \
+        for (unsigned char tg = FL_TAG(hv); h->tags[i]; i = (i + 1) & mask) {           \
+            fl_i64 e = h->num[i];                                                       \
+            if (h->tags[i] == tg && h->slots[e].hash == tag && MATCH(h->slots[e], key, pf, EQ)) \
+                return e;                                                               \
+        }                                                                               \
+        *pos = i;                                                                       \
+        return -1;                                                                      \
+    }                                                                                   \
+    static FL_INLINE fl_i64 NAME##_find(NAME *h, K key, fl_u64 hv)                      \
+    {                                                                                   \
+        fl_i64 pos, e = NAME##_probe(h, key, hv, &pos);                                 \
+        return e >= 0 ? e : h->tags ? h->n : pos;                                       \
+    }                                                                                   \
+    /* a new entry at free position pos, its hash set (the rest is zero) */            \
+    static fl_i64 NAME##_place(NAME *h, fl_i64 pos, fl_u64 hash)                        \
+    {                                                                                   \
+        fl_i64 e = pos;                                                                 \
+        if (h->tags) {                                                                  \
+            e = h->n;                                                                   \
+            h->num[pos] = (unsigned short)e;                                            \
+            fl_ht_settag(h->tags, h->mask + 1, pos, hash);                              \
+        }                                                                               \
+        h->slots[e].hash = hash;                                                        \
+        h->n++;                                                                         \
+        return e;                                                                       \
     }                                                                                   \
     FL_NOINLINE static void NAME##_grow(NAME *h)                                        \
     {                                                                                   \
         NAME old = *h;                                                                  \
-        NAME##_alloc(h, old.cap ? old.cap * 2 : 1024);                                  \
+        NAME##_alloc(h, old.cap ? (old.mask + 1) * 2 : 1024);                           \
+        h->n = 0;                                                                       \
         for (fl_i64 i = 0; i < old.cap; i++)                                            \
             if (old.slots[i].hash) {                                                    \
-                fl_i64 j = (fl_i64)(old.slots[i].hash & (fl_u64)(h->cap - 1));          \
-                while (h->slots[j].hash)                                                \
-                    j = (j + 1) & (h->cap - 1);                                         \
-                h->slots[j] = old.slots[i];                                             \
-                fl_ht_settag(h->tags, h->cap, j, old.slots[i].hash);                    \
+                fl_i64 j = (fl_i64)(old.slots[i].hash & (fl_u64)h->mask);               \
+                if (h->tags)                                                            \
+                    j = fl_ht_empty(h->tags, h->mask, j);                               \
+                else                                                                    \
+                    while (h->slots[j].hash)                                            \
+                        j = (j + 1) & h->mask;                                          \
+                h->slots[NAME##_place(h, j, old.slots[i].hash)] = old.slots[i];         \
             }                                                                           \
         if (old.slots)                                                                  \
-            fl_table_free(old.slots, FL_HT_BYTES(old.cap, sizeof(NAME##_slot)));        \
+            fl_table_free(old.slots, FL_HT_BYTES(old.mask + 1, sizeof(NAME##_slot)));   \
     }                                                                                   \
     static inline void NAME##_reserve(NAME *h, fl_i64 n) /* an empty table for n keys */ \
     {                                                                                   \
         fl_i64 cap = 1024;                                                              \
-        while (FL_HT_LIM(cap, sizeof(NAME##_slot)) <= n)                                \
+        while (FL_HT_LIM(cap) <= n)                                                     \
             cap *= 2;                                                                   \
         NAME##_alloc(h, cap);                                                           \
         h->n = 0;                                                                       \
@@ -284,16 +345,14 @@ static inline void fl_ht_settag(unsigned char *tags, fl_i64 cap, fl_i64 i, fl_u6
     {                                                                                   \
         if (FL_UNLIKELY(h->n >= h->lim))                                                \
             NAME##_grow(h);                                                             \
-        fl_i64 i = NAME##_find(h, key, hv);                                             \
-        *fresh = !h->slots[i].hash;                                                     \
-        if (*fresh) {                                                                   \
-            h->slots[i].key = key;                                                      \
-            h->slots[i].hash = hv | (1ULL << 63);                                       \
-            fl_ht_settag(h->tags, h->cap, i, hv);                                       \
-            SETPFX(h->slots[i], PFX(key))                                               \
-            h->n++;                                                                     \
+        fl_i64 pos, e = NAME##_probe(h, key, hv, &pos);                                 \
+        *fresh = e < 0;                                                                 \
+        if (e < 0) {                                                                    \
+            e = NAME##_place(h, pos, hv | (1ULL << 63));                                \
+            h->slots[e].key = key;                                                      \
+            SETPFX(h->slots[e], PFX(key))                                               \
         }                                                                               \
-        return i;                                                                       \
+        return e;                                                                       \
     }
 
 /* ---- time ---- */

@@ -44,12 +44,14 @@ typedef struct flrt_pool {
     pthread_mutex_t mu;
     fl_batch *back;          /* given back by receivers; under mu */
     fl_batch *spare;         /* the owner's cache; owner only */
-    struct flrt_batch *all;  /* every batch made, freed at fini; owner only */
+    struct flrt_batch *all;  /* the batches it holds, freed at fini; owner only until closed */
     fl_i64 cap, size;        /* rows per batch, bytes per row */
+    int closed;              /* its owner has ended: batches given back are freed; under mu */
 } flrt_pool;
 
 void flrt_pool_init(flrt_pool *p, fl_i64 cap, fl_i64 size);
-void flrt_pool_fini(flrt_pool *p);          /* frees every batch it made */
+void flrt_pool_fini(flrt_pool *p);          /* frees every batch it holds */
+void flrt_pool_close(flrt_pool *p);         /* its owner is done: spares freed, and batches given back */
 fl_batch *flrt_pool_get(flrt_pool *p);      /* an empty batch (owner only) */
 /* Room for n rows (up to the pool's rows per batch, else -1); the rows move. */
 int flrt_batch_grow(fl_batch *b, fl_i64 n);

@@ -33,7 +33,7 @@
 
 #include "flrt_int.h"
 
-enum { FLUSH_AT = 256 * 1024, MAX_LINKS = 40, PART_BYTES = 64 << 20, PART_AGE_MS = 5000 };
+enum { FLUSH_AT = 256 * 1024, DIRECT_AT = 16 * 1024, MAX_LINKS = 40, PART_BYTES = 64 << 20, PART_AGE_MS = 5000 };
 
 struct fl_sink {
     fl_sink *next;           /* the job's list, under sinks_mu */
@@ -73,6 +73,26 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* Writes p[0, n) to s's file (standard output under its lock); -1 (and the
+ * job fails) on an error. */
+static int sink_out(fl_sink *s, const char *p, fl_i64 n)
+{
+    int rc;
+    if (s->std) {
+        pthread_mutex_lock(&stdout_mu);
+        rc = write_all(s->fd, p, (size_t)n);
+        pthread_mutex_unlock(&stdout_mu);
+    } else {
+        rc = write_all(s->fd, p, (size_t)n);
+    }
+    if (rc < 0) {
+        s->failed = 1;
+        fl_fail(NULL, "cannot write %s: %s", s->std ? "standard output" : s->path,
+                strerror(errno));
+    }
+    return rc;
+}
+
 /* Writes out the buffer (only up to its last line end when `whole` is 0). */
 static void sink_flush(fl_sink *s, int whole)
 {
@@ -83,20 +103,8 @@ static void sink_flush(fl_sink *s, int whole)
     }
     if (n == 0 || s->failed || s->fd < 0)
         return;
-    int rc;
-    if (s->std) {
-        pthread_mutex_lock(&stdout_mu);
-        rc = write_all(s->fd, s->buf.p, (size_t)n);
-        pthread_mutex_unlock(&stdout_mu);
-    } else {
-        rc = write_all(s->fd, s->buf.p, (size_t)n);
-    }
-    if (rc < 0) {
-        s->failed = 1;
-        fl_fail(NULL, "cannot write %s: %s", s->std ? "standard output" : s->path,
-                strerror(errno));
+    if (sink_out(s, s->buf.p, n) < 0)
         return;
-    }
     memmove(s->buf.p, s->buf.p + n, (size_t)(s->buf.len - n));
     s->buf.len -= n;
 }
@@ -351,6 +359,10 @@ void fl_sink_write(fl_sink *s, const char *p, fl_i64 n)
         s->failed = 1;
     if (s->failed || s->fd < 0)
         return;
+    if (!s->parts && s->buf.len == 0 && n >= DIRECT_AT && (!s->std || p[n - 1] == '\n')) {
+        sink_out(s, p, n);   /* a writer's large chunk of whole lines: no copy */
+        return;
+    }
     fl_buf_put(&s->buf, p, n);
     if (s->buf.len >= FLUSH_AT)
         sink_flush(s, 0);

@@ -417,6 +417,8 @@ static void task_finish_once(void *arg)
     t->finished = 1;
     flrt_inbox_close(&t->in, credit_back, t);
     task_end(t);
+    for (int k = 0; k < t->def->nout; k++)   /* (what it sent is freed when given back) */
+        flrt_pool_close(&t->edges[k].pool);
     flrt_stats_task_end(t);
 }
 

@@ -1,7 +1,7 @@
 /* test_rt_ht.c - the hash table template of generated code (FL_HT in
  * runtime/flowgen.h) and the generated-code helpers beside it: inserting,
- * finding, growing past many resizes, probes by tags and slot by slot
- * agreeing, string keys compared by content, and
+ * finding, growing past many resizes (compact, then in place), probes by
+ * tags and position by position agreeing, string keys compared by content, and
  * the checked integer division, f64 to i64 conversion and merge sort. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -17,6 +17,10 @@ static fl_u64 hash_str(fl_str s) { return fl_hash_str(s); }
 FL_HT(ht_ii, fl_i64, fl_i64, hash_i64, eq_i64)
 FL_HT(ht_si, fl_str, fl_i64, hash_str, fl_str_eq)
 FL_HT_STR(ht_ss, fl_i64, hash_str)
+/* ht_ii as tcc's code probes it: position by position (the same layout) */
+#undef FL_HT_GROUPS
+#define FL_HT_GROUPS 0
+FL_HT(ht_lin, fl_i64, fl_i64, hash_i64, eq_i64)
 
 /* FL_HT_STR matches a key of up to 8 bytes by the prefix kept in its slot:
  * keys that share a prefix, differ only after 8 bytes, or only by a
@@ -78,22 +82,29 @@ Test(ht, counts_many_integer_keys_through_resizes)
     cr_assert_eq(h.cap, 0);
 }
 
-/* Tables up to 256 KB of slots are probed 8 slots at a time by their tags,
- * larger ones slot by slot: hashes made to collide (a few distinct low
- * bits, tags equal or not, runs that wrap around the table's end) give
- * every key its one slot through growths past the threshold; a key not
- * in the table finds an empty slot; and the slot-by-slot probe (tcc's
- * code: the same table without its tags) finds what the tags find. */
+/* Compact tables (up to 256 KB of positions as entries) are probed 8
+ * positions at a time by their tags in native code, position by position
+ * in tcc's; larger ones keep their entries in place: hashes made to
+ * collide (a few distinct low bits, tags equal or not, runs that wrap
+ * around the table's end) give every key its one entry through growths
+ * past the threshold; a key not in the table finds an empty entry; the
+ * probe position by position (ht_lin, the same layout) finds what the
+ * tags find; and a compact table's entries are dense, in insertion order. */
 Test(ht, tagged_probes_agree_with_linear_ones)
 {
     enum { N = 12000 };
     ht_ii h = {0};
+    int compact_seen = 0;
     for (fl_i64 k = 0; k < N; k++) {
-        /* home slots in a small range near the end, tags from k's low bits */
+        /* home positions in a small range near the end, tags from k's low bits */
         fl_u64 hv = (fl_u64)(1020 + k % 7) | ((fl_u64)(k % 5) << 56) | ((fl_u64)k << 20);
         int fresh;
         fl_i64 at = ht_ii_at(&h, k, hv, &fresh);
         cr_assert(fresh, "key %lld found before it went in", (long long)k);
+        if (h.tags) {
+            cr_assert_eq(at, k, "a compact table's entries in insertion order");
+            compact_seen = 1;
+        }
         h.slots[at].val = k * 3;
         if (k % 997 == 0 || k == N - 1)
             for (fl_i64 j = 0; j <= k; j++) {
@@ -101,15 +112,19 @@ Test(ht, tagged_probes_agree_with_linear_ones)
                 fl_i64 a = ht_ii_find(&h, j, hj);
                 cr_assert(h.slots[a].hash && h.slots[a].key == j && h.slots[a].val == j * 3,
                           "key %lld of %lld (cap %lld)", (long long)j, (long long)k, (long long)h.cap);
-                unsigned char *tags = h.tags;
-                h.tags = NULL;
-                cr_assert_eq(ht_ii_find(&h, j, hj), a, "the probe slot by slot differs, key %lld", (long long)j);
-                h.tags = tags;
+                ht_lin lin;
+                memcpy(&lin, &h, sizeof lin);
+                cr_assert_eq(ht_lin_find(&lin, j, hj), a, "the probe position by position differs, key %lld", (long long)j);
             }
         fl_u64 hm = (fl_u64)(1020 + k % 7) | ((fl_u64)(k % 5) << 56) | ((fl_u64)(N + k) << 20);
         cr_assert_eq(h.slots[ht_ii_find(&h, N + k, hm)].hash, 0, "a missing key found");
+        ht_lin lin;
+        memcpy(&lin, &h, sizeof lin);
+        cr_assert_eq(lin.slots[ht_lin_find(&lin, N + k, hm)].hash, 0, "a missing key found position by position");
     }
-    cr_assert(h.tags == NULL && h.cap * (fl_i64)sizeof *h.slots > 256 * 1024, "the table never outgrew its tags");
+    cr_assert(compact_seen, "the table started compact");
+    (void)ht_lin_free;
+    cr_assert(h.tags == NULL && (h.mask + 1) * (fl_i64)sizeof *h.slots > 256 * 1024, "the table never outgrew its tags");
     ht_ii_free(&h);
 }
 
