@@ -298,7 +298,8 @@ static void se_agg_first(SE *x, PlanNode *n, const char *acc, const char *in, in
 }
 
 /* A keyed aggregation's update of the accumulator of key (with its hash
- * hv) by in; without a key, of the one accumulator. */
+ * hv; NULL for a str key: the table hashes it) by in; without a key, of
+ * the one accumulator. */
 static void se_agg_apply(SE *x, PlanNode *n, const char *key, const char *hv, const char *in)
 {
     Emit *e = x->e;
@@ -307,7 +308,10 @@ static void se_agg_apply(SE *x, PlanNode *n, const char *key, const char *hv, co
     if (n->key) {
         const char *slot = em_temp(e), *fresh = em_temp(e);
         em_line(e, "int %s;", fresh);
-        em_line(e, "fl_i64 %s = ht_n%d_at(&S->h_n%d, %s, %s, &%s);", slot, n->id, n->id, key, hv, fresh);
+        if (hv)
+            em_line(e, "fl_i64 %s = ht_n%d_at(&S->h_n%d, %s, %s, &%s);", slot, n->id, n->id, key, hv, fresh);
+        else
+            em_line(e, "fl_i64 %s = ht_n%d_at_key(&S->h_n%d, %s, &%s);", slot, n->id, n->id, key, fresh);
         acc = arena_printf(e->a, "S->h_n%d.slots[%s].val", n->id, slot);
         em_line(e, "if (%s) {", fresh);
         e->indent++;
@@ -351,8 +355,8 @@ static void se_agg_update(SE *x, PlanNode *n, const char *row)
     const char *q = arena_printf(e->a, "S->pq_n%d[_q]", n->id);
     em_line(e, "if (FL_HT_SMALL(S->h_n%d) && !S->pqn_n%d) {   /* a table in the cache: at once */", n->id, n->id);
     e->indent++;
-    se_agg_apply(x, n, arena_printf(e->a, "%s._0", row), se_agg_hash(e, n, arena_printf(e->a, "%s._0", row)),
-                 arena_printf(e->a, "%s._1", row));
+    const char *k = arena_printf(e->a, "%s._0", row);
+    se_agg_apply(x, n, k, type_prune(n->key)->kind == TY_STR ? NULL : se_agg_hash(e, n, k), arena_printf(e->a, "%s._1", row));
     e->indent--;
     em_line(e, "} else {");
     em_line(e, "    int _q = S->pqn_n%d++;", n->id);

@@ -166,13 +166,14 @@ static inline fl_u64 fl_str_pfx(fl_str s)
  * hash their prefix word with one multiply (no dispatch on the length,
  * which mispredicts on keys of mixed short lengths); longer ones XXH3. A
  * table's hash is its own: rows are routed by fl_hash_str. */
-static inline fl_u64 fl_str_thash(fl_str s)
+static inline fl_u64 fl_str_thash_pf(fl_str s, fl_u64 pf)   /* pf: fl_str_pfx(s) */
 {
     if (s.len > 8)
         return fl_hash_str(s);
-    fl_u64 h = (fl_str_pfx(s) ^ ((fl_u64)s.len << 59)) * 0x9E3779B97F4A7C15ULL;
+    fl_u64 h = (pf ^ ((fl_u64)s.len << 59)) * 0x9E3779B97F4A7C15ULL;
     return h ^ (h >> 32);
 }
+static inline fl_u64 fl_str_thash(fl_str s) { return fl_str_thash_pf(s, fl_str_pfx(s)); }
 
 /* The keys a table of cap positions holds before it grows: half (a
  * quarter paid before the probes went by tags: fewer keys away from home). */
@@ -181,7 +182,14 @@ static inline fl_u64 fl_str_thash(fl_str s)
 /* A table of str keys keeps the first 8 bytes of each key in its entry
  * (pfx): a key of up to 8 bytes is matched without reading its text, so a
  * probe of a large table takes one cache miss, not two. */
-#define FL_HT_STR(NAME, V, HASH) FL_HT_CORE(NAME, fl_str, V, fl_u64 pfx;, fl_str_pfx, FL_MATCH_STR, 0, FL_SETPFX_STR)
+#define FL_HT_STR(NAME, V, HASH)                                                        \
+    FL_HT_CORE(NAME, fl_str, V, fl_u64 pfx;, fl_str_pfx, FL_MATCH_STR, 0, FL_SETPFX_STR) \
+    /* at with the table's hash, fl_str_thash, from the same prefix load */             \
+    static FL_INLINE fl_i64 NAME##_at_key(NAME *h, fl_str key, int *fresh)              \
+    {                                                                                   \
+        fl_u64 pf = fl_str_pfx(key);                                                    \
+        return NAME##_at_pf(h, key, fl_str_thash_pf(key, pf), pf, fresh);               \
+    }
 #define FL_PFX_NONE(k) 0
 #define FL_SETPFX_NONE(S, pf)
 #define FL_SETPFX_STR(S, pf) (S).pfx = (pf);
@@ -260,11 +268,11 @@ static inline fl_i64 fl_ht_empty(const unsigned char *tags, fl_i64 mask, fl_i64 
         h->num = FL_HT_COMPACT(cap, sizeof(NAME##_slot)) ? (unsigned short *)(h->slots + ne) : 0; \
         h->tags = h->num ? (unsigned char *)(h->num + cap) : 0;                        \
     }                                                                                   \
-    /* key's entry, or -1 with *pos its position to be (compact tables) */            \
-    static FL_INLINE fl_i64 NAME##_probe(NAME *h, K key, fl_u64 hv, fl_i64 *pos)        \
+    /* key's entry, or -1 with *pos its position to be; pf: PFX(key) */               \
+    static FL_INLINE fl_i64 NAME##_probe(NAME *h, K key, fl_u64 hv, fl_u64 pf, fl_i64 *pos) \
     {                                                                                   \
         fl_i64 mask = h->mask, i = (fl_i64)(hv & (fl_u64)mask);                         \
-        fl_u64 tag = hv | (1ULL << 63), pf = PFX(key);                                  \
+        fl_u64 tag = hv | (1ULL << 63);                                                 \
         (void)pf;                                                                       \
         if (!h->tags) {                                                                 \
             while (h->slots[i].hash && !(h->slots[i].hash == tag && MATCH(h->slots[i], key, pf, EQ))) \
@@ -299,7 +307,7 @@ static inline fl_i64 fl_ht_empty(const unsigned char *tags, fl_i64 mask, fl_i64 
     }                                                                                   \
     static FL_INLINE fl_i64 NAME##_find(NAME *h, K key, fl_u64 hv)                      \
     {                                                                                   \
-        fl_i64 pos, e = NAME##_probe(h, key, hv, &pos);                                 \
+        fl_i64 pos, e = NAME##_probe(h, key, hv, PFX(key), &pos);                       \
         return e >= 0 ? e : h->tags ? h->n : pos;                                       \
     }                                                                                   \
     /* a new entry at free position pos, its hash set (the rest is zero) */            \
@@ -341,18 +349,23 @@ static inline fl_i64 fl_ht_empty(const unsigned char *tags, fl_i64 mask, fl_i64 
         NAME##_alloc(h, cap);                                                           \
         h->n = 0;                                                                       \
     }                                                                                   \
-    static FL_INLINE fl_i64 NAME##_at(NAME *h, K key, fl_u64 hv, int *fresh)            \
+    /* pf: PFX(key), computed by the caller once for the hash and the probe */        \
+    static FL_INLINE fl_i64 NAME##_at_pf(NAME *h, K key, fl_u64 hv, fl_u64 pf, int *fresh) \
     {                                                                                   \
         if (FL_UNLIKELY(h->n >= h->lim))                                                \
             NAME##_grow(h);                                                             \
-        fl_i64 pos, e = NAME##_probe(h, key, hv, &pos);                                 \
+        fl_i64 pos, e = NAME##_probe(h, key, hv, pf, &pos);                             \
         *fresh = e < 0;                                                                 \
         if (e < 0) {                                                                    \
             e = NAME##_place(h, pos, hv | (1ULL << 63));                                \
             h->slots[e].key = key;                                                      \
-            SETPFX(h->slots[e], PFX(key))                                               \
+            SETPFX(h->slots[e], pf)                                                     \
         }                                                                               \
         return e;                                                                       \
+    }                                                                                   \
+    static FL_INLINE fl_i64 NAME##_at(NAME *h, K key, fl_u64 hv, int *fresh)            \
+    {                                                                                   \
+        return NAME##_at_pf(h, key, hv, PFX(key), fresh);                               \
     }
 
 /* ---- time ---- */
