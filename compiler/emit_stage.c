@@ -216,7 +216,7 @@ static void se_agg_decl(SE *x, PlanNode *n)
     if (n->key) {
         se_ht_decl(e, arena_printf(e->a, "ht_n%d", n->id), n->key, et_name(e, acc));
         se_field(x, "ht_n%d h_n%d;", n->id, n->id);
-        se_field(x, "struct { fl_u64 h; %s k; %s v; } pq_n%d[FL_PROBES];   /* probes not made yet */",
+        se_field(x, "struct { fl_u64 h, pf; %s k; %s v; } pq_n%d[FL_PROBES];   /* probes not made yet */",
                  et_name(e, n->key), et_name(e, agg_in(e, n)), n->id);
         se_field(x, "int pqn_n%d;", n->id);
     } else {
@@ -298,9 +298,9 @@ static void se_agg_first(SE *x, PlanNode *n, const char *acc, const char *in, in
 }
 
 /* A keyed aggregation's update of the accumulator of key (with its hash
- * hv; NULL for a str key: the table hashes it) by in; without a key, of
- * the one accumulator. */
-static void se_agg_apply(SE *x, PlanNode *n, const char *key, const char *hv, const char *in)
+ * hv and, for a str key, its prefix word pf; both NULL for a str key: the
+ * table computes them) by in; without a key, of the one accumulator. */
+static void se_agg_apply(SE *x, PlanNode *n, const char *key, const char *hv, const char *pf, const char *in)
 {
     Emit *e = x->e;
     int partial = agg_from_local(n);
@@ -308,7 +308,9 @@ static void se_agg_apply(SE *x, PlanNode *n, const char *key, const char *hv, co
     if (n->key) {
         const char *slot = em_temp(e), *fresh = em_temp(e);
         em_line(e, "int %s;", fresh);
-        if (hv)
+        if (pf)
+            em_line(e, "fl_i64 %s = ht_n%d_at_pf(&S->h_n%d, %s, %s, %s, &%s);", slot, n->id, n->id, key, hv, pf, fresh);
+        else if (hv)
             em_line(e, "fl_i64 %s = ht_n%d_at(&S->h_n%d, %s, %s, &%s);", slot, n->id, n->id, key, hv, fresh);
         else
             em_line(e, "fl_i64 %s = ht_n%d_at_key(&S->h_n%d, %s, &%s);", slot, n->id, n->id, key, fresh);
@@ -349,20 +351,26 @@ static void se_agg_update(SE *x, PlanNode *n, const char *row)
 {
     Emit *e = x->e;
     if (!n->key) {
-        se_agg_apply(x, n, NULL, NULL, row);
+        se_agg_apply(x, n, NULL, NULL, NULL, row);
         return;
     }
     const char *q = arena_printf(e->a, "S->pq_n%d[_q]", n->id);
     em_line(e, "if (FL_HT_SMALL(S->h_n%d) && !S->pqn_n%d) {   /* a table in the cache: at once */", n->id, n->id);
     e->indent++;
     const char *k = arena_printf(e->a, "%s._0", row);
-    se_agg_apply(x, n, k, type_prune(n->key)->kind == TY_STR ? NULL : se_agg_hash(e, n, k), arena_printf(e->a, "%s._1", row));
+    int str = type_prune(n->key)->kind == TY_STR;
+    se_agg_apply(x, n, k, str ? NULL : se_agg_hash(e, n, k), NULL, arena_printf(e->a, "%s._1", row));
     e->indent--;
     em_line(e, "} else {");
     em_line(e, "    int _q = S->pqn_n%d++;", n->id);
     em_line(e, "    %s.k = %s._0;", q, row);
     em_line(e, "    %s.v = %s._1;", q, row);
-    em_line(e, "    %s.h = %s;", q, se_agg_hash(e, n, arena_printf(e->a, "%s.k", q)));
+    if (str) {   /* (the prefix word loaded once, for the hash and the probe) */
+        em_line(e, "    %s.pf = fl_str_pfx(%s.k);", q, q);
+        em_line(e, "    %s.h = fl_str_thash_pf(%s.k, %s.pf);", q, q, q);
+    } else {
+        em_line(e, "    %s.h = %s;", q, se_agg_hash(e, n, arena_printf(e->a, "%s.k", q)));
+    }
     em_line(e, "    FL_HT_PREFETCH(S->h_n%d, %s.h);", n->id, q);
     em_line(e, "    if (_q + 1 == FL_PROBES)");
     em_line(e, "        pq_n%d_drain(t, S);", n->id);
@@ -378,7 +386,8 @@ static void se_agg_drain_fn(SE *x, PlanNode *n)
     e->indent++;
     const char *q = arena_printf(e->a, "S->pq_n%d[_p]", n->id);
     em_line_dir(e, n->loc);
-    se_agg_apply(x, n, arena_printf(e->a, "%s.k", q), arena_printf(e->a, "%s.h", q), arena_printf(e->a, "%s.v", q));
+    se_agg_apply(x, n, arena_printf(e->a, "%s.k", q), arena_printf(e->a, "%s.h", q),
+                 type_prune(n->key)->kind == TY_STR ? arena_printf(e->a, "%s.pf", q) : NULL, arena_printf(e->a, "%s.v", q));
     e->indent--;
     em_line(e, "}");
     em_line(e, "S->pqn_n%d = 0;", n->id);
