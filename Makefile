@@ -192,7 +192,7 @@ fuzz-frame: deps $(FUZZ_B)/fuzz_frame
 # syntax highlighting (Vim; a TextMate grammar for the editors that read one) and the docs.
 # INSTALLED lists every file, so that uninstall removes exactly what install put there.
 P := $(DESTDIR)$(PREFIX)
-INSTALLED := bin/flowc lib/flowc/libflowrt.a include/flowc/flowrt.h include/flowc/flowgen.h \
+INSTALLED := bin/flowc lib/flowc/libflowrt.a include/flowc/flowrt.h include/flowc/flowgen.h include/flowc/arrow_abi.h \
     lib/pkgconfig/flowc.pc share/man/man1/flowc.1 share/vim/vimfiles/syntax/flow.vim \
     share/vim/vimfiles/ftdetect/flow.vim share/flowc/editors/flow.tmLanguage.json \
     $(addprefix share/flowc/stdlib/,$(notdir $(wildcard stdlib/*))) \
@@ -203,6 +203,7 @@ install: all
 	install -D -m 644 $(B)/libflowrt.a $(P)/lib/flowc/libflowrt.a
 	install -D -m 644 runtime/flowrt.h $(P)/include/flowc/flowrt.h
 	install -D -m 644 runtime/flowgen.h $(P)/include/flowc/flowgen.h
+	install -D -m 644 runtime/arrow_abi.h $(P)/include/flowc/arrow_abi.h
 	install -d $(P)/lib/pkgconfig
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*FLOWC_VERSION "\(.*\)".*/\1/p' compiler/emit.h)|' \
 	    scripts/flowc.pc.in > $(P)/lib/pkgconfig/flowc.pc

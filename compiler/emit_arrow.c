@@ -120,12 +120,16 @@ static int ea_fields(SE *x, const char *arr, Type *rt, int keyed, int binary)
 void ea_sink_open(SE *x, PlanNode *n, Type *rt, int keyed, const char *path)
 {
     Emit *e = x->e;
-    Expr *bin = sema_arg(n->call, "binary");
+    Expr *bin = path ? sema_arg(n->call, "binary") : NULL;
     int binary = bin && bin->kind == EX_BOOL && bin->u.ival;
     int cols = ea_fields(x, arena_printf(e->a, "aw_fields_n%d_%d", x->base + x->s->id, n->id), rt, keyed, binary);
     se_field(x, "fl_arrow_w *aw_n%d;", n->id);
     se_field(x, "fl_i64 awrows_n%d;", n->id);
-    em_line(e, "S->aw_n%d = fl_arrow_open(t, %s, aw_fields_n%d_%d, %d);", n->id, path, x->base + x->s->id, n->id, cols);
+    if (path)
+        em_line(e, "S->aw_n%d = fl_arrow_open(t, %s, aw_fields_n%d_%d, %d);", n->id, path, x->base + x->s->id, n->id, cols);
+    else   /* to_host: batches when the host asked for Arrow, else NULL */
+        em_line(e, "S->aw_n%d = fl_host_arrow_open(t, %d, aw_fields_n%d_%d, %d);", n->id, el_host_index(e, n, rt, 1),
+                x->base + x->s->id, n->id, cols);
     et_helper(e, "aw", rt);   /* (made while the sections are open) */
 }
 
@@ -145,8 +149,12 @@ void ea_sink_row(SE *x, PlanNode *n, Type *rt, const char *row)
     }
     em_line(e, "S->awrows_n%d++;", n->id);
     em_line(e, "if (%s)", ok);
-    em_line(e, "    fl_fail(t, \"write_arrow: row %%lld has a string that is not UTF-8 (a Utf8 column; binary: true writes Binary)\", S->awrows_n%d);",
-            n->id);
+    if (!strcmp(n->op, "write_arrow"))
+        em_line(e, "    fl_fail(t, \"write_arrow: row %%lld has a string that is not UTF-8 (a Utf8 column; binary: true writes Binary)\", S->awrows_n%d);",
+                n->id);
+    else
+        em_line(e, "    fl_fail(t, \"%s: row %%lld has a string that is not UTF-8 (an Arrow Utf8 column)\", S->awrows_n%d);", n->op,
+                n->id);
     em_line(e, "fl_arrow_row_end(S->aw_n%d);", n->id);
 }
 

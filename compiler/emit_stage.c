@@ -624,7 +624,7 @@ static void se_sink_open(SE *x, PlanNode *n)
     if (!strcmp(name, "for_each"))
         return;
     if (!strcmp(name, "to_host")) {
-        el_host_index(e, n, sink_row(x, n), 1);
+        ea_sink_open(x, n, type_prune(sink_row(x, n)), n->in[0]->key != NULL, NULL);
         return;
     }
     const Op *op = n->call->u.call.op;
@@ -671,7 +671,11 @@ static void se_sink_row(SE *x, PlanNode *n, const char *row)
         return;
     }
     if (!strcmp(name, "to_host")) {
-        em_line(e, "{");
+        em_line(e, "if (S->aw_n%d) {   /* the host takes Arrow batches */", n->id);
+        e->indent++;
+        ea_sink_row(x, n, rt, row);
+        e->indent--;
+        em_line(e, "} else {");
         em_line(e, "    %s _h = %s;", et_name(e, rt), row);
         em_line(e, "    fl_host_out(t, %d, &_h);", el_host_index(e, n, rt, 1));
         em_line(e, "}");
@@ -696,9 +700,9 @@ static void se_sink_close(SE *x, PlanNode *n)
         se_value_close(x, n);
         return;
     }
-    if (n->u.sink.slot >= 0 || !strcmp(n->op, "for_each") || !strcmp(n->op, "to_host"))
+    if (n->u.sink.slot >= 0 || !strcmp(n->op, "for_each"))
         return;
-    if (!strcmp(n->op, "write_arrow")) {
+    if (!strcmp(n->op, "write_arrow") || !strcmp(n->op, "to_host")) {
         em_line(e, "fl_arrow_close(S->aw_n%d);", n->id);
         return;
     }

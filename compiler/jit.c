@@ -31,7 +31,7 @@ static const struct { const char *name; void *addr; } jit_syms[] = {
     SYM(fl_pipe_end), SYM(fl_pipe_close),
     SYM(fl_json_blank), SYM(fl_json_parse), SYM(fl_json_free), SYM(fl_json_kind), SYM(fl_json_get), SYM(fl_json_len),
     SYM(fl_json_at), SYM(fl_json_int), SYM(fl_json_real), SYM(fl_json_str), SYM(fl_json_want), SYM(fl_json_in),
-    SYM(fl_buf_json_str), SYM(fl_buf_json_f64), SYM(fl_host_next), SYM(fl_host_out),
+    SYM(fl_buf_json_str), SYM(fl_buf_json_f64), SYM(fl_host_next), SYM(fl_host_out), SYM(fl_host_arrow_open),
     SYM(fl_arrow_open), SYM(fl_arrow_i64), SYM(fl_arrow_f64), SYM(fl_arrow_bool), SYM(fl_arrow_str), SYM(fl_arrow_struct),
     SYM(fl_arrow_list), SYM(fl_arrow_null), SYM(fl_arrow_row_end), SYM(fl_arrow_close),
     SYM(fl_arrow_ropen), SYM(fl_arrow_rnext), SYM(fl_arrow_rnull), SYM(fl_arrow_rnull_error), SYM(fl_arrow_ri64),

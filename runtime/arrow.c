@@ -8,11 +8,15 @@
  * output or a path ending in .arrows. Types: i64 -> Int64, f64 -> Float64,
  * bool -> Boolean, str -> Utf8 (Binary with binary: true), opt<T> -> a
  * nullable T, tuples and records -> Struct, vec<T> -> List; buffers are
- * little-endian, 8-byte aligned. The metadata are FlatBuffers (fbuf.c). */
+ * little-endian, 8-byte aligned. The metadata are FlatBuffers (fbuf.c).
+ * The same columns can go to a host program instead, a record batch at a
+ * time through the Arrow C Data Interface (flrt_arrow_export: a to_host
+ * sink whose host asked for Arrow, runtime/lib.c). */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
+#include "arrow_abi.h"
 #include "fbuf.h"
 #include "flrt_int.h"
 
@@ -28,13 +32,15 @@ struct fl_arrow_w {
     fl_task *t;
     fl_sink *sink;
     const fl_arrow_field *f;
-    int nf, ntop, stream;
+    int nf, stream;
     int *next;               /* per column: the index after its subtree */
     acol *c;
     fl_i64 rows, batch;      /* rows in the batch being built; rows per batch */
     fl_i64 off;              /* bytes written so far */
     fl_buf blocks;           /* the file's record batches: (offset, meta, body) */
     fl_i64 nblocks;
+    flrt_arrow_give give;    /* exporting: where each batch goes (else to the sink) */
+    void *give_arg;
 };
 
 /* ---- appending ---- */
@@ -229,8 +235,150 @@ static void col_reset(acol *a)
     put32(&a->offs, 0);
 }
 
+/* ---- the C Data Interface ---- */
+
+typedef struct xarr {          /* an exported array's private data */
+    void *own[3];              /* the buffers it frees */
+    const void *bufs[3];
+    struct ArrowArray *kids, **kidp;
+} xarr;
+
+static void xarr_release(struct ArrowArray *a)
+{
+    xarr *x = a->private_data;
+    for (int64_t i = 0; i < a->n_children; i++)
+        if (x->kids[i].release)   /* (unless the consumer moved it) */
+            x->kids[i].release(&x->kids[i]);
+    for (int i = 0; i < 3; i++)
+        free(x->own[i]);
+    free(x->kids);
+    free(x->kidp);
+    free(x);
+    a->release = NULL;
+}
+
+/* Buffer i of x: b's memory, now x's (never NULL); b is left empty. */
+static const void *take(xarr *x, int i, fl_buf *b)
+{
+    x->own[i] = b->p ? b->p : flrt_xmalloc(8);
+    *b = (fl_buf){0, 0, 0};
+    return x->bufs[i] = x->own[i];
+}
+
+/* The children of an exported node: n arrays or schemas of `size` bytes, and pointers to them. */
+static void *kids_new(int64_t n, size_t size, void ***ptrs)
+{
+    char *k = flrt_xcalloc((size_t)(n ? n : 1), size);
+    *ptrs = flrt_xcalloc((size_t)(n ? n : 1), sizeof(void *));
+    for (int64_t i = 0; i < n; i++)
+        (*ptrs)[i] = k + (size_t)i * size;
+    return k;
+}
+
+static int64_t nkids(const fl_arrow_w *w, int c)
+{
+    return w->f[c].type == FL_A_STRUCT ? w->f[c].nchild : w->f[c].type == FL_A_LIST ? 1 : 0;
+}
+
+/* Column c's values as an array (its buffers taken from the column). */
+static void export_array(fl_arrow_w *w, int c, struct ArrowArray *a)
+{
+    acol *col = &w->c[c];
+    int type = w->f[c].type, nb = 1;
+    xarr *x = flrt_xcalloc(1, sizeof *x);
+    if (col->nulls)
+        take(x, 0, &col->valid);
+    if (type == FL_A_UTF8 || type == FL_A_BINARY || type == FL_A_LIST)
+        take(x, nb++, &col->offs);
+    if (type != FL_A_STRUCT && type != FL_A_LIST)
+        take(x, nb++, &col->data);
+    int64_t nk = nkids(w, c);
+    x->kids = kids_new(nk, sizeof *x->kids, (void ***)&x->kidp);
+    for (int64_t i = 0, k = c + 1; i < nk; i++, k = w->next[k])
+        export_array(w, (int)k, &x->kids[i]);
+    *a = (struct ArrowArray){.length = col->len, .null_count = col->nulls, .n_buffers = nb, .n_children = nk,
+                             .buffers = x->bufs, .children = x->kidp, .release = xarr_release, .private_data = x};
+}
+
+typedef struct xsch {          /* an exported schema's private data */
+    char *name;
+    struct ArrowSchema *kids, **kidp;
+} xsch;
+
+static void xsch_release(struct ArrowSchema *s)
+{
+    xsch *x = s->private_data;
+    for (int64_t i = 0; i < s->n_children; i++)
+        if (x->kids[i].release)
+            x->kids[i].release(&x->kids[i]);
+    free(x->name);
+    free(x->kids);
+    free(x->kidp);
+    free(x);
+    s->release = NULL;
+}
+
+static void schema_node(struct ArrowSchema *s, const char *format, const char *name, int64_t flags, int64_t nk)
+{
+    xsch *x = flrt_xcalloc(1, sizeof *x);
+    x->name = flrt_strndup(name, strlen(name));
+    x->kids = kids_new(nk, sizeof *x->kids, (void ***)&x->kidp);
+    *s = (struct ArrowSchema){.format = format, .name = x->name, .flags = flags, .n_children = nk,
+                              .children = x->kidp, .release = xsch_release, .private_data = x};
+}
+
+static void export_schema(const fl_arrow_w *w, int c, struct ArrowSchema *s)
+{
+    static const char *const formats[] = {"l", "g", "b", "u", "z", "+s", "+l"};   /* (FL_A_* order) */
+    int64_t nk = nkids(w, c);
+    schema_node(s, formats[w->f[c].type], w->f[c].name, w->f[c].nullable ? ARROW_FLAG_NULLABLE : 0, nk);
+    xsch *x = s->private_data;
+    for (int64_t i = 0, k = c + 1; i < nk; i++, k = w->next[k])
+        export_schema(w, (int)k, &x->kids[i]);
+}
+
+static int64_t ntop(const fl_arrow_w *w)
+{
+    int64_t n = 0;
+    for (int c = 0; c < w->nf; c = w->next[c])
+        n++;
+    return n;
+}
+
+/* The batch as a struct array of the top columns, and its schema, to the
+ * host; what the host neither released nor moved is released after. */
+static void export_batch(fl_arrow_w *w)
+{
+    int64_t n = ntop(w);
+    struct ArrowSchema s;
+    schema_node(&s, "+s", "", 0, n);
+    struct ArrowArray a;
+    xarr *x = flrt_xcalloc(1, sizeof *x);
+    x->kids = kids_new(n, sizeof *x->kids, (void ***)&x->kidp);
+    for (int64_t i = 0, c = 0; i < n; i++, c = w->next[c]) {
+        export_schema(w, (int)c, &((xsch *)s.private_data)->kids[i]);
+        export_array(w, (int)c, &x->kids[i]);
+    }
+    a = (struct ArrowArray){.length = w->rows, .n_buffers = 1, .n_children = n, .buffers = x->bufs,
+                            .children = x->kidp, .release = xarr_release, .private_data = x};
+    w->give(w->give_arg, &a, &s);
+    if (a.release)
+        a.release(&a);
+    if (s.release)
+        s.release(&s);
+}
+
+/* ---- record batches ---- */
+
 static void write_batch(fl_arrow_w *w)
 {
+    if (w->give) {
+        export_batch(w);
+        for (int c = 0; c < w->nf; c++)
+            col_reset(&w->c[c]);
+        w->rows = 0;
+        return;
+    }
     fl_buf body = {0}, descr = {0}, nodes = {0};
     for (int c = 0; c < w->nf; c++) {
         int64_t node[2] = {w->c[c].len, w->c[c].nulls};
@@ -267,7 +415,7 @@ void fl_arrow_row_end(fl_arrow_w *w)
         write_batch(w);
 }
 
-fl_arrow_w *fl_arrow_open(fl_task *t, fl_str path, const fl_arrow_field *fields, int nfields)
+static fl_arrow_w *writer_new(fl_task *t, const fl_arrow_field *fields, int nfields)
 {
     fl_arrow_w *w = flrt_xcalloc(1, sizeof *w);
     w->t = t;
@@ -285,6 +433,20 @@ fl_arrow_w *fl_arrow_open(fl_task *t, fl_str path, const fl_arrow_field *fields,
     for (int c = 0; c < nfields; c++)
         col_reset(&w->c[c]);
     w->batch = flrt_job_current()->batch_rows > 0 ? flrt_job_current()->batch_rows : FL_BATCH_ROWS;
+    return w;
+}
+
+fl_arrow_w *flrt_arrow_export(fl_task *t, const fl_arrow_field *fields, int nfields, flrt_arrow_give give, void *arg)
+{
+    fl_arrow_w *w = writer_new(t, fields, nfields);
+    w->give = give;
+    w->give_arg = arg;
+    return w;
+}
+
+fl_arrow_w *fl_arrow_open(fl_task *t, fl_str path, const fl_arrow_field *fields, int nfields)
+{
+    fl_arrow_w *w = writer_new(t, fields, nfields);
     w->stream = (path.len == 1 && path.ptr[0] == '-') || (path.len > 7 && !memcmp(path.ptr + path.len - 7, ".arrows", 7));
     w->sink = fl_sink_open(t, path);
     if (!w->stream)
@@ -312,15 +474,19 @@ static void write_footer(fl_arrow_w *w)
 
 void fl_arrow_close(fl_arrow_w *w)
 {
+    if (!w)
+        return;
     if (w->rows)
         write_batch(w);
-    if (w->stream) {
-        int32_t eos[2] = {-1, 0};
-        out(w, eos, 8);
-    } else {
-        write_footer(w);
+    if (!w->give) {
+        if (w->stream) {
+            int32_t eos[2] = {-1, 0};
+            out(w, eos, 8);
+        } else {
+            write_footer(w);
+        }
+        fl_sink_close(w->sink);
     }
-    fl_sink_close(w->sink);
     for (int c = 0; c < w->nf; c++) {
         fl_buf_free(&w->c[c].valid);
         fl_buf_free(&w->c[c].data);

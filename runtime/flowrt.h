@@ -890,11 +890,15 @@ void fl_buf_json_f64(fl_buf *b, double v);
  * finish ends the input, waits for the end, joins every thread and frees
  * (0, or -1 with the failure's message in err). In the job, host_next takes
  * the next pushed row (1; 0 at the end), host_out calls the host's callback
- * of a to_host sink (one call at a time). */
+ * of a to_host sink (one call at a time; or its Arrow callback, a record
+ * batch at a time, when the host gave one). */
 typedef void (*fl_host_out_fn)(void *ctx, const void *row);
+struct ArrowArray;
+struct ArrowSchema;
+typedef void (*fl_host_arrow_fn)(void *ctx, struct ArrowArray *batch, struct ArrowSchema *schema);
 typedef struct fl_lib fl_lib;
 fl_lib *fl_lib_start(const fl_job_def *job, int threads, int ninputs, void *ctx, const fl_host_out_fn *outs,
-                     int nouts, char *err, fl_i64 errlen);
+                     const fl_host_arrow_fn *arrows, int nouts, char *err, fl_i64 errlen);
 int fl_lib_push(fl_lib *l, int input, const char *bytes, fl_i64 len);
 /* push_row serializes *row with ser (into r->b) first. Out of memory on the
  * host's thread, these return -1 (push, push_row) or NULL (start), and
@@ -910,6 +914,10 @@ int fl_lib_finish(fl_lib *l, char *err, fl_i64 errlen);
 void fl_lib_free(fl_lib *l);
 int fl_host_next(fl_task *t, int input, fl_buf *row);
 void fl_host_out(fl_task *t, int sink, const void *row);
+/* A writer of sink's rows as Arrow record batches when the host gave that
+ * sink an Arrow callback (else NULL: rows go to host_out). */
+struct fl_arrow_field;
+struct fl_arrow_w *fl_host_arrow_open(fl_task *t, int sink, const struct fl_arrow_field *fields, int nfields);
 
 /* ---- Apache Arrow IPC (arrow.c): write_arrow ----
  * The columns in pre-order (a struct's or a list's children right after

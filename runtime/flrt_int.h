@@ -306,6 +306,15 @@ void flrt_edge_signal(flrt_task *t, int k, int kind, fl_i64 value);
  * in j->failmsg rather than printed (job.c); 1 when it succeeded. */
 int flrt_run_lib(const fl_job_def *job, int threads, struct fl_lib *lib, char *msg, size_t len);
 
+/* ---- Arrow record batches to a host (arrow.c) ----
+ * A writer of the same columns as write_arrow's whose every batch-size rows
+ * (and the rest at close) go to give as a C Data Interface struct array and
+ * its schema; give releases or moves them (else they are released after). */
+struct ArrowArray;
+struct ArrowSchema;
+typedef void (*flrt_arrow_give)(void *arg, struct ArrowArray *batch, struct ArrowSchema *schema);
+fl_arrow_w *flrt_arrow_export(fl_task *t, const fl_arrow_field *fields, int nfields, flrt_arrow_give give, void *arg);
+
 /* ---- stores (store.c) ---- */
 void flrt_stores_init(flrt_job *j);         /* the table, for def->nslots slots */
 void flrt_stores_clear(flrt_job *j, int slot);   /* empties slot's stores of every task */

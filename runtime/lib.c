@@ -13,7 +13,8 @@
  * Rows travel serialized (the edges' wire format): push copies the host's
  * row into a bounded queue per source (the host waits while it is full),
  * the source's task takes them in order. Callbacks come from the sink's
- * one task, one call at a time. */
+ * one task, one call at a time: a row, or a record batch through the Arrow
+ * C Data Interface when the host gave the sink an Arrow callback. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -44,9 +45,16 @@ struct fl_lib {
     char msg[1024];
     void *ctx;
     fl_host_out_fn *outs;
+    fl_host_arrow_fn *arrows;
+    struct lib_give *gives;  /* per sink: what its Arrow batches' give gets */
     int nouts;
     pthread_mutex_t out_mu;
 };
+
+typedef struct lib_give {
+    fl_lib *l;
+    int sink;
+} lib_give;
 
 static void *lib_main(void *arg)
 {
@@ -70,21 +78,30 @@ void fl_lib_say(char *err, fl_i64 len, const char *msg)
     snprintf(err, (size_t)len, "%.*s", (int)n, msg);
 }
 
-fl_lib *fl_lib_start(const fl_job_def *job, int threads, int ninputs, void *ctx, const fl_host_out_fn *outs,
-                     int nouts, char *err, fl_i64 errlen)
+static void lib_free_mem(fl_lib *l)
 {
+    free(l->q);
+    free(l->outs);
+    free(l->arrows);
+    free(l->gives);
+    free(l);
+}
+
+fl_lib *fl_lib_start(const fl_job_def *job, int threads, int ninputs, void *ctx, const fl_host_out_fn *outs,
+                     const fl_host_arrow_fn *arrows, int nouts, char *err, fl_i64 errlen)
+{
+    size_t no = (size_t)(nouts > 0 ? nouts : 1);
     fl_lib *l = calloc(1, sizeof *l);
     if (l) {
         l->q = calloc((size_t)(ninputs > 0 ? ninputs : 1), sizeof *l->q);
-        l->outs = calloc((size_t)(nouts > 0 ? nouts : 1), sizeof *l->outs);
+        l->outs = calloc(no, sizeof *l->outs);
+        l->arrows = calloc(no, sizeof *l->arrows);
+        l->gives = calloc(no, sizeof *l->gives);
     }
-    if (!l || !l->q || !l->outs) {
+    if (!l || !l->q || !l->outs || !l->arrows || !l->gives) {
         fl_lib_say(err, errlen, "out of memory");
-        if (l) {
-            free(l->q);
-            free(l->outs);
-        }
-        free(l);
+        if (l)
+            lib_free_mem(l);
         return NULL;
     }
     l->job = job;
@@ -92,8 +109,11 @@ fl_lib *fl_lib_start(const fl_job_def *job, int threads, int ninputs, void *ctx,
     l->nq = ninputs;
     l->ctx = ctx;
     l->nouts = nouts;
-    for (int i = 0; i < nouts; i++)
+    for (int i = 0; i < nouts; i++) {
         l->outs[i] = outs ? outs[i] : NULL;
+        l->arrows[i] = arrows ? arrows[i] : NULL;
+        l->gives[i] = (lib_give){l, i};
+    }
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->cv, NULL);
     pthread_mutex_init(&l->out_mu, NULL);
@@ -176,12 +196,10 @@ void fl_lib_free(fl_lib *l)
 {
     for (int i = 0; i < l->nq; i++)
         fl_buf_free(&l->q[i].bytes);
-    free(l->q);
-    free(l->outs);
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->out_mu);
-    free(l);
+    lib_free_mem(l);
 }
 
 int fl_lib_finish(fl_lib *l, char *err, fl_i64 errlen)
@@ -245,4 +263,21 @@ void fl_host_out(fl_task *t, int sink, const void *row)
     pthread_mutex_lock(&l->out_mu);
     l->outs[sink](l->ctx, row);
     pthread_mutex_unlock(&l->out_mu);
+}
+
+/* A batch of sink's rows to its Arrow callback (one call at a time, as host_out's). */
+static void lib_give_batch(void *arg, struct ArrowArray *batch, struct ArrowSchema *schema)
+{
+    lib_give *g = arg;
+    pthread_mutex_lock(&g->l->out_mu);
+    g->l->arrows[g->sink](g->l->ctx, batch, schema);
+    pthread_mutex_unlock(&g->l->out_mu);
+}
+
+fl_arrow_w *fl_host_arrow_open(fl_task *t, int sink, const fl_arrow_field *fields, int nfields)
+{
+    fl_lib *l = ((flrt_task *)t)->job->lib;
+    if (!l || sink < 0 || sink >= l->nouts || !l->arrows[sink])
+        return NULL;
+    return flrt_arrow_export(t, fields, nfields, lib_give_batch, &l->gives[sink]);
 }

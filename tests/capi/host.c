@@ -101,7 +101,7 @@ static void check_sales(const sums *got)
 
 /* ---- words, through dlopen: (str, i64) rows like sales' tup2 ---- */
 
-typedef struct words_io { void *ctx; void (*out0)(void *ctx, const tup2 *row); } words_io;
+typedef struct words_io { void *ctx; void (*out0)(void *ctx, const tup2 *row); void *arrow0; } words_io;
 typedef void *(*start_fn)(const void *p, int threads, const void *io, char *err, long errlen);
 typedef int (*push_fn)(void *h, const void *row);
 typedef int (*finish_fn)(void *h, char *err, long errlen);
@@ -121,7 +121,7 @@ static void *run_words(void *lib)
     push_fn push = (push_fn)dlsym(lib, "words_push");
     finish_fn finish = (finish_fn)dlsym(lib, "words_finish");
     static long long n[2];
-    words_io io = {n, on_word};
+    words_io io = {n, on_word, NULL};
     char err[256];
     void *h = start && push && finish ? start(NULL, 2, &io, err, sizeof err) : NULL;
     for (int i = 0; h && i < 5000; i++) {
@@ -163,7 +163,7 @@ static void run_grow(const char *path)
     lim = old;
     lim.rlim_cur = (rlim_t)(vm_size_kb() + 768 * 1024) * 1024;
     struct { fl_i64 unused; } none = {0};
-    struct { void *ctx; void (*out0)(void *, const fl_i64 *); } gio = {NULL, on_sum};
+    struct { void *ctx; void (*out0)(void *, const fl_i64 *); void *arrow0; } gio = {NULL, on_sum, NULL};
     char err[256] = "";
     int rc = setrlimit(RLIMIT_AS, &lim);
     if (rc == 0)
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[4], "-"))
         run_grow(argv[4]);
     struct { fl_i64 unused; } none = {0};
-    struct { void *ctx; void (*out0)(void *, const fl_i64 *); } rio = {NULL, on_sum};
+    struct { void *ctx; void (*out0)(void *, const fl_i64 *); void *arrow0; } rio = {NULL, on_sum, NULL};
     run_fn rrun = (run_fn)dlsym(range, "range_run");
     check(rrun && rrun(&none, 0, &rio, err, sizeof err) == 0 && range_sum == 999000, "range: one call runs a job without input");
     check(dlsym(words, "flrt_job_run") == NULL && dlsym(words, "fl_main") == NULL, "a library exports only its API");

@@ -21,7 +21,7 @@ OUT0 = C.CFUNCTYPE(None, C.c_void_p, C.POINTER(Total))
 OUT1 = C.CFUNCTYPE(None, C.c_void_p, C.POINTER(C.c_longlong))
 
 class IO(C.Structure):
-    _fields_ = [("ctx", C.c_void_p), ("out0", OUT0), ("out1", OUT1)]
+    _fields_ = [("ctx", C.c_void_p), ("out0", OUT0), ("out1", OUT1), ("arrow0", C.c_void_p), ("arrow1", C.c_void_p)]
 
 lib = C.CDLL(sys.argv[1])
 lib.sales_start.restype = C.c_void_p
@@ -37,7 +37,7 @@ def run(rows, params):
     def on_large(_, n):
         large.append(n.contents.value)
     out0, out1 = OUT0(on_total), OUT1(on_large)
-    io = IO(None, out0, out1)
+    io = IO(None, out0, out1, None, None)
     err = C.create_string_buffer(256)
     h = lib.sales_start(C.byref(params), 2, C.byref(io), err, 256)
     assert h, err.value

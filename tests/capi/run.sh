@@ -3,7 +3,8 @@
 # one static (.a) built, a C host (host.c) linked against each form of sales and loading the
 # others with dlopen (results against its own computation, two jobs at once, a failing job,
 # its signal handlers and thread count afterwards, only the API exported), and the same
-# library from Python's ctypes (host.py); out of memory in a library (host.c, libgrow.so) and in
+# library from Python's ctypes (host.py); rows as Arrow record batches through the C Data
+# Interface (arrow_host.c, cols.flow; checked by tests/arrow/check.py); out of memory in a library (host.c, libgrow.so) and in
 # a job binary (grow_csv.flow); then the sources and sinks of the API outside a library: a job
 # binary using host_rows fails with a message.
 set -u
@@ -15,7 +16,7 @@ D=tests/capi
 test_tmp capi
 
 mkdir -p "$tmp/a"
-for j in sales words fail range grow; do
+for j in sales words fail range grow cols; do
     "$flowc" build --lib "$D/$j.flow" -o "$tmp/lib$j.so" >"$tmp/log" 2>&1 || bad "flowc build --lib $j.flow" "$(cat "$tmp/log")"
 done
 "$flowc" build --lib "$D/sales.flow" -o "$tmp/a/libsales.a" >"$tmp/log" 2>&1 || bad "flowc build --lib -o libsales.a" "$(cat "$tmp/log")"
@@ -43,6 +44,15 @@ host() {
 }
 host "the shared library" "$tmp/libsales.so" -Wl,-rpath,"$tmp"
 host "the static library" "$tmp/a/libsales.a"
+
+# Rows as Arrow record batches (the C Data Interface): arrow_host.c dumps them as check.py reads
+# the apache-arrow package's dumps in tests/arrow, and check.py compares them with python3's.
+if ! gcc -std=c99 $san -Iruntime -I"$tmp" "$D/arrow_host.c" -o "$tmp/arrow_host" -ldl >"$tmp/log" 2>&1; then
+    bad "building arrow_host" "$(cat "$tmp/log")"
+elif ! "$tmp/arrow_host" "$tmp/libcols.so" "$tmp/dump" >"$tmp/log" 2>&1; then
+    bad "arrow_host: the job's Arrow batches" "$(cat "$tmp/log")"
+elif out=$(python3 tests/arrow/check.py write "$tmp/dump" 2500 2>&1); then ok
+else bad "arrow_host: the rows of the Arrow batches against python3's" "$out"; fi
 
 if [ -z "$san" ]; then
     if out=$(python3 "$D/host.py" "$tmp/libsales.so" 2>&1); then ok; else bad "Python's ctypes" "$out"; fi
