@@ -4,7 +4,8 @@
  * tasks share (task i of n takes batches i, i+n...). The schema is checked
  * against the row type's columns (arrow.c's descriptors, made by the
  * compiler): top-level columns by name, nested ones in order; integers of
- * 8-64 bits and floats of 32 or 64 widen, Utf8 and Binary both read as str.
+ * 8-64 bits and floats of 32 or 64 widen, Utf8 and Binary both read as str
+ * (and their Large forms, with 64-bit offsets, as LargeList as a vector).
  * Every offset and length of the metadata and buffers is checked against
  * the file before use: a truncated or corrupt file fails the job naming
  * it and what is wrong. Strings point into the mapping (kept to the end of
@@ -18,15 +19,17 @@
 #include "flrt_int.h"
 
 enum { T_INT = 2, T_FLOAT = 3, T_BINARY = 4, T_UTF8 = 5, T_BOOL = 6, T_LIST = 12, T_STRUCT = 13, MAXCOLS = 512 };
+enum { T_LARGE_BINARY = 19, T_LARGE_UTF8 = 20, T_LARGE_LIST = 21 };   /* (64-bit offsets) */
 
 typedef struct fcol {        /* a column of the file's schema, in pre-order */
     char name[64];
     int tag, bits, is_signed, nchild;
+    int large;               /* LargeUtf8, LargeBinary, LargeList: tag as the small one, 64-bit offsets */
 } fcol;
 
 typedef struct rcol {        /* a column of the batch being read */
-    const unsigned char *valid, *data;
-    const int32_t *offs;
+    const unsigned char *valid, *data, *offs;
+    int owidth;              /* bytes per offset: 4, or 8 for a large type */
     fl_i64 len, dlen;
 } rcol;
 
@@ -109,6 +112,11 @@ static void read_field(fl_arrow_r *r, fl_i64 field)
     if (name >= 0 && in(r, name + 4, nlen))
         snprintf(c->name, sizeof c->name, "%.*s", (int)nlen, (const char *)r->p + name + 4);
     c->tag = (int)fb_int(r, field, 2, 1, 0);
+    if (c->tag >= T_LARGE_BINARY && c->tag <= T_LARGE_LIST) {
+        static const int small[] = {T_BINARY, T_UTF8, T_LIST};
+        c->tag = small[c->tag - T_LARGE_BINARY];
+        c->large = 1;
+    }
     fl_i64 type = fb_deref(r, fb_field(r, field, 3));
     if (c->tag == T_INT && type >= 0) {
         c->bits = (int)fb_int(r, type, 0, 4, 0);
@@ -157,7 +165,7 @@ static const char *ftype(const fcol *c, char *buf, size_t n)
     else if (c->tag == T_FLOAT)
         snprintf(buf, n, "Float%d", c->bits);
     else
-        snprintf(buf, n, "%s", c->tag < 14 && names[c->tag] ? names[c->tag] : "an unsupported type");
+        snprintf(buf, n, "%s%s", c->large ? "Large" : "", c->tag < 14 && names[c->tag] ? names[c->tag] : "an unsupported type");
     return buf;
 }
 
@@ -345,8 +353,9 @@ static int load_batch(fl_arrow_r *r, fl_i64 b, fl_i64 *rows)
         const unsigned char *o = NULL;
         if (tag == T_UTF8 || tag == T_BINARY || tag == T_LIST)
             o = buffer(r, bufs, &k, nb, start, body, &olen);
-        x->offs = (const int32_t *)o;
-        if (o && olen < (x->len + 1) * 4)
+        x->offs = o;
+        x->owidth = r->f[c].large ? 8 : 4;
+        if (o && olen < (x->len + 1) * x->owidth)
             fail(r, "an offsets buffer too short", start);
         if (nbuf == 3 || tag == T_INT || tag == T_FLOAT || tag == T_BOOL)
             x->data = buffer(r, bufs, &k, nb, start, body, &dlen);
@@ -431,13 +440,23 @@ fl_bool fl_arrow_rbool(fl_arrow_r *r, int w, fl_i64 i)
     return x && x->data && (x->data[i / 8] >> (i % 8) & 1);
 }
 
+/* Offset i of a string or list column (signed, 32 or 64 bits). */
+static fl_i64 off_at(const rcol *x, fl_i64 i)
+{
+    if (x->owidth == 8)
+        return (fl_i64)le(x->offs + 8 * i, 8);
+    int32_t v;
+    memcpy(&v, x->offs + 4 * i, 4);
+    return v;
+}
+
 fl_str fl_arrow_rstr(fl_arrow_r *r, int w, fl_i64 i)
 {
     fl_str s = {"", 0};
     const rcol *x = col(r, w, i);
     if (!x)
         return s;
-    int32_t a = x->offs[i], b = x->offs[i + 1];
+    fl_i64 a = off_at(x, i), b = off_at(x, i + 1);
     if (a < 0 || b < a || b > x->dlen) {
         fail(r, "a string's offsets outside its data", 0);
         return s;
@@ -453,7 +472,7 @@ fl_i64 fl_arrow_rlist(fl_arrow_r *r, int w, fl_i64 i, fl_i64 *start)
     *start = 0;
     if (!x)
         return 0;
-    int32_t a = x->offs[i], b = x->offs[i + 1];
+    fl_i64 a = off_at(x, i), b = off_at(x, i + 1);
     if (a < 0 || b < a || b > r->c[r->map_c[w] + 1].len) {
         fail(r, "a list's offsets outside its values", 0);
         return 0;

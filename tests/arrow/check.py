@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""check.py write DUMP N | read OUT N | roundtrip JSONL N: what tests/arrow's jobs must give,
-computed in python3: write.flow's rows as the apache-arrow package read them (DUMP: its schema
-line, then a JSON row per line), read.flow's printed lines, or roundtrip.flow's JSON Lines."""
+"""check.py write DUMP N | read OUT N | large OUT N | roundtrip JSONL N: what tests/arrow's jobs
+must give, computed in python3: write.flow's rows as the apache-arrow package read them (DUMP: its
+schema line, then a JSON row per line), read.flow's or read_large.flow's printed lines, or
+roundtrip.flow's JSON Lines."""
 import json
 import sys
 
@@ -34,6 +35,10 @@ elif mode == "roundtrip":
     exp = [dict(r, pair=[r["pair"]["_0"], r["pair"]["_1"]]) for r in rows(n)]
     if got != exp:
         fail("rows differ: first %s vs %s" % next(((g, w) for g, w in zip(got, exp) if g != w), (len(got), len(exp))))
+elif mode == "large":
+    exp = sorted("%d %s %s" % (i, "w" + "é" * (i % 5) + str(i) if i % 3 else "-", "b%d" % i) for i in range(n))
+    if sorted(lines) != exp:
+        fail("lines differ (%d vs %d): %s" % (len(lines), len(exp), [(g, w) for g, w in zip(sorted(lines), exp) if g != w][:3]))
 else:
     def fmt(x):
         return ("%.17g" % x).rstrip("0").rstrip(".") if x != int(x) else str(int(x))
