@@ -5,7 +5,9 @@
  * against the row type's columns (arrow.c's descriptors, made by the
  * compiler): top-level columns by name, nested ones in order; integers of
  * 8-64 bits and floats of 32 or 64 widen, Utf8 and Binary both read as str
- * (and their Large forms, with 64-bit offsets, as LargeList as a vector).
+ * (and their Large forms, with 64-bit offsets, as LargeList as a vector);
+ * a dictionary-encoded string column reads its values from its dictionary
+ * batch (file or stream; not delta or replaced dictionaries).
  * Every offset and length of the metadata and buffers is checked against
  * the file before use: a truncated or corrupt file fails the job naming
  * it and what is wrong. Strings point into the mapping (kept to the end of
@@ -20,11 +22,15 @@
 
 enum { T_INT = 2, T_FLOAT = 3, T_BINARY = 4, T_UTF8 = 5, T_BOOL = 6, T_LIST = 12, T_STRUCT = 13, MAXCOLS = 512 };
 enum { T_LARGE_BINARY = 19, T_LARGE_UTF8 = 20, T_LARGE_LIST = 21 };   /* (64-bit offsets) */
+enum { MSG_DICT = 2, MSG_BATCH = 3, MAXDICTS = 64 };
 
 typedef struct fcol {        /* a column of the file's schema, in pre-order */
     char name[64];
     int tag, bits, is_signed, nchild;
     int large;               /* LargeUtf8, LargeBinary, LargeList: tag as the small one, 64-bit offsets */
+    int dict;                /* dictionary-encoded: the batches hold indices (of ibits, signed or not) */
+    int ibits, isigned;
+    fl_i64 dict_id;
 } fcol;
 
 typedef struct rcol {        /* a column of the batch being read */
@@ -47,6 +53,11 @@ struct fl_arrow_r {
     fl_i64 *blocks;          /* (offset, metadata length, body length) per record batch */
     fl_i64 nblocks, next;
     rcol c[MAXCOLS];
+    struct {                 /* the dictionaries: values of a string column, by id */
+        fl_i64 id;
+        rcol v;
+    } dicts[MAXDICTS];
+    int ndicts;
     int bad;
 };
 
@@ -117,7 +128,16 @@ static void read_field(fl_arrow_r *r, fl_i64 field)
         c->tag = small[c->tag - T_LARGE_BINARY];
         c->large = 1;
     }
-    fl_i64 type = fb_deref(r, fb_field(r, field, 3));
+    fl_i64 type = fb_deref(r, fb_field(r, field, 3)), dict = fb_deref(r, fb_field(r, field, 4));
+    if (dict >= 0) {   /* DictionaryEncoding: id, indexType (an Int table; Int32 when absent) */
+        fl_i64 it = fb_deref(r, fb_field(r, dict, 1));
+        c->dict = 1;
+        c->dict_id = fb_int(r, dict, 0, 8, 0);
+        c->ibits = it >= 0 ? (int)fb_int(r, it, 0, 4, 32) : 32;
+        c->isigned = it >= 0 ? (int)fb_int(r, it, 1, 1, 0) : 1;
+        if (c->ibits != 8 && c->ibits != 16 && c->ibits != 32 && c->ibits != 64)
+            fail(r, "a dictionary's index of an odd width", dict);
+    }
     if (c->tag == T_INT && type >= 0) {
         c->bits = (int)fb_int(r, type, 0, 4, 0);
         c->is_signed = (int)fb_int(r, type, 1, 1, 0);
@@ -165,12 +185,15 @@ static const char *ftype(const fcol *c, char *buf, size_t n)
     else if (c->tag == T_FLOAT)
         snprintf(buf, n, "Float%d", c->bits);
     else
-        snprintf(buf, n, "%s%s", c->large ? "Large" : "", c->tag < 14 && names[c->tag] ? names[c->tag] : "an unsupported type");
+        snprintf(buf, n, "%s%s%s", c->dict ? "a dictionary of " : "", c->large ? "Large" : "",
+                 c->tag < 14 && names[c->tag] ? names[c->tag] : "an unsupported type");
     return buf;
 }
 
 static int type_fits(const fcol *f, int want)
 {
+    if (f->dict)   /* (dictionaries are read for strings) */
+        return (want == FL_A_UTF8 || want == FL_A_BINARY) && (f->tag == T_UTF8 || f->tag == T_BINARY);
     switch (want) {
     case FL_A_I64: return f->tag == T_INT && (f->is_signed ? f->bits <= 64 : f->bits <= 32);
     case FL_A_F64: return f->tag == T_FLOAT && f->bits >= 32;
@@ -185,7 +208,7 @@ static int type_fits(const fcol *f, int want)
 static int match(fl_arrow_r *r, int w, int f, const char *path)
 {
     static const char *wnames[] = {"i64", "f64", "bool", "str", "str", "a record or tuple", "vec"};
-    char full[256], tb[32];
+    char full[256], tb[48];
     snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", r->want[w].name);
     if (!type_fits(&r->f[f], r->want[w].type) ||
         (r->want[w].type == FL_A_STRUCT && r->f[f].nchild != r->want[w].nchild)) {
@@ -252,6 +275,8 @@ static int message_at(fl_arrow_r *r, fl_i64 off, fl_i64 *header, fl_i64 *meta, f
     return r->bad ? -1 : kind;
 }
 
+static void load_dict(fl_arrow_r *r, fl_i64 off);
+
 static int open_file(fl_arrow_r *r)
 {
     fl_i64 flen = (int32_t)rd(r, r->n - 10, 4), foot = r->n - 10 - flen;
@@ -265,6 +290,12 @@ static int open_file(fl_arrow_r *r)
         return fail(r, "a corrupt footer", bv);
     for (fl_i64 i = 0; i < nb && !r->bad; i++)
         add_block(r, rd(r, bv + 4 + 24 * i, 8), (int32_t)rd(r, bv + 12 + 24 * i, 4), rd(r, bv + 20 + 24 * i, 8));
+    fl_i64 dv = fb_deref(r, fb_field(r, root, 2));   /* (the dictionaries' blocks) */
+    fl_i64 nd = dv < 0 ? 0 : rd(r, dv, 4);
+    if (dv >= 0 && !in(r, dv + 4, nd * 24))
+        return fail(r, "a corrupt footer", dv);
+    for (fl_i64 i = 0; i < nd && !r->bad; i++)
+        load_dict(r, rd(r, dv + 4 + 24 * i, 8));
     return r->bad ? -1 : 0;
 }
 
@@ -277,7 +308,9 @@ static int open_stream(fl_arrow_r *r)
             break;
         if (kind == 1 && !r->nf)
             read_schema(r, header);
-        else if (kind == 3)
+        else if (kind == MSG_DICT)
+            load_dict(r, off);
+        else if (kind == MSG_BATCH)
             add_block(r, off, meta, body);
         off += meta + body;
     }
@@ -331,40 +364,88 @@ static const unsigned char *buffer(fl_arrow_r *r, fl_i64 bufs, fl_i64 *k, fl_i64
     return *len ? r->p + body + off : NULL;
 }
 
+/* Column x's buffers (its node at `node`, laid out as f says; a dictionary-
+ * encoded column holds indices) from a record batch's buffers bufs[k...]. */
+static void load_col(fl_arrow_r *r, const fcol *f, rcol *x, fl_i64 node, fl_i64 bufs, fl_i64 *k, fl_i64 nb,
+                     fl_i64 start, fl_i64 body)
+{
+    fl_i64 vlen, dlen = 0, olen = 0;
+    x->len = rd(r, node, 8);
+    fl_i64 nulls = rd(r, node + 8, 8);
+    x->valid = buffer(r, bufs, k, nb, start, body, &vlen);
+    if (nulls == 0 || vlen < (x->len + 7) / 8)
+        x->valid = nulls ? (fail(r, "a validity buffer too short", start), NULL) : NULL;
+    int tag = f->dict ? T_INT : f->tag, bits = f->dict ? f->ibits : f->bits;
+    const unsigned char *o = NULL;
+    if (tag == T_UTF8 || tag == T_BINARY || tag == T_LIST)
+        o = buffer(r, bufs, k, nb, start, body, &olen);
+    x->offs = o;
+    x->owidth = f->large ? 8 : 4;
+    if (o && olen < (x->len + 1) * x->owidth)
+        fail(r, "an offsets buffer too short", start);
+    if (buffers_per(tag) == 3 || tag == T_INT || tag == T_FLOAT || tag == T_BOOL)
+        x->data = buffer(r, bufs, k, nb, start, body, &dlen);
+    fl_i64 need = tag == T_BOOL ? (x->len + 7) / 8 : tag == T_INT || tag == T_FLOAT ? x->len * (bits / 8) : 0;
+    if (dlen < need)
+        fail(r, "a data buffer too short", start);
+    x->dlen = dlen;
+}
+
 static int load_batch(fl_arrow_r *r, fl_i64 b, fl_i64 *rows)
 {
     fl_i64 header, meta, body, *bl = r->blocks + 3 * b;
-    if (message_at(r, bl[0], &header, &meta, &body) != 3 || header < 0)
+    if (message_at(r, bl[0], &header, &meta, &body) != MSG_BATCH || header < 0)
         return fail(r, "a record batch that is not one", bl[0]);
     *rows = fb_int(r, header, 0, 8, 0);
     fl_i64 nodes = fb_deref(r, fb_field(r, header, 1)), bufs = fb_deref(r, fb_field(r, header, 2));
     fl_i64 nn = nodes < 0 ? 0 : rd(r, nodes, 4), nb = bufs < 0 ? 0 : rd(r, bufs, 4), k = 0, start = bl[0] + meta;
     if (nn != r->nf || !in(r, nodes + 4, nn * 16) || !in(r, bufs + 4, nb * 16) || *rows < 0)
         return fail(r, "a record batch whose nodes do not match the schema", bl[0]);
-    for (int c = 0; c < r->nf && !r->bad; c++) {
-        rcol *x = &r->c[c];
-        fl_i64 vlen, dlen = 0, olen = 0;
-        x->len = rd(r, nodes + 4 + 16 * c, 8);
-        fl_i64 nulls = rd(r, nodes + 12 + 16 * c, 8);
-        x->valid = buffer(r, bufs, &k, nb, start, body, &vlen);
-        if (nulls == 0 || vlen < (x->len + 7) / 8)
-            x->valid = nulls ? (fail(r, "a validity buffer too short", start), NULL) : NULL;
-        int tag = r->f[c].tag, nbuf = buffers_per(tag);
-        const unsigned char *o = NULL;
-        if (tag == T_UTF8 || tag == T_BINARY || tag == T_LIST)
-            o = buffer(r, bufs, &k, nb, start, body, &olen);
-        x->offs = o;
-        x->owidth = r->f[c].large ? 8 : 4;
-        if (o && olen < (x->len + 1) * x->owidth)
-            fail(r, "an offsets buffer too short", start);
-        if (nbuf == 3 || tag == T_INT || tag == T_FLOAT || tag == T_BOOL)
-            x->data = buffer(r, bufs, &k, nb, start, body, &dlen);
-        fl_i64 need = tag == T_BOOL ? (x->len + 7) / 8 : tag == T_INT || tag == T_FLOAT ? x->len * (r->f[c].bits / 8) : 0;
-        if (dlen < need)
-            fail(r, "a data buffer too short", start);
-        x->dlen = dlen;
-    }
+    if (fb_field(r, header, 3) >= 0)
+        return fail(r, "a record batch with compressed buffers (LZ4 or ZSTD: not read yet)", bl[0]);
+    for (int c = 0; c < r->nf && !r->bad; c++)
+        load_col(r, &r->f[c], &r->c[c], nodes + 4 + 16 * c, bufs, &k, nb, start, body);
     return r->bad ? -1 : 0;
+}
+
+/* The dictionary batch at off (a DictionaryBatch: id, a record batch of
+ * one column, isDelta): the values of the string columns that use its id. */
+static void load_dict(fl_arrow_r *r, fl_i64 off)
+{
+    fl_i64 header, meta, body;
+    if (message_at(r, off, &header, &meta, &body) != MSG_DICT || header < 0) {
+        fail(r, "a dictionary batch that is not one", off);
+        return;
+    }
+    fl_i64 id = fb_int(r, header, 0, 8, 0), data = fb_deref(r, fb_field(r, header, 1));
+    const fcol *f = NULL;
+    for (int c = 0; c < r->nf && !f; c++)
+        if (r->f[c].dict && r->f[c].dict_id == id)
+            f = &r->f[c];
+    for (int d = 0; d < r->ndicts; d++)
+        if (r->dicts[d].id == id) {
+            fail(r, "a dictionary given twice (delta or replacement dictionaries are not read yet)", off);
+            return;
+        }
+    if (!f || data < 0 || fb_int(r, header, 2, 1, 0) || r->ndicts >= MAXDICTS) {
+        fail(r, !f ? "a dictionary no column uses" : "a delta dictionary (not read yet)", off);
+        return;
+    }
+    fl_i64 nodes = fb_deref(r, fb_field(r, data, 1)), bufs = fb_deref(r, fb_field(r, data, 2));
+    fl_i64 nb = bufs < 0 ? 0 : rd(r, bufs, 4), k = 0;
+    if (nodes < 0 || rd(r, nodes, 4) != 1 || !in(r, nodes + 4, 16) || !in(r, bufs + 4, nb * 16)) {
+        fail(r, "a dictionary batch of other than one column", off);
+        return;
+    }
+    if (fb_field(r, data, 3) >= 0) {
+        fail(r, "a dictionary batch with compressed buffers (not read yet)", off);
+        return;
+    }
+    fcol v = *f;
+    v.dict = 0;   /* (its values, laid out as the column's type) */
+    r->dicts[r->ndicts].id = id;
+    load_col(r, &v, &r->dicts[r->ndicts].v, nodes + 4, bufs, &k, nb, off + meta, body);
+    r->ndicts++;
 }
 
 int fl_arrow_rnext(fl_arrow_r *r, fl_i64 *rows)
@@ -392,10 +473,37 @@ static const rcol *col(fl_arrow_r *r, int w, fl_i64 i)
     return x;
 }
 
+static int is_null(const rcol *x, fl_i64 i) { return x->valid && !(x->valid[i / 8] >> (i % 8) & 1); }
+
+/* Row i of a dictionary-encoded column: its dictionary's values, and the index there (-1 and
+ * the job fails when there is none). */
+static fl_i64 dict_at(fl_arrow_r *r, const fcol *f, const rcol *x, fl_i64 i, const rcol **vals)
+{
+    int n = f->ibits / 8;
+    uint64_t u = le(x->data + i * n, n);
+    fl_i64 idx = f->isigned && n < 8 && (u >> (8 * n - 1)) & 1 ? -1 : (fl_i64)u;
+    for (int d = 0; d < r->ndicts; d++)
+        if (r->dicts[d].id == f->dict_id) {
+            *vals = &r->dicts[d].v;
+            if (idx >= 0 && idx < (*vals)->len)
+                return idx;
+            fail(r, "a dictionary index outside its dictionary", 0);
+            return -1;
+        }
+    fail(r, "a dictionary-encoded column without its dictionary", 0);
+    return -1;
+}
+
 int fl_arrow_rnull(fl_arrow_r *r, int w, fl_i64 i)
 {
-    const rcol *x = col(r, w, i);
-    return !x || (x->valid && !(x->valid[i / 8] >> (i % 8) & 1));
+    const rcol *x = col(r, w, i), *vals;
+    if (!x || is_null(x, i))
+        return 1;
+    const fcol *f = &r->f[r->map_c[w]];
+    if (!f->dict)
+        return 0;
+    fl_i64 k = dict_at(r, f, x, i, &vals);
+    return k < 0 || is_null(vals, k);   /* (a dictionary's value may be null too) */
 }
 
 void fl_arrow_rnull_error(fl_arrow_r *r, int w, fl_i64 i)
@@ -455,6 +563,8 @@ fl_str fl_arrow_rstr(fl_arrow_r *r, int w, fl_i64 i)
     fl_str s = {"", 0};
     const rcol *x = col(r, w, i);
     if (!x)
+        return s;
+    if (r->f[r->map_c[w]].dict && (i = dict_at(r, &r->f[r->map_c[w]], x, i, &x)) < 0)
         return s;
     fl_i64 a = off_at(x, i), b = off_at(x, i + 1);
     if (a < 0 || b < a || b > x->dlen) {

@@ -36,7 +36,8 @@ elif mode == "roundtrip":
     if got != exp:
         fail("rows differ: first %s vs %s" % next(((g, w) for g, w in zip(got, exp) if g != w), (len(got), len(exp))))
 elif mode == "large":
-    exp = sorted("%d %s %s" % (i, "w" + "é" * (i % 5) + str(i) if i % 3 else "-", "b%d" % i) for i in range(n))
+    exp = sorted("%d %s %s %s k%d" % (i, "w" + "é" * (i % 5) + str(i) if i % 3 else "-", "b%d" % i,
+                                      ["red", "green", "blué"][i % 3] if i % 11 else "-", i % 5) for i in range(n))
     if sorted(lines) != exp:
         fail("lines differ (%d vs %d): %s" % (len(lines), len(exp), [(g, w) for g, w in zip(sorted(lines), exp) if g != w][:3]))
 else:

@@ -1,7 +1,8 @@
 // js.js MODE PATH: with the apache-arrow package (an implementation of Arrow independent of
 // flowc's). write: a table of Int64, Int16, Float64, nullable Utf8 and List<Int64> columns,
 // as an IPC file at PATH and as a stream at PATH + "s"; write-large: Int64, a nullable
-// LargeUtf8 and a LargeBinary (64-bit offsets) as an IPC file at PATH. dump: the rows of the IPC file or
+// LargeUtf8, a LargeBinary (64-bit offsets) and two dictionary-encoded Utf8 columns (Int32
+// indices with nulls, Int8 indices), as a file at PATH and a stream at PATH + "s". dump: the rows of the IPC file or
 // stream at PATH as JSON lines (BigInt as numbers, binary as arrays of bytes), the schema first.
 const a = require('apache-arrow');
 const fs = require('fs');
@@ -24,8 +25,12 @@ if (mode === 'write') {
         id: a.vectorFromArray(Array.from({length: n}, (_, i) => BigInt(i)), new a.Int64),
         s: a.vectorFromArray(Array.from({length: n}, (_, i) => i % 3 ? 'w' + 'é'.repeat(i % 5) + i : null), new a.LargeUtf8),
         b: a.vectorFromArray(Array.from({length: n}, (_, i) => enc.encode('b' + i)), new a.LargeBinary),
+        d: a.vectorFromArray(Array.from({length: n}, (_, i) => i % 11 ? ['red', 'green', 'blué'][i % 3] : null),
+                             new a.Dictionary(new a.Utf8, new a.Int32)),
+        e: a.vectorFromArray(Array.from({length: n}, (_, i) => 'k' + (i % 5)), new a.Dictionary(new a.Utf8, new a.Int8)),
     });
     fs.writeFileSync(path, a.tableToIPC(t, 'file'));
+    fs.writeFileSync(path + 's', a.tableToIPC(t, 'stream'));
 } else {
     const t = a.tableFromIPC(fs.readFileSync(path === '-' ? 0 : path));
     console.log(JSON.stringify(t.schema.fields.map(f => [f.name, String(f.type), f.nullable])));

@@ -3,7 +3,8 @@
 # apache-arrow package (JavaScript, installed with npm into build/arrowjs on first use), and
 # its files and streams read by read_arrow, each compared with python3's values (check.py), in
 # the JIT, native at 1 and 3 threads and as 2 processes (and the package's LargeUtf8 and
-# LargeBinary columns, 64-bit offsets); a round trip through flowc alone;
+# LargeBinary columns, 64-bit offsets, and dictionary-encoded strings); a round trip through
+# flowc alone;
 # the errors: a column of another type, a null in a column whose type is not opt, a missing
 # column, a truncated file, a string that is not UTF-8 (and binary: true, which writes it as
 # Binary). Without node or npm's registry, the tests that need the package are skipped, said so.
@@ -70,8 +71,10 @@ if [ -n "$js" ]; then
     node "$D/js.js" write-large "$tmp/large.arrow"
     "$flowc" build "$D/read_large.flow" -o "$tmp/read_large" >"$tmp/log" 2>&1 || bad "build read_large.flow" "$(cat "$tmp/log")"
     for run in "$flowc run $D/read_large.flow --threads 2" "$tmp/read_large --threads 1 --procs 2"; do
-        if $run --input "$tmp/large.arrow" >"$tmp/r.txt" 2>"$tmp/log" && python3 "$D/check.py" large "$tmp/r.txt" 1000 >"$tmp/log" 2>&1; then ok
-        else bad "read_arrow of LargeUtf8 and LargeBinary: ${run%% --*}" "$(cat "$tmp/log")"; fi
+        for f in large.arrow large.arrows; do
+            if $run --input "$tmp/$f" >"$tmp/r.txt" 2>"$tmp/log" && python3 "$D/check.py" large "$tmp/r.txt" 1000 >"$tmp/log" 2>&1; then ok
+            else bad "read_arrow of LargeUtf8, LargeBinary and dictionaries, $f: ${run%% --*}" "$(cat "$tmp/log")"; fi
+        done
     done
 fi
 
