@@ -68,11 +68,6 @@ void el_host_produce(SE *x, PlanNode *n)
     em_line(e, "return !S->done;");
 }
 
-static const char *el_ctype(Emit *e, Type *t)
-{
-    return et_name(e, t);
-}
-
 /* The structs and prototypes both the header and the C have. */
 static void el_decls(Emit *e, FILE *f, Program *p, const char *P)
 {
@@ -80,20 +75,20 @@ static void el_decls(Emit *e, FILE *f, Program *p, const char *P)
     for (int i = 0; i < p->nitems; i++) {
         Item *it = p->items[i];
         if (it->kind == IT_PARAM)
-            fprintf(f, "    %s %s;\n    int %s_given;\n", el_ctype(e, type_prune(it->u.param.value->type)),
+            fprintf(f, "    %s %s;\n    int %s_given;\n", et_name(e, type_prune(it->u.param.value->type)),
                     it->u.param.name, it->u.param.name);
     }
     fprintf(f, "    int unused_;\n} %s_params;\n\n", P);
     fprintf(f, "typedef struct %s_io {\n    void *ctx;\n", P);
     for (int i = 0; i < e->host_out.len; i++)
-        fprintf(f, "    void (*out%d)(void *ctx, const %s *row);\n", i, el_ctype(e, e->host_out_t.items[i]));
+        fprintf(f, "    void (*out%d)(void *ctx, const %s *row);\n", i, et_name(e, e->host_out_t.items[i]));
     for (int i = 0; i < e->host_out.len; i++)
         fprintf(f, "    void (*arrow%d)(void *ctx, struct ArrowArray *batch, struct ArrowSchema *schema);\n", i);
     fprintf(f, "} %s_io;\n\ntypedef struct %s_job %s_job;\n\n", P, P, P);
     fprintf(f, "%s_job *%s_start(const %s_params *p, int threads, const %s_io *io, char *err, long errlen);\n", P, P, P, P);
     for (int i = 0; i < e->host_in.len; i++)
         fprintf(f, "int %s_push%s(%s_job *h, const %s *row);\n", P, i ? arena_printf(e->a, "%d", i) : "", P,
-                el_ctype(e, e->host_in_t.items[i]));
+                et_name(e, e->host_in_t.items[i]));
     fprintf(f, "int %s_finish(%s_job *h, char *err, long errlen);\n", P, P);
     fprintf(f, "int %s_run(const %s_params *p, int threads, const %s_io *io, char *err, long errlen);\n", P, P, P);
 }
@@ -142,7 +137,7 @@ void el_lib_api(Emit *e, FILE *f, Program *p, const char *P, const char *freeing
             P, P, P, P, e->host_in.len, e->host_out.len);
     for (int i = 0; i < e->host_in.len; i++) {
         Type *t = e->host_in_t.items[i];
-        const char *n = i ? arena_printf(e->a, "%d", i) : "", *ct = el_ctype(e, t);
+        const char *n = i ? arena_printf(e->a, "%d", i) : "", *ct = et_name(e, t);
         fprintf(f, "static void %s_ser%d(void *r)\n{\n    fl_lib_row *x = (fl_lib_row *)r;\n"
                    "    %s(&x->b, *(const %s *)x->row);\n}\n\n", P, i, et_helper(e, "ser", t), ct);
         fprintf(f, "int %s_push%s(%s_job *h, const %s *row)\n{\n    return fl_lib_push_row(h->l, %d, %s_ser%d, row);\n}\n\n",

@@ -624,25 +624,27 @@ static void hook_read_csv(Sema *s, Call *c)
 }
 
 /* The types JSON Lines reads and writes: scalars, opt, vec, tuples and records of them. */
-static const char *json_type_bad(Type *t)
+/* Whether t is made of i64, f64, bool, str, and opt, vec, tuples and records
+ * (not built-in ones) of them: what JSON Lines and Arrow hold; opt<opt<..>>
+ * only when nested_opt (JSON has it; an Arrow slot holds one null). */
+static int data_type_ok(Type *t, int nested_opt, int in_opt)
 {
     t = type_prune(t);
     switch (t->kind) {
-    case TY_I64: case TY_F64: case TY_BOOL: case TY_STR: case TY_ERROR: return NULL;
-    case TY_OPT: case TY_VEC: return json_type_bad(t->u.elem);
+    case TY_I64: case TY_F64: case TY_BOOL: case TY_STR: case TY_ERROR: return 1;
+    case TY_OPT: return (nested_opt || !in_opt) && data_type_ok(t->u.elem, nested_opt, 1);
+    case TY_VEC: return data_type_ok(t->u.elem, nested_opt, 0);
     case TY_TUPLE:
         for (int i = 0; i < t->u.tuple.n; i++)
-            if (json_type_bad(t->u.tuple.elems[i]))
-                return json_type_bad(t->u.tuple.elems[i]);
-        return NULL;
+            if (!data_type_ok(t->u.tuple.elems[i], nested_opt, 0))
+                return 0;
+        return 1;
     case TY_RECORD:
-        if (t->u.rec.builtin)   /* (Date, Window: no JSON form yet) */
-            return "";
-        for (int i = 0; i < t->u.rec.n; i++)
-            if (json_type_bad(t->u.rec.fields[i].type))
-                return json_type_bad(t->u.rec.fields[i].type);
-        return NULL;
-    default: return "";
+        for (int i = 0; i < t->u.rec.n && !t->u.rec.builtin; i++)
+            if (!data_type_ok(t->u.rec.fields[i].type, nested_opt, 0))
+                return 0;
+        return !t->u.rec.builtin;   /* (Date, Window: no JSON or Arrow form yet) */
+    default: return 0;
     }
 }
 
@@ -659,39 +661,19 @@ static void hook_jsonl(Sema *s, Call *c, int reading)
         t = type_prune(c->recv_t)->u.stream.elem;
         k = type_prune(c->recv_t)->u.stream.key;
     }
-    if (k && json_type_bad(k))
+    if (k && !data_type_ok(k, 1, 0))
         t = k;
-    if (t && json_type_bad(t))
+    if (t && !data_type_ok(t, 1, 0))
         diag_error(s->d, at, "%s made of i64, f64, bool, str, and opt, vec, tuples and records of them, not %s",
                    reading ? "read_jsonl reads rows" : "write_jsonl writes elements", sema_tstr(s, t));
 }
 
-/* write_arrow: types Arrow holds (json's, but opt<opt<..>>: one null per slot), and binary a literal. */
-static int arrow_type_ok(Type *t, int in_opt)
-{
-    t = type_prune(t);
-    switch (t->kind) {
-    case TY_OPT: return !in_opt && arrow_type_ok(t->u.elem, 1);
-    case TY_VEC: return arrow_type_ok(t->u.elem, 0);
-    case TY_TUPLE:
-        for (int i = 0; i < t->u.tuple.n; i++)
-            if (!arrow_type_ok(t->u.tuple.elems[i], 0))
-                return 0;
-        return 1;
-    case TY_RECORD:
-        for (int i = 0; i < t->u.rec.n && !t->u.rec.builtin; i++)
-            if (!arrow_type_ok(t->u.rec.fields[i].type, 0))
-                return 0;
-        return !t->u.rec.builtin;
-    default: return !json_type_bad(t);
-    }
-}
-
+/* write_arrow: types Arrow holds (data_type_ok without opt<opt<..>>), and binary a literal. */
 static void hook_write_arrow(Sema *s, Call *c)
 {
     Type *st = c->recv_t ? type_prune(c->recv_t) : NULL;
-    if (st && st->kind == TY_STREAM && (!arrow_type_ok(st->u.stream.elem, 0) ||
-                                        (st->u.stream.key && !arrow_type_ok(st->u.stream.key, 0))))
+    if (st && st->kind == TY_STREAM && (!data_type_ok(st->u.stream.elem, 0, 0) ||
+                                        (st->u.stream.key && !data_type_ok(st->u.stream.key, 0, 0))))
         diag_error(s->d, c->e->loc, "write_arrow writes elements made of i64, f64, bool, str, and opt (not opt<opt<..>>), "
                    "vec, tuples and records of them, not %s", sema_tstr(s, st->u.stream.elem));
     int bi = param_index(c->op, "binary");
@@ -752,7 +734,7 @@ static Type *call_result(Sema *s, Call *c)
     case HK_READ_ARROW: {
         int ri = param_index(c->op, "row");
         Type *ta = type_prune(c->slots[ri]->type);
-        if (ta && ta->kind == TY_TYPEARG && !arrow_type_ok(ta->u.elem, 0))
+        if (ta && ta->kind == TY_TYPEARG && !data_type_ok(ta->u.elem, 0, 0))
             diag_error(s->d, c->slots[ri]->loc, "read_arrow reads rows made of i64, f64, bool, str, and opt (not "
                        "opt<opt<..>>), vec, tuples and records of them, not %s", sema_tstr(s, ta->u.elem));
         break;
