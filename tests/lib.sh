@@ -36,10 +36,40 @@ clean_check() {
         END { if (summary != "" && summary !~ "^flowc: 0 errors, " backend " warnings?$") print summary }'
 }
 
-# test_tmp NAME: a scratch folder in $tmp, removed when the script exits
+# test_tmp NAME: a scratch folder in $tmp, removed when the script exits, after the background
+# processes whose pids the script added to the array pids are killed
+pids=()
 test_tmp() {
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-$1.XXXXXX") || exit 2
-    trap 'rm -rf "$tmp"' EXIT
+    trap test_cleanup EXIT
+}
+test_cleanup() {
+    local p
+    for p in "${pids[@]}"; do { kill -9 "$p" && wait "$p"; } 2>/dev/null; done
+    rm -rf "$tmp"
+}
+
+# wait_for FILE REGEX SECONDS: until a line of FILE matches REGEX (0), or the time is up (1)
+wait_for() {
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        grep -Eq "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# wait_exit PID SECONDS: its exit status, or 124 when it is still running after SECONDS
+wait_exit() {
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        if ! kill -0 "$1" 2>/dev/null; then
+            wait "$1"
+            return $?
+        fi
+        sleep 0.1
+    done
+    return 124
 }
 
 # ok; bad WHAT [DETAIL]: a check passed, or failed (printed with the first lines of DETAIL);
@@ -51,6 +81,14 @@ bad() {
     failed=$((failed + 1))
     echo "FAIL: $1"
     [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    | /' | head -20
+    return 0
+}
+# bad_files WHAT FILE...: a failed check, printed with the first lines of each FILE that exists
+bad_files() {
+    bad "$1"
+    shift
+    local f
+    for f in "$@"; do [ -f "$f" ] && sed 's/^/    | /' "$f" | head -20; done
     return 0
 }
 test_summary() {

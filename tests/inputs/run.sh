@@ -18,30 +18,20 @@
 # The native binaries must still link nothing but libc, libm and pthreads (the libraries are
 # loaded with dlopen), and where a library is missing (hidden in a mount namespace) the job
 # says which one it needs, or falls back from ISA-L to zlib. Prints each failure, then
-# `N passed, M failed`.
+# `inputs: N passed, M failed`.
 set -u
 
 . "$(dirname "$0")/../lib.sh"
 test_flowc_arg "tests/inputs/run.sh FLOWC" "$@"
 
 HERE=$PWD/tests/inputs
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-inputs.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    shift
-    for f in "$@"; do [ -f "$f" ] && sed 's/^/    | /' "$f" | head -20; done
-}
+test_tmp inputs
 
 D=$tmp/data
 mkdir -p "$tmp/out"
 python3 "$HERE/data.py" gen "$D" || exit 2
 for p in lines rows; do
-    "$flowc" build "$HERE/$p.flow" -o "$tmp/$p" 2>"$tmp/build.err" || { fail "build $p.flow" "$tmp/build.err"; exit 1; }
+    "$flowc" build "$HERE/$p.flow" -o "$tmp/$p" 2>"$tmp/build.err" || { bad_files "build $p.flow" "$tmp/build.err"; exit 1; }
 done
 
 # ---- what a job binary links: still nothing but the C library ----
@@ -49,8 +39,8 @@ if grep -q __asan_init "$tmp/lines" 2>/dev/null; then
     echo "SKIP: what a job binary links (built with the sanitizers' libraries)"
 else
     extra=$(ldd "$tmp/lines" | grep -Ev '^\s*(linux-vdso|/lib64/ld-linux|libc\.so|libm\.so|libpthread\.so)' || true)
-    if [ -z "$extra" ]; then pass
-    else fail "a job binary that reads .gz links only libc, libm and pthreads: $extra"; fi
+    if [ -z "$extra" ]; then ok
+    else bad_files "a job binary that reads .gz links only libc, libm and pthreads: $extra"; fi
 fi
 
 # way PROG WAY: the command of PROG (lines, rows) run that way, into the array `cmd`
@@ -74,8 +64,8 @@ job() {
     timeout 120 "${cmd[@]}" --input "$D/$3" --output "$4" >"$tmp/stdout" 2>"$tmp/stderr"
 }
 
-# ok PROG INPUT WAY...: each way's output matches python3's reading of INPUT
-ok() {
+# agree PROG INPUT WAY...: each way's output matches python3's reading of INPUT
+agree() {
     local prog=$1 input=$2 w out
     shift 2
     for w in "$@"; do
@@ -83,11 +73,11 @@ ok() {
         job "$prog" "$w" "$input" "$out"
         local rc=$?
         if [ $rc -ne 0 ]; then
-            fail "$prog $input ($w): exit status $rc" "$tmp/stderr"
+            bad_files "$prog $input ($w): exit status $rc" "$tmp/stderr"
         elif ! python3 "$HERE/data.py" "$prog" "$D/$input" "$out" >"$tmp/diff"; then
-            fail "$prog $input ($w): the output differs from python3's" "$tmp/diff"
+            bad_files "$prog $input ($w): the output differs from python3's" "$tmp/diff"
         else
-            pass
+            ok
         fi
     done
 }
@@ -100,30 +90,30 @@ err() {
         job "$prog" "$w" "$input" "$out"
         local rc=$?
         if [ $rc -ne 1 ]; then
-            fail "$prog $input ($w): exit status $rc, not 1" "$tmp/stderr"
+            bad_files "$prog $input ($w): exit status $rc, not 1" "$tmp/stderr"
         elif ! grep -Eq "^flowc job: $re" "$tmp/stderr"; then
-            fail "$prog $input ($w): no message matching \`flowc job: $re\`" "$tmp/stderr"
+            bad_files "$prog $input ($w): no message matching \`flowc job: $re\`" "$tmp/stderr"
         elif [ -e "$out" ]; then
-            fail "$prog $input ($w): the output file was left behind"
+            bad_files "$prog $input ($w): the output file was left behind"
         else
-            pass
+            ok
         fi
     done
 }
 
 ALL=(jit1 jit3 nat1 nat3 procs2)
-ok lines words.txt "${ALL[@]}"
-ok lines words.txt.gz "${ALL[@]}" zlib3 tier pool
-ok lines words.txt.zst "${ALL[@]}"
-ok lines mixed "${ALL[@]}" zlib3 tier pool
-ok lines 'mixed/p[0-3]*' "${ALL[@]}"
-ok lines 'mixed/*.gz' nat3 procs2
-ok lines empty jit1 nat3 procs2
-ok rows rows.csv "${ALL[@]}"
-ok rows rows.csv.gz "${ALL[@]}" zlib3
-ok rows rows.csv.zst "${ALL[@]}"
-ok rows csvdir "${ALL[@]}" zlib3 tier pool
-ok rows 'csvdir/*.gz' "${ALL[@]}"
+agree lines words.txt "${ALL[@]}"
+agree lines words.txt.gz "${ALL[@]}" zlib3 tier pool
+agree lines words.txt.zst "${ALL[@]}"
+agree lines mixed "${ALL[@]}" zlib3 tier pool
+agree lines 'mixed/p[0-3]*' "${ALL[@]}"
+agree lines 'mixed/*.gz' nat3 procs2
+agree lines empty jit1 nat3 procs2
+agree rows rows.csv "${ALL[@]}"
+agree rows rows.csv.gz "${ALL[@]}" zlib3
+agree rows rows.csv.zst "${ALL[@]}"
+agree rows csvdir "${ALL[@]}" zlib3 tier pool
+agree rows 'csvdir/*.gz' "${ALL[@]}"
 
 ERR=(jit1 nat3 procs2)
 P=$(printf '%s' "$D" | sed 's/[][\.*^$+?(){}|]/\\&/g')   # the data folder, as a regular expression
@@ -151,16 +141,15 @@ else
     out=$tmp/out/hidden.txt
     hidden "$ZSTD" lines words.txt.zst "$out"
     if [ $? -eq 1 ] && grep -qx "flowc job: reading $D/words.txt.zst needs libzstd (Debian: libzstd1)" "$tmp/stderr" &&
-            [ ! -e "$out" ]; then pass
-    else fail "without libzstd: status 1, a message naming it, no output" "$tmp/stderr"; fi
+            [ ! -e "$out" ]; then ok
+    else bad_files "without libzstd: status 1, a message naming it, no output" "$tmp/stderr"; fi
     hidden "$ISAL" lines words.txt.gz "$out"
-    if [ $? -eq 0 ] && python3 "$HERE/data.py" lines "$D/words.txt.gz" "$out" >"$tmp/diff"; then pass
-    else fail "without ISA-L: zlib reads the .gz" "$tmp/stderr" "$tmp/diff"; fi
+    if [ $? -eq 0 ] && python3 "$HERE/data.py" lines "$D/words.txt.gz" "$out" >"$tmp/diff"; then ok
+    else bad_files "without ISA-L: zlib reads the .gz" "$tmp/stderr" "$tmp/diff"; fi
     hidden "$ISAL $ZLIB" lines words.txt.gz "$out"
     if [ $? -eq 1 ] && grep -qx "flowc job: reading $D/words.txt.gz needs ISA-L or zlib (Debian: libisal2 or zlib1g)" \
-            "$tmp/stderr" && [ ! -e "$out" ]; then pass
-    else fail "without ISA-L and zlib: status 1, a message naming them, no output" "$tmp/stderr"; fi
+            "$tmp/stderr" && [ ! -e "$out" ]; then ok
+    else bad_files "without ISA-L and zlib: status 1, a message naming them, no output" "$tmp/stderr"; fi
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary inputs

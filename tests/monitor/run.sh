@@ -10,7 +10,7 @@
 # missing or cannot start. Native binaries (flowc build) and flowc run both.
 #
 # Deadlines are generous: a test polls (every 0.1 s) for what it expects, never sleeps and
-# then looks. Prints each failure, then `N passed, M failed`.
+# then looks. Prints each failure, then `monitor: N passed, M failed`.
 set -u
 
 . "$(dirname "$0")/../lib.sh"
@@ -19,45 +19,7 @@ test_flowc_arg "tests/monitor/run.sh FLOWC" "$@"
 HERE=$PWD/tests/monitor
 ARTIFACT=$PWD/build/artifacts/monitor.png
 FEED=("python3" "$HERE/feed.py")
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-monitor.XXXXXX") || exit 2
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do { kill -9 "$p" && wait "$p"; } 2>/dev/null; done
-    rm -rf "$tmp"     # the feeders end when their folder is gone
-}
-trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    shift
-    for f in "$@"; do [ -f "$f" ] && sed 's/^/    | /' "$f" | head -20; done
-}
-
-# wait_for FILE REGEX SECONDS: until a line of FILE matches REGEX (0), or the time is up (1)
-wait_for() {
-    local i
-    for ((i = 0; i < $3 * 10; i++)); do
-        grep -Eq "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-# wait_exit PID SECONDS: its exit status, or 124 when it is still running after SECONDS
-wait_exit() {
-    local i
-    for ((i = 0; i < $2 * 10; i++)); do
-        if ! kill -0 "$1" 2>/dev/null; then
-            wait "$1"
-            return $?
-        fi
-        sleep 0.1
-    done
-    return 124
-}
+test_tmp monitor
 
 # get OUT URL [CURL ARGS]: the body into OUT; prints the HTTP status (000: no answer)
 get() {
@@ -119,10 +81,10 @@ finish() {
 b1=$!
 "$flowc" build "$HERE/words.flow" -o "$tmp/words" 2>"$tmp/build2.err" &
 b2=$!
-wait $b1 || fail "build lines.flow" "$tmp/build1.err"
-wait $b2 || fail "build words.flow" "$tmp/build2.err"
-"$flowc" plan --json "$HERE/lines.flow" >"$tmp/lines.plan" 2>/dev/null || fail "plan --json lines.flow"
-"$flowc" plan --json "$HERE/words.flow" >"$tmp/words.plan" 2>/dev/null || fail "plan --json words.flow"
+wait $b1 || bad_files "build lines.flow" "$tmp/build1.err"
+wait $b2 || bad_files "build words.flow" "$tmp/build2.err"
+"$flowc" plan --json "$HERE/lines.flow" >"$tmp/lines.plan" 2>/dev/null || bad_files "plan --json lines.flow"
+"$flowc" plan --json "$HERE/words.flow" >"$tmp/words.plan" 2>/dev/null || bad_files "plan --json words.flow"
 
 "${FEED[@]}" lines "$tmp/in1.txt" 3000 1
 "${FEED[@]}" lines "$tmp/in2.txt" 500 2
@@ -134,45 +96,45 @@ read -r n2 even2 < <("${FEED[@]}" expect-lines "$tmp/in2.txt")
 api_test() {
     local name=api dir=$tmp/api u
     if ! start api "$tmp/in1.txt" -- "$tmp/lines" --threads 2 --monitor 0 --monitor-linger 4000 --output "$tmp/api/out.txt"; then
-        fail "api: the monitor did not say where it is" "$dir/stderr"
+        bad_files "api: the monitor did not say where it is" "$dir/stderr"
         return
     fi
     u=http://127.0.0.1:$port
-    [ -z "$token" ] && pass || fail "api: a token on localhost without --monitor-token" "$dir/stderr"
+    [ -z "$token" ] && ok || bad_files "api: a token on localhost without --monitor-token" "$dir/stderr"
     local code
     code=$(get "$dir/job.json" "$u/api/job")
     if [ "$code" = 200 ] && jtrue "$dir/job.json" 'd["state"] == "running" and d["job"] == "lines.flow"'; then
-        pass
+        ok
     else
-        fail "api: /api/job answered $code, not state running of lines.flow" "$dir/job.json"
+        bad_files "api: /api/job answered $code, not state running of lines.flow" "$dir/job.json"
     fi
     code=$(get "$dir/stages0.json" "$u/api/stages")
     if [ "$code" != 200 ]; then
-        fail "api: /api/stages answered $code" "$dir/stages0.json"
+        bad_files "api: /api/stages answered $code" "$dir/stages0.json"
     elif ! "${FEED[@]}" plan "$tmp/lines.plan" "$dir/stages0.json" >"$dir/plan.diff"; then
-        fail "api: /api/stages differs from plan --json" "$dir/plan.diff"
+        bad_files "api: /api/stages differs from plan --json" "$dir/plan.diff"
     else
-        pass
+        ok
     fi
     # every line read (the input stays open): the counts while the job runs
     local want="(op('source')['rows_out'] == $n1 and op('filter')['rows_out'] == $even1 and
         op('filter')['rows_in'] == $n1 and op('flat_map')['rows_out'] == 2 * $even1 and
         op('sink')['rows_in'] == 2 * $even1)"
     if poll "$u/api/stages" "$dir/stages1.json" "$want" 20; then
-        pass
+        ok
     else
-        fail "api: the counts while running are not source $n1, filter $even1, flat_map and sink $((2 * even1))" "$dir/stages1.json"
+        bad_files "api: the counts while running are not source $n1, filter $even1, flat_map and sink $((2 * even1))" "$dir/stages1.json"
     fi
     if [ "$(get "$dir/job1.json" "$u/api/job")" = 200 ] &&
         jtrue "$dir/job1.json" "d['state'] == 'running' and d['source_rows'] == $n1 and d['processes'] == 1"; then
-        pass
+        ok
     else
-        fail "api: /api/job after every line: not running with source_rows $n1" "$dir/job1.json"
+        bad_files "api: /api/job after every line: not running with source_rows $n1" "$dir/job1.json"
     fi
     code=$(get "$dir/nope.json" "$u/api/nope")
-    [ "$code" = 404 ] && pass || fail "api: /api/nope answered $code, not 404" "$dir/nope.json"
+    [ "$code" = 404 ] && ok || bad_files "api: /api/nope answered $code, not 404" "$dir/nope.json"
     code=$(get "$dir/page.html" "$u/")
-    if [ "$code" = 200 ] && grep -q 'id="plan"' "$dir/page.html"; then pass; else fail "api: / answered $code, or not the page"; fi
+    if [ "$code" = 200 ] && grep -q 'id="plan"' "$dir/page.html"; then ok; else bad_files "api: / answered $code, or not the page"; fi
 
     # ---- 4. malformed HTTP: 400, and the job goes on ----
     local req line
@@ -180,53 +142,53 @@ api_test() {
                'b"GET /api/job HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n"'; do
         line=$("${FEED[@]}" request "$port" "$req" 2>&1)
         if [[ $line =~ ^HTTP/1\.[01]\ 400 ]]; then
-            pass
+            ok
         else
-            fail "malformed: $req was answered '$line', not 400"
+            bad_files "malformed: $req was answered '$line', not 400"
         fi
     done
     # a request line of one word: libmicrohttpd 0.9.75 closes without an answer; 400 or that
     line=$("${FEED[@]}" request "$port" 'b"GARBAGE\r\n\r\n"' 2>&1)
     if [ -z "$line" ] || [[ $line =~ ^HTTP/1\.[01]\ 400 ]]; then
-        pass
+        ok
     else
-        fail "malformed: GARBAGE was answered '$line', not 400 (nor closed)"
+        bad_files "malformed: GARBAGE was answered '$line', not 400 (nor closed)"
     fi
     if [ "$(get "$dir/job2.json" "$u/api/job")" = 200 ] && jtrue "$dir/job2.json" 'd["state"] == "running"' &&
         kill -0 "$pid" 2>/dev/null; then
-        pass
+        ok
     else
-        fail "malformed: the job or its monitor did not go on" "$dir/job2.json" "$dir/stderr"
+        bad_files "malformed: the job or its monitor did not go on" "$dir/job2.json" "$dir/stderr"
     fi
 
     # ---- the end: state done while lingering, the final counts equal the part files ----
     touch "$dir/close"
     if poll "$u/api/job" "$dir/job3.json" 'd["state"] == "done"' 20; then
-        pass
+        ok
     else
-        fail "api: /api/job never said done (linger 4000 ms)" "$dir/job3.json" "$dir/stderr"
+        bad_files "api: /api/job never said done (linger 4000 ms)" "$dir/job3.json" "$dir/stderr"
     fi
     if [ "$(get "$dir/stages2.json" "$u/api/stages")" = 200 ] && jtrue "$dir/stages2.json" "d['done'] and ($want)"; then
-        pass
+        ok
     else
-        fail "api: the final counts are not source $n1, filter $even1, flat_map and sink $((2 * even1))" "$dir/stages2.json"
+        bad_files "api: the final counts are not source $n1, filter $even1, flat_map and sink $((2 * even1))" "$dir/stages2.json"
     fi
     local sink_in rc lines
     sink_in=$(jval "$dir/stages2.json" "op('sink')['rows_in']")
     wait_exit "$pid" 30
     rc=$?
     if [ $rc -ne 0 ]; then
-        fail "api: exit status $rc" "$dir/stderr"
+        bad_files "api: exit status $rc" "$dir/stderr"
         return
     fi
-    pass
+    ok
     if ! lines=$("${FEED[@]}" check-lines "$tmp/in1.txt" "$dir"/out.txt.part-* 2>&1); then
         ls "$dir" >"$dir/files"
-        fail "api: the part files: $lines" "$dir/files"
+        bad_files "api: the part files: $lines" "$dir/files"
     elif [ "$lines" != "$sink_in" ] || [ "$lines" != $((2 * even1)) ] || [ "$(cat "$dir"/out.txt.part-* | wc -l)" != "$lines" ]; then
-        fail "api: the part files hold $lines lines, the sink's rows_in says $sink_in, 2 x even lines $((2 * even1))"
+        bad_files "api: the part files hold $lines lines, the sink's rows_in says $sink_in, 2 x even lines $((2 * even1))"
     else
-        pass
+        ok
     fi
 }
 [ -x "$tmp/lines" ] && api_test
@@ -243,7 +205,7 @@ chromium_ok() {
 page_test() {  # page_test URL DIR: the monitor's page of a running job in Chromium
     local u=$1 dir=$2 chrome=(timeout 90 chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=4000)
     if [ "$(get "$dir/stages.json" "$u/api/stages")" != 200 ]; then
-        fail "page: /api/stages did not answer" "$dir/stages.json"
+        bad_files "page: /api/stages did not answer" "$dir/stages.json"
         return
     fi
     "${chrome[@]}" --dump-dom "$u/" >"$dir/dom.html" 2>"$dir/chrome.err"
@@ -269,9 +231,9 @@ if not re.search(r'<span id="state">running</span>', dom):
 EOF
 )
     if [ $rc -ne 0 ] || [ -n "$why" ]; then
-        fail "page: chromium's DOM (status $rc): $why" "$dir/chrome.err"
+        bad_files "page: chromium's DOM (status $rc): $why" "$dir/chrome.err"
     else
-        pass
+        ok
     fi
     mkdir -p "$(dirname "$ARTIFACT")"
     rm -f "$dir/monitor.png"
@@ -279,9 +241,9 @@ EOF
     rc=$?
     if [ $rc -eq 0 ] && [ -s "$dir/monitor.png" ] && [ "$(head -c 8 "$dir/monitor.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
         cp "$dir/monitor.png" "$ARTIFACT"
-        pass
+        ok
     else
-        fail "page: no screenshot (status $rc)" "$dir/chrome2.err"
+        bad_files "page: no screenshot (status $rc)" "$dir/chrome2.err"
     fi
 }
 procs_test() {
@@ -289,39 +251,39 @@ procs_test() {
     # 20000 lines, 200 every 0.1 s: still coming in while the page is looked at
     if ! start procs "$tmp/words.txt" 200 0.1 -- "$tmp/words" --procs 2 --threads 1 --monitor 0 \
         --counts "$dir/counts.csv" --long "$dir/long.txt"; then
-        fail "procs: the monitor did not say where it is" "$dir/stderr"
+        bad_files "procs: the monitor did not say where it is" "$dir/stderr"
         return
     fi
     u=http://127.0.0.1:$port
     if poll "$u/api/processes" "$dir/procs.json" \
         'd["state"] == "running" and [p["rank"] for p in d["processes"]] == [0, 1] and all(p["alive"] for p in d["processes"])' 20; then
-        pass
+        ok
     else
-        fail "procs: /api/processes does not list 2 processes alive" "$dir/procs.json"
+        bad_files "procs: /api/processes does not list 2 processes alive" "$dir/procs.json"
     fi
     if [ "$(get "$dir/job.json" "$u/api/job")" = 200 ] && jtrue "$dir/job.json" 'd["processes"] == 2'; then
-        pass
+        ok
     else
-        fail "procs: /api/job does not say 2 processes" "$dir/job.json"
+        bad_files "procs: /api/job does not say 2 processes" "$dir/job.json"
     fi
     if [ "$(get "$dir/stages.json" "$u/api/stages")" = 200 ] && "${FEED[@]}" plan "$tmp/words.plan" "$dir/stages.json" >"$dir/plan.diff"; then
-        pass
+        ok
     else
-        fail "procs: /api/stages differs from plan --json" "$dir/plan.diff"
+        bad_files "procs: /api/stages differs from plan --json" "$dir/plan.diff"
     fi
     chromium_ok && page_test "$u" "$dir"
     finish procs
     local rc=$?
     if [ $rc -ne 0 ]; then
-        fail "procs: exit status $rc" "$dir/stderr"
+        bad_files "procs: exit status $rc" "$dir/stderr"
         return
     fi
     local out
     if out=$("${FEED[@]}" check-words "$tmp/words.txt" "$(cat "$dir/sent")" "$(echo "$dir"/counts.csv.part-*)" \
         "$(echo "$dir"/long.txt.part-*)" 2>&1); then
-        pass
+        ok
     else
-        fail "procs: the output: $out"
+        bad_files "procs: the output: $out"
     fi
 }
 [ -x "$tmp/words" ] && procs_test
@@ -332,33 +294,33 @@ procs_test() {
 check_auth() {
     local name=$1 u=$2 t=$3 dir=$tmp/$1 code
     code=$(get "$dir/a1" "$u/api/job")
-    if [ "$code" = 401 ]; then pass; else fail "$name: without the token: $code, not 401" "$dir/a1"; fi
+    if [ "$code" = 401 ]; then ok; else bad_files "$name: without the token: $code, not 401" "$dir/a1"; fi
     code=$(get "$dir/a2" "$u/api/job?token=x$t")
-    if [ "$code" = 401 ]; then pass; else fail "$name: a wrong token: $code, not 401" "$dir/a2"; fi
+    if [ "$code" = 401 ]; then ok; else bad_files "$name: a wrong token: $code, not 401" "$dir/a2"; fi
     code=$(get "$dir/a3" "$u/" -H "Authorization: Bearer nope")
-    if [ "$code" = 401 ]; then pass; else fail "$name: a wrong bearer: $code, not 401" "$dir/a3"; fi
+    if [ "$code" = 401 ]; then ok; else bad_files "$name: a wrong bearer: $code, not 401" "$dir/a3"; fi
     code=$(get "$dir/a4" "$u/api/job?token=$t")
-    if [ "$code" = 200 ] && jtrue "$dir/a4" 'd["state"] == "running"'; then pass; else fail "$name: ?token=: $code" "$dir/a4"; fi
+    if [ "$code" = 200 ] && jtrue "$dir/a4" 'd["state"] == "running"'; then ok; else bad_files "$name: ?token=: $code" "$dir/a4"; fi
     code=$(get "$dir/a5" "$u/api/stages" -H "Authorization: Bearer $t")
-    if [ "$code" = 200 ] && jtrue "$dir/a5" 'len(d["stages"]) > 0'; then pass; else fail "$name: Bearer: $code" "$dir/a5"; fi
+    if [ "$code" = 200 ] && jtrue "$dir/a5" 'len(d["stages"]) > 0'; then ok; else bad_files "$name: Bearer: $code" "$dir/a5"; fi
     code=$(get "$dir/a6" "$u/?token=$t")
-    if [ "$code" = 200 ]; then pass; else fail "$name: the page with ?token=: $code" "$dir/a6"; fi
+    if [ "$code" = 200 ]; then ok; else bad_files "$name: the page with ?token=: $code" "$dir/a6"; fi
 }
 token_test() {
     local dir=$tmp/token rc
     if ! start token "$tmp/in2.txt" -- "$tmp/lines" --monitor 0.0.0.0:0 --output "$dir/out.txt"; then
-        fail "token: the monitor did not say where it is" "$dir/stderr"
+        bad_files "token: the monitor did not say where it is" "$dir/stderr"
         return
     fi
     if [[ $token =~ ^[0-9a-f]{16,}$ ]]; then
-        pass
+        ok
         check_auth token "http://127.0.0.1:$port" "$token"
     else
-        fail "token: no token printed for 0.0.0.0" "$dir/stderr"
+        bad_files "token: no token printed for 0.0.0.0" "$dir/stderr"
     fi
     finish token
     rc=$?
-    [ $rc -eq 0 ] && pass || fail "token: exit status $rc" "$dir/stderr"
+    [ $rc -eq 0 ] && ok || bad_files "token: exit status $rc" "$dir/stderr"
 }
 [ -x "$tmp/lines" ] && token_test
 
@@ -367,26 +329,26 @@ jit_test() {
     local dir=$tmp/jit rc out
     if ! start jit "$tmp/in2.txt" -- "$flowc" run "$HERE/lines.flow" --monitor 127.0.0.1:0 --monitor-token secret123 \
         --output "$dir/out.txt"; then
-        fail "jit: the monitor did not say where it is" "$dir/stderr"
+        bad_files "jit: the monitor did not say where it is" "$dir/stderr"
         return
     fi
-    [ -z "$token" ] && pass || fail "jit: the token given was printed" "$dir/stderr"
+    [ -z "$token" ] && ok || bad_files "jit: the token given was printed" "$dir/stderr"
     check_auth jit "http://127.0.0.1:$port" secret123
     if poll "http://127.0.0.1:$port/api/stages?token=secret123" "$dir/stages.json" \
         "op('source')['rows_out'] == $n2 and op('sink')['rows_in'] == 2 * $even2" 20 &&
         "${FEED[@]}" plan "$tmp/lines.plan" "$dir/stages.json" >"$dir/plan.diff"; then
-        pass
+        ok
     else
-        fail "jit: /api/stages: not the plan, or not source $n2, sink $((2 * even2))" "$dir/stages.json" "$dir/plan.diff"
+        bad_files "jit: /api/stages: not the plan, or not source $n2, sink $((2 * even2))" "$dir/stages.json" "$dir/plan.diff"
     fi
     finish jit
     rc=$?
     if [ $rc -ne 0 ]; then
-        fail "jit: exit status $rc" "$dir/stderr"
+        bad_files "jit: exit status $rc" "$dir/stderr"
     elif ! out=$("${FEED[@]}" check-lines "$tmp/in2.txt" "$dir"/out.txt.part-* 2>&1); then
-        fail "jit: the part files: $out"
+        bad_files "jit: the part files: $out"
     else
-        pass
+        ok
     fi
 }
 jit_test
@@ -399,14 +361,14 @@ bad_test() {  # bad_test NAME VALUE COMMAND...
     (cd "$dir" && exec "$@" --monitor "$value" --output "$dir/out.txt" </dev/null) >"$dir/stdout" 2>"$dir/stderr"
     rc=$?
     if [ $rc -ne 1 ] && [ $rc -ne 2 ]; then
-        fail "$name: --monitor '$value': exit status $rc, not 1 or 2" "$dir/stderr"
+        bad_files "$name: --monitor '$value': exit status $rc, not 1 or 2" "$dir/stderr"
     elif ! grep -q -- '--monitor' "$dir/stderr"; then
-        fail "$name: --monitor '$value': the message does not name --monitor" "$dir/stderr"
+        bad_files "$name: --monitor '$value': the message does not name --monitor" "$dir/stderr"
     elif compgen -G "$dir/out.txt*" >/dev/null; then
         ls "$dir" >"$dir/files"
-        fail "$name: --monitor '$value': an output file is left" "$dir/files"
+        bad_files "$name: --monitor '$value': an output file is left" "$dir/files"
     else
-        pass
+        ok
     fi
 }
 if [ -x "$tmp/lines" ]; then
@@ -416,5 +378,4 @@ if [ -x "$tmp/lines" ]; then
 fi
 bad_test bad4 nonsense "$flowc" run "$HERE/lines.flow"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary monitor

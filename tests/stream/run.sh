@@ -8,55 +8,17 @@
 # Every expectation is checked against python3 (tests/stream/feed.py writes the inputs and
 # computes what each window must hold). Deadlines are generous: a test waits for what it
 # expects (polling every 0.1 s, up to a limit of many seconds), never sleeps a tight
-# interval and then looks. Prints each failure, then `N passed, M failed`.
+# interval and then looks. Prints each failure, then `stream: N passed, M failed`.
 set -u
 
 . "$(dirname "$0")/../lib.sh"
 test_flowc_arg "tests/stream/run.sh FLOWC" "$@"
 
 HERE=$PWD/tests/stream
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-stream.XXXXXX") || exit 2
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do { kill -9 "$p" && wait "$p"; } 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    shift
-    for f in "$@"; do [ -f "$f" ] && sed 's/^/    | /' "$f" | head -20; done
-}
+test_tmp stream
 
-# wait_for FILE REGEX SECONDS: until a line of FILE matches REGEX (0), or the time is up (1)
-wait_for() {
-    local i
-    for ((i = 0; i < $3 * 10; i++)); do
-        grep -Eq "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-# wait_exit PID SECONDS: its exit status, or 124 when it is still running after SECONDS
-wait_exit() {
-    local i
-    for ((i = 0; i < $2 * 10; i++)); do
-        if ! kill -0 "$1" 2>/dev/null; then
-            wait "$1"
-            return $?
-        fi
-        sleep 0.1
-    done
-    return 124
-}
-
-"$flowc" build "$HERE/windows.flow" -o "$tmp/windows" 2>"$tmp/build.err" || { fail "build windows.flow" "$tmp/build.err"; }
-"$flowc" build "$HERE/timer.flow" -o "$tmp/timer" 2>"$tmp/build2.err" || { fail "build timer.flow" "$tmp/build2.err"; }
+"$flowc" build "$HERE/windows.flow" -o "$tmp/windows" 2>"$tmp/build.err" || { bad_files "build windows.flow" "$tmp/build.err"; }
+"$flowc" build "$HERE/timer.flow" -o "$tmp/timer" 2>"$tmp/build2.err" || { bad_files "build timer.flow" "$tmp/build2.err"; }
 
 # ---- a processing-time window fires on its timer while the input is quiet ----
 # feed: two lines, then 6 s of silence, then one more. The window of the first two lines (1 s)
@@ -70,18 +32,18 @@ timer_test() {  # timer_test NAME COMMAND...
     local pid=$!
     pids+=("$pid")
     if ! wait_for "$out" '^2$' 5; then
-        fail "$name: no window result within 5 s of the first lines (the timer did not fire)" "$out" "$tmp/$name.err"
+        bad_files "$name: no window result within 5 s of the first lines (the timer did not fire)" "$out" "$tmp/$name.err"
     elif grep -q second "$marks"; then
-        fail "$name: the first window came only after the second write" "$out" "$marks"
+        bad_files "$name: the first window came only after the second write" "$out" "$marks"
     else
-        pass
+        ok
     fi
     wait_exit "$pid" 30
     local rc=$?
     if [ $rc -ne 0 ] || ! grep -qx 1 "$out"; then
-        fail "$name: exit status $rc, or the last window (1) is missing" "$out" "$tmp/$name.err"
+        bad_files "$name: exit status $rc, or the last window (1) is missing" "$out" "$tmp/$name.err"
     else
-        pass
+        ok
     fi
 }
 timer_test timer_jit "$flowc" run "$HERE/timer.flow"
@@ -98,14 +60,14 @@ drain_test() {  # drain_test NAME ARGS...
     python3 "$HERE/feed.py" serve "$dir/port" 20000 &
     local spid=$!
     pids+=("$spid")
-    wait_for "$dir/port" '^[0-9]+$' 10 || { fail "$name: the feeder did not start"; return; }
+    wait_for "$dir/port" '^[0-9]+$' 10 || { bad_files "$name: the feeder did not start"; return; }
     (cd "$dir" && exec "$tmp/windows" --addr "127.0.0.1:$(cat "$dir/port")" --out "$dir/counts.csv" "$@") \
         >"$dir/stdout" 2>"$dir/stderr" &
     local pid=$!
     pids+=("$pid")
     # the job has read everything when the feeder says so and the count it prints has come
     if ! wait_for "$dir/port.sent" 'sent' 20 || ! wait_for "$dir/stdout" '^lines 20000$' 20; then
-        fail "$name: the job did not read the lines" "$dir/stdout" "$dir/stderr"
+        bad_files "$name: the job did not read the lines" "$dir/stdout" "$dir/stderr"
         kill -9 "$pid" 2>/dev/null
         return
     fi
@@ -117,14 +79,14 @@ drain_test() {  # drain_test NAME ARGS...
     ls "$dir" >"$dir/files"
     cat "$dir"/counts.csv.part-* 2>/dev/null | grep -v '^window_start' | sort >"$dir/got"
     if [ $rc -ne 0 ]; then
-        fail "$name: exit status $rc after SIGINT (a drain ends with 0)" "$dir/stderr"
+        bad_files "$name: exit status $rc after SIGINT (a drain ends with 0)" "$dir/stderr"
     elif grep -q 'tmp-' "$dir/files"; then
-        fail "$name: temporary files left" "$dir/files"
+        bad_files "$name: temporary files left" "$dir/files"
     elif ! diff -q <(sort "$dir/expected") "$dir/got" >/dev/null; then
         diff <(sort "$dir/expected") "$dir/got" >"$dir/diff"
-        fail "$name: the committed parts do not hold every window" "$dir/diff" "$dir/files"
+        bad_files "$name: the committed parts do not hold every window" "$dir/diff" "$dir/files"
     else
-        pass
+        ok
     fi
 }
 if [ -x "$tmp/windows" ]; then
@@ -152,9 +114,9 @@ if [ -x "$tmp/windows" ]; then
     rc=$?
     ls "$dir" >"$dir/files"
     if [ $rc -eq 0 ] || [ $rc -eq 124 ] || grep -q 'tmp-' "$dir/files"; then
-        fail "twice: exit status $rc (want death by the signal), or temporaries left" "$dir/files" "$dir/stderr"
+        bad_files "twice: exit status $rc (want death by the signal), or temporaries left" "$dir/files" "$dir/stderr"
     else
-        pass
+        ok
     fi
 fi
 
@@ -164,9 +126,9 @@ if [ -x "$tmp/windows" ]; then
     timeout 20 "$tmp/windows" --addr "127.0.0.1:$port" --out "$tmp/refused.csv" >/dev/null 2>"$tmp/refused.err"
     rc=$?
     if [ $rc -ne 1 ] || ! grep -q "cannot connect to 127.0.0.1:$port" "$tmp/refused.err" || [ -e "$tmp/refused.csv.part-0" ]; then
-        fail "refused: exit status $rc (want 1 and a message naming the address)" "$tmp/refused.err"
+        bad_files "refused: exit status $rc (want 1 and a message naming the address)" "$tmp/refused.err"
     else
-        pass
+        ok
     fi
 fi
 
@@ -187,14 +149,14 @@ if "$flowc" build "$HERE/idle.flow" -o "$tmp/idle" 2>"$tmp/build3.err"; then
     pid=$!
     pids+=("$pid")
     if wait_for "$dir/out" '^window 1000000 1430$' 15; then
-        pass
+        ok
     else
-        fail "idle: the first window did not come out while the quiet source held back" "$dir/out" "$dir/err"
+        bad_files "idle: the first window did not come out while the quiet source held back" "$dir/out" "$dir/err"
     fi
     kill -INT "$pid" 2>/dev/null
     wait_exit "$pid" 20 >/dev/null
 else
-    fail "build idle.flow" "$tmp/build3.err"
+    bad_files "build idle.flow" "$tmp/build3.err"
 fi
 
 # ---- late elements dropped are counted on standard error ----
@@ -208,11 +170,10 @@ for mode in run build; do
     fi
     # 200 and 300 are behind 5000 - 1000; 4000 is not
     if ! grep -q '2 late elements dropped (behind the watermark)' "$tmp/late.err" || ! grep -qx 4 "$tmp/late.out"; then
-        fail "late ($mode): the count of late elements on standard error, and 4 on time" "$tmp/late.err" "$tmp/late.out"
+        bad_files "late ($mode): the count of late elements on standard error, and 4 on time" "$tmp/late.err" "$tmp/late.out"
     else
-        pass
+        ok
     fi
 done
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+test_summary stream
