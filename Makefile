@@ -102,9 +102,6 @@ $(B)/tests/%: tests/unit/%.c $(B)/libflowfront.a $(B)/libflowrt.a | $(GEN)/parse
 unit: deps $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 || exit 1; done
 
-golden: all
-	tests/golden/run.sh $(B)/flowc
-
 examples: all
 	tests/examples.sh $(B)/flowc
 
@@ -114,40 +111,16 @@ docs: all
 regress: all
 	tests/fuzz/regress.sh $(B)/flowc
 
-e2e: all
-	tests/e2e/run.sh $(B)/flowc
-
-# the same programs with the tasks on a pool of two worker threads (one process)
-e2e-pool: all
-	E2E_ARGS="--workers 2" E2E_JIT_ARGS="--tier-at 2" E2E_PROCS= E2E_THREADS="$${E2E_THREADS:-1 4}" tests/e2e/run.sh $(B)/flowc
-
-memory: all
-	tests/memory/run.sh $(B)/flowc
-
-procs: all
-	tests/procs/run.sh $(B)/flowc
-
-hosts: all
-	tests/hosts/run.sh $(B)/flowc
-
 faults: all
 	tests/faults.sh $(B)/flowc
 
-stream: all
-	tests/stream/run.sh $(B)/flowc
+# the same programs as e2e with the tasks on a pool of two worker threads (one process)
+e2e-pool: all
+	E2E_ARGS="--workers 2" E2E_JIT_ARGS="--tier-at 2" E2E_PROCS= E2E_THREADS="$${E2E_THREADS:-1 4}" tests/e2e/run.sh $(B)/flowc
 
-# compressed files, folders and glob patterns as sources, against python3's reading
-nexmark: all
-	tests/nexmark/run.sh $(B)/flowc
-
-plan: all
-	tests/plan/run.sh $(B)/flowc
-
-tier: all
-	tests/tier/run.sh $(B)/flowc
-
-# the suites that are one script taking flowc, named as their folder in tests/
-SUITES := inputs observe monitor extern pipe jsonl capi arrow
+# the suites that are one script taking flowc, named as their folder in tests/ (inputs:
+# compressed files, folders and glob patterns as sources, against python3's reading)
+SUITES := golden plan tier e2e memory procs hosts stream inputs nexmark observe monitor extern pipe jsonl capi arrow
 $(SUITES): all
 	tests/$@/run.sh $(B)/flowc
 
