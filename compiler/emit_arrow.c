@@ -217,6 +217,8 @@ void ea_produce(SE *x, PlanNode *n)
     em_line(e, "for (int _k = 0; !S->done && _k < FL_BATCH_ROWS%s; _k++) {", se_until_sent(x, n));
     e->indent++;
     em_line(e, "if (S->i == S->n) {");
+    em_line(e, "    if (_k > 0)");
+    em_line(e, "        break;   /* (a call reads one record batch: the next one frees its decompressed buffers) */");
     em_line(e, "    S->i = 0;");
     em_line(e, "    if (!fl_arrow_rnext(S->ar, &S->n)) {");
     em_line(e, "        S->done = 1;");

@@ -7,7 +7,12 @@
  * 8-64 bits and floats of 32 or 64 widen, Utf8 and Binary both read as str
  * (and their Large forms, with 64-bit offsets, as LargeList as a vector);
  * a dictionary-encoded string column reads its values from its dictionary
- * batch (file or stream; not delta or replaced dictionaries).
+ * batch (file or stream; not delta or replaced dictionaries); Utf8View and
+ * BinaryView read their views and data buffers. Buffers compressed with LZ4
+ * or zstd (pyarrow's Feather files, Polars' option) are decompressed per
+ * record batch (liblz4 or libzstd loaded with dlopen, zin.c), into memory
+ * freed when the next batch is loaded: a call of the source reads rows of
+ * one batch only (compiler/emit_arrow.c).
  * Every offset and length of the metadata and buffers is checked against
  * the file before use: a truncated or corrupt file fails the job naming
  * it and what is wrong. Strings point into the mapping (kept to the end of
@@ -19,15 +24,18 @@
 #include <string.h>
 
 #include "flrt_int.h"
+#include "zin.h"
 
 enum { T_INT = 2, T_FLOAT = 3, T_BINARY = 4, T_UTF8 = 5, T_BOOL = 6, T_LIST = 12, T_STRUCT = 13, MAXCOLS = 512 };
 enum { T_LARGE_BINARY = 19, T_LARGE_UTF8 = 20, T_LARGE_LIST = 21 };   /* (64-bit offsets) */
+enum { T_BINARY_VIEW = 23, T_UTF8_VIEW = 24 };   /* (16-byte views, data in variadic buffers) */
 enum { MSG_DICT = 2, MSG_BATCH = 3, MAXDICTS = 64 };
 
 typedef struct fcol {        /* a column of the file's schema, in pre-order */
     char name[64];
     int tag, bits, is_signed, nchild;
     int large;               /* LargeUtf8, LargeBinary, LargeList: tag as the small one, 64-bit offsets */
+    int view;                /* Utf8View, BinaryView: tag as Utf8, Binary; views and variadic buffers */
     int dict;                /* dictionary-encoded: the batches hold indices (of ibits, signed or not) */
     int ibits, isigned;
     fl_i64 dict_id;
@@ -37,7 +45,14 @@ typedef struct rcol {        /* a column of the batch being read */
     const unsigned char *valid, *data, *offs;
     int owidth;              /* bytes per offset: 4, or 8 for a large type */
     fl_i64 len, dlen;
+    const unsigned char **var;   /* a view column's data buffers (data: its views) */
+    fl_i64 *varlen, nvar;
 } rcol;
+
+typedef struct owned {       /* memory a reader made (decompressed buffers, view lists) */
+    void **p;
+    fl_i64 n, cap;
+} owned;
 
 struct fl_arrow_r {
     fl_task *t;
@@ -58,6 +73,10 @@ struct fl_arrow_r {
         rcol v;
     } dicts[MAXDICTS];
     int ndicts;
+    int codec;               /* the batch being loaded: -1, or FLRT_Z_LZ4 or FLRT_Z_ZSTD */
+    const unsigned char *varcounts;   /* its variadicBufferCounts (one per view column), or NULL */
+    fl_i64 nvarcounts, varnext;
+    owned batch_mem, dict_mem, *mem;  /* the current batch's (freed at the next), the dictionaries' */
     int bad;
 };
 
@@ -127,6 +146,9 @@ static void read_field(fl_arrow_r *r, fl_i64 field)
         static const int small[] = {T_BINARY, T_UTF8, T_LIST};
         c->tag = small[c->tag - T_LARGE_BINARY];
         c->large = 1;
+    } else if (c->tag == T_BINARY_VIEW || c->tag == T_UTF8_VIEW) {
+        c->tag = c->tag == T_UTF8_VIEW ? T_UTF8 : T_BINARY;
+        c->view = 1;
     }
     fl_i64 type = fb_deref(r, fb_field(r, field, 3)), dict = fb_deref(r, fb_field(r, field, 4));
     if (dict >= 0) {   /* DictionaryEncoding: id, indexType (an Int table; Int32 when absent) */
@@ -185,8 +207,8 @@ static const char *ftype(const fcol *c, char *buf, size_t n)
     else if (c->tag == T_FLOAT)
         snprintf(buf, n, "Float%d", c->bits);
     else
-        snprintf(buf, n, "%s%s%s", c->dict ? "a dictionary of " : "", c->large ? "Large" : "",
-                 c->tag < 14 && names[c->tag] ? names[c->tag] : "an unsupported type");
+        snprintf(buf, n, "%s%s%s%s", c->dict ? "a dictionary of " : "", c->large ? "Large" : "",
+                 c->tag < 14 && names[c->tag] ? names[c->tag] : "an unsupported type", c->view ? "View" : "");
     return buf;
 }
 
@@ -323,6 +345,8 @@ fl_arrow_r *fl_arrow_ropen(fl_task *t, fl_str path, const fl_arrow_field *want, 
 {
     fl_arrow_r *r = flrt_xcalloc(1, sizeof *r);
     r->t = t;
+    r->codec = -1;
+    r->mem = &r->batch_mem;
     r->want = want;
     r->nwant = nwant;
     r->map_c = flrt_xcalloc((size_t)nwant + 1, sizeof *r->map_c);
@@ -347,6 +371,76 @@ fl_arrow_r *fl_arrow_ropen(fl_task *t, fl_str path, const fl_arrow_field *want, 
 
 static int buffers_per(int tag) { return tag == T_STRUCT ? 1 : tag == T_UTF8 || tag == T_BINARY ? 3 : 2; }
 
+static void *own(fl_arrow_r *r, void *p)
+{
+    owned *o = r->mem;
+    if (o->n == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 16;
+        o->p = flrt_xrealloc(o->p, (size_t)o->cap * sizeof *o->p);
+    }
+    return o->p[o->n++] = p;
+}
+
+static void own_free(owned *o)
+{
+    for (fl_i64 i = 0; i < o->n; i++)
+        free(o->p[i]);
+    o->n = 0;
+}
+
+/* A compressed buffer (its uncompressed length first, -1: not compressed)
+ * of *len bytes at p: its bytes, *len their count. */
+static const unsigned char *unpack(fl_arrow_r *r, const unsigned char *p, fl_i64 *len, fl_i64 at)
+{
+    if (*len < 8) {
+        fail(r, "a compressed buffer shorter than its length", at);
+        return NULL;
+    }
+    fl_i64 u = (fl_i64)le(p, 8), n = *len - 8;
+    if (u == -1) {
+        *len = n;
+        return n ? p + 8 : NULL;
+    }
+    if (u < 0 || u > ((fl_i64)1 << 40)) {
+        fail(r, "a compressed buffer of an impossible length", at);
+        return NULL;
+    }
+    unsigned char *d = own(r, flrt_xmalloc((size_t)(u ? u : 1)));
+    char err[160];
+    if (u && flrt_zin_block(r->codec, p + 8, n, d, u, err, sizeof err) < 0) {
+        char what[200];
+        snprintf(what, sizeof what, "%s buffer: %s", r->codec == FLRT_Z_ZSTD ? "a zstd" : "an LZ4", err);
+        fail(r, what, at);
+        return NULL;
+    }
+    *len = u;
+    return u ? d : NULL;
+}
+
+/* The batch's way of compressing its buffers (a RecordBatch's field 3): 0, or -1 when the
+ * codec is not one there is. */
+static int batch_codec(fl_arrow_r *r, fl_i64 batch, fl_i64 at)
+{
+    fl_i64 comp = fb_deref(r, fb_field(r, batch, 3));
+    r->codec = -1;
+    if (comp < 0)
+        return 0;
+    fl_i64 codec = fb_int(r, comp, 0, 1, 0), method = fb_int(r, comp, 1, 1, 0);
+    if ((codec != 0 && codec != 1) || method != 0)
+        return fail(r, "a record batch compressed in a way Arrow does not define", at);
+    r->codec = codec == 0 ? FLRT_Z_LZ4 : FLRT_Z_ZSTD;
+    return 0;
+}
+
+/* The batch's variadicBufferCounts (field 4: one per view column, in order). */
+static void batch_varcounts(fl_arrow_r *r, fl_i64 batch)
+{
+    fl_i64 v = fb_deref(r, fb_field(r, batch, 4));
+    r->nvarcounts = v < 0 ? 0 : rd(r, v, 4);
+    r->varcounts = v >= 0 && in(r, v + 4, r->nvarcounts * 8) ? r->p + v + 4 : NULL;
+    r->varnext = 0;
+}
+
 static const unsigned char *buffer(fl_arrow_r *r, fl_i64 bufs, fl_i64 *k, fl_i64 nb, fl_i64 body, fl_i64 blen,
                                    fl_i64 *len)
 {
@@ -361,7 +455,33 @@ static const unsigned char *buffer(fl_arrow_r *r, fl_i64 bufs, fl_i64 *k, fl_i64
         fail(r, "a buffer outside its record batch", body + off);
         return NULL;
     }
+    if (r->codec >= 0 && *len > 0)
+        return unpack(r, r->p + body + off, len, body + off);
     return *len ? r->p + body + off : NULL;
+}
+
+/* A view column's views (in data) and data buffers (as many as the batch's
+ * next variadic count says). */
+static void load_views(fl_arrow_r *r, rcol *x, fl_i64 bufs, fl_i64 *k, fl_i64 nb, fl_i64 start, fl_i64 body)
+{
+    x->offs = NULL;
+    x->data = buffer(r, bufs, k, nb, start, body, &x->dlen);
+    if (x->dlen < x->len * 16)
+        fail(r, "a views buffer too short", start);
+    if (!r->varcounts || r->varnext >= r->nvarcounts) {
+        fail(r, "a view column without its count of data buffers", start);
+        return;
+    }
+    fl_i64 n = (fl_i64)le(r->varcounts + 8 * r->varnext++, 8);
+    if (n < 0 || n > nb - *k) {
+        fail(r, "a view column with more data buffers than the batch has", start);
+        return;
+    }
+    x->nvar = n;
+    x->var = own(r, flrt_xcalloc((size_t)(n ? n : 1), sizeof *x->var));
+    x->varlen = own(r, flrt_xcalloc((size_t)(n ? n : 1), sizeof *x->varlen));
+    for (fl_i64 i = 0; i < n && !r->bad; i++)
+        x->var[i] = buffer(r, bufs, k, nb, start, body, &x->varlen[i]);
 }
 
 /* Column x's buffers (its node at `node`, laid out as f says; a dictionary-
@@ -375,6 +495,10 @@ static void load_col(fl_arrow_r *r, const fcol *f, rcol *x, fl_i64 node, fl_i64 
     x->valid = buffer(r, bufs, k, nb, start, body, &vlen);
     if (nulls == 0 || vlen < (x->len + 7) / 8)
         x->valid = nulls ? (fail(r, "a validity buffer too short", start), NULL) : NULL;
+    if (f->view && !f->dict) {
+        load_views(r, x, bufs, k, nb, start, body);
+        return;
+    }
     int tag = f->dict ? T_INT : f->tag, bits = f->dict ? f->ibits : f->bits;
     const unsigned char *o = NULL;
     if (tag == T_UTF8 || tag == T_BINARY || tag == T_LIST)
@@ -401,8 +525,11 @@ static int load_batch(fl_arrow_r *r, fl_i64 b, fl_i64 *rows)
     fl_i64 nn = nodes < 0 ? 0 : rd(r, nodes, 4), nb = bufs < 0 ? 0 : rd(r, bufs, 4), k = 0, start = bl[0] + meta;
     if (nn != r->nf || !in(r, nodes + 4, nn * 16) || !in(r, bufs + 4, nb * 16) || *rows < 0)
         return fail(r, "a record batch whose nodes do not match the schema", bl[0]);
-    if (fb_field(r, header, 3) >= 0)
-        return fail(r, "a record batch with compressed buffers (LZ4 or ZSTD: not read yet)", bl[0]);
+    own_free(&r->batch_mem);   /* (the rows of the batch before are no longer used) */
+    r->mem = &r->batch_mem;
+    if (batch_codec(r, header, bl[0]) < 0)
+        return -1;
+    batch_varcounts(r, header);
     for (int c = 0; c < r->nf && !r->bad; c++)
         load_col(r, &r->f[c], &r->c[c], nodes + 4 + 16 * c, bufs, &k, nb, start, body);
     return r->bad ? -1 : 0;
@@ -437,10 +564,10 @@ static void load_dict(fl_arrow_r *r, fl_i64 off)
         fail(r, "a dictionary batch of other than one column", off);
         return;
     }
-    if (fb_field(r, data, 3) >= 0) {
-        fail(r, "a dictionary batch with compressed buffers (not read yet)", off);
+    r->mem = &r->dict_mem;   /* (kept to the end) */
+    if (batch_codec(r, data, off) < 0)
         return;
-    }
+    batch_varcounts(r, data);
     fcol v = *f;
     v.dict = 0;   /* (its values, laid out as the column's type) */
     r->dicts[r->ndicts].id = id;
@@ -558,6 +685,25 @@ static fl_i64 off_at(const rcol *x, fl_i64 i)
     return v;
 }
 
+/* Row i of a view column: a string of up to 12 bytes is in its view, a
+ * longer one in data buffer (index, offset) of the view. */
+static fl_str view_at(fl_arrow_r *r, const rcol *x, fl_i64 i)
+{
+    fl_str s = {"", 0};
+    const unsigned char *v = x->data + 16 * i;
+    int32_t len, bi, off;
+    memcpy(&len, v, 4);
+    memcpy(&bi, v + 8, 4);
+    memcpy(&off, v + 12, 4);
+    if (len < 0 || (len > 12 && (bi < 0 || bi >= x->nvar || off < 0 || len > x->varlen[bi] - off))) {
+        fail(r, "a string's view outside its data", 0);
+        return s;
+    }
+    s.ptr = (const char *)(len <= 12 ? v + 4 : x->var[bi] + off);
+    s.len = len;
+    return s;
+}
+
 fl_str fl_arrow_rstr(fl_arrow_r *r, int w, fl_i64 i)
 {
     fl_str s = {"", 0};
@@ -566,6 +712,8 @@ fl_str fl_arrow_rstr(fl_arrow_r *r, int w, fl_i64 i)
         return s;
     if (r->f[r->map_c[w]].dict && (i = dict_at(r, &r->f[r->map_c[w]], x, i, &x)) < 0)
         return s;
+    if (r->f[r->map_c[w]].view)
+        return view_at(r, x, i);
     fl_i64 a = off_at(x, i), b = off_at(x, i + 1);
     if (a < 0 || b < a || b > x->dlen) {
         fail(r, "a string's offsets outside its data", 0);
@@ -599,6 +747,10 @@ void fl_arrow_rclose(fl_arrow_r *r)
         return;
     if (r->map)
         flrt_map_close(r->map);
+    own_free(&r->batch_mem);
+    own_free(&r->dict_mem);
+    free(r->batch_mem.p);
+    free(r->dict_mem.p);
     free(r->map_c);
     free(r->blocks);
     free(r);

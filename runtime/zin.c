@@ -59,13 +59,23 @@ typedef struct zstd_api {
     const char *(*error_name)(size_t);
 } zstd_api;
 
+typedef struct lz4_api {     /* LZ4's frame API (lz4frame.h), declared here: no header needed */
+    size_t (*create)(void **dctx, unsigned version);
+    size_t (*free)(void *dctx);
+    size_t (*step)(void *dctx, void *dst, size_t *dst_size, const void *src, size_t *src_size, const void *opts);
+    unsigned (*is_error)(size_t);
+    const char *(*error_name)(size_t);
+} lz4_api;
+enum { LZ4F_VERSION = 100 };
+
 enum { LIB_UNTRIED, LIB_LOADED, LIB_MISSING };
 
 static pthread_mutex_t libs_mu = PTHREAD_MUTEX_INITIALIZER;
-static int zlib_state, isal_state, zstd_state;    /* LIB_*, under libs_mu */
+static int zlib_state, isal_state, zstd_state, lz4_state;    /* LIB_*, under libs_mu */
 static zlib_api zl;
 static isal_api il;
 static zstd_api zs;
+static lz4_api lz;
 
 /* dlopen of the first of names that loads, then each symbol into the
  * function pointers at fns[i] (all must be there); 0, or -1. */
@@ -107,6 +117,16 @@ static int load_zstd(void)
                                        "ZSTD_decompressStream", "ZSTD_isError", "ZSTD_getErrorName", NULL};
     void **fns[] = {(void **)&zs.create, (void **)&zs.free, (void **)&zs.init,
                     (void **)&zs.step, (void **)&zs.is_error, (void **)&zs.error_name};
+    return lib_load(names, syms, fns);
+}
+
+static int load_lz4(void)
+{
+    static const char *const names[] = {"liblz4.so.1", "liblz4.so", NULL};
+    static const char *const syms[] = {"LZ4F_createDecompressionContext", "LZ4F_freeDecompressionContext",
+                                       "LZ4F_decompress", "LZ4F_isError", "LZ4F_getErrorName", NULL};
+    void **fns[] = {(void **)&lz.create, (void **)&lz.free, (void **)&lz.step, (void **)&lz.is_error,
+                    (void **)&lz.error_name};
     return lib_load(names, syms, fns);
 }
 
@@ -435,4 +455,71 @@ void flrt_zin_close(flrt_zin *z)
     free(z->in);
     free(z->path);
     free(z);
+}
+
+/* ---- whole blocks (Arrow's compressed buffers) ---- */
+
+/* One zstd frame into dst (exactly cap bytes); 0, or -1 with err. */
+static int zstd_block(const unsigned char *src, fl_i64 n, unsigned char *dst, fl_i64 cap, char *err, fl_i64 errn)
+{
+    ZSTD_DStream *d = zs.create();
+    if (!d || zs.is_error(zs.init(d))) {
+        snprintf(err, (size_t)errn, "cannot start zstd");
+        if (d)
+            zs.free(d);
+        return -1;
+    }
+    ZSTD_inBuffer ib = {src, (size_t)n, 0};
+    ZSTD_outBuffer ob = {dst, (size_t)cap, 0};
+    size_t rc = 1;
+    while (rc != 0 && !zs.is_error(rc) && (ib.pos < ib.size || ob.pos < ob.size)) {
+        size_t before = ib.pos + ob.pos;
+        rc = zs.step(d, &ob, &ib);
+        if (!zs.is_error(rc) && rc != 0 && ib.pos + ob.pos == before)
+            break;   /* (no progress: truncated, or more than cap) */
+    }
+    zs.free(d);
+    if (zs.is_error(rc) || rc != 0 || ob.pos != (size_t)cap) {
+        snprintf(err, (size_t)errn, "corrupt zstd data (%s)", zs.is_error(rc) ? zs.error_name(rc) : "its length differs");
+        return -1;
+    }
+    return 0;
+}
+
+/* One LZ4 frame into dst (exactly cap bytes); 0, or -1 with err. */
+static int lz4_block(const unsigned char *src, fl_i64 n, unsigned char *dst, fl_i64 cap, char *err, fl_i64 errn)
+{
+    void *d = NULL;
+    if (lz.is_error(lz.create(&d, LZ4F_VERSION))) {
+        snprintf(err, (size_t)errn, "cannot start LZ4");
+        return -1;
+    }
+    size_t in = 0, out = 0, rc = 1;
+    while (rc != 0 && !lz.is_error(rc) && in < (size_t)n && out <= (size_t)cap) {
+        size_t sn = (size_t)n - in, dn = (size_t)cap - out;
+        rc = lz.step(d, dst + out, &dn, src + in, &sn, NULL);
+        in += sn;
+        out += dn;
+        if (!lz.is_error(rc) && rc != 0 && sn == 0 && dn == 0)
+            break;
+    }
+    lz.free(d);
+    if (lz.is_error(rc) || rc != 0 || out != (size_t)cap) {
+        snprintf(err, (size_t)errn, "corrupt LZ4 data (%s)", lz.is_error(rc) ? lz.error_name(rc) : "its length differs");
+        return -1;
+    }
+    return 0;
+}
+
+int flrt_zin_block(int kind, const unsigned char *src, fl_i64 n, unsigned char *dst, fl_i64 cap, char *err,
+                   fl_i64 errn)
+{
+    pthread_mutex_lock(&libs_mu);
+    int got = kind == FLRT_Z_ZSTD ? have(&zstd_state, load_zstd) : have(&lz4_state, load_lz4);
+    pthread_mutex_unlock(&libs_mu);
+    if (!got) {
+        snprintf(err, (size_t)errn, "needs %s", kind == FLRT_Z_ZSTD ? "libzstd (Debian: libzstd1)" : "liblz4 (Debian: liblz4-1)");
+        return -1;
+    }
+    return kind == FLRT_Z_ZSTD ? zstd_block(src, n, dst, cap, err, errn) : lz4_block(src, n, dst, cap, err, errn);
 }

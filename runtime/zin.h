@@ -12,7 +12,7 @@
 
 #include "flowrt.h"
 
-enum { FLRT_Z_PLAIN, FLRT_Z_GZIP, FLRT_Z_ZSTD };
+enum { FLRT_Z_PLAIN, FLRT_Z_GZIP, FLRT_Z_ZSTD, FLRT_Z_LZ4 };
 
 typedef struct flrt_zin flrt_zin;
 
@@ -32,5 +32,12 @@ const char *flrt_zin_error(const flrt_zin *z);
 fl_i64 flrt_zin_used(const flrt_zin *z);
 fl_i64 flrt_zin_size(const flrt_zin *z);
 void flrt_zin_close(flrt_zin *z);
+
+/* A whole compressed block (one zstd frame, FLRT_Z_ZSTD, or one LZ4 frame,
+ * FLRT_Z_LZ4: Arrow's compressed buffers) src[0, n) into dst, which it must
+ * fill exactly (cap bytes); loads the library on first use (liblz4.so.1 for
+ * LZ4). 0, or -1 with a message in err. */
+int flrt_zin_block(int kind, const unsigned char *src, fl_i64 n, unsigned char *dst, fl_i64 cap, char *err,
+                   fl_i64 errn);
 
 #endif

@@ -41,6 +41,7 @@ have ssh        || need openssh-client
 [[ -f /usr/include/zlib.h ]]    || need zlib1g-dev
 [[ -f /usr/include/isa-l/igzip_lib.h ]] || need libisal-dev
 [[ -f /usr/include/zstd.h ]]    || need libzstd-dev
+ldconfig -p | grep -q liblz4.so.1 || need liblz4-1   # read_arrow's LZ4 buffers (dlopen)
 have gzip       || need gzip
 have zstd       || need zstd
 # seeing a job run: the monitor's HTTP server (loaded by jobs with dlopen), plan --svg, and the

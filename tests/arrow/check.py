@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""check.py write DUMP N | read OUT N | large OUT N | roundtrip JSONL N: what tests/arrow's jobs
-must give, computed in python3: write.flow's rows as the apache-arrow package read them (DUMP: its
-schema line, then a JSON row per line), read.flow's or read_large.flow's printed lines, or
-roundtrip.flow's JSON Lines."""
+"""check.py write DUMP N | read OUT N | large OUT N | polars OUT N | roundtrip JSONL N: what
+tests/arrow's jobs must give, computed in python3: write.flow's rows as the apache-arrow package
+read them (DUMP: its schema line, then a JSON row per line), read.flow's, read_large.flow's or
+read_polars.flow's printed lines, or roundtrip.flow's JSON Lines."""
 import json
 import sys
 
@@ -35,6 +35,15 @@ elif mode == "roundtrip":
     exp = [dict(r, pair=[r["pair"]["_0"], r["pair"]["_1"]]) for r in rows(n)]
     if got != exp:
         fail("rows differ: first %s vs %s" % next(((g, w) for g, w in zip(got, exp) if g != w), (len(got), len(exp))))
+elif mode == "polars":
+    def fmt(x):
+        return ("%.17g" % x).rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+    def st(i):
+        return "-" if i % 9 == 0 else "short%d" % (i % 100) if i % 2 else "a longer string, %d, é" % i
+    exp = sorted("%d %s %s %s %d %d" % (i * 7, fmt(i / 16), "true" if i % 3 == 0 else "false", st(i), i % 4,
+                                         sum(k * i for k in range(i % 4))) for i in range(n))
+    if sorted(lines) != exp:
+        fail("lines differ (%d vs %d): %s" % (len(lines), len(exp), [(g, w) for g, w in zip(sorted(lines), exp) if g != w][:3]))
 elif mode == "large":
     exp = sorted("%d %s %s %s k%d" % (i, "w" + "é" * (i % 5) + str(i) if i % 3 else "-", "b%d" % i,
                                       ["red", "green", "blué"][i % 3] if i % 11 else "-", i % 5) for i in range(n))

@@ -3,8 +3,9 @@
 # apache-arrow package (JavaScript, installed with npm into build/arrowjs on first use), and
 # its files and streams read by read_arrow, each compared with python3's values (check.py), in
 # the JIT, native at 1 and 3 threads and as 2 processes (and the package's LargeUtf8 and
-# LargeBinary columns, 64-bit offsets, and dictionary-encoded strings); a round trip through
-# flowc alone;
+# LargeBinary columns, 64-bit offsets, and dictionary-encoded strings; Polars' files, from the
+# nodejs-polars package: Utf8View, LargeList, buffers compressed with LZ4 and zstd, and corrupt
+# compressed buffers); a round trip through flowc alone;
 # the errors: a column of another type, a null in a column whose type is not opt, a missing
 # column, a truncated file, a string that is not UTF-8 (and binary: true, which writes it as
 # Binary). Without node or npm's registry, the tests that need the package are skipped, said so.
@@ -26,6 +27,17 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
     fi
 fi
 [ -n "$js" ] || echo "SKIP: the tests against the apache-arrow package (no node, or npm could not install it)"
+pl=
+if [ -n "$js" ] && [ "$(uname -m)" = x86_64 ]; then   # (nodejs-polars: its prebuilt x86-64 library)
+    mkdir -p build/polarsjs
+    if [ -d build/polarsjs/node_modules/nodejs-polars-linux-x64-gnu ] ||
+        (cd build/polarsjs && timeout 300 npm install --no-audit --no-fund nodejs-polars@0.26.1 \
+            nodejs-polars-linux-x64-gnu@0.26.1 >npm.log 2>&1); then
+        export NODE_PATH=$NODE_PATH:$PWD/build/polarsjs/node_modules
+        pl=1
+    fi
+fi
+[ -n "$pl" ] || echo "SKIP: the tests against Polars (nodejs-polars from npm)"
 
 "$flowc" build "$D/write.flow" -o "$tmp/write" >"$tmp/log" 2>&1 || bad "build write.flow" "$(cat "$tmp/log")"
 # written NAME CMD...: the file CMD writes at $tmp/out.arrow, as the package reads it
@@ -75,6 +87,24 @@ if [ -n "$js" ]; then
             if $run --input "$tmp/$f" >"$tmp/r.txt" 2>"$tmp/log" && python3 "$D/check.py" large "$tmp/r.txt" 1000 >"$tmp/log" 2>&1; then ok
             else bad "read_arrow of LargeUtf8, LargeBinary and dictionaries, $f: ${run%% --*}" "$(cat "$tmp/log")"; fi
         done
+    done
+fi
+
+if [ -n "$pl" ]; then   # Utf8View strings, LargeList, buffers compressed with LZ4 and zstd
+    node "$D/polars.js" "$tmp/p"
+    "$flowc" build "$D/read_polars.flow" -o "$tmp/read_polars" >"$tmp/log" 2>&1 || bad "build read_polars.flow" "$(cat "$tmp/log")"
+    for run in "$flowc run $D/read_polars.flow --threads 2" "$tmp/read_polars --threads 3" "$tmp/read_polars --threads 1 --procs 2"; do
+        for f in plain lz4 zstd; do
+            if $run --input "$tmp/p.$f.arrow" >"$tmp/r.txt" 2>"$tmp/log" && python3 "$D/check.py" polars "$tmp/r.txt" 50000 >"$tmp/log" 2>&1; then ok
+            else bad "read_arrow of Polars' file, $f: ${run%% --*}" "$(cat "$tmp/log")"; fi
+        done
+    done
+    for f in lz4 zstd; do   # 64 bytes flipped in the middle of the body
+        python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); m = len(d) // 2
+for i in range(m, m + 64): d[i] ^= 0x5a
+open(sys.argv[2], "wb").write(d)' "$tmp/p.$f.arrow" "$tmp/bad.$f.arrow"
+        fails_leaving_no out.txt "a corrupt $f buffer" "read_arrow $tmp/bad.$f.arrow: $([ $f = lz4 ] && echo an LZ4 || echo a zstd) buffer: corrupt" \
+            "$flowc" run "$D/read_polars.flow" --input "$tmp/bad.$f.arrow"
     done
 fi
 
