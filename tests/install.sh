@@ -6,25 +6,17 @@
 # Run by `make install-test` (part of make test) from the repository root.
 set -u
 cd "$(dirname "$0")/.." || exit 2
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowc-install.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/    | /' | head -20
-}
+. tests/lib.sh
+test_tmp install
 
 root=$tmp/root
 P=$root/usr/local
 if ! make -s install DESTDIR="$root" PREFIX=/usr/local >"$tmp/log" 2>&1; then
     bad "make install" "$(cat "$tmp/log")"
-    echo "install: $passed passed, $failed failed"
+    test_summary install
     exit 1
 fi
-for f in bin/flowc lib/flowc/libflowrt.a include/flowc/flowrt.h include/flowc/flowgen.h lib/pkgconfig/flowc.pc \
+for f in bin/flowc lib/flowc/libflowrt.a include/flowc/flowrt.h include/flowc/flowgen.h include/flowc/arrow_abi.h lib/pkgconfig/flowc.pc \
     share/man/man1/flowc.1 share/vim/vimfiles/syntax/flow.vim share/vim/vimfiles/ftdetect/flow.vim \
     share/flowc/editors/flow.tmLanguage.json share/flowc/stdlib/nexmark.flow share/doc/flowc/language.md; do
     if [ -f "$P/$f" ]; then ok; else bad "make install puts $f in place"; fi
@@ -51,12 +43,14 @@ if printf 'use nexmark\nrange(0, 3).map(|i| i * 2).print()\n' >stdlib.flow &&
     "$P/bin/flowc" check stdlib.flow >"$tmp/log" 2>&1; then ok
 else bad "the installed flowc finds its stdlib" "$(cat "$tmp/log")"; fi
 
-# pkg-config: the runtime's flags, and a C program that links it (its header parses with gcc)
+# pkg-config: the runtime's flags, and a C program that links it (its headers, flowrt.h and
+# arrow_abi.h, parse with gcc)
 export PKG_CONFIG_PATH=$P/lib/pkgconfig
 sed -i "s|^prefix=.*|prefix=$P|" "$P/lib/pkgconfig/flowc.pc"   # (DESTDIR: the files are not at PREFIX)
 cat >hash.c <<'C'
 #include <stdio.h>
 #include "flowrt.h"
+#include "arrow_abi.h"
 int main(void) { printf("%d\n", fl_hash_bytes("abc", 3) == fl_hash_bytes("abc", 3) && fl_hash_bytes("abc", 3) != fl_hash_bytes("abd", 3)); return 0; }
 C
 san=   # (make test SAN=1 installs a sanitized runtime: a program linking it needs the sanitizers too)
@@ -78,5 +72,4 @@ cd - >/dev/null || exit 2
 if make -s uninstall DESTDIR="$root" PREFIX=/usr/local >"$tmp/log" 2>&1 && [ -z "$(find "$root" -type f)" ]; then ok
 else bad "make uninstall removes every file" "$(cat "$tmp/log"; find "$root" -type f)"; fi
 
-echo "install: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary install
