@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "flowrt.h"
 #include "front.h"
 #include "jit.h"
 
@@ -170,11 +172,53 @@ static int exec_errno(int fd)
 /* Runs argv and waits: RUN_OK, RUN_FAILED (it ran and failed), RUN_NOEXEC
  * (it could not be started) or RUN_ERROR (no process, no wait); *err says
  * why for the last two. */
-static int cc_run(char **argv, int *err)
+/* The environment for the C compiler run in staging folder dir: ours with
+ * TMPDIR=dir, so that its own temporaries go where flowc removes them. */
+char **cc_env(const char *dir)
 {
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 2, sizeof *env);
+    char *tmpdir = malloc(strlen(dir) + 8);
+    if (!env || !tmpdir) {
+        free(env);
+        free(tmpdir);
+        return NULL;
+    }
+    sprintf(tmpdir, "TMPDIR=%s", dir);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "TMPDIR=", 7))
+            env[k++] = environ[i];
+    env[k++] = tmpdir;
+    env[k] = NULL;
+    return env;
+}
+
+void cc_env_free(char **env)
+{
+    if (!env)
+        return;
+    for (size_t i = 0; env[i]; i++)
+        if (!strncmp(env[i], "TMPDIR=", 7))
+            free(env[i]);
+    free(env);
+}
+
+/* Runs argv (its temporaries in dir, cc_env); RUN_* with errno in *err. */
+static int cc_run(char **argv, const char *dir, int *err)
+{
+    char **env = cc_env(dir);
+    if (!env) {
+        *err = ENOMEM;
+        return RUN_ERROR;
+    }
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0) {
         *err = errno;
+        cc_env_free(env);
         return RUN_ERROR;
     }
     pid_t pid = fork();
@@ -182,16 +226,18 @@ static int cc_run(char **argv, int *err)
         *err = errno;
         close(fds[0]);
         close(fds[1]);
+        cc_env_free(env);
         return RUN_ERROR;
     }
     if (pid == 0) {
-        execvp(argv[0], argv);
+        execvpe(argv[0], argv, env);
         int e = errno;
         ssize_t w = write(fds[1], &e, sizeof e);
         (void)w;
         _exit(127);
     }
     close(fds[1]);
+    cc_env_free(env);
     *err = exec_errno(fds[0]);
     int st, rc;
     while ((rc = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
@@ -205,6 +251,44 @@ static int cc_run(char **argv, int *err)
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? RUN_OK : RUN_FAILED;
 }
 
+/* The staged folders, listed for the runtime's SIGINT and SIGTERM handlers
+ * (installed in flowc at the first one): a build or run that a signal ends
+ * leaves none behind. */
+enum { MAX_STAGED = 8 };
+static pthread_mutex_t staged_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char dir[PATH_MAX];
+    int slot;
+} staged[MAX_STAGED];
+
+static void cc_list(const char *dir)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fl_signals_for_compiler);
+    int slot = fl_temp_folder(dir);
+    pthread_mutex_lock(&staged_mu);
+    for (int i = 0; i < MAX_STAGED; i++)
+        if (!staged[i].dir[0]) {
+            snprintf(staged[i].dir, sizeof staged[i].dir, "%s", dir);
+            staged[i].slot = slot;
+            slot = -1;
+            break;
+        }
+    pthread_mutex_unlock(&staged_mu);
+    fl_temp_drop(slot);   /* (no room to remember it: not listed) */
+}
+
+static void cc_unlist(const char *dir)
+{
+    pthread_mutex_lock(&staged_mu);
+    for (int i = 0; i < MAX_STAGED; i++)
+        if (staged[i].dir[0] && !strcmp(staged[i].dir, dir)) {
+            fl_temp_drop(staged[i].slot);
+            staged[i].dir[0] = 0;
+        }
+    pthread_mutex_unlock(&staged_mu);
+}
+
 void cc_unstage(const char *dir)
 {
     static const char *files[] = {"job.c", "flowrt.h", "flowgen.h", "job.so", "flowc_job.o", "lib.map"};
@@ -214,6 +298,7 @@ void cc_unstage(const char *dir)
         unlink(path);
     }
     rmdir(dir);
+    cc_unlist(dir);
 }
 
 /* Makes the temporary folder and writes the sources into it; 0 or -1. */
@@ -226,6 +311,7 @@ int cc_stage(char *dir, size_t size, const char *csrc)
                 strerror(n >= (int)size ? ENAMETOOLONG : errno));
         return -1;
     }
+    cc_list(dir);
     if (cc_write(dir, "job.c", csrc) || cc_write(dir, "flowrt.h", jit_flowrt_h) ||
         cc_write(dir, "flowgen.h", jit_flowgen_h)) {
         fprintf(stderr, "flowc: cannot write into %s: %s\n", dir, strerror(errno));
@@ -282,20 +368,22 @@ static int cc_lib_args(char **argv, int k, const CcOpts *o, const char *dir, cha
 }
 
 /* A static job library: the runtime's archive with the job's object added (out, by rename). */
-static int cc_archive(const char *rt, const char *obj, const char *out, int *err)
+static int cc_archive(const char *rt, const char *obj, const char *out, const char *dir, int *err)
 {
     char tmp[PATH_MAX + 32];
     snprintf(tmp, sizeof tmp, "%s.tmp-%d", out, (int)getpid());
     char *cp[] = {"cp", (char *)rt, tmp, NULL}, *ar[] = {"ar", "rs", tmp, (char *)obj, NULL};
-    int run = cc_run(cp, err);
+    int slot = fl_temp_file(tmp);   /* (a signal's end removes it) */
+    int run = cc_run(cp, dir, err);
     if (run == RUN_OK)
-        run = cc_run(ar, err);
+        run = cc_run(ar, dir, err);
     if (run == RUN_OK && rename(tmp, out) < 0) {
         *err = errno;
         run = RUN_ERROR;
     }
     if (run != RUN_OK)
         unlink(tmp);
+    fl_temp_drop(slot);
     return run;
 }
 
@@ -339,10 +427,10 @@ int cc_build(const char *csrc, const CcOpts *o)
         argv[k++] = "-lm";
     }
     int err = 0;
-    int run = cc_run(argv, &err);
+    int run = cc_run(argv, dir, &err);
     free(argv);
     if (run == RUN_OK && o->lib == 2)
-        run = cc_archive(lib, obj, o->out, &err);
+        run = cc_archive(lib, obj, o->out, dir, &err);
     if (run == RUN_FAILED && cc_nufiles) {   /* (its messages are above: the user's C, most likely) */
         fprintf(stderr, "flowc: %s failed on the job with your C file%s (%s%s)\n", cc, cc_nufiles > 1 ? "s" : "",
                 cc_ufiles[0], cc_nufiles > 1 ? "..." : "");

@@ -29,10 +29,17 @@ const char *cc_compiler(void);
 void cc_set_compiler(const char *cc);
 /* Makes a temporary folder ($TMPDIR or /tmp, flowc-build-XXXXXX, its path
  * into dir) holding job.c (csrc) and the runtime headers; 0, or -1 with a
- * message. cc_unstage removes it (and only what cc_stage wrote, and
- * job.so). */
+ * message. cc_unstage removes it (what cc_stage wrote, job.so, the
+ * objects of a library build). */
 int cc_stage(char *dir, size_t size, const char *csrc);
 void cc_unstage(const char *dir);
+/* Staged folders are listed for the runtime's SIGINT and SIGTERM handlers
+ * (which flowc installs at the first), so a signal that ends flowc removes
+ * them. The environment for a compiler run in staging folder dir: flowc's
+ * with TMPDIR=dir (its own temporaries go where flowc removes them); NULL
+ * when out of memory; cc_env_free frees it. */
+char **cc_env(const char *dir);
+void cc_env_free(char **env);
 /* The folder of libflowrt.a, beside flowc (build tree) or installed. */
 const char *cc_lib_dir(void);
 

@@ -204,7 +204,8 @@ static int tier_load(const char *path)
 }
 
 /* Runs the compiler on dir/job.c into out, in its own process group (so
- * that tier_end can stop it and what it runs); 0 when it succeeded. */
+ * that tier_end, or a signal that ends flowc, can stop it and what it
+ * runs; its temporaries in dir); 0 when it succeeded. */
 static int tier_compile(const char *dir, const char *out)
 {
     char src[PATH_MAX + 16];
@@ -226,10 +227,14 @@ static int tier_compile(const char *dir, const char *out)
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&at, 0);
     pid_t pid = -1;
+    char **env = cc_env(dir);   /* (its temporaries in dir, which a signal's end removes) */
     pthread_mutex_lock(&T.mu);
-    int rc = T.ended ? ECANCELED : posix_spawnp(&pid, argv[0], NULL, &at, argv, environ);
+    int rc = T.ended ? ECANCELED : !env ? ENOMEM : posix_spawnp(&pid, argv[0], NULL, &at, argv, env);
     T.pid = rc ? 0 : pid;
+    if (!rc)
+        fl_temp_group(pid);   /* (a signal that ends flowc stops it first) */
     pthread_mutex_unlock(&T.mu);
+    cc_env_free(env);
     posix_spawnattr_destroy(&at);
     free(argv);
     if (rc) {
@@ -242,6 +247,7 @@ static int tier_compile(const char *dir, const char *out)
         ;
     pthread_mutex_lock(&T.mu);
     T.pid = 0;
+    fl_temp_group(0);
     pthread_mutex_unlock(&T.mu);
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
         tier_say("%s", T.ended ? "the job ended first: compiler stopped" : "the C compiler failed: the job stays on tcc's code");
@@ -260,6 +266,7 @@ static int tier_build(void)
         snprintf(out, sizeof out, "%s/.tmp-%d.so", T.cache, (int)getpid());
     else
         snprintf(out, sizeof out, "%s/job.so", dir);
+    int tslot = *T.cache ? fl_temp_file(out) : -1;   /* (a signal's end removes it) */
     long t0 = tier_ms();
     int rc = tier_compile(dir, out);
     if (rc == 0 && *T.cache && rename(out, T.entry) < 0)
@@ -272,6 +279,7 @@ static int tier_build(void)
     }
     if (*T.cache)
         unlink(out);   /* left only when something failed */
+    fl_temp_drop(tslot);
     cc_unstage(dir);
     return rc;
 }

@@ -469,6 +469,15 @@ typedef struct fl_job_def {
  * runs the job to its end and commits the sinks' files. Returns the exit
  * status: 0, 1 (the job failed) or 2 (bad command line). */
 int fl_main(const fl_job_def *job, int argc, char **argv);
+/* For flowc itself (compiler/cc.c, tier.c): a temporary folder (and the
+ * files in it) or file that a SIGINT or SIGTERM ending the process removes:
+ * its slot, or -1; drop it once removed. fl_signals_for_compiler installs
+ * those handlers in flowc (a job's fl_main installs them for the job). */
+int fl_temp_folder(const char *path);
+int fl_temp_file(const char *path);
+void fl_temp_group(int pgid);   /* a process group killed first (0: none) */
+void fl_temp_drop(int slot);
+void fl_signals_for_compiler(void);
 
 /* The tiered JIT (flowc run; tier.c). fl_tier_expect: a table of the same
  * stages compiled by cc may come (at >= 0: each task switches before its

@@ -438,8 +438,9 @@ void flrt_signals_install(void);
 /* The one hook called first by those handlers (NULL: none). It runs in a
  * signal handler: async-signal-safe calls only. */
 void flrt_signals_on_fatal(void (*hook)(int sig));
-/* Lists a temporary file for the handlers: its slot, or -1 when the table
- * is full or the path too long (then it is not listed). */
+/* Lists a temporary file for the handlers (a path ending in '/': a folder,
+ * removed with the files in it): its slot, or -1 when the table is full or
+ * the path too long (then it is not listed). */
 int flrt_signals_add_temp(const char *path);
 void flrt_signals_drop_temp(int slot);      /* -1: nothing */
 /* Lists a mapping (path must stay valid while it is mapped); drop it

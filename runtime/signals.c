@@ -21,13 +21,17 @@
  * its knowledge: an unlisted temporary is left for the next run to remove
  * (sink.c), an unlisted mapping's SIGBUS crashes. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 #include "flrt_int.h"
 
@@ -53,6 +57,7 @@ static atomic_int map_taken[MAX_MAPS];
 static atomic_int maps_hi;
 static void (*_Atomic fatal_hook)(int);
 static atomic_flag bus_seen = ATOMIC_FLAG_INIT;  /* a thread is reporting a SIGBUS */
+static atomic_int child_group;   /* a process group to kill before the temporaries go, or 0 */
 
 /* ---- slots ---- */
 
@@ -137,19 +142,70 @@ void flrt_signals_drop_map(const void *addr)
 
 /* ---- in the handlers: async-signal-safe calls only ---- */
 
-/* Removes every listed temporary file. */
+/* Removes the files in folder path (not its subfolders), then the folder:
+ * with getdents64 and unlinkat, which a signal handler may call. */
+static void folder_remove(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    _Alignas(8) char buf[4096];
+    long n;
+    while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+        for (long off = 0; off < n;) {
+            struct dirent64_raw {
+                unsigned long long ino;
+                long long off;
+                unsigned short reclen;
+                unsigned char type;
+                char name[];
+            } *d = (struct dirent64_raw *)(buf + off);
+            if (d->type != DT_DIR)
+                unlinkat(fd, d->name, 0);
+            off += d->reclen;
+        }
+    close(fd);
+    rmdir(path);
+}
+
+/* Removes every listed temporary file and folder (after killing the listed
+ * process group, which may be writing into one). */
 static void temps_remove(void)
 {
+    int pg = atomic_load(&child_group);
+    if (pg > 0)
+        kill(-pg, SIGKILL);
     char path[PATH_MAX];
     int n = atomic_load(&temps_hi);
     for (int i = 0; i < n; i++) {
         unsigned s = atomic_load_explicit(&temps[i].seq, memory_order_acquire);
         memcpy(path, temps[i].path, sizeof path);
         path[sizeof path - 1] = 0;
-        if (seq_valid(&temps[i].seq, s) && path[0])
+        size_t len = strlen(path);
+        if (!seq_valid(&temps[i].seq, s) || !len)
+            continue;
+        if (path[len - 1] == '/')
+            folder_remove(path);
+        else
             unlink(path);
     }
 }
+
+int fl_temp_folder(const char *path)
+{
+    char p[PATH_MAX];
+    if (snprintf(p, sizeof p, "%s/", path) >= (int)sizeof p)
+        return -1;
+    return flrt_signals_add_temp(p);
+}
+
+int fl_temp_file(const char *path) { return flrt_signals_add_temp(path); }
+
+void fl_temp_group(int pgid) { atomic_store(&child_group, pgid); }
+
+void fl_temp_drop(int slot) { flrt_signals_drop_temp(slot); }
+
+void fl_signals_for_compiler(void) { flrt_signals_install(); }
 
 /* The path of the listed mapping that holds address a, or NULL. */
 static const char *map_path_of(const char *a)

@@ -88,8 +88,8 @@ job() {
     shift
     if [ "$mode" = native ]; then
         (cd "$d" && exec "$tmp/job" "$@") 2>"$tmp/err" &
-    else
-        (cd "$d" && exec "$flowc" run "$tmp/lines.flow" "$@") 2>"$tmp/err" &
+    else   # (JOB_TMP: the TMPDIR of flowc run, whose tiered JIT stages its compile there)
+        (cd "$d" && export TMPDIR="${JOB_TMP:-${TMPDIR:-/tmp}}" && exec "$flowc" run "$tmp/lines.flow" "$@") 2>"$tmp/err" &
     fi
     pid=$!
 }
@@ -172,14 +172,20 @@ stopped() {
     mkdir -p "$d"
     printf 'a\n' >"$d/in.txt"
     mkfifo "$d/unread"
+    mkdir "$d/t"
+    local tier=()
+    [ "$mode" = jit ] && tier=(--tier-at 1 --no-cache)   # (the compile for native code starts at once)
     set -m                  # a background job that SIGINT reaches
-    job "$mode" --output unread
+    JOB_TMP=$d/t job "$mode" --output unread "${tier[@]}"
     set +m
     check "$mode $sig: the temporary appears" wait_for "$d/copy.txt.tmp-*"
+    [ "$mode" = jit ] && check "$mode $sig: the compile's folder appears" wait_for "$d/t/flowc-build-*"
     kill -"$sig" $pid
     ended $pid
     check "$mode $sig: killed by $sig (status $rc)" [ $rc -eq $((128 + $(kill -l "$sig"))) ]
     check "$mode $sig: temporary removed" [ -z "$(ls "$d" | grep tmp)" ]
+    sleep 0.2
+    check "$mode $sig: nothing left in TMPDIR (the compile's folder, the compiler's files)" [ -z "$(ls -A "$d/t")" ]
 }
 
 # truncated MODE: the job reads a big file into the held FIFO, which fills; the file is
