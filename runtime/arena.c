@@ -79,6 +79,11 @@ void flrt_oom_locked(pthread_mutex_t *held, void (*fn)(void *), void *arg)
 
 void flrt_oom_fail(void) { fl_fail(NULL, "out of memory (asking for %lld bytes)", (long long)oom_size); }
 
+void flrt_oom_message(char *buf, size_t n)
+{
+    snprintf(buf, n, "flowc job: out of memory (asking for %lld bytes)", (long long)oom_size);
+}
+
 void *fl_calloc(fl_i64 n, fl_i64 size)
 {
     void *p = calloc((size_t)(n ? n : 1), (size_t)(size ? size : 1));

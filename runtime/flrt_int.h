@@ -25,6 +25,7 @@ _Noreturn void flrt_oom(fl_i64 size);
 int flrt_oom_guard(void (*fn)(void *), void *arg);   /* 0, or -1: fn ran out of memory */
 _Noreturn void flrt_oom_again(void);        /* flrt_oom with the size that failed last */
 void flrt_oom_fail(void);                   /* the current job fails: out of memory */
+void flrt_oom_message(char *buf, size_t n); /* that failure's message */
 /* fn under a guard while this thread holds `held`: out of memory, held is
  * released before the jump goes on (fn leaves what it guards consistent). */
 void flrt_oom_locked(pthread_mutex_t *held, void (*fn)(void *), void *arg);

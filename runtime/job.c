@@ -485,16 +485,38 @@ static int run(const fl_job_def *job, const opts *o, flrt_dist *d, struct fl_lib
     return ok;
 }
 
-int flrt_run_lib(const fl_job_def *job, int threads, struct fl_lib *lib, char *msg, size_t len)
+typedef struct lib_call {
+    const fl_job_def *job;
+    int threads;
+    struct fl_lib *lib;
+    char *msg;
+    size_t len;
+    int ok;
+} lib_call;
+
+static void lib_run(void *arg)
 {
+    lib_call *c = arg;
     opts o;
-    char *argv[] = {(char *)job->name, NULL};
-    parse_args(job, 1, argv, &o);
-    o.threads = threads > 0 ? (threads > MAX_THREADS ? MAX_THREADS : threads) : default_threads();
+    char *argv[] = {(char *)c->job->name, NULL};
+    parse_args(c->job, 1, argv, &o);
+    o.threads = c->threads > 0 ? (c->threads > MAX_THREADS ? MAX_THREADS : c->threads) : default_threads();
     o.progress = 0;
     flrt_dist d;
     memset(&d, 0, sizeof d);
-    return run(job, &o, &d, lib, msg, len);
+    c->ok = run(c->job, &o, &d, c->lib, c->msg, c->len);
+}
+
+/* (Out of memory where no task or phase guard is, in the job's set-up or
+ * end: the job fails, what it left undone stays so; never an exit.) */
+int flrt_run_lib(const fl_job_def *job, int threads, struct fl_lib *lib, char *msg, size_t len)
+{
+    lib_call c = {job, threads, lib, msg, len, 0};
+    if (flrt_oom_guard(lib_run, &c) == 0)
+        return c.ok;
+    flrt_job_set_current(NULL);
+    flrt_oom_message(msg, len);
+    return 0;
 }
 
 int fl_main(const fl_job_def *job, int argc, char **argv)
