@@ -121,6 +121,9 @@ void se_consume_some(SE *x, PlanNode *n, const char *row, int late);   /* event_
 void se_prologue(SE *x, const char *sig, int with_state);   /* a stage function's first lines */
 const char *se_until_sent(SE *x, PlanNode *n);          /* a source loop's test: stop after a batch left */
 void se_produced(SE *x);                                /* after a source's rows of one call */
+/* A line source's loop, opened: _line is the call's next line of S->r (the
+ * loop ends at the source's end); the caller closes it. */
+void se_lines_loop(SE *x, PlanNode *n);
 void se_epilogue(SE *x);
 
 /* emit_block.c: k-means' argmin a block of rows at a time */

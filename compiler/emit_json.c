@@ -135,15 +135,8 @@ void ej_produce(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     Type *rt = type_prune(n->elem);
-    em_line(e, "fl_str _line;");
     em_line(e, "char _err[FL_JSON_ERR];");
-    em_line(e, "S->r.calls++;   /* the lines of earlier calls are no longer used */");
-    em_line(e, "for (int _k = 0; S->ok && _k < FL_BATCH_ROWS%s; _k++) {", se_until_sent(x, n));
-    e->indent++;
-    em_line(e, "if (!fl_lines_next(&S->r, &_line)) {");
-    em_line(e, "    S->done = 1;");
-    em_line(e, "    break;");
-    em_line(e, "}");
+    se_lines_loop(x, n);
     em_line(e, "if (S->r.path != S->jpath) {   /* a file's first line of this task (counted once) */");
     em_line(e, "    S->jpath = S->r.path;");
     em_line(e, "    S->jline = fl_lines_number(&S->r) - 1;");

@@ -333,12 +333,10 @@ static void se_agg_apply(SE *x, PlanNode *n, const char *key, const char *hv, co
     em_line(e, "}");
 }
 
-/* The hash of key in keyed aggregation n's table (fl_str_thash for str
- * keys: the table's own, not the routing hash). */
+/* The hash of a key that is not a str in keyed aggregation n's table (a
+ * str key's is the table's own, fl_str_thash_pf, with its prefix word). */
 static const char *se_agg_hash(Emit *e, PlanNode *n, const char *key)
 {
-    if (type_prune(n->key)->kind == TY_STR)
-        return arena_printf(e->a, "fl_str_thash(%s)", key);
     return arena_printf(e->a, "%s(%s)", et_helper(e, "hash", n->key), key);
 }
 
@@ -1290,7 +1288,7 @@ static void se_lines_open(SE *x, PlanNode *n)
     }
 }
 
-static void se_lines_produce(SE *x, PlanNode *n)
+void se_lines_loop(SE *x, PlanNode *n)
 {
     Emit *e = x->e;
     em_line(e, "fl_str _line;");
@@ -1301,6 +1299,12 @@ static void se_lines_produce(SE *x, PlanNode *n)
     em_line(e, "    S->done = 1;");
     em_line(e, "    break;");
     em_line(e, "}");
+}
+
+static void se_lines_produce(SE *x, PlanNode *n)
+{
+    Emit *e = x->e;
+    se_lines_loop(x, n);
     se_stamp(x, n, "S->ln++");
     se_consume(x, n, "_line");
     e->indent--;

@@ -99,18 +99,27 @@ static int jit_user_files(TCCState *s, FILE *logf, char **log)
     return 0;
 }
 
+/* A tcc compiling into memory, its messages into logf (NULL when logf or tcc is missing). */
+static TCCState *jit_state(FILE *logf)
+{
+    TCCState *s = logf ? tcc_new() : NULL;
+    if (!s)
+        return NULL;
+    tcc_set_error_func(s, logf, jit_error);
+    tcc_set_options(s, "-w");
+    tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+    return s;
+}
+
 int jit_check(const char *body, const char *incdir, char **msg)
 {
     char *src = jit_source(body);
     size_t len = 0;
     *msg = NULL;
     FILE *logf = open_memstream(msg, &len);
-    TCCState *s = tcc_new();
+    TCCState *s = jit_state(logf);
     int rc = -1;
     if (src && logf && s) {
-        tcc_set_error_func(s, logf, jit_error);
-        tcc_set_options(s, "-w");
-        tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
         char staged[4096] = "";   /* (a header may include flowrt.h itself) */
         if (incdir)
             tcc_add_include_path(s, incdir);
@@ -134,14 +143,11 @@ int jit_run(const char *csrc, int argc, char **argv, const TierOpts *tier)
     char *log = NULL;
     size_t loglen = 0;
     FILE *logf = open_memstream(&log, &loglen);
-    TCCState *s = tcc_new();
+    TCCState *s = jit_state(logf);
     int status = -1;
     char staged[4096] = "";
     if (!src || !logf || !s)
         goto done;
-    tcc_set_error_func(s, logf, jit_error);
-    tcc_set_options(s, "-w");
-    tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
     if (cc_user_include()) {   /* the .flow file's folder, and one with the runtime's headers */
         if (cc_stage(staged, sizeof staged, "") < 0)
             goto done;

@@ -162,7 +162,8 @@ static inline fl_u64 fl_str_pfx(fl_str s)
     return w;
 }
 
-/* A keyed aggregation's table hash of a str key: keys of up to 8 bytes
+/* A keyed aggregation's table hash of a str key (pf its prefix word, loaded
+ * once for the hash and the probe): keys of up to 8 bytes
  * hash their prefix word with one multiply (no dispatch on the length,
  * which mispredicts on keys of mixed short lengths); longer ones XXH3. A
  * table's hash is its own: rows are routed by fl_hash_str. */
@@ -173,7 +174,6 @@ static inline fl_u64 fl_str_thash_pf(fl_str s, fl_u64 pf)   /* pf: fl_str_pfx(s)
     fl_u64 h = (pf ^ ((fl_u64)s.len << 59)) * 0x9E3779B97F4A7C15ULL;
     return h ^ (h >> 32);
 }
-static inline fl_u64 fl_str_thash(fl_str s) { return fl_str_thash_pf(s, fl_str_pfx(s)); }
 
 /* The keys a table of cap positions holds before it grows: half (a
  * quarter paid before the probes went by tags: fewer keys away from home). */

@@ -428,6 +428,9 @@ void flrt_csv_reset(void);                  /* forgets meetings left by a failed
 int flrt_fmt_i64(char *out, fl_i64 v);      /* out: 24 bytes; returns the length */
 int flrt_fmt_f64(char *out, double v);      /* out: 32 bytes; returns the length */
 int flrt_utf8_ok(const unsigned char *p, fl_i64 n);   /* UTF-8 (no overlong forms, no surrogates) */
+/* The next line of buf[*at, len), without its "\n" or "\r\n" (at_end: also
+ * the rest without one): 1 with *at past it, or 0 when none is whole yet. */
+int flrt_line_next(const char *buf, fl_i64 len, fl_i64 *at, int at_end, fl_str *line);
 
 /* ---- signals.c ---- */
 /* Installs the handlers: SIGINT and SIGTERM call the fatal hook, remove the

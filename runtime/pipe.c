@@ -185,16 +185,7 @@ void fl_pipe_put(fl_pipe *p, fl_str line)
 /* The next whole line of r (or, at its end, the rest): 1. */
 static int pipe_line(fl_pipe *p, fl_str *line, int at_end)
 {
-    const char *s = p->r.p + p->r_at;
-    fl_i64 avail = p->r.len - p->r_at;
-    const char *nl = avail ? memchr(s, '\n', (size_t)avail) : NULL;
-    if (!nl && !(at_end && avail > 0))
-        return 0;
-    fl_i64 n = nl ? nl - s : avail;
-    p->r_at += nl ? n + 1 : n;
-    line->ptr = s;
-    line->len = n && s[n - 1] == '\r' ? n - 1 : n;
-    return 1;
+    return flrt_line_next(p->r.p, p->r.len, &p->r_at, at_end, line);
 }
 
 int fl_pipe_take(fl_pipe *p, fl_str *line, int wait)

@@ -137,16 +137,7 @@ static int stream_fill(fl_task *t, fl_stream *s, int wait_ms)
 /* The next whole line in the buffer (or, at the end, the last one without its line end). */
 static int stream_line(fl_stream *s, fl_str *line)
 {
-    const char *p = s->buf + s->head;
-    fl_i64 avail = s->len - s->head;
-    const char *nl = avail ? memchr(p, '\n', (size_t)avail) : NULL;
-    if (!nl && !(s->eof && avail > 0))
-        return 0;
-    fl_i64 n = nl ? nl - p : avail;
-    s->head += nl ? n + 1 : n;
-    line->ptr = p;
-    line->len = n && p[n - 1] == '\r' ? n - 1 : n;
-    return 1;
+    return flrt_line_next(s->buf, s->len, &s->head, s->eof, line);
 }
 
 int fl_stream_next(fl_task *t, fl_stream *s, fl_str *line, int wait)

@@ -81,6 +81,20 @@ int flrt_fmt_f64(char *out, double v)
     return n;
 }
 
+int flrt_line_next(const char *buf, fl_i64 len, fl_i64 *at, int at_end, fl_str *line)
+{
+    const char *s = buf + *at;
+    fl_i64 avail = len - *at;
+    const char *nl = avail ? memchr(s, '\n', (size_t)avail) : NULL;
+    if (!nl && !(at_end && avail > 0))
+        return 0;
+    fl_i64 n = nl ? nl - s : avail;
+    *at += nl ? n + 1 : n;
+    line->ptr = s;
+    line->len = n && s[n - 1] == '\r' ? n - 1 : n;
+    return 1;
+}
+
 void fl_buf_i64(fl_buf *b, fl_i64 v)
 {
     fl_buf_reserve(b, 24);

@@ -61,12 +61,16 @@ else
 fi
 
 # Out of memory in a job binary: the job fails like any other (exit 1, the message, no output
-# file and no temporary one), in JIT and native mode.
+# file and no temporary one), in JIT and native mode and as 2 processes.
 if [ -z "$san" ]; then
     "$flowc" build "$D/grow_csv.flow" -o "$tmp/grow_csv" >"$tmp/log" 2>&1 || bad "flowc build grow_csv.flow" "$(cat "$tmp/log")"
-    for mode in native jit; do
+    for mode in native jit procs2; do
         rm -rf "$tmp/o" && mkdir "$tmp/o"
-        if [ $mode = native ]; then cmd=("$tmp/grow_csv" --threads 2); else cmd=("$flowc" run "$PWD/$D/grow_csv.flow" --threads 2); fi
+        case $mode in
+        native) cmd=("$tmp/grow_csv" --threads 2) ;;
+        procs2) cmd=("$tmp/grow_csv" --threads 1 --procs 2) ;;
+        *) cmd=("$flowc" run "$PWD/$D/grow_csv.flow" --threads 2) ;;
+        esac
         (cd "$tmp/o" && ulimit -v 1000000 && "${cmd[@]}") >"$tmp/log" 2>&1
         rc=$?
         if [ $rc -eq 1 ] && grep -q "^flowc job: out of memory (asking for [0-9]* bytes)" "$tmp/log" && [ -z "$(ls -A "$tmp/o")" ]; then ok
